@@ -1,0 +1,1 @@
+"""API keys: created once, stored hashed, scoped, revocable."""

@@ -1,0 +1,83 @@
+"""Queries on users, refresh tokens and the login throttle."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agentflow.kit.repository import Repository
+from agentflow.models import LoginThrottle, RefreshToken, User
+
+
+class UserRepository(Repository[User]):
+    model = User
+
+    async def get_by_email(self, email: str) -> User | None:
+        return await self.one_or_none(select(User).where(User.email == email.lower()))
+
+
+class RefreshTokenRepository(Repository[RefreshToken]):
+    model = RefreshToken
+
+    async def get_by_hash(self, token_hash: str) -> RefreshToken | None:
+        return await self.one_or_none(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+        )
+
+    async def revoke_family(self, family_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
+
+    async def revoke_user_in_org(self, user_id: uuid.UUID, org_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.user_id == user_id,
+                RefreshToken.org_id == org_id,
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(revoked_at=datetime.now(UTC))
+        )
+
+
+class LoginThrottleRepository:
+    """Counts failures in a sliding window per key; upserts so concurrent failures all count."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def locked_until(self, key: str) -> datetime | None:
+        until: datetime | None = (
+            await self.session.execute(select(LoginThrottle.locked_until).where(LoginThrottle.key == key))
+        ).scalar_one_or_none()
+        return until if until is not None and until > datetime.now(UTC) else None
+
+    async def record_failure(self, key: str, *, max_failures: int, window: timedelta) -> datetime | None:
+        now = datetime.now(UTC)
+        stmt = insert(LoginThrottle).values(key=key, failures=1, window_started_at=now)
+        window_expired = LoginThrottle.window_started_at < now - window
+        upsert = stmt.on_conflict_do_update(
+            index_elements=[LoginThrottle.key],
+            set_={
+                "failures": case((window_expired, 1), else_=LoginThrottle.failures + 1),
+                "window_started_at": case((window_expired, now), else_=LoginThrottle.window_started_at),
+            },
+        ).returning(LoginThrottle.failures)
+        failures = int((await self.session.execute(upsert)).scalar_one())
+        if failures >= max_failures:
+            until = now + window
+            await self.session.execute(
+                update(LoginThrottle).where(LoginThrottle.key == key).values(locked_until=until)
+            )
+            return until
+        return None
+
+    async def clear(self, key: str) -> None:
+        await self.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))

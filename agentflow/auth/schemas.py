@@ -1,0 +1,79 @@
+"""Request and response bodies of the auth endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import EmailStr, Field
+
+from agentflow.kit.schemas import InputSchema, RecordPublic, Schema, examples
+from agentflow.rbac import Permission, Role
+
+
+class SignupRequest(InputSchema):
+    model_config = examples(
+        {"email": "ada@example.com", "password": "correct horse battery", "org_name": "Acme"}
+    )
+
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=256)
+    org_name: str = Field(min_length=1, max_length=200)
+    full_name: str = Field(default="", max_length=200)
+
+
+class LoginRequest(InputSchema):
+    model_config = examples({"email": "ada@example.com", "password": "correct horse battery"})
+
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=256)
+    org_id: uuid.UUID | None = Field(default=None, description="Sign in to this org; default: the oldest.")
+
+
+class SwitchOrgRequest(InputSchema):
+    model_config = examples({"org_id": "6f1c1d8e-3b7a-4c55-9a55-2f9f6a7c1e01"})
+
+    org_id: uuid.UUID
+
+
+class UserPublic(RecordPublic):
+    email: str
+    full_name: str
+
+
+class OrgSummary(Schema):
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
+class OrgPublic(RecordPublic):
+    slug: str
+    name: str
+    plan: str
+    data_region: str
+    settings: dict[str, object]
+
+
+class MembershipPublic(Schema):
+    org: OrgSummary
+    role: Role
+
+
+class TokenResponse(Schema):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    user: UserPublic
+    org: OrgPublic
+    role: Role
+
+
+class MeResponse(Schema):
+    user: UserPublic
+    org: OrgPublic
+    role: Role
+    permissions: list[Permission]
+    memberships: list[MembershipPublic]
+    auth_method: Literal["token", "api_key"]
+    api_key_id: uuid.UUID | None = None

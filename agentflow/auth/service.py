@@ -1,0 +1,205 @@
+"""Signup, login, refresh-token rotation with reuse detection, logout, org switching, `me`."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agentflow.auth.passwords import hash_password, verify_password
+from agentflow.auth.repository import LoginThrottleRepository, RefreshTokenRepository, UserRepository
+from agentflow.auth.schemas import LoginRequest, SignupRequest
+from agentflow.auth.subject import AuthSubject
+from agentflow.auth.tokens import issue_access_token
+from agentflow.config import Settings
+from agentflow.errors import Conflict, NotFound, RateLimited, Unauthorized
+from agentflow.kit.crypto import digest, new_token
+from agentflow.models import Organization, OrgMembership, RefreshToken, User
+from agentflow.orgs.repository import MembershipRepository
+from agentflow.orgs.service import organization_service
+from agentflow.rbac import Role
+
+
+class LoginFailed(Unauthorized):
+    code = "invalid_credentials"
+    persist_changes = True  # the failure must count toward the throttle even though we answer 401
+
+
+class RefreshRejected(Unauthorized):
+    code = "invalid_refresh_token"
+    persist_changes = True  # a detected reuse revokes the family; that revocation must stick
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """What a successful sign-in hands back: the access token, and the raw refresh token for the cookie."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: User
+    org: Organization
+    role: Role
+
+
+@dataclass(frozen=True)
+class Profile:
+    user: User
+    org: Organization
+    memberships: list[OrgMembership]
+
+
+def throttle_key(email: str, client_ip: str) -> str:
+    return digest(f"{email.lower()}|{client_ip}")
+
+
+class AuthService:
+    async def signup(
+        self, session: AsyncSession, settings: Settings, *, body: SignupRequest
+    ) -> IssuedSession:
+        """Create a user, their organization and the owner membership, and sign them in."""
+        users = UserRepository(session)
+        email = body.email.lower()
+        if await users.get_by_email(email) is not None:
+            raise Conflict("An account with this email already exists; sign in instead", code="email_taken")
+        user = await users.add(
+            User(email=email, password_hash=hash_password(body.password), full_name=body.full_name)
+        )
+        org = await organization_service.create(session, name=body.org_name)
+        await MembershipRepository(session).add(
+            OrgMembership(org_id=org.id, user_id=user.id, role=Role.owner)
+        )
+        return await self.issue(session, settings, user=user, org=org, role=Role.owner)
+
+    async def login(
+        self, session: AsyncSession, settings: Settings, *, body: LoginRequest, client_ip: str
+    ) -> IssuedSession:
+        """Check the password (throttled per email+IP) and sign in to the requested or default org."""
+        throttles = LoginThrottleRepository(session)
+        key = throttle_key(body.email, client_ip)
+        window = timedelta(seconds=settings.login_lockout_seconds)
+        locked_until = await throttles.locked_until(key)
+        if locked_until is not None:
+            raise _locked(locked_until)
+        user = await UserRepository(session).get_by_email(body.email)
+        if user is None or not user.is_active or not verify_password(body.password, user.password_hash):
+            until = await throttles.record_failure(
+                key, max_failures=settings.login_max_failures, window=window
+            )
+            if until is not None:
+                error = _locked(until)
+                error.persist_changes = True
+                raise error
+            raise LoginFailed("Incorrect email or password")
+        await throttles.clear(key)
+        memberships = await MembershipRepository(session).list_for_user(user.id)
+        if not memberships:
+            raise LoginFailed("This account is not a member of any organization")
+        membership = memberships[0]
+        if body.org_id is not None:
+            chosen = [m for m in memberships if m.org_id == body.org_id]
+            if not chosen:
+                raise NotFound.resource("Organization", body.org_id)
+            membership = chosen[0]
+        user.last_login_at = datetime.now(UTC)
+        return await self.issue(
+            session, settings, user=user, org=membership.organization, role=Role(membership.role)
+        )
+
+    async def refresh(
+        self, session: AsyncSession, settings: Settings, *, raw_token: str | None
+    ) -> IssuedSession:
+        """Rotate a refresh token; presenting an already-used one revokes its whole family."""
+        if not raw_token:
+            raise RefreshRejected("No refresh token", code="not_authenticated")
+        tokens = RefreshTokenRepository(session)
+        current = await tokens.get_by_hash(digest(raw_token))
+        now = datetime.now(UTC)
+        if current is None or current.revoked_at is not None:
+            raise RefreshRejected("Refresh token is invalid or revoked")
+        if current.used_at is not None:
+            await tokens.revoke_family(current.family_id)
+            raise RefreshRejected("Refresh token was already used; all sessions of this sign-in were revoked")
+        if current.expires_at <= now:
+            raise RefreshRejected("Refresh token expired", code="refresh_token_expired")
+        membership = await MembershipRepository(session).get_for_user(current.org_id, current.user_id)
+        if membership is None or not membership.user.is_active:
+            await tokens.revoke_family(current.family_id)
+            raise RefreshRejected("Your membership in this organization is no longer active")
+        current.used_at = now
+        return await self.issue(
+            session,
+            settings,
+            user=membership.user,
+            org=membership.organization,
+            role=Role(membership.role),
+            family_id=current.family_id,
+        )
+
+    async def logout(self, session: AsyncSession, *, raw_token: str | None) -> None:
+        """Revoke the refresh-token family behind the cookie (other devices stay signed in)."""
+        if not raw_token:
+            return
+        tokens = RefreshTokenRepository(session)
+        current = await tokens.get_by_hash(digest(raw_token))
+        if current is not None:
+            await tokens.revoke_family(current.family_id)
+
+    async def switch_org(
+        self, session: AsyncSession, settings: Settings, *, subject: AuthSubject, org_id: uuid.UUID
+    ) -> IssuedSession:
+        """Sign the caller in to another org they belong to (404 when they do not)."""
+        membership = await MembershipRepository(session).get_for_user(org_id, subject.user_id)
+        if membership is None:
+            raise NotFound.resource("Organization", org_id)
+        return await self.issue(
+            session, settings, user=membership.user, org=membership.organization, role=Role(membership.role)
+        )
+
+    async def profile(self, session: AsyncSession, *, subject: AuthSubject) -> Profile:
+        """The caller's user, current org and every membership, in one query."""
+        memberships = list(await MembershipRepository(session).list_for_user(subject.user_id))
+        current = next((m for m in memberships if m.org_id == subject.org_id), None)
+        if current is None:  # removed between authentication and now
+            raise Unauthorized("Your membership in this organization is no longer active")
+        return Profile(user=current.user, org=current.organization, memberships=memberships)
+
+    async def issue(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        *,
+        user: User,
+        org: Organization,
+        role: Role,
+        family_id: uuid.UUID | None = None,
+    ) -> IssuedSession:
+        """Mint an access token and a refresh token (a new family unless rotating)."""
+        raw_refresh = new_token()
+        await RefreshTokenRepository(session).add(
+            RefreshToken(
+                org_id=org.id,
+                user_id=user.id,
+                family_id=family_id or uuid.uuid4(),
+                token_hash=digest(raw_refresh),
+                expires_at=datetime.now(UTC) + timedelta(days=settings.refresh_token_days),
+            )
+        )
+        return IssuedSession(
+            access_token=issue_access_token(settings, user_id=user.id, org_id=org.id),
+            refresh_token=raw_refresh,
+            expires_in=settings.access_token_minutes * 60,
+            user=user,
+            org=org,
+            role=role,
+        )
+
+
+def _locked(until: datetime) -> RateLimited:
+    retry_after = max(1, int((until - datetime.now(UTC)).total_seconds()))
+    return RateLimited("Too many failed sign-in attempts; try again later", retry_after=retry_after)
+
+
+auth_service = AuthService()

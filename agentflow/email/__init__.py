@@ -1,0 +1,1 @@
+"""Outgoing email through a pluggable sender: console in development, SMTP when configured."""

@@ -1,0 +1,1 @@
+"""The processes `agentflow up` manages: Postgres, Prefect server, worker, OpenBao, the API."""

@@ -1,0 +1,231 @@
+"""`agentflow up`: start every service in order, print the URLs, stop them all on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from rich.console import Console
+from rich.table import Table
+
+from agentflow.embedded import prefect as embedded_prefect
+from agentflow.embedded.ports import ensure_free, wait_for_port
+from agentflow.embedded.postgres import EmbeddedPostgres
+from agentflow.embedded.process import ManagedProcess
+from agentflow.errors import AgentFlowError
+from agentflow.migrations import upgrade
+
+T = TypeVar("T")
+
+
+class StackError(AgentFlowError):
+    code = "stack_failed"
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    api_port: int = 8000
+    prefect_port: int = 4200
+    db_port: int = 5433
+    api_workers: int = 1
+    # Set from AGENTFLOW_DATABASE_URL / PREFECT_API_URL: use those services instead of embedded ones.
+    external_database_url: str | None = None
+    external_prefect_url: str | None = None
+
+
+@dataclass
+class Stack:
+    config: StackConfig
+    console: Console = field(default_factory=Console)
+    processes: list[ManagedProcess] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    running: bool = False
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.config.host}:{self.config.api_port}"
+
+    @property
+    def prefect_api_url(self) -> str:
+        return self.config.external_prefect_url or f"http://{self.config.host}:{self.config.prefect_port}/api"
+
+    def check_ports(self) -> None:
+        c = self.config
+        ensure_free(c.host, c.api_port, what="AgentFlow API", flag="--port")
+        if not c.external_prefect_url:
+            ensure_free(c.host, c.prefect_port, what="Prefect server", flag="--prefect-port")
+        if not c.external_database_url:
+            ensure_free("127.0.0.1", c.db_port, what="embedded Postgres", flag="--db-port")
+
+    def jwt_secret(self) -> str:
+        """One signing key per data dir, so access tokens survive a restart."""
+        path = self.config.data_dir / "secrets" / "jwt_secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def run(self) -> int:
+        """Start everything, block until a signal or a crashed child, then stop everything."""
+        c = self.config
+        self._install_signal_handlers()
+        try:
+            self.check_ports()
+            c.data_dir.mkdir(parents=True, exist_ok=True)
+            c.data_dir.chmod(0o700)
+            database_url = self._step("Postgres", self._start_postgres)
+            self._step("Database migrations", lambda: upgrade(database_url))
+            self._step("Prefect server", self._start_prefect)
+            self._step(
+                "Work pool 'agentflow'",
+                lambda: asyncio.run(embedded_prefect.ensure_work_pool(self.prefect_api_url)),
+            )
+            app_env = self._app_env(database_url)
+            self._step("Prefect worker", lambda: self._start_worker(app_env))
+            self._step("API", lambda: self._start_api(app_env))
+            self.running = True
+            self._print_urls()
+            return 1 if self._wait() else 0
+        except AgentFlowError as exc:
+            self.console.print(f"[bold red]✗[/] {exc.message}")
+            return 1
+        except KeyboardInterrupt:
+            return 130
+        finally:
+            self.stop()
+
+    def _step(self, label: str, action: Callable[[], T]) -> T:
+        started = time.monotonic()
+        if self.stopping.is_set():
+            raise KeyboardInterrupt
+        with self.console.status(f"Starting {label}…"):
+            result = action()
+        self.console.print(f"[green]✓[/] {label} [dim]({time.monotonic() - started:.1f}s)[/]")
+        return result
+
+    def _start_postgres(self) -> str:
+        if self.config.external_database_url:
+            return self.config.external_database_url
+        pg = EmbeddedPostgres(self.config.data_dir, port=self.config.db_port)
+        pg.initialize()
+        self._launch(pg.process())
+        asyncio.run(self._postgres_ready(pg))
+        return pg.url()
+
+    async def _postgres_ready(self, pg: EmbeddedPostgres) -> None:
+        await pg.wait_ready()
+        await pg.ensure_database()
+
+    def _start_prefect(self) -> None:
+        if self.config.external_prefect_url:
+            embedded_prefect.wait_healthy(self.prefect_api_url, timeout=30)
+            return
+        process = embedded_prefect.server_process(
+            self.config.data_dir, host=self.config.host, port=self.config.prefect_port
+        )
+        self._launch(process)
+        embedded_prefect.wait_healthy(self.prefect_api_url, timeout=120, process=process)
+
+    def _app_env(self, database_url: str) -> dict[str, str]:
+        c = self.config
+        return {
+            "AGENTFLOW_DATA_DIR": str(c.data_dir),
+            "AGENTFLOW_DATABASE_URL": database_url,
+            "AGENTFLOW_JWT_SECRET": os.environ.get("AGENTFLOW_JWT_SECRET") or self.jwt_secret(),
+            "AGENTFLOW_PUBLIC_URL": os.environ.get("AGENTFLOW_PUBLIC_URL") or self.api_url,
+            "PREFECT_API_URL": self.prefect_api_url,
+        }
+
+    def _start_worker(self, app_env: dict[str, str]) -> None:
+        worker = embedded_prefect.worker_process(
+            self.config.data_dir, api_url=self.prefect_api_url, env=app_env, name="agentflow-worker-1"
+        )
+        self._launch(worker)
+
+    def _start_api(self, app_env: dict[str, str]) -> None:
+        c = self.config
+        env = {**os.environ, **app_env}
+        process = ManagedProcess(
+            name="api",
+            argv=[
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:create_app",
+                "--factory",
+                "--host",
+                c.host,
+                "--port",
+                str(c.api_port),
+                "--workers",
+                str(c.api_workers),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            log_path=c.data_dir / "logs" / "api.log",
+            env=env,
+        )
+        self._launch(process)
+        if not wait_for_port(c.host, c.api_port, timeout=60) or not process.alive():
+            raise StackError(f"The API did not start:\n{process.tail()}")
+
+    def _launch(self, process: ManagedProcess) -> None:
+        process.start()
+        self.processes.append(process)
+
+    def _print_urls(self) -> None:
+        table = Table(title="AgentFlow is running", show_header=False, title_style="bold green")
+        table.add_row("Web app", f"{self.api_url}/")
+        table.add_row("API", f"{self.api_url}/api/v1")
+        table.add_row("API docs (OpenAPI)", f"{self.api_url}/api/v1/docs")
+        table.add_row("Prefect UI", self.prefect_api_url.removesuffix("/api"))
+        table.add_row("Data", str(self.config.data_dir))
+        table.add_row("Logs", str(self.config.data_dir / "logs"))
+        self.console.print(table)
+        self.console.print("Press [bold]Ctrl-C[/] to stop.")
+
+    def _wait(self) -> bool:
+        """Block until asked to stop; a child that dies on its own stops the stack (returns True)."""
+        while not self.stopping.wait(0.5):
+            for process in self.processes:
+                if not process.alive():
+                    self.console.print(
+                        f"[bold red]✗[/] {process.name} exited unexpectedly:\n{process.tail()}"
+                    )
+                    return True
+        return False
+
+    def stop(self) -> None:
+        """Stop children in reverse start order: API, worker, Prefect, then Postgres last."""
+        if not self.processes:
+            return
+        with self.console.status("Stopping…"):
+            for process in reversed(self.processes):
+                process.stop()
+        self.processes.clear()
+        self.console.print("[green]✓[/] Stopped every AgentFlow process.")
+
+    def _install_signal_handlers(self) -> None:
+        def handle(signum: int, frame: object) -> None:
+            if self.stopping.is_set():
+                return
+            self.stopping.set()
+            # During start-up, interrupt the step in progress; once running, _wait notices the event.
+            if not self.running:
+                raise KeyboardInterrupt
+
+        signal.signal(signal.SIGINT, handle)
+        signal.signal(signal.SIGTERM, handle)

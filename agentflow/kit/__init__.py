@@ -1,0 +1,1 @@
+"""Shared building blocks: model base, repository base, pagination, token helpers."""

@@ -1,0 +1,1 @@
+"""Org members: listing, invitations, role changes, removal (with last-owner protection)."""

@@ -1,0 +1,217 @@
+"""Membership rules: who may invite whom, accepting invitations, role changes, the last owner."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agentflow.auth.passwords import hash_password, verify_password
+from agentflow.auth.repository import RefreshTokenRepository, UserRepository
+from agentflow.auth.service import IssuedSession, auth_service
+from agentflow.auth.subject import AuthSubject
+from agentflow.config import Settings
+from agentflow.email.sender import Email, EmailSender
+from agentflow.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from agentflow.kit.crypto import digest, new_token
+from agentflow.kit.pagination import Page
+from agentflow.members.repository import InvitationRepository
+from agentflow.members.schemas import AcceptInvitation, InviteRequest
+from agentflow.models import Invitation, OrgMembership, TeamMembership, User
+from agentflow.orgs.repository import MembershipRepository
+from agentflow.orgs.service import organization_service
+from agentflow.rbac import Role, can_assign
+
+logger = logging.getLogger("agentflow.members")
+
+
+@dataclass(frozen=True)
+class CreatedInvitation:
+    invitation: Invitation
+    token: str
+    accept_url: str
+    email_sent: bool
+
+
+class MemberService:
+    async def list(
+        self, session: AsyncSession, *, subject: AuthSubject, cursor: str | None, limit: int
+    ) -> Page[OrgMembership]:
+        """Members of the caller's org, newest first."""
+        return await MembershipRepository(session).page_members(subject.org_id, cursor=cursor, limit=limit)
+
+    async def invite(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        sender: EmailSender,
+        *,
+        subject: AuthSubject,
+        body: InviteRequest,
+    ) -> CreatedInvitation:
+        """Create an invitation (replacing a pending one for the same email) and email its link."""
+        if not can_assign(subject.role, body.role):
+            raise Forbidden(f"A {subject.role} cannot invite someone as {body.role}")
+        email = body.email.lower()
+        user = await UserRepository(session).get_by_email(email)
+        members = MembershipRepository(session)
+        if user is not None and await members.get_for_user(subject.org_id, user.id) is not None:
+            raise Conflict(f"{email} is already a member of this organization", code="already_member")
+        invitations = InvitationRepository(session)
+        now = datetime.now(UTC)
+        for pending in await invitations.all(
+            invitations.readable(subject.org_id).where(
+                Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None)
+            )
+        ):
+            pending.revoked_at = now
+        token = new_token()
+        invitation = await invitations.add(
+            Invitation(
+                org_id=subject.org_id,
+                email=email,
+                role=body.role,
+                token_hash=digest(token),
+                invited_by=subject.user_id,
+                expires_at=now + timedelta(days=settings.invitation_days),
+            )
+        )
+        org = await organization_service.get(session, org_id=subject.org_id)
+        accept_url = f"{settings.public_url.rstrip('/')}/invitations/{token}"
+        try:
+            await sender.send(
+                Email(
+                    to=email,
+                    subject=f"You are invited to {org.name} on AgentFlow",
+                    text=f"You have been invited to join {org.name} as {body.role}.\n\n"
+                    f"Accept the invitation: {accept_url}\n\n"
+                    f"The link expires in {settings.invitation_days} days.",
+                )
+            )
+            sent = True
+        except OSError:  # the invitation stays valid; an admin can copy the link from the response
+            logger.exception("invitation email to %s failed", email)
+            sent = False
+        return CreatedInvitation(invitation=invitation, token=token, accept_url=accept_url, email_sent=sent)
+
+    async def list_invitations(
+        self, session: AsyncSession, *, subject: AuthSubject, cursor: str | None, limit: int
+    ) -> Page[Invitation]:
+        """Pending invitations of the caller's org."""
+        return await InvitationRepository(session).page_pending(subject.org_id, cursor=cursor, limit=limit)
+
+    async def revoke_invitation(
+        self, session: AsyncSession, *, subject: AuthSubject, invitation_id: uuid.UUID
+    ) -> None:
+        """Revoke a pending invitation so its link stops working."""
+        invitation = await InvitationRepository(session).get_in_org(subject.org_id, invitation_id)
+        if invitation is None or invitation.revoked_at is not None or invitation.accepted_at is not None:
+            raise NotFound.resource("Invitation", invitation_id)
+        invitation.revoked_at = datetime.now(UTC)
+
+    async def find_open_invitation(self, session: AsyncSession, *, token: str) -> Invitation:
+        """The invitation behind a link, if it can still be accepted."""
+        invitation = await InvitationRepository(session).get_by_hash(digest(token))
+        if invitation is None or invitation.revoked_at is not None or invitation.accepted_at is not None:
+            raise NotFound("This invitation does not exist or was already used", code="invitation_not_found")
+        if invitation.expires_at <= datetime.now(UTC):
+            raise NotFound("This invitation has expired; ask for a new one", code="invitation_expired")
+        return invitation
+
+    async def preview(self, session: AsyncSession, *, token: str) -> tuple[Invitation, bool]:
+        """The open invitation behind a link, and whether its email already has an account."""
+        invitation = await self.find_open_invitation(session, token=token)
+        return invitation, await UserRepository(session).get_by_email(invitation.email) is not None
+
+    async def accept(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        *,
+        token: str,
+        body: AcceptInvitation,
+        caller_user_id: uuid.UUID | None,
+    ) -> IssuedSession:
+        """Join the org: an existing account proves itself (token or password), a new one is created."""
+        invitation = await self.find_open_invitation(session, token=token)
+        users = UserRepository(session)
+        user = await users.get_by_email(invitation.email)
+        if user is not None:
+            if caller_user_id is not None and caller_user_id != user.id:
+                raise Forbidden("This invitation was sent to a different email address")
+            if caller_user_id is None and not verify_password(body.password or "", user.password_hash):
+                raise Unauthorized("Confirm your password to accept", code="invalid_credentials")
+        else:
+            if caller_user_id is not None:
+                raise Forbidden("This invitation was sent to a different email address")
+            if not body.password:
+                raise ValidationFailed(
+                    "Choose a password to create your account", details=[{"loc": ["password"]}]
+                )
+            user = await users.add(
+                User(
+                    email=invitation.email,
+                    password_hash=hash_password(body.password),
+                    full_name=body.full_name,
+                )
+            )
+        members = MembershipRepository(session)
+        if await members.get_for_user(invitation.org_id, user.id) is not None:
+            raise Conflict("You are already a member of this organization", code="already_member")
+        await members.add(OrgMembership(org_id=invitation.org_id, user_id=user.id, role=invitation.role))
+        invitation.accepted_at = datetime.now(UTC)
+        invitation.accepted_by = user.id
+        return await auth_service.issue(
+            session, settings, user=user, org=invitation.organization, role=Role(invitation.role)
+        )
+
+    async def change_role(
+        self, session: AsyncSession, *, subject: AuthSubject, user_id: uuid.UUID, role: Role
+    ) -> OrgMembership:
+        """Change a member's role; owners alone touch owners, and the last owner stays an owner."""
+        members = MembershipRepository(session)
+        target = await self._get(members, subject, user_id)
+        if not can_assign(subject.role, role) or not can_assign(subject.role, Role(target.role)):
+            raise Forbidden(f"A {subject.role} cannot change a {target.role} to {role}")
+        if (
+            target.role == Role.owner
+            and role != Role.owner
+            and await members.count_owners(subject.org_id) <= 1
+        ):
+            raise Conflict(
+                "The last owner cannot be demoted; make someone else owner first", code="last_owner"
+            )
+        target.role = role
+        await session.flush()
+        return target
+
+    async def remove(self, session: AsyncSession, *, subject: AuthSubject, user_id: uuid.UUID) -> None:
+        """Remove a member: their sessions in this org end and their API keys stop working."""
+        members = MembershipRepository(session)
+        target = await self._get(members, subject, user_id)
+        if not can_assign(subject.role, Role(target.role)):
+            raise Forbidden(f"A {subject.role} cannot remove a {target.role}")
+        if target.role == Role.owner and await members.count_owners(subject.org_id) <= 1:
+            raise Conflict("The last owner cannot be removed", code="last_owner")
+        await session.execute(
+            delete(TeamMembership).where(
+                TeamMembership.org_id == subject.org_id, TeamMembership.user_id == user_id
+            )
+        )
+        await RefreshTokenRepository(session).revoke_user_in_org(user_id, subject.org_id)
+        await members.delete(target)
+
+    async def _get(
+        self, members: MembershipRepository, subject: AuthSubject, user_id: uuid.UUID
+    ) -> OrgMembership:
+        target = await members.get_for_user(subject.org_id, user_id)
+        if target is None:
+            raise NotFound.resource("Member", user_id)
+        return target
+
+
+member_service = MemberService()

@@ -1,0 +1,21 @@
+"""SQLAlchemy models; importing this package registers every table on Base.metadata."""
+
+from agentflow.kit.models import Base
+from agentflow.models.api_key import APIKey
+from agentflow.models.auth import LoginThrottle, RefreshToken
+from agentflow.models.organization import Invitation, Organization, OrgMembership
+from agentflow.models.team import Team, TeamMembership
+from agentflow.models.user import User
+
+__all__ = [
+    "APIKey",
+    "Base",
+    "Invitation",
+    "LoginThrottle",
+    "OrgMembership",
+    "Organization",
+    "RefreshToken",
+    "Team",
+    "TeamMembership",
+    "User",
+]

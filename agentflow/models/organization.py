@@ -1,0 +1,56 @@
+"""Organizations (the tenant), memberships with a role, and pending invitations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from agentflow.kit.models import RecordModel, TenantModel
+from agentflow.models.user import User
+
+
+class Organization(RecordModel):
+    __tablename__ = "organizations"
+
+    slug: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict, server_default="{}")
+    plan: Mapped[str] = mapped_column(String(40), nullable=False, default="free", server_default="free")
+    data_region: Mapped[str] = mapped_column(String(20), nullable=False, default="us", server_default="us")
+
+
+class OrgMembership(TenantModel):
+    __tablename__ = "org_memberships"
+    __table_args__ = (UniqueConstraint("org_id", "user_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+
+    user: Mapped[User] = relationship(lazy="raise")
+    organization: Mapped[Organization] = relationship(lazy="raise")
+
+
+class Invitation(TenantModel):
+    __tablename__ = "invitations"
+
+    email: Mapped[str] = mapped_column(String(320), nullable=False, index=True)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    accepted_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    organization: Mapped[Organization] = relationship(lazy="raise")

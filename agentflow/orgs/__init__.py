@@ -1,0 +1,1 @@
+"""Organizations (the tenant) and their memberships."""

@@ -1,0 +1,59 @@
+"""Organization rules: unique slugs, settings updates."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agentflow.errors import NotFound, ValidationFailed
+from agentflow.models import Organization
+from agentflow.orgs.repository import OrganizationRepository
+from agentflow.orgs.schemas import OrgUpdate
+
+# Org settings are free-form JSON, but a settings document this large is a mistake, not a configuration.
+MAX_SETTINGS_BYTES = 64 * 1024
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60]
+    return slug or "org"
+
+
+class OrganizationService:
+    async def create(self, session: AsyncSession, *, name: str) -> Organization:
+        """Create an org with a unique slug derived from its name."""
+        repo = OrganizationRepository(session)
+        slug = slugify(name)
+        while await repo.slug_taken(slug):
+            slug = f"{slugify(name)[:53]}-{secrets.token_hex(3)}"
+        return await repo.add(Organization(name=name, slug=slug, settings={}))
+
+    async def get(self, session: AsyncSession, *, org_id: uuid.UUID) -> Organization:
+        """The caller's org (it always exists while the caller is authenticated)."""
+        org = await OrganizationRepository(session).get(org_id)
+        if org is None:
+            raise NotFound.resource("Organization", org_id)
+        return org
+
+    async def update(self, session: AsyncSession, *, org_id: uuid.UUID, changes: OrgUpdate) -> Organization:
+        """Rename, change region, or merge settings (null removes a key)."""
+        org = await self.get(session, org_id=org_id)
+        if changes.name is not None:
+            org.name = changes.name
+        if changes.data_region is not None:
+            org.data_region = changes.data_region
+        if changes.settings is not None:
+            merged = {**org.settings, **changes.settings}
+            merged = {k: v for k, v in merged.items() if v is not None}
+            if len(orjson.dumps(merged)) > MAX_SETTINGS_BYTES:
+                raise ValidationFailed(f"Org settings must stay under {MAX_SETTINGS_BYTES} bytes")
+            org.settings = merged
+        await session.flush()
+        return org
+
+
+organization_service = OrganizationService()

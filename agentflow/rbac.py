@@ -1,0 +1,78 @@
+"""Roles and the permission matrix — written down once, enforced by the API on every route."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    owner = "owner"
+    admin = "admin"
+    editor = "editor"
+    viewer = "viewer"
+
+
+ROLE_RANK = {Role.viewer: 0, Role.editor: 1, Role.admin: 2, Role.owner: 3}
+
+
+class Permission(StrEnum):
+    org_read = "org:read"
+    org_update = "org:update"
+    members_read = "members:read"
+    members_invite = "members:invite"
+    members_manage = "members:manage"
+    teams_read = "teams:read"
+    teams_write = "teams:write"
+    api_keys_read = "api_keys:read"
+    api_keys_write = "api_keys:write"
+    secrets_read = "secrets:read"
+    secrets_write = "secrets:write"
+    agents_read = "agents:read"
+    agents_write = "agents:write"
+    agents_publish = "agents:publish"
+    agents_archive = "agents:archive"
+    agents_execute = "agents:execute"
+    executions_read = "executions:read"
+    executions_manage = "executions:manage"
+    billing_manage = "billing:manage"
+
+
+_VIEWER = {
+    Permission.org_read,
+    Permission.members_read,
+    Permission.teams_read,
+    Permission.agents_read,
+    Permission.executions_read,
+}
+_EDITOR = _VIEWER | {
+    Permission.agents_write,
+    Permission.agents_publish,
+    Permission.agents_execute,
+    Permission.executions_manage,
+    Permission.secrets_read,
+}
+_ADMIN = _EDITOR | {
+    Permission.org_update,
+    Permission.members_invite,
+    Permission.members_manage,
+    Permission.teams_write,
+    Permission.api_keys_read,
+    Permission.api_keys_write,
+    Permission.secrets_write,
+    Permission.agents_archive,
+}
+_OWNER = _ADMIN | {Permission.billing_manage}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.viewer: frozenset(_VIEWER),
+    Role.editor: frozenset(_EDITOR),
+    Role.admin: frozenset(_ADMIN),
+    Role.owner: frozenset(_OWNER),
+}
+
+
+def can_assign(actor: Role, target: Role) -> bool:
+    """Only owners hand out or take away the owner role; admins manage everyone below owner."""
+    if target is Role.owner:
+        return actor is Role.owner
+    return ROLE_RANK[actor] >= ROLE_RANK[Role.admin]

@@ -1,0 +1,1 @@
+"""Teams: named groups of org members."""

@@ -1,0 +1,1 @@
+"""AgentFlow's HTTP edge: the FastAPI app, dependencies, middleware and routers."""

@@ -1,0 +1,77 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+import agentflow
+from agentflow.config import Settings, get_settings
+from agentflow.db import create_engine, create_sessionmaker
+from agentflow.logs import configure_logging
+from api.errors import install_error_handlers
+from api.middleware.body_limit import BodyLimitMiddleware
+from api.middleware.request_id import RequestIDMiddleware
+from api.routers import api_keys, auth, health, invitations, org, teams
+
+API_PREFIX = "/api/v1"
+
+
+# Every domain router, in one place: the app mounts them and the route-table tests walk them.
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    auth.router,
+    org.router,
+    api_keys.router,
+    invitations.router,
+    teams.router,
+)
+
+
+def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> FastAPI:
+    """Build the app; the engine and HTTP client live for the app's lifespan."""
+    settings = settings or get_settings()
+    if configure_logs:
+        configure_logging(json=settings.log_json, level=settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        async with httpx.AsyncClient() as http:
+            app.state.http = http
+            yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="AgentFlow API",
+        version=agentflow.__version__,
+        description="Build, publish and run AI agent workflows. Authenticate with `Authorization: Bearer "
+        "<access token or af_ API key>` or `X-API-Key: af_…`.",
+        lifespan=lifespan,
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=f"{API_PREFIX}/redoc",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    # Added last = outermost: request ids wrap everything, including 413s from the body limit.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "ETag"],
+        )
+    app.add_middleware(RequestIDMiddleware)
+    return app

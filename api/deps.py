@@ -1,0 +1,125 @@
+"""Dependency aliases declared once: settings, DB session, the caller, permission checks, paging."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agentflow.auth.subject import AuthSubject, authenticate
+from agentflow.config import Settings
+from agentflow.email.sender import EmailSender, get_sender
+from agentflow.errors import AgentFlowError
+from agentflow.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from agentflow.rbac import Permission
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request: commit when the handler succeeds, roll back when it raises."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+        except AgentFlowError as exc:
+            if exc.persist_changes:
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+# scope="function": the commit happens before the response is sent, so a 2xx means it is stored.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, credentials = authorization.partition(" ")
+    return credentials.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def get_subject(
+    session: SessionDep,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> AuthSubject:
+    return await authenticate(session, settings, bearer=_bearer(authorization), api_key=x_api_key)
+
+
+async def get_optional_subject(
+    session: SessionDep,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> AuthSubject | None:
+    bearer = _bearer(authorization)
+    if bearer is None and x_api_key is None:
+        return None
+    return await authenticate(session, settings, bearer=bearer, api_key=x_api_key)
+
+
+CurrentSubject = Annotated[AuthSubject, Depends(get_subject)]
+OptionalSubject = Annotated[AuthSubject | None, Depends(get_optional_subject)]
+
+
+class Authorize:
+    """`Depends(Authorize(Permission.x))`: authenticate, then require one permission of the caller's role.
+
+    The permission is kept on the instance so the route-table tests can read what each route requires.
+    """
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    async def __call__(self, subject: CurrentSubject) -> AuthSubject:
+        subject.require(self.permission)
+        return subject
+
+
+@dataclass(frozen=True)
+class PageParams:
+    cursor: str | None
+    limit: int
+
+
+def page_params(
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="From `next_cursor` of the previous page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> PageParams:
+    return PageParams(cursor=cursor, limit=limit)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+ClientIP = Annotated[str, Depends(client_ip)]
+
+
+def get_email_sender(settings: SettingsDep) -> EmailSender:
+    return get_sender(settings)
+
+
+EmailSenderDep = Annotated[EmailSender, Depends(get_email_sender)]

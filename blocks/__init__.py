@@ -1,0 +1,1 @@
+"""Prefect Block types: connection config and references to Vault paths, never secrets themselves."""
