@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from agentflow.errors import AgentFlowError
@@ -32,20 +32,20 @@ _HTTP_CODES = {
 
 def error_response(
     status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
-) -> ORJSONResponse:
-    return ORJSONResponse(
+) -> JSONResponse:
+    return JSONResponse(
         {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}},
         status_code=status,
         headers=headers,
     )
 
 
-async def handle_agentflow_error(request: Request, exc: Exception) -> ORJSONResponse:
+async def handle_agentflow_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AgentFlowError)
     return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
 
 
-async def handle_validation_error(request: Request, exc: Exception) -> ORJSONResponse:
+async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
@@ -58,7 +58,7 @@ async def handle_validation_error(request: Request, exc: Exception) -> ORJSONRes
     return error_response(422, "validation_error", f"Invalid request: {where}: {first['msg']}", errors)
 
 
-async def handle_http_exception(request: Request, exc: Exception) -> ORJSONResponse:
+async def handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
@@ -67,7 +67,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> ORJSONRespo
     return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
 
-async def handle_unexpected(request: Request, exc: Exception) -> ORJSONResponse:
+async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(
         500,

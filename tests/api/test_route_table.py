@@ -1,0 +1,229 @@
+"""Walks every route the app serves: unauthenticated → 401, wrong role → 403, another org's id → 404.
+
+A new route is covered automatically; a route with a path parameter or id field the resolver does not
+know fails loudly until someone teaches `OrgResources` how to create that resource.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agentflow.api_keys.schemas import APIKeyCreate
+from agentflow.api_keys.service import api_key_service
+from agentflow.config import Settings
+from agentflow.email.sender import ConsoleSender
+from agentflow.members.schemas import InviteRequest
+from agentflow.members.service import member_service
+from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
+from agentflow.teams.schemas import TeamCreate
+from agentflow.teams.service import team_service
+from api.app import API_PREFIX, ROUTERS, create_app
+from api.deps import Authorize
+from tests.factories import Member, add_member, create_org_with_owner
+
+# Routes anyone may call: they authenticate by what they carry (password, cookie, invitation token).
+PUBLIC = {
+    ("GET", "/health"),
+    ("POST", "/auth/signup"),
+    ("POST", "/auth/login"),
+    ("POST", "/auth/refresh"),
+    ("POST", "/auth/logout"),
+    ("GET", "/invitations/{token}"),
+    ("POST", "/invitations/{token}/accept"),
+}
+# Routes that need a caller but no particular permission (they act on the caller's own identity).
+IDENTITY_ONLY = {("GET", "/auth/me"), ("POST", "/auth/switch-org")}
+
+
+def routes() -> Iterator[tuple[str, APIRoute]]:
+    for router in ROUTERS:
+        for route in router.routes:
+            assert isinstance(route, APIRoute)
+            for method in sorted(route.methods):
+                yield method, route
+
+
+def route_id(item: tuple[str, APIRoute]) -> str:
+    return f"{item[0]} {item[1].path}"
+
+
+ALL = list(routes())
+PROTECTED = [r for r in ALL if (r[0], r[1].path) not in PUBLIC]
+
+
+def required_permission(route: APIRoute) -> Permission | None:
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if isinstance(dep.call, Authorize):
+            return dep.call.permission
+        stack.extend(dep.dependencies)
+    return None
+
+
+def example_body(route: APIRoute) -> dict[str, Any] | None:
+    if not route.dependant.body_params:
+        return None
+    model = route.dependant.body_params[0].field_info.annotation
+    assert isinstance(model, type) and issubclass(model, BaseModel)
+    extra = model.model_config.get("json_schema_extra")
+    assert isinstance(extra, dict) and extra.get("examples"), f"{model.__name__} needs an example body"
+    return dict(extra["examples"][0])
+
+
+class OrgResources:
+    """Creates, on demand, a fresh resource of each kind in one org and returns its id."""
+
+    def __init__(self, session: AsyncSession, settings: Settings, owner: Member) -> None:
+        self.session, self.settings, self.owner = session, settings, owner
+        self.resolved: dict[str, str] = {}
+
+    async def resolve(self, name: str) -> str:
+        self.resolved[name] = await self._create(name)
+        return self.resolved[name]
+
+    async def _create(self, name: str) -> str:
+        subject = self.owner.subject
+        match name:
+            case "team_id":
+                team = await team_service.create(
+                    self.session, subject=subject, body=TeamCreate(name=f"team-{uuid.uuid4().hex[:8]}")
+                )
+                return str(team.id)
+            case "user_id":
+                member = await add_member(self.session, self.settings, self.owner.org, Role.editor)
+                if "team_id" in self.resolved:  # /teams/{team_id}/members/{user_id}: make them related
+                    await team_service.add_member(
+                        self.session, subject=subject, team_id=uuid.UUID(self.resolved["team_id"]),
+                        user_id=member.user.id,
+                    )
+                return str(member.user.id)
+            case "key_id":
+                created = await api_key_service.create(self.session, subject=subject, body=APIKeyCreate(name="k"))
+                return str(created.api_key.id)
+            case "invitation_id":
+                invited = await member_service.invite(
+                    self.session,
+                    self.settings,
+                    ConsoleSender(),
+                    subject=subject,
+                    body=InviteRequest.model_validate({"email": f"{uuid.uuid4().hex[:8]}@example.com"}),
+                )
+                return str(invited.invitation.id)
+            case "org_id":
+                return str(self.owner.org.id)
+        raise AssertionError(f"Teach OrgResources to create a {name!r} for the route-table tests")
+
+
+async def build_request(
+    method: str, route: APIRoute, path_ids: OrgResources, body_ids: OrgResources
+) -> tuple[str, dict[str, Any] | None]:
+    path = route.path
+    for name in re.findall(r"{(\w+)}", route.path):
+        path = path.replace(f"{{{name}}}", await path_ids.resolve(name))
+    body = example_body(route)
+    if body is not None:
+        for key, value in list(body.items()):
+            if key.endswith("_id") and isinstance(value, str):
+                body[key] = await body_ids.resolve(key)
+    return path, body
+
+
+def has_ids(route: APIRoute) -> bool:
+    body = example_body(route) or {}
+    return "{" in route.path or any(k.endswith("_id") for k in body)
+
+
+def test_every_served_route_is_in_the_table() -> None:
+    app = create_app(configure_logs=False)
+    served = {
+        (method.upper(), path.removeprefix(API_PREFIX))
+        for path, ops in app.openapi()["paths"].items()
+        for method in ops
+    }
+    assert served == {(m, r.path) for m, r in ALL}
+
+
+def test_every_protected_route_declares_a_permission_or_is_identity_only() -> None:
+    for method, route in PROTECTED:
+        if (method, route.path) not in IDENTITY_ONLY:
+            assert required_permission(route) is not None, f"{method} {route.path} has no Authorize(...)"
+
+
+@pytest.mark.parametrize("item", PROTECTED, ids=route_id)
+async def test_unauthenticated_is_401(
+    item: tuple[str, APIRoute], client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member
+) -> None:
+    method, route = item
+    own = OrgResources(session, settings, owner)
+    path, body = await build_request(method, route, own, own)
+    response = await client.request(method, path, json=body)
+    assert response.status_code == 401, response.text
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+ROLE_CASES = [
+    (method, route, role)
+    for method, route in PROTECTED
+    if (permission := required_permission(route)) is not None
+    for role in Role
+    if permission not in ROLE_PERMISSIONS[role]
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "role"), ROLE_CASES, ids=[f"{m} {r.path} as {role}" for m, r, role in ROLE_CASES]
+)
+async def test_wrong_role_is_403(
+    method: str,
+    route: APIRoute,
+    role: Role,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    owner: Member,
+) -> None:
+    caller = await add_member(session, settings, owner.org, role)
+    own = OrgResources(session, settings, owner)
+    path, body = await build_request(method, route, own, own)
+    response = await client.request(method, path, json=body, headers=caller.headers)
+    assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize("item", PROTECTED, ids=route_id)
+async def test_owner_succeeds_on_own_resources(
+    item: tuple[str, APIRoute], client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member
+) -> None:
+    """The positive control: the same requests that must fail for others succeed for the owner."""
+    method, route = item
+    own = OrgResources(session, settings, owner)
+    path, body = await build_request(method, route, own, own)
+    response = await client.request(method, path, json=body, headers=owner.headers)
+    assert response.status_code < 400, f"{method} {path}: {response.status_code} {response.text}"
+
+
+CROSS_TENANT = [item for item in PROTECTED if has_ids(item[1])]
+
+
+@pytest.mark.parametrize("item", CROSS_TENANT, ids=route_id)
+async def test_another_orgs_id_is_404(
+    item: tuple[str, APIRoute], client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member
+) -> None:
+    method, route = item
+    other_owner = await create_org_with_owner(session, settings, name="Org B Secret Name")
+    theirs = OrgResources(session, settings, other_owner)
+    own = OrgResources(session, settings, owner)
+    path_ids, body_ids = (theirs, own) if "{" in route.path else (theirs, theirs)
+    path, body = await build_request(method, route, path_ids, body_ids)
+    response = await client.request(method, path, json=body, headers=owner.headers)
+    assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
+    assert other_owner.org.name not in response.text and other_owner.user.email not in response.text

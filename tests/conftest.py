@@ -1,0 +1,128 @@
+"""Test harness: one real Postgres (from the pgserver wheel) per run, one database per xdist worker,
+migrated once; each test runs inside a transaction that is rolled back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+
+from agentflow.config import Settings
+from agentflow.embedded.ports import free_port
+from agentflow.embedded.postgres import EmbeddedPostgres
+from agentflow.embedded.process import ManagedProcess
+from agentflow.migrations import upgrade
+
+_PG_ENV = "AGENTFLOW_TEST_POSTGRES"
+_controller_state: dict[str, object] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller (or a plain run) starts Postgres once; xdist workers inherit its address."""
+    if hasattr(config, "workerinput") or os.environ.get(_PG_ENV):
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="agentflow-test-"))
+    pg = EmbeddedPostgres(data_dir, port=free_port())
+    pg.initialize()
+    process = pg.process()
+    process.start()
+    asyncio.run(pg.wait_ready())
+    os.environ[_PG_ENV] = json.dumps({"port": pg.port, "password": pg.password})
+    _controller_state.update(process=process, data_dir=data_dir)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    process = _controller_state.get("process")
+    if isinstance(process, ManagedProcess):
+        process.stop()
+        shutil.rmtree(str(_controller_state["data_dir"]), ignore_errors=True)
+
+
+def _pg() -> dict[str, object]:
+    return dict(json.loads(os.environ[_PG_ENV]))
+
+
+def admin_url(database: str = "postgres") -> str:
+    pg = _pg()
+    return f"postgresql+asyncpg://postgres:{pg['password']}@127.0.0.1:{pg['port']}/{database}"
+
+
+async def _recreate_database(name: str) -> None:
+    pg = _pg()
+    conn = await asyncpg.connect(
+        host="127.0.0.1", port=pg["port"], user="postgres", password=pg["password"], database="postgres"
+    )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(worker_id: str) -> str:
+    """A fresh, migrated database for this xdist worker."""
+    name = f"agentflow_test_{worker_id}"
+    asyncio.run(_recreate_database(name))
+    url = admin_url(name)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        jwt_secret="test-secret-" + "x" * 40,  # type: ignore[arg-type]
+        login_max_failures=3,
+        login_lockout_seconds=60,
+        max_body_bytes=64 * 1024,
+        public_url="http://testserver",
+        log_json=True,
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(settings.database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        yield conn
+        await transaction.rollback()
+
+
+@pytest.fixture
+async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """Commits inside the code under test become savepoints; everything is rolled back at the end."""
+    async with AsyncSession(
+        bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+    ) as session:
+        yield session
+
+
+@pytest.fixture
+def tmp_data_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="agentflow-data-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        yield client

@@ -1,0 +1,76 @@
+"""Small factories that build real rows through the real services."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agentflow.api_keys.schemas import APIKeyCreate
+from agentflow.api_keys.service import api_key_service
+from agentflow.auth.passwords import hash_password
+from agentflow.auth.subject import AuthSubject
+from agentflow.auth.tokens import issue_access_token
+from agentflow.config import Settings
+from agentflow.models import Organization, OrgMembership, User
+from agentflow.orgs.service import organization_service
+from agentflow.rbac import ROLE_PERMISSIONS, Role
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Member:
+    user: User
+    org: Organization
+    role: Role
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def subject(self) -> AuthSubject:
+        return AuthSubject(
+            user_id=self.user.id,
+            org_id=self.org.id,
+            role=self.role,
+            permissions=ROLE_PERMISSIONS[self.role],
+            method="token",
+        )
+
+
+async def create_user(session: AsyncSession, *, email: str | None = None, password: str = PASSWORD) -> User:
+    user = User(email=email or f"user-{uuid.uuid4().hex[:10]}@example.com", password_hash=hash_password(password))
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def create_org(session: AsyncSession, *, name: str = "Acme") -> Organization:
+    return await organization_service.create(session, name=name)
+
+
+async def add_member(
+    session: AsyncSession, settings: Settings, org: Organization, role: Role, *, user: User | None = None
+) -> Member:
+    user = user or await create_user(session)
+    session.add(OrgMembership(org_id=org.id, user_id=user.id, role=role))
+    await session.flush()
+    return Member(user=user, org=org, role=role, token=issue_access_token(settings, user_id=user.id, org_id=org.id))
+
+
+async def create_org_with_owner(session: AsyncSession, settings: Settings, *, name: str = "Acme") -> Member:
+    org = await create_org(session, name=name)
+    return await add_member(session, settings, org, Role.owner)
+
+
+async def create_api_key(session: AsyncSession, member: Member, *, scopes: list[str] | None = None) -> str:
+    created = await api_key_service.create(
+        session,
+        subject=member.subject,
+        body=APIKeyCreate.model_validate({"name": "test key", "scopes": scopes}),
+    )
+    return created.raw_key
