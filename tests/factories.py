@@ -20,10 +20,14 @@ from agentflow.rbac import ROLE_PERMISSIONS, Role
 PASSWORD = "correct horse battery staple"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Member:
-    user: User
-    org: Organization
+    """Plain values, not ORM objects: a rolled-back request in a test expires ORM objects."""
+
+    user_id: uuid.UUID
+    email: str
+    org_id: uuid.UUID
+    org_name: str
     role: Role
     token: str
 
@@ -34,8 +38,8 @@ class Member:
     @property
     def subject(self) -> AuthSubject:
         return AuthSubject(
-            user_id=self.user.id,
-            org_id=self.org.id,
+            user_id=self.user_id,
+            org_id=self.org_id,
             role=self.role,
             permissions=ROLE_PERMISSIONS[self.role],
             method="token",
@@ -54,17 +58,26 @@ async def create_org(session: AsyncSession, *, name: str = "Acme") -> Organizati
 
 
 async def add_member(
-    session: AsyncSession, settings: Settings, org: Organization, role: Role, *, user: User | None = None
+    session: AsyncSession, settings: Settings, org_id: uuid.UUID, role: Role, *, user: User | None = None
 ) -> Member:
     user = user or await create_user(session)
-    session.add(OrgMembership(org_id=org.id, user_id=user.id, role=role))
+    org = await session.get(Organization, org_id)
+    assert org is not None
+    session.add(OrgMembership(org_id=org_id, user_id=user.id, role=role))
     await session.flush()
-    return Member(user=user, org=org, role=role, token=issue_access_token(settings, user_id=user.id, org_id=org.id))
+    return Member(
+        user_id=user.id,
+        email=user.email,
+        org_id=org_id,
+        org_name=org.name,
+        role=role,
+        token=issue_access_token(settings, user_id=user.id, org_id=org_id),
+    )
 
 
 async def create_org_with_owner(session: AsyncSession, settings: Settings, *, name: str = "Acme") -> Member:
     org = await create_org(session, name=name)
-    return await add_member(session, settings, org, Role.owner)
+    return await add_member(session, settings, org.id, Role.owner)
 
 
 async def create_api_key(session: AsyncSession, member: Member, *, scopes: list[str] | None = None) -> str:

@@ -22,6 +22,9 @@ async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) ->
 
     async def test_session() -> AsyncIterator[AsyncSession]:
         # Same commit/rollback contract as production, on savepoints of the test transaction.
+        # Committing first keeps the test's own setup out of the request's savepoint, so a
+        # request that rolls back undoes only its own writes.
+        await session.commit()
         try:
             yield session
         except AgentFlowError as exc:

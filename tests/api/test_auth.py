@@ -119,7 +119,7 @@ async def test_switch_org(client: httpx.AsyncClient, session: AsyncSession, sett
 
     user = await session.get(User, user_id)
     assert user is not None
-    await add_member(session, settings, other, Role.viewer, user=user)
+    await add_member(session, settings, other.id, Role.viewer, user=user)
 
     switched = await client.post(
         "/auth/switch-org", json={"org_id": str(other.id)}, headers={"Authorization": f"Bearer {token}"}
@@ -179,9 +179,9 @@ async def test_removed_member_token_stops_working(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings
 ) -> None:
     org = await create_org(session)
-    owner = await add_member(session, settings, org, Role.owner)
-    editor = await add_member(session, settings, org, Role.editor)
+    owner = await add_member(session, settings, org.id, Role.owner)
+    editor = await add_member(session, settings, org.id, Role.editor)
     assert (await client.get("/auth/me", headers=editor.headers)).status_code == 200
-    removed = await client.delete(f"/org/members/{editor.user.id}", headers=owner.headers)
+    removed = await client.delete(f"/org/members/{editor.user_id}", headers=owner.headers)
     assert removed.status_code == 204
     assert (await client.get("/auth/me", headers=editor.headers)).status_code == 401
