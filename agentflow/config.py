@@ -21,7 +21,9 @@ class Settings(BaseSettings):
         default="postgresql+asyncpg://postgres@127.0.0.1:5433/agentflow",
         description="SQLAlchemy URL of AgentFlow's Postgres (asyncpg driver).",
     )
-    database_pool_size: int = 10
+    database_pool_size: int = Field(
+        default=20, description="Connections per API process; requests beyond it wait for a free one."
+    )
     prefect_api_url: str | None = Field(
         default=None,
         validation_alias="PREFECT_API_URL",

@@ -76,3 +76,13 @@ def can_assign(actor: Role, target: Role) -> bool:
     if target is Role.owner:
         return actor is Role.owner
     return ROLE_RANK[actor] >= ROLE_RANK[Role.admin]
+
+
+def permission_matrix_markdown() -> str:
+    """The matrix as a Markdown table (docs/api.md embeds it; a test keeps the two equal)."""
+    roles = list(Role)
+    lines = ["| permission | " + " | ".join(r.value for r in roles) + " |", "|---|" + "---|" * len(roles)]
+    for permission in Permission:
+        marks = " | ".join("✓" if permission in ROLE_PERMISSIONS[r] else "" for r in roles)
+        lines.append(f"| `{permission.value}` | {marks} |")
+    return "\n".join(lines)

@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 import agentflow
 from agentflow.config import Settings, get_settings
 from agentflow.db import create_engine, create_sessionmaker
+from agentflow.kit.fastread import PoolReader
 from agentflow.logs import configure_logging
 from api.errors import install_error_handlers
 from api.middleware.body_limit import BodyLimitMiddleware
@@ -43,10 +44,16 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        async with httpx.AsyncClient() as http:
-            app.state.http = http
-            yield
-        await engine.dispose()
+        app.state.read_sessionmaker = create_sessionmaker(engine, autocommit=True)
+        reader = await PoolReader.connect(settings.database_url, max_size=settings.database_pool_size)
+        app.state.reader = reader
+        try:
+            async with httpx.AsyncClient() as http:
+                app.state.http = http
+                yield
+        finally:
+            await reader.close()
+            await engine.dispose()
 
     app = FastAPI(
         title="AgentFlow API",

@@ -1,4 +1,8 @@
-"""Dependency aliases declared once: settings, DB session, the caller, permission checks, paging."""
+"""Dependency aliases declared once: settings, DB session, the caller, permission checks, paging.
+
+Every dependency is `async def`: FastAPI runs plain `def` dependencies in a thread pool, which cost
+~0.2 ms per dependency per request here.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,12 @@ from agentflow.auth.subject import AuthSubject, authenticate
 from agentflow.config import Settings
 from agentflow.email.sender import EmailSender, get_sender
 from agentflow.errors import AgentFlowError
+from agentflow.kit.fastread import FastReader
 from agentflow.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from agentflow.rbac import Permission
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -25,9 +30,21 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request: commit when the handler succeeds, roll back when it raises."""
-    async with request.app.state.sessionmaker() as session:
+    """One session per request: commit when the handler succeeds, roll back when it raises.
+
+    Reads run in autocommit (no BEGIN/COMMIT round trips: a third of a cheap request's database time);
+    their only writes are advisory (an API key's last_used_at).
+    """
+    factory = (
+        request.app.state.read_sessionmaker
+        if request.method in _READ_METHODS
+        else request.app.state.sessionmaker
+    )
+    async with factory() as session:
         try:
             yield session
         except AgentFlowError as exc:
@@ -54,17 +71,25 @@ def _bearer(authorization: str | None) -> str | None:
     return credentials.strip() or None if scheme.lower() == "bearer" else None
 
 
+async def get_reader(request: Request) -> FastReader:
+    reader: FastReader = request.app.state.reader
+    return reader
+
+
+ReaderDep = Annotated[FastReader, Depends(get_reader)]
+
+
 async def get_subject(
-    session: SessionDep,
+    reader: ReaderDep,
     settings: SettingsDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> AuthSubject:
-    return await authenticate(session, settings, bearer=_bearer(authorization), api_key=x_api_key)
+    return await authenticate(reader, settings, bearer=_bearer(authorization), api_key=x_api_key)
 
 
 async def get_optional_subject(
-    session: SessionDep,
+    reader: ReaderDep,
     settings: SettingsDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -72,7 +97,7 @@ async def get_optional_subject(
     bearer = _bearer(authorization)
     if bearer is None and x_api_key is None:
         return None
-    return await authenticate(session, settings, bearer=bearer, api_key=x_api_key)
+    return await authenticate(reader, settings, bearer=bearer, api_key=x_api_key)
 
 
 CurrentSubject = Annotated[AuthSubject, Depends(get_subject)]
@@ -99,7 +124,7 @@ class PageParams:
     limit: int
 
 
-def page_params(
+async def page_params(
     cursor: Annotated[
         str | None, Query(max_length=512, description="From `next_cursor` of the previous page.")
     ] = None,
@@ -111,14 +136,14 @@ def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
 ClientIP = Annotated[str, Depends(client_ip)]
 
 
-def get_email_sender(settings: SettingsDep) -> EmailSender:
+async def get_email_sender(settings: SettingsDep) -> EmailSender:
     return get_sender(settings)
 
 

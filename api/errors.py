@@ -68,12 +68,16 @@ async def handle_http_exception(request: Request, exc: Exception) -> JSONRespons
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    request_id = getattr(request.state, "request_id", None) or request_id_var.get()
+    logger.exception(
+        "unhandled error on %s %s", request.method, request.url.path, extra={"request_id": request_id}
+    )
     return error_response(
         500,
         "internal_error",
         "Something went wrong on our side; the request id helps us find it",
-        {"request_id": request_id_var.get()},
+        {"request_id": request_id},
+        headers={"X-Request-ID": request_id} if request_id else None,
     )
 
 

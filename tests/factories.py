@@ -47,7 +47,9 @@ class Member:
 
 
 async def create_user(session: AsyncSession, *, email: str | None = None, password: str = PASSWORD) -> User:
-    user = User(email=email or f"user-{uuid.uuid4().hex[:10]}@example.com", password_hash=hash_password(password))
+    user = User(
+        email=email or f"user-{uuid.uuid4().hex[:10]}@example.com", password_hash=hash_password(password)
+    )
     session.add(user)
     await session.flush()
     return user

@@ -6,16 +6,25 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.auth.passwords import hash_password, verify_password
 from agentflow.auth.repository import LoginThrottleRepository, RefreshTokenRepository, UserRepository
-from agentflow.auth.schemas import LoginRequest, SignupRequest
+from agentflow.auth.schemas import (
+    LoginRequest,
+    MembershipPublic,
+    OrgPublic,
+    OrgSummary,
+    SignupRequest,
+    UserPublic,
+)
 from agentflow.auth.subject import AuthSubject
 from agentflow.auth.tokens import issue_access_token
 from agentflow.config import Settings
 from agentflow.errors import Conflict, NotFound, RateLimited, Unauthorized
 from agentflow.kit.crypto import digest, new_token
+from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.models import Organization, OrgMembership, RefreshToken, User
 from agentflow.orgs.repository import MembershipRepository
 from agentflow.orgs.service import organization_service
@@ -46,9 +55,31 @@ class IssuedSession:
 
 @dataclass(frozen=True)
 class Profile:
-    user: User
-    org: Organization
-    memberships: list[OrgMembership]
+    user: UserPublic
+    org: OrgPublic
+    memberships: list[MembershipPublic]
+
+
+# `GET /auth/me` is the API's most frequent call after authentication itself: one fast read.
+_PROFILE_QUERY = compile_query(
+    select(
+        OrgMembership.org_id,
+        OrgMembership.role,
+        Organization.slug,
+        Organization.name,
+        Organization.plan,
+        Organization.data_region,
+        Organization.settings,
+        Organization.created_at.label("org_created_at"),
+        User.email,
+        User.full_name,
+        User.created_at.label("user_created_at"),
+    )
+    .join(Organization, Organization.id == OrgMembership.org_id)
+    .join(User, User.id == OrgMembership.user_id)
+    .where(OrgMembership.user_id == bindparam("user_id"))
+    .order_by(OrgMembership.created_at, OrgMembership.id)
+)
 
 
 def throttle_key(email: str, client_ip: str) -> str:
@@ -158,13 +189,35 @@ class AuthService:
             session, settings, user=membership.user, org=membership.organization, role=Role(membership.role)
         )
 
-    async def profile(self, session: AsyncSession, *, subject: AuthSubject) -> Profile:
+    async def profile(self, reader: FastReader, *, subject: AuthSubject) -> Profile:
         """The caller's user, current org and every membership, in one query."""
-        memberships = list(await MembershipRepository(session).list_for_user(subject.user_id))
-        current = next((m for m in memberships if m.org_id == subject.org_id), None)
+        rows = await reader.fetch(_PROFILE_QUERY, user_id=subject.user_id)
+        current = next((r for r in rows if r["org_id"] == subject.org_id), None)
         if current is None:  # removed between authentication and now
             raise Unauthorized("Your membership in this organization is no longer active")
-        return Profile(user=current.user, org=current.organization, memberships=memberships)
+        return Profile(
+            user=UserPublic(
+                id=subject.user_id,
+                email=current["email"],
+                full_name=current["full_name"],
+                created_at=current["user_created_at"],
+            ),
+            org=OrgPublic(
+                id=current["org_id"],
+                slug=current["slug"],
+                name=current["name"],
+                plan=current["plan"],
+                data_region=current["data_region"],
+                settings=current["settings"],
+                created_at=current["org_created_at"],
+            ),
+            memberships=[
+                MembershipPublic(
+                    org=OrgSummary(id=r["org_id"], slug=r["slug"], name=r["name"]), role=Role(r["role"])
+                )
+                for r in rows
+            ],
+        )
 
     async def issue(
         self,

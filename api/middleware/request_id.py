@@ -26,6 +26,9 @@ class RequestIDMiddleware:
         incoming = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), None)
         request_id = incoming if incoming and _SANE_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        # The 500 handler runs outside this middleware (in Starlette's ServerErrorMiddleware): leave the
+        # id where it can find it.
+        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 0
 
@@ -39,6 +42,9 @@ class RequestIDMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            status = 500
+            raise
         finally:
             if scope["type"] == "http":
                 logger.info(

@@ -6,10 +6,8 @@ from fastapi import APIRouter, Cookie, Response, status
 
 from agentflow.auth.schemas import (
     LoginRequest,
-    MembershipPublic,
     MeResponse,
     OrgPublic,
-    OrgSummary,
     SignupRequest,
     SwitchOrgRequest,
     TokenResponse,
@@ -17,8 +15,7 @@ from agentflow.auth.schemas import (
 )
 from agentflow.auth.service import IssuedSession, auth_service
 from agentflow.config import Settings
-from agentflow.rbac import Role
-from api.deps import ClientIP, CurrentSubject, SessionDep, SettingsDep
+from api.deps import ClientIP, CurrentSubject, ReaderDep, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
@@ -89,18 +86,15 @@ async def logout(
 
 
 @router.get("/me", response_model=MeResponse)
-async def me(subject: CurrentSubject, session: SessionDep) -> MeResponse:
+async def me(subject: CurrentSubject, reader: ReaderDep) -> MeResponse:
     """The caller: user, current org, role, permissions and every org they belong to."""
-    profile = await auth_service.profile(session, subject=subject)
+    profile = await auth_service.profile(reader, subject=subject)
     return MeResponse(
-        user=UserPublic.model_validate(profile.user),
-        org=OrgPublic.model_validate(profile.org),
+        user=profile.user,
+        org=profile.org,
         role=subject.role,
         permissions=sorted(subject.permissions),
-        memberships=[
-            MembershipPublic(org=OrgSummary.model_validate(m.organization), role=Role(m.role))
-            for m in profile.memberships
-        ],
+        memberships=profile.memberships,
         auth_method=subject.method,
         api_key_id=subject.api_key_id,
     )

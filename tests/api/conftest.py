@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from agentflow.config import Settings
 from agentflow.errors import AgentFlowError
+from agentflow.kit.fastread import ConnectionReader
 from api.app import create_app
 from api.deps import get_session
 from tests.factories import Member, create_org_with_owner
@@ -25,6 +26,7 @@ async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) ->
         # Committing first keeps the test's own setup out of the request's savepoint, so a
         # request that rolls back undoes only its own writes.
         await session.commit()
+        session.expire_all()  # a production request starts with an empty identity map
         try:
             yield session
         except AgentFlowError as exc:
@@ -38,6 +40,9 @@ async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) ->
 
     app.dependency_overrides[get_session] = test_session
     app.state.engine = engine
+    # Hot-path reads run on the test's own connection, so they see the test's uncommitted rows.
+    raw = await (await session.connection()).get_raw_connection()
+    app.state.reader = ConnectionReader(raw.driver_connection)
     async with httpx.AsyncClient() as http:
         app.state.http = http
         yield app

@@ -17,7 +17,9 @@ async def create_key(client: httpx.AsyncClient, member: Member, **body: object) 
     return await client.post("/org/api-keys", json={"name": "ci", **body}, headers=member.headers)
 
 
-async def test_create_use_list_revoke(client: httpx.AsyncClient, session: AsyncSession, owner: Member) -> None:
+async def test_create_use_list_revoke(
+    client: httpx.AsyncClient, session: AsyncSession, owner: Member
+) -> None:
     created = await create_key(client, owner, scopes=["org:read", "members:read"])
     assert created.status_code == 201, created.text
     key = created.json()["key"]
@@ -80,7 +82,9 @@ async def test_key_follows_its_creators_membership(
     key = (await create_key(client, admin)).json()["key"]
     assert (await client.put("/org", json={"name": "Renamed"}, headers={"X-API-Key": key})).status_code == 200
 
-    demoted = await client.put(f"/org/members/{admin.user_id}/role", json={"role": "viewer"}, headers=owner.headers)
+    demoted = await client.put(
+        f"/org/members/{admin.user_id}/role", json={"role": "viewer"}, headers=owner.headers
+    )
     assert demoted.status_code == 200
     # The key never exceeds its creator's current role.
     assert (await client.put("/org", json={"name": "Again"}, headers={"X-API-Key": key})).status_code == 403

@@ -17,7 +17,9 @@ from tests.factories import PASSWORD, add_member, create_org
 REFRESH = "agentflow_refresh"
 
 
-async def signup(client: httpx.AsyncClient, email: str = "ada@example.com", org: str = "Acme") -> httpx.Response:
+async def signup(
+    client: httpx.AsyncClient, email: str = "ada@example.com", org: str = "Acme"
+) -> httpx.Response:
     return await client.post("/auth/signup", json={"email": email, "password": PASSWORD, "org_name": org})
 
 

@@ -28,7 +28,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         self.messages.append(message_from_bytes(envelope.content))  # type: ignore[attr-defined]
         return "250 OK"
 
@@ -40,7 +40,9 @@ async def mailbox(app: FastAPI, settings: Settings) -> AsyncIterator[Mailbox]:
     port = free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
-    smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False})
+    smtp_settings = settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False}
+    )
     app.dependency_overrides[get_email_sender] = lambda: SMTPSender(smtp_settings)
     yield box
     controller.stop()
@@ -76,7 +78,9 @@ async def test_invite_email_and_accept_as_new_user(
 
     no_password = await client.post(f"/invitations/{token}/accept", json={})
     assert no_password.status_code == 422
-    accepted = await client.post(f"/invitations/{token}/accept", json={"password": PASSWORD, "full_name": "Grace"})
+    accepted = await client.post(
+        f"/invitations/{token}/accept", json={"password": PASSWORD, "full_name": "Grace"}
+    )
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["role"] == "editor" and accepted.json()["org"]["id"] == str(owner.org_id)
 
@@ -116,8 +120,12 @@ async def test_invitation_for_someone_else_is_refused(
 async def test_expired_revoked_and_reissued_invitations(
     client: httpx.AsyncClient, session: AsyncSession, owner: Member
 ) -> None:
-    first = (await client.post("/org/members/invite", json={"email": "x@example.com"}, headers=owner.headers)).json()
-    second = (await client.post("/org/members/invite", json={"email": "x@example.com"}, headers=owner.headers)).json()
+    first = (
+        await client.post("/org/members/invite", json={"email": "x@example.com"}, headers=owner.headers)
+    ).json()
+    second = (
+        await client.post("/org/members/invite", json={"email": "x@example.com"}, headers=owner.headers)
+    ).json()
     # Re-inviting replaces the older link.
     assert (await client.get(f"/invitations/{first['token']}")).status_code == 404
     assert (await client.get(f"/invitations/{second['token']}")).status_code == 200
@@ -131,7 +139,9 @@ async def test_expired_revoked_and_reissued_invitations(
     expired = await client.get(f"/invitations/{second['token']}")
     assert expired.status_code == 404 and expired.json()["error"]["code"] == "invitation_expired"
 
-    third = (await client.post("/org/members/invite", json={"email": "y@example.com"}, headers=owner.headers)).json()
+    third = (
+        await client.post("/org/members/invite", json={"email": "y@example.com"}, headers=owner.headers)
+    ).json()
     assert (await client.delete(f"/org/invitations/{third['id']}", headers=owner.headers)).status_code == 204
     assert (await client.get(f"/invitations/{third['token']}")).status_code == 404
 
@@ -150,7 +160,9 @@ async def test_admin_cannot_invite_or_make_owners(
         "/org/members/invite", json={"email": "boss@example.com", "role": "owner"}, headers=admin.headers
     )
     assert invite.status_code == 403
-    promote = await client.put(f"/org/members/{editor.user_id}/role", json={"role": "owner"}, headers=admin.headers)
+    promote = await client.put(
+        f"/org/members/{editor.user_id}/role", json={"role": "owner"}, headers=admin.headers
+    )
     assert promote.status_code == 403
     demote_owner = await client.put(
         f"/org/members/{owner.user_id}/role", json={"role": "viewer"}, headers=admin.headers
@@ -158,14 +170,18 @@ async def test_admin_cannot_invite_or_make_owners(
     assert demote_owner.status_code == 403
     remove_owner = await client.delete(f"/org/members/{owner.user_id}", headers=admin.headers)
     assert remove_owner.status_code == 403
-    ok = await client.put(f"/org/members/{editor.user_id}/role", json={"role": "admin"}, headers=admin.headers)
+    ok = await client.put(
+        f"/org/members/{editor.user_id}/role", json={"role": "admin"}, headers=admin.headers
+    )
     assert ok.status_code == 200 and ok.json()["role"] == "admin"
 
 
 async def test_last_owner_cannot_be_demoted_or_removed(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member
 ) -> None:
-    demote = await client.put(f"/org/members/{owner.user_id}/role", json={"role": "admin"}, headers=owner.headers)
+    demote = await client.put(
+        f"/org/members/{owner.user_id}/role", json={"role": "admin"}, headers=owner.headers
+    )
     assert demote.status_code == 409 and demote.json()["error"]["code"] == "last_owner"
     remove = await client.delete(f"/org/members/{owner.user_id}", headers=owner.headers)
     assert remove.status_code == 409

@@ -103,12 +103,16 @@ class OrgResources:
                 member = await add_member(self.session, self.settings, self.owner.org_id, Role.editor)
                 if "team_id" in self.resolved:  # /teams/{team_id}/members/{user_id}: make them related
                     await team_service.add_member(
-                        self.session, subject=subject, team_id=uuid.UUID(self.resolved["team_id"]),
+                        self.session,
+                        subject=subject,
+                        team_id=uuid.UUID(self.resolved["team_id"]),
                         user_id=member.user_id,
                     )
                 return str(member.user_id)
             case "key_id":
-                created = await api_key_service.create(self.session, subject=subject, body=APIKeyCreate(name="k"))
+                created = await api_key_service.create(
+                    self.session, subject=subject, body=APIKeyCreate(name="k")
+                )
                 return str(created.api_key.id)
             case "invitation_id":
                 invited = await member_service.invite(
@@ -161,7 +165,11 @@ def test_every_protected_route_declares_a_permission_or_is_identity_only() -> No
 
 @pytest.mark.parametrize("item", PROTECTED, ids=route_id)
 async def test_unauthenticated_is_401(
-    item: tuple[str, APIRoute], client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member
+    item: tuple[str, APIRoute],
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    owner: Member,
 ) -> None:
     method, route = item
     own = OrgResources(session, settings, owner)
@@ -201,7 +209,11 @@ async def test_wrong_role_is_403(
 
 @pytest.mark.parametrize("item", PROTECTED, ids=route_id)
 async def test_owner_succeeds_on_own_resources(
-    item: tuple[str, APIRoute], client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member
+    item: tuple[str, APIRoute],
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    owner: Member,
 ) -> None:
     """The positive control: the same requests that must fail for others succeed for the owner."""
     method, route = item
@@ -216,7 +228,11 @@ CROSS_TENANT = [item for item in PROTECTED if has_ids(item[1])]
 
 @pytest.mark.parametrize("item", CROSS_TENANT, ids=route_id)
 async def test_another_orgs_id_is_404(
-    item: tuple[str, APIRoute], client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member
+    item: tuple[str, APIRoute],
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    owner: Member,
 ) -> None:
     method, route = item
     other_owner = await create_org_with_owner(session, settings, name="Org B Secret Name")

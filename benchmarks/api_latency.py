@@ -1,0 +1,237 @@
+"""GET /api/v1/auth/me with API-key auth vs. a bare FastAPI endpoint, served the same way, same run.
+
+    python -m benchmarks.api_latency [--base-url URL --api-key af_…] [--concurrency 50] [--seconds 5]
+
+Without --base-url it starts its own `agentflow up` in a temporary data dir. The bare app runs under the
+same uvicorn command (one worker, uvloop, httptools). Rounds alternate bare/auth to cancel machine drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import httpx
+import psutil
+
+from agentflow.embedded.ports import free_port, wait_for_port
+from benchmarks.loadgen import LoadResult, median, run_load
+
+
+def start_stack(data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
+    ports = [free_port() for _ in range(3)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTFLOW_", "PREFECT_"))}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "agentflow",
+            "up",
+            "--data-dir",
+            data_dir,
+            "--port",
+            str(ports[0]),
+            "--prefect-port",
+            str(ports[1]),
+            "--db-port",
+            str(ports[2]),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{ports[0]}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    raise SystemExit("stack did not start")
+
+
+def make_api_key(base: str) -> str:
+    email = f"bench-{time.time_ns()}@example.com"
+    signup = httpx.post(
+        f"{base}/api/v1/auth/signup", json={"email": email, "password": "benchmark pass", "org_name": "Bench"}
+    )
+    signup.raise_for_status()
+    token = signup.json()["access_token"]
+    created = httpx.post(
+        f"{base}/api/v1/org/api-keys", json={"name": "bench"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    created.raise_for_status()
+    return str(created.json()["key"])
+
+
+def start_bare() -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "benchmarks.bare_app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    if not wait_for_port("127.0.0.1", port, 30):
+        raise SystemExit("bare app did not start")
+    return proc, port
+
+
+def process_cpu(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def api_processes(base: str) -> list[psutil.Process]:
+    """The uvicorn serving `base` plus the Postgres processes: what an authenticated request costs."""
+    port = str(urlparse(base).port)
+    found = []
+    for process in psutil.process_iter(["cmdline", "username"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if ("api.app:create_app" in cmdline and port in cmdline) or process.info["username"] == "pgserver":
+            found.append(process)
+    return found
+
+
+@dataclass
+class Target:
+    label: str
+    host: str
+    port: int
+    path: str
+    headers: dict[str, str]
+    processes: list[psutil.Process]
+    runs: list[tuple[LoadResult, float]] = field(default_factory=list)
+
+    async def round(self, concurrency: int, seconds: float) -> None:
+        before = process_cpu(self.processes)
+        result = await run_load(
+            self.label,
+            self.host,
+            self.port,
+            self.path,
+            headers=self.headers,
+            concurrency=concurrency,
+            seconds=seconds,
+        )
+        cpu_us = (process_cpu(self.processes) - before) / max(result.requests, 1) * 1e6
+        self.runs.append((result, cpu_us))
+        print(f"{result.line()}   server CPU {cpu_us:5.0f} us/request")
+
+    def summary(self) -> tuple[float, float, float, float]:
+        results = [r for r, _ in self.runs]
+        return (
+            median([r.rps for r in results]),
+            median([r.percentile(50) for r in results]),
+            median([r.percentile(99) for r in results]),
+            median([c for _, c in self.runs]),
+        )
+
+
+async def measure(bare: Target, auth: Target, concurrency: int, seconds: float, rounds: int) -> None:
+    for target in (bare, auth):  # warm connection pools and caches
+        await run_load(
+            "warm", target.host, target.port, target.path, headers=target.headers, concurrency=4, seconds=1
+        )
+    for _ in range(rounds):
+        await bare.round(concurrency, seconds)
+        await auth.round(concurrency, seconds)
+    print(f"\nconcurrency {concurrency}, {rounds} rounds of {seconds:.0f}s, medians:")
+    for target in (bare, auth):
+        rps, p50, p99, cpu = target.summary()
+        print(
+            f"  {target.label:<28} {rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
+            f"CPU {cpu:4.0f} us/req"
+        )
+    bare_rps, _, _, bare_cpu = bare.summary()
+    auth_rps, _, auth_p99, auth_cpu = auth.summary()
+    print(
+        f"  ratio auth/bare req/s = {auth_rps / bare_rps:.2f} (target >= 0.50); "
+        f"CPU per request auth/bare = {auth_cpu / bare_cpu:.1f}x; "
+        f"auth p99 = {auth_p99:.1f} ms (target < 50 ms)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--base-url")
+    parser.add_argument("--api-key")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    stack = data_dir = None
+    base = args.base_url
+    if not base:
+        data_dir = tempfile.mkdtemp(prefix="agentflow-bench-")
+        stack, base = start_stack(data_dir)
+    bare, bare_port = start_bare()
+    try:
+        api_key = args.api_key or make_api_key(base)
+        target = urlparse(base)
+        assert target.hostname and target.port
+        asyncio.run(
+            measure(
+                Target(
+                    "bare FastAPI GET /bare", "127.0.0.1", bare_port, "/bare", {}, [psutil.Process(bare.pid)]
+                ),
+                Target(
+                    "GET /api/v1/auth/me (key)",
+                    target.hostname,
+                    target.port,
+                    "/api/v1/auth/me",
+                    {"X-API-Key": api_key},
+                    api_processes(base),
+                ),
+                args.concurrency,
+                args.seconds,
+                args.rounds,
+            )
+        )
+    finally:
+        bare.terminate()
+        bare.wait()
+        if stack is not None:
+            stack.send_signal(signal.SIGINT)
+            stack.wait(timeout=90)
+        if data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
