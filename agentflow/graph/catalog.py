@@ -55,7 +55,7 @@ def _node_types() -> tuple[NodeTypeInfo, ...]:
     for node_type, (label, category, handles) in _PALETTE.items():
         infos.append(
             NodeTypeInfo(
-                type=node_type,  # type: ignore[arg-type]
+                type=node_type,
                 label=label,
                 category=category,
                 description=(NODE_MODELS[node_type].__doc__ or "").strip(),
@@ -78,7 +78,7 @@ def type_handles(node_type: str) -> list[str]:
 
 
 def output_handles(node: Node) -> list[str]:
-    """The output handles of this node: e.g. `true`/`false` for logic.if, case names + `default` for a switch."""
+    """The node's output handles: `true`/`false` for logic.if, case names + `default` for a switch, …"""
     if isinstance(node, SwitchNode):
         names = list(dict.fromkeys(case.name for case in node.config.cases))
         return [*names, DEFAULT_HANDLE] if DEFAULT_HANDLE not in names else names

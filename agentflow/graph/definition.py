@@ -82,10 +82,15 @@ class AgentSettings(StrictModel):
         default=3600, gt=0, le=7 * 86400, description="Cancel an execution that runs longer than this."
     )
     max_concurrency: int | None = Field(
-        default=None, ge=1, description="At most this many executions of the agent at once; unlimited if unset."
+        default=None,
+        ge=1,
+        description="At most this many executions of the agent at once; unlimited if unset.",
     )
     max_parallel_nodes: int = Field(
-        default=4, ge=1, le=64, description="At most this many independent branches run at once in an execution."
+        default=4,
+        ge=1,
+        le=64,
+        description="At most this many independent branches run at once in an execution.",
     )
     default_retry: RetryPolicy | None = Field(
         default=None, description="Retry policy for nodes that have none of their own; no retries if unset."
@@ -95,7 +100,9 @@ class AgentSettings(StrictModel):
 class AgentDefinition(StrictModel):
     """One agent version: its nodes, the edges between them and run-wide settings."""
 
-    nodes: list[Node] = Field(default_factory=list, description="The steps of the agent; exactly one trigger.")
+    nodes: list[Node] = Field(
+        default_factory=list, description="The steps of the agent; exactly one trigger."
+    )
     edges: list[Edge] = Field(default_factory=list, description="Connections between nodes.")
     settings: AgentSettings = Field(default_factory=AgentSettings, description="Run-wide limits.")
 
@@ -141,6 +148,7 @@ CONFIG_MODELS: dict[str, type[StrictModel]] = {
     node_type: model.model_fields["config"].annotation  # type: ignore[misc]
     for node_type, model in NODE_MODELS.items()
 }
+
 
 @functools.cache
 def _schema() -> dict[str, Any]:

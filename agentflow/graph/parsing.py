@@ -20,7 +20,7 @@ def parse_definition(raw: Mapping[str, Any]) -> AgentDefinition:
     if not isinstance(raw, Mapping):
         issue = Issue(
             code="invalid_definition",
-            message=f"definition: expected an object with nodes, edges and settings, got {type(raw).__name__}",
+            message=f"definition: expected an object with nodes, edges, settings; got {type(raw).__name__}",
         )
         raise DefinitionError(issue.message, issues=[issue])
     try:
@@ -29,7 +29,9 @@ def parse_definition(raw: Mapping[str, Any]) -> AgentDefinition:
         issues = _issues(raw, exc.errors(include_url=False))
     count = len(issues)
     summary = "; ".join(issue.message for issue in issues[:3]) + ("; …" if count > 3 else "")
-    raise DefinitionError(f"invalid agent definition ({count} problem{'s' * (count != 1)}): {summary}", issues=issues)
+    raise DefinitionError(
+        f"invalid agent definition ({count} problem{'s' * (count != 1)}): {summary}", issues=issues
+    )
 
 
 def _issues(raw: Mapping[str, Any], errors: list[ErrorDetails]) -> list[Issue]:
@@ -63,7 +65,9 @@ def _issue(raw: Mapping[str, Any], error: ErrorDetails) -> Issue:
         )
     model: type[BaseModel] = AgentSettings if section == "settings" else AgentDefinition
     rest = loc[1:] if section == "settings" else loc
-    field = _field("settings" if section == "settings" else "", raw.get("settings"), rest, error) or "definition"
+    field = (
+        _field("settings" if section == "settings" else "", raw.get("settings"), rest, error) or "definition"
+    )
     return Issue(code=_code(error), message=f"{field}: {_explain(error, model, rest)}", field=field)
 
 
@@ -85,7 +89,10 @@ def _node_issue(raw: Mapping[str, Any], index: int, rest: list[str | int], error
         )
     if kind == "union_tag_not_found":
         return Issue(
-            code="missing_field", message=f"{label} type: required field is missing", node_id=node_id, field="type"
+            code="missing_field",
+            message=f"{label} type: required field is missing",
+            node_id=node_id,
+            field="type",
         )
     if kind == "model_type" and not rest:
         return Issue(code="invalid_node", message=f"{label}: expected an object", node_id=node_id, field=None)
@@ -108,9 +115,7 @@ def _field(prefix: str, data: Any, rest: list[str | int], error: ErrorDetails) -
     current = data
     for position, part in enumerate(rest):
         last = position == len(rest) - 1
-        if isinstance(current, Mapping) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        if _contains(current, part):
             current = current[part]
         elif last and error["type"] in ("missing", "extra_forbidden") and isinstance(part, str):
             current = None
@@ -120,8 +125,16 @@ def _field(prefix: str, data: Any, rest: list[str | int], error: ErrorDetails) -
     return field
 
 
+def _contains(data: Any, part: str | int) -> bool:
+    if isinstance(data, Mapping):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+
+
 def _code(error: ErrorDetails) -> str:
-    return {"missing": "missing_field", "extra_forbidden": "unknown_field"}.get(error["type"], "invalid_value")
+    return {"missing": "missing_field", "extra_forbidden": "unknown_field"}.get(
+        error["type"], "invalid_value"
+    )
 
 
 def _explain(error: ErrorDetails, model: type[BaseModel] | None, rest: list[str | int]) -> str:
@@ -149,7 +162,10 @@ def _allowed_fields(model: type[BaseModel] | None, path: list[str | int]) -> lis
     for part in path:
         if isinstance(part, int):
             continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
+        if (
+            not (isinstance(current, type) and issubclass(current, BaseModel))
+            or part not in current.model_fields
+        ):
             return []
         current = _model_in(current.model_fields[part].annotation)
     if isinstance(current, type) and issubclass(current, BaseModel):

@@ -18,7 +18,8 @@ class Issue(BaseModel):
     message: str = Field(description="Human-readable message naming the node id and the field.")
     node_id: str | None = Field(default=None, description="The node the issue is about, if any.")
     field: str | None = Field(
-        default=None, description="Dotted path of the offending field, e.g. `config.prompt` or `edges[2].target`."
+        default=None,
+        description="Dotted path of the offending field, e.g. `config.prompt` or `edges[2].target`.",
     )
     severity: Severity = Field(default="error", description="`error` blocks publishing; `warning` does not.")
 
@@ -27,7 +28,9 @@ class ValidationReport(BaseModel):
     """Errors (publish-blocking) and warnings found by `validate_definition`."""
 
     errors: list[Issue] = Field(default_factory=list, description="Publish-blocking problems.")
-    warnings: list[Issue] = Field(default_factory=list, description="Problems worth showing that do not block.")
+    warnings: list[Issue] = Field(
+        default_factory=list, description="Problems worth showing that do not block."
+    )
 
     @property
     def ok(self) -> bool:

@@ -90,14 +90,16 @@ def _tojson(value: Any, indent: int | None = None) -> str:
     return json.dumps(_to_json_value(value), ensure_ascii=False, indent=indent)
 
 
-_ENV = _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_to_text)
+_ENV = _Environment(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_to_text
+)
 _ENV.filters["tojson"] = _tojson
 JINJA_GLOBALS: frozenset[str] = frozenset(_ENV.globals)
 
 
 @dataclass(frozen=True)
 class Reference:
-    """One `{{root.path…}}` use: root is a node id or trigger/env/loop/execution; field is where it was found."""
+    """One `{{root.path…}}` use: root is a node id or trigger/env/loop/execution; field is where it is."""
 
     root: str
     path: tuple[str | int, ...] = ()
@@ -235,7 +237,8 @@ def _parse_references(source: str) -> tuple[Reference, ...]:
         tree = _ENV.parse(source)
     except TemplateSyntaxError as exc:
         raise TemplateError(
-            f"template {_quote(source)} has a syntax error at line {exc.lineno}: {exc.message}", template=source
+            f"template {_quote(source)} has a syntax error at line {exc.lineno}: {exc.message}",
+            template=source,
         ) from exc
     undeclared = meta.find_undeclared_variables(tree) - JINJA_GLOBALS
     found: list[Reference] = []
@@ -312,7 +315,8 @@ def render_string(source: str, context: Mapping[str, Any]) -> Any:
         raise TemplateError(f"template {_quote(source)} is not allowed: {exc}", template=source) from exc
     except TemplateSyntaxError as exc:
         raise TemplateError(
-            f"template {_quote(source)} has a syntax error at line {exc.lineno}: {exc.message}", template=source
+            f"template {_quote(source)} has a syntax error at line {exc.lineno}: {exc.message}",
+            template=source,
         ) from exc
     except (JinjaTemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
         raise TemplateError(f"template {_quote(source)} failed: {exc}", template=source) from exc
@@ -332,7 +336,9 @@ def _undefined_error(source: str, context: Mapping[str, Any], exc: UndefinedErro
                 template=source,
                 reference=reference.text,
             )
-    return TemplateError(f"template {_quote(source)} uses something undefined: {exc.message}", template=source)
+    return TemplateError(
+        f"template {_quote(source)} uses something undefined: {exc.message}", template=source
+    )
 
 
 def _why_unresolved(reference: Reference, context: Mapping[str, Any]) -> str | None:

@@ -40,7 +40,9 @@ class AgentGraph:
             if edge.source in self.nodes and edge.target in self.nodes and edge.source != edge.target
         ]
         self.loop_bodies: dict[str, frozenset[str]] = {
-            node_id: self._body_of(node_id) for node_id, node in self.nodes.items() if isinstance(node, LoopNode)
+            node_id: self._body_of(node_id)
+            for node_id, node in self.nodes.items()
+            if isinstance(node, LoopNode)
         }
         self.forward_edges: list[Edge] = [edge for edge in self.edges if not self.is_back_edge(edge)]
         self._parents: dict[str, list[str]] = {node_id: [] for node_id in self.nodes}
@@ -51,7 +53,9 @@ class AgentGraph:
 
     def _body_of(self, loop_id: str) -> frozenset[str]:
         """Nodes reachable from the loop's `body` handle without passing through the loop node again."""
-        start = [edge.target for edge in self.edges if edge.source == loop_id and edge.handle == LOOP_BODY_HANDLE]
+        start = [
+            edge.target for edge in self.edges if edge.source == loop_id and edge.handle == LOOP_BODY_HANDLE
+        ]
         seen: set[str] = set()
         stack = [node_id for node_id in start if node_id != loop_id]
         while stack:
@@ -112,7 +116,7 @@ class AgentGraph:
         return sorted(loops, key=lambda loop_id: len(self.loop_bodies[loop_id]))
 
     def cycles(self) -> list[list[str]]:
-        """Groups of nodes that form a cycle other than through a loop body (strongly connected components)."""
+        """Groups of nodes forming a cycle other than through a loop body (strongly connected components)."""
         order: list[str] = []
         seen: set[str] = set()
         for root in self.nodes:  # first pass: finishing order, iteratively
@@ -174,9 +178,7 @@ class AgentGraph:
         if len(order) != len(self.nodes):
             placed = set(order)
             stuck = [node_id for node_id in self.nodes if node_id not in placed]
-            raise DefinitionError(
-                f"the graph has a cycle outside loop bodies through: {', '.join(stuck)}"
-            )
+            raise DefinitionError(f"the graph has a cycle outside loop bodies through: {', '.join(stuck)}")
         return order
 
     def loop_body(self, loop_id: str) -> list[str]:
@@ -221,7 +223,9 @@ class AgentGraph:
             return list(self.nodes)
 
 
-def _special(root: Literal["env", "loop", "execution"], path: str, shape: Shape, description: str) -> Variable:
+def _special(
+    root: Literal["env", "loop", "execution"], path: str, shape: Shape, description: str
+) -> Variable:
     return Variable(
         root=root,
         node_id=None,

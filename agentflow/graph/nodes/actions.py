@@ -66,7 +66,7 @@ class WebhookConfig(StrictModel):
     signing_secret: str | None = Field(
         default=None,
         description=(
-            "Name of the org secret used to sign the body (HMAC-SHA256 in the `X-AgentFlow-Signature` header); "
+            "Name of the org secret used to sign the body (HMAC-SHA256, `X-AgentFlow-Signature` header); "
             "unsigned if unset."
         ),
     )

@@ -34,7 +34,7 @@ class AiConfig(StrictModel):
     )
     model: str | None = Field(
         default=None,
-        description="Model name, e.g. `gpt-4o-mini` or `llama3.1`; the organization's default model if unset.",
+        description="Model name, e.g. `gpt-4o-mini` or `llama3.1`; the organization's default if unset.",
     )
     prompt: str = Field(description="User message; may use `{{…}}` references.")
     system: str | None = Field(default=None, description="System message; may use `{{…}}` references.")
@@ -58,7 +58,7 @@ class AiConfig(StrictModel):
 
 
 class AiNode(NodeBase):
-    """Calls a language model; output `{text}`, `{label, confidence}` or the extracted object, plus `usage`."""
+    """Calls a language model; output `{text}`, `{label, confidence}` or the extracted object, + `usage`."""
 
     type: Literal["ai"] = Field(description="Node type.")
     config: AiConfig = Field(description="Model call settings.")

@@ -49,11 +49,12 @@ class NodeBase(StrictModel):
         min_length=1,
         max_length=NODE_ID_MAX_LENGTH,
         pattern=NODE_ID_PATTERN,
-        description="Unique id within the agent, `[a-z][a-z0-9_]*`; other nodes refer to it as `{{id.output…}}`.",
+        description="Unique id, `[a-z][a-z0-9_]*`; other nodes refer to it as `{{id.output…}}`.",
     )
     name: str = Field(default="", max_length=200, description="Display name shown on the canvas and in runs.")
     retry: RetryPolicy | None = Field(
-        default=None, description="Retries for transient failures; the agent's `settings.default_retry` if unset."
+        default=None,
+        description="Retries for transient failures; the agent's `settings.default_retry` if unset.",
     )
     timeout_seconds: float | None = Field(
         default=None, gt=0, description="Fail the step if it runs longer than this many seconds."

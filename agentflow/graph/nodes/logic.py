@@ -91,7 +91,7 @@ class DelayConfig(StrictModel):
     )
     until: str | None = Field(
         default=None,
-        description="Wait until this time: ISO 8601 with offset (e.g. `2025-01-31T09:00:00+01:00`) or a reference.",
+        description="Wait until: ISO 8601 time with offset, `2025-01-31T09:00:00+01:00`, or a reference.",
     )
 
 
