@@ -89,7 +89,7 @@ class _Validator:
     def _edge(self, code: str, index: int, part: str, text: str, severity: Severity = "error") -> None:
         edge = self.defn.edges[index]
         field = f"edges[{index}].{part}"
-        message = f"edge {index} ({edge.source} → {edge.target}) {field}: {text}"
+        message = f"edge {index} ('{edge.source}' → '{edge.target}') {field}: {text}"
         node_id = edge.source if edge.source in self.nodes else None
         self.report.add(Issue(code=code, message=message, node_id=node_id, field=field, severity=severity))
 
