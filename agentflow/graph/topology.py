@@ -158,7 +158,11 @@ class AgentGraph:
         """
         children = {node_id: list(targets) for node_id, targets in self._children.items()}
         for loop_id, body in self.loop_bodies.items():
-            after = self.successors(loop_id, LOOP_DONE_HANDLE)
+            after = [
+                edge.target
+                for edge in self.forward_edges
+                if edge.source == loop_id and edge.handle == LOOP_DONE_HANDLE
+            ]
             for body_node in body:
                 children[body_node].extend(target for target in after if target not in body)
         indegree = {node_id: 0 for node_id in self.nodes}

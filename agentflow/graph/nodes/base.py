@@ -51,7 +51,11 @@ class NodeBase(StrictModel):
         pattern=NODE_ID_PATTERN,
         description="Unique id, `[a-z][a-z0-9_]*`; other nodes refer to it as `{{id.output…}}`.",
     )
+    # `type` and `config` are narrowed by each node type; declared here so every node lists its fields in the
+    # same order (id, type, name, config, …) in dumps, schemas and forms.
+    type: str = Field(description="Node type.")
     name: str = Field(default="", max_length=200, description="Display name shown on the canvas and in runs.")
+    config: StrictModel = Field(description="Settings of this node type.")
     retry: RetryPolicy | None = Field(
         default=None,
         description="Retries for transient failures; the agent's `settings.default_retry` if unset.",
