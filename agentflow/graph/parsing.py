@@ -55,7 +55,9 @@ def _issue(raw: Mapping[str, Any], error: ErrorDetails) -> Issue:
         field = _field(f"edges[{loc[1]}]", edge, loc[2:], error)
         source = edge.get("source") if isinstance(edge, Mapping) else None
         target = edge.get("target") if isinstance(edge, Mapping) else None
-        label = f"edge {loc[1]} ('{source or '?'}' → '{target or '?'}')" if source or target else f"edge {loc[1]}"
+        label = (
+            f"edge {loc[1]} ('{source or '?'}' → '{target or '?'}')" if source or target else f"edge {loc[1]}"
+        )
         text = _explain(error, Edge, loc[2:])
         return Issue(
             code=_code(error),

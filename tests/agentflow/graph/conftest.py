@@ -6,6 +6,7 @@ tree (this layout has no __init__.py) can never shadow them.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -55,14 +56,16 @@ def definition(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], **setti
 
 def chain(*nodes: dict[str, Any]) -> dict[str, Any]:
     """Nodes connected one after the other through default handles."""
-    return definition(list(nodes), [edge(a["id"], b["id"]) for a, b in zip(nodes, nodes[1:], strict=False)])
+    return definition(list(nodes), [edge(a["id"], b["id"]) for a, b in itertools.pairwise(nodes)])
 
 
 def only(report: ValidationReport, code: str, *, severity: str = "error") -> Issue:
     """The single issue with this code (and severity); fails listing everything found otherwise."""
     pool = report.errors if severity == "error" else report.warnings
     found = [issue for issue in pool if issue.code == code]
-    assert len(found) == 1, f"expected one {severity} {code!r}, got: {[i.message for i in [*report.errors, *report.warnings]]}"
+    assert len(found) == 1, (
+        f"expected one {severity} {code!r}, got: {[i.message for i in [*report.errors, *report.warnings]]}"
+    )
     return found[0]
 
 

@@ -24,7 +24,7 @@ def test_added_removed_changed_moved_and_edges(contract_example: dict[str, Any],
     nodes["approve"]["config"]["approvers"] = ["role:admin"]
     after["nodes"] = [node for node in after["nodes"] if node["id"] != "file_bug"]
     after["nodes"].append(build.node("notify", "action.webhook", url="https://hooks.test/a"))
-    after["edges"] = after["edges"][:3] + [build.edge("approve", "notify", "approved")]
+    after["edges"] = [*after["edges"][:3], build.edge("approve", "notify", "approved")]
     after["settings"]["max_concurrency"] = 2
 
     diff = diff_definitions(contract_example, after)

@@ -38,7 +38,10 @@ def context() -> dict[str, Any]:
     ("template", "expected"),
     [
         ("{{start.output.body.tags}}", ["auth", "p1"]),
-        ("{{ start.output.body }}", {"title": "Login fails", "tags": ["auth", "p1"], "items": [{"n": 1}], "count": 3}),
+        (
+            "{{ start.output.body }}",
+            {"title": "Login fails", "tags": ["auth", "p1"], "items": [{"n": 1}], "count": 3},
+        ),
         ("{{start.output.body.count}}", 3),
         ("{{classify.output.confidence}}", 0.92),
         ("{{classify.output.done}}", True),
@@ -55,7 +58,8 @@ def test_lone_reference_keeps_its_json_type(context: dict[str, Any], template: s
 
 def test_text_interpolation_stringifies_as_json(context: dict[str, Any]) -> None:
     text = (
-        "{{start.output.body.title}} has tags {{start.output.body.tags}}, confident {{classify.output.confidence}},"
+        "{{start.output.body.title}} has tags {{start.output.body.tags}},"
+        " confident {{classify.output.confidence}},"
         " done={{classify.output.done}}, note=[{{classify.output.note}}], item {{loop.item}}"
     )
     assert render_string(text, context) == (
@@ -157,7 +161,7 @@ def test_errors_never_show_secret_values(context: dict[str, Any]) -> None:
 )
 def test_sandbox_refuses_template_attacks(context: dict[str, Any], payload: str) -> None:
     context = {**context, "x": render_string}  # a function in scope must still not leak its globals
-    with pytest.raises(TemplateError, match="is not allowed|Range too big"):
+    with pytest.raises(TemplateError, match=r"is not allowed|Range too big"):
         render_string(payload, context)
 
 

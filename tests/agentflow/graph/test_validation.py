@@ -71,8 +71,11 @@ def test_edge_from_unknown_node(build: Any) -> None:
 
 def test_handle_must_exist_on_the_source_type(build: Any) -> None:
     raw = build.definition(
-        [build.trigger(), build.node("check", "logic.if", conditions=[{"left": 1, "op": "eq", "right": 1}]),
-         build.ai("a")],
+        [
+            build.trigger(),
+            build.node("check", "logic.if", conditions=[{"left": 1, "op": "eq", "right": 1}]),
+            build.ai("a"),
+        ],
         [build.edge("start", "check"), build.edge("check", "a", "maybe")],
     )
     issue = build.only(publish(raw), "invalid_source_handle")
@@ -91,12 +94,20 @@ def test_branching_node_needs_an_explicit_handle(build: Any) -> None:
 
 
 def test_switch_handles_are_its_case_names_and_default(build: Any) -> None:
-    switch = build.node("route", "logic.switch", value="{{start.output.kind}}",
-                        cases=[{"name": "bug", "equals": "bug"}, {"name": "sales", "equals": "sales"}])
+    switch = build.node(
+        "route",
+        "logic.switch",
+        value="{{start.output.kind}}",
+        cases=[{"name": "bug", "equals": "bug"}, {"name": "sales", "equals": "sales"}],
+    )
     raw = build.definition(
         [build.trigger(), switch, build.ai("a"), build.ai("b"), build.ai("c")],
-        [build.edge("start", "route"), build.edge("route", "a", "bug"), build.edge("route", "b", "default"),
-         build.edge("route", "c", "support")],
+        [
+            build.edge("start", "route"),
+            build.edge("route", "a", "bug"),
+            build.edge("route", "b", "default"),
+            build.edge("route", "c", "support"),
+        ],
     )
     issue = build.only(publish(raw), "invalid_source_handle")
     build.assert_names(issue, "route", "edges[3].source_handle")
@@ -126,7 +137,11 @@ def loop_definition(build: Any, *, back_edge: bool = True) -> dict[str, Any]:
             build.ai("summarize", prompt="Summarize item {{loop.index}}: {{loop.item.text}}"),
             build.ai("report", prompt="Results: {{each.output.results}}"),
         ],
-        [build.edge("start", "each"), build.edge("each", "summarize", "body"), build.edge("each", "report", "done")],
+        [
+            build.edge("start", "each"),
+            build.edge("each", "summarize", "body"),
+            build.edge("each", "report", "done"),
+        ],
     )
     if back_edge:
         raw["edges"].append(build.edge("summarize", "each"))
@@ -155,7 +170,9 @@ def test_unreachable_node_is_a_warning_on_draft_and_an_error_on_publish(build: A
 
 
 def test_unknown_reference_names_node_field_and_suggests(build: Any) -> None:
-    raw = build.chain(build.trigger(), build.ai("classify"), build.ai("reply", prompt="{{clasify.output.text}}"))
+    raw = build.chain(
+        build.trigger(), build.ai("classify"), build.ai("reply", prompt="{{clasify.output.text}}")
+    )
     issue = build.only(publish(raw), "unknown_reference")
     build.assert_names(issue, "reply", "config.prompt")
     assert "{{clasify.output.text}}" in issue.message
@@ -165,9 +182,17 @@ def test_unknown_reference_names_node_field_and_suggests(build: Any) -> None:
 def test_reference_to_a_node_that_does_not_run_before_is_an_error(build: Any) -> None:
     condition = [{"left": "{{start.output.ok}}", "op": "eq", "right": True}]
     raw = build.definition(
-        [build.trigger(), build.node("check", "logic.if", conditions=condition),
-         build.ai("yes"), build.ai("no", prompt="Other branch said {{yes.output.text}}")],
-        [build.edge("start", "check"), build.edge("check", "yes", "true"), build.edge("check", "no", "false")],
+        [
+            build.trigger(),
+            build.node("check", "logic.if", conditions=condition),
+            build.ai("yes"),
+            build.ai("no", prompt="Other branch said {{yes.output.text}}"),
+        ],
+        [
+            build.edge("start", "check"),
+            build.edge("check", "yes", "true"),
+            build.edge("check", "no", "false"),
+        ],
     )
     issue = build.only(publish(raw), "reference_not_upstream")
     build.assert_names(issue, "no", "config.prompt")
@@ -175,8 +200,9 @@ def test_reference_to_a_node_that_does_not_run_before_is_an_error(build: Any) ->
 
 
 def test_references_in_nested_config_fields_are_located(build: Any) -> None:
-    raw = build.chain(build.trigger(), build.http("call", headers={"X-Id": "{{later.output.text}}"}),
-                      build.ai("later"))
+    raw = build.chain(
+        build.trigger(), build.http("call", headers={"X-Id": "{{later.output.text}}"}), build.ai("later")
+    )
     issue = build.only(publish(raw), "reference_not_upstream")
     build.assert_names(issue, "call", "config.headers.X-Id")
 
@@ -204,7 +230,9 @@ def test_unknown_secrets_are_errors_only_when_known_env_is_given(build: Any) -> 
 
 def test_auth_secret_names_are_checked_against_known_env(build: Any) -> None:
     raw = build.chain(build.trigger(), build.http("call", auth={"type": "bearer", "secret": "TOKEN"}))
-    build.assert_names(build.only(publish(raw, known_env=set()), "unknown_secret"), "call", "config.auth.secret")
+    build.assert_names(
+        build.only(publish(raw, known_env=set()), "unknown_secret"), "call", "config.auth.secret"
+    )
     raw["nodes"][1]["config"]["auth"] = {"type": "bearer"}
     build.assert_names(build.only(publish(raw), "missing_secret"), "call", "config.auth.secret")
 
@@ -221,16 +249,21 @@ def test_malformed_references_are_errors(build: Any, template: str, hint: str) -
 
 
 def test_reference_to_a_field_a_node_type_never_outputs(build: Any) -> None:
-    raw = build.chain(build.trigger(), build.ai("classify", operation="classify", labels=["a", "b"]),
-                      build.ai("reply", prompt="{{classify.output.lable}}"))
+    raw = build.chain(
+        build.trigger(),
+        build.ai("classify", operation="classify", labels=["a", "b"]),
+        build.ai("reply", prompt="{{classify.output.lable}}"),
+    )
     issue = build.only(publish(raw), "unknown_output_field")
     build.assert_names(issue, "reply", "config.prompt")
     assert "confidence, label, usage" in issue.message
 
 
 def test_trigger_alias_and_execution_id_are_valid_references(build: Any) -> None:
-    raw = build.chain(build.trigger(kind="webhook"),
-                      build.ai("a", prompt="{{trigger.output.body.text}} in run {{execution.id}}"))
+    raw = build.chain(
+        build.trigger(kind="webhook"),
+        build.ai("a", prompt="{{trigger.output.body.text}} in run {{execution.id}}"),
+    )
     assert publish(raw).errors == []
 
 
@@ -259,7 +292,9 @@ def test_schedule_needs_a_cron_and_a_real_timezone(build: Any) -> None:
 
 def test_switch_case_names_must_be_unique_and_not_default(build: Any) -> None:
     cases = [{"name": "bug", "equals": 1}, {"name": "bug", "equals": 2}, {"name": "default", "equals": 3}]
-    raw = build.chain(build.trigger(), build.node("route", "logic.switch", value="{{start.output.x}}", cases=cases))
+    raw = build.chain(
+        build.trigger(), build.node("route", "logic.switch", value="{{start.output.x}}", cases=cases)
+    )
     report = publish(raw)
     build.assert_names(build.only(report, "duplicate_case"), "route", "config.cases[1].name")
     build.assert_names(build.only(report, "reserved_case_name"), "route", "config.cases[2].name")
@@ -267,7 +302,9 @@ def test_switch_case_names_must_be_unique_and_not_default(build: Any) -> None:
 
 @pytest.mark.parametrize("timeout", [0, -60])
 def test_approval_timeout_must_be_positive(build: Any, timeout: int) -> None:
-    raw = build.chain(build.trigger(), build.node("ok", "human.approval", message="Go?", timeout_seconds=timeout))
+    raw = build.chain(
+        build.trigger(), build.node("ok", "human.approval", message="Go?", timeout_seconds=timeout)
+    )
     issue = build.only(publish(raw), "invalid_value")
     build.assert_names(issue, "ok", "config.timeout_seconds")
     assert "greater than 0" in issue.message
@@ -292,7 +329,9 @@ def test_ai_operation_needs_its_fields(build: Any, config: dict[str, Any], code:
 
 
 def test_http_config_rules(build: Any) -> None:
-    raw = build.chain(build.trigger(), build.http("call", url="example.test/x", method="POST", json={}, body="x"))
+    raw = build.chain(
+        build.trigger(), build.http("call", url="example.test/x", method="POST", json={}, body="x")
+    )
     report = publish(raw)
     build.assert_names(build.only(report, "invalid_url"), "call", "config.url")
     build.assert_names(build.only(report, "conflicting_fields"), "call", "config.body")
