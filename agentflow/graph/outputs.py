@@ -134,6 +134,13 @@ _CLOSED: dict[type, frozenset[str]] = {
 }
 
 
+_AI_CLOSED: dict[str, frozenset[str]] = {
+    "chat": frozenset({"text", "usage"}),
+    "summarize": frozenset({"text", "usage"}),
+    "classify": frozenset({"label", "confidence", "usage"}),
+}
+
+
 def output_fields(node: Node) -> list[OutputField]:
     """The known paths under the node's output with their shapes."""
     if isinstance(node, TriggerNode):
@@ -153,9 +160,8 @@ def output_fields(node: Node) -> list[OutputField]:
 
 def closed_output_keys(node: Node) -> frozenset[str] | None:
     """The only keys the node's output can have, or None when it is open (user data, schemas, results)."""
-    if isinstance(node, AiNode) and node.config.operation != "extract":
-        key = {"classify": "label"}.get(node.config.operation, "text")
-        return frozenset({key, "usage", "confidence"} if key == "label" else {key, "usage"})
+    if isinstance(node, AiNode):
+        return _AI_CLOSED.get(node.config.operation)  # extract returns whatever its schema describes
     if isinstance(node, TriggerNode):
         if node.config.kind == "webhook":
             return frozenset({"body", "headers", "query"})
