@@ -96,7 +96,7 @@ def _node_issue(raw: Mapping[str, Any], index: int, rest: list[str | int], error
             node_id=node_id,
             field="type",
         )
-    if kind == "model_type" and not rest:
+    if not rest and kind in ("model_type", "model_attributes_type", "dict_type"):
         return Issue(code="invalid_node", message=f"{label}: expected an object", node_id=node_id, field=None)
     field = _field("", node, rest, error)
     model = NODE_MODELS.get(node_type) if isinstance(node_type, str) else None
