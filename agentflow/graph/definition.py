@@ -1,0 +1,161 @@
+"""The agent definition document: nodes (a union discriminated on `type`), edges and settings."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter
+
+from agentflow.graph.nodes import (
+    AiNode,
+    ApprovalNode,
+    DelayNode,
+    HttpNode,
+    IfNode,
+    IntegrationNode,
+    LoopNode,
+    RetrieveNode,
+    RetryPolicy,
+    StrictModel,
+    SwitchNode,
+    TriggerNode,
+    WebhookNode,
+)
+
+NodeType = Literal[
+    "trigger",
+    "ai",
+    "action.http",
+    "action.webhook",
+    "action.integration",
+    "logic.if",
+    "logic.switch",
+    "logic.loop",
+    "logic.delay",
+    "human.approval",
+    "knowledge.retrieve",
+]
+
+Node = Annotated[
+    TriggerNode
+    | AiNode
+    | HttpNode
+    | WebhookNode
+    | IntegrationNode
+    | IfNode
+    | SwitchNode
+    | LoopNode
+    | DelayNode
+    | ApprovalNode
+    | RetrieveNode,
+    Field(discriminator="type"),
+]
+
+DEFAULT_HANDLE = "default"
+
+
+class Edge(StrictModel):
+    """A connection: `target` runs after `source` completes through `source_handle`."""
+
+    source: str = Field(min_length=1, description="Id of the node the edge leaves.")
+    target: str = Field(min_length=1, description="Id of the node the edge enters.")
+    source_handle: str | None = Field(
+        default=None,
+        description=(
+            "Output handle of the source the edge leaves from (e.g. `true`, `approved`, a switch case name); "
+            "the `default` handle when omitted."
+        ),
+    )
+
+    @property
+    def handle(self) -> str:
+        """The source handle, with omission meaning `default`."""
+        return self.source_handle or DEFAULT_HANDLE
+
+
+class AgentSettings(StrictModel):
+    """Run-wide limits."""
+
+    timeout_seconds: int = Field(
+        default=3600, gt=0, le=7 * 86400, description="Cancel an execution that runs longer than this."
+    )
+    max_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        description="At most this many executions of the agent at once; unlimited if unset.",
+    )
+    max_parallel_nodes: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="At most this many independent branches run at once in an execution.",
+    )
+    default_retry: RetryPolicy | None = Field(
+        default=None, description="Retry policy for nodes that have none of their own; no retries if unset."
+    )
+
+
+class AgentDefinition(StrictModel):
+    """One agent version: its nodes, the edges between them and run-wide settings."""
+
+    nodes: list[Node] = Field(
+        default_factory=list, description="The steps of the agent; exactly one trigger."
+    )
+    edges: list[Edge] = Field(default_factory=list, description="Connections between nodes.")
+    settings: AgentSettings = Field(default_factory=AgentSettings, description="Run-wide limits.")
+
+    def node(self, node_id: str) -> Node:
+        """The node with this id; KeyError if there is none."""
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        raise KeyError(node_id)
+
+    def node_map(self) -> dict[str, Node]:
+        """Nodes by id (the first one wins if ids repeat, which validation reports)."""
+        found: dict[str, Node] = {}
+        for node in self.nodes:
+            found.setdefault(node.id, node)
+        return found
+
+    @property
+    def trigger(self) -> TriggerNode | None:
+        """The first trigger node, if any."""
+        return next((node for node in self.nodes if isinstance(node, TriggerNode)), None)
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON data as written (fields that were never set are left out; `json` keeps its name)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+NODE_MODELS: dict[str, type[StrictModel]] = {
+    "trigger": TriggerNode,
+    "ai": AiNode,
+    "action.http": HttpNode,
+    "action.webhook": WebhookNode,
+    "action.integration": IntegrationNode,
+    "logic.if": IfNode,
+    "logic.switch": SwitchNode,
+    "logic.loop": LoopNode,
+    "logic.delay": DelayNode,
+    "human.approval": ApprovalNode,
+    "knowledge.retrieve": RetrieveNode,
+}
+
+CONFIG_MODELS: dict[str, type[StrictModel]] = {
+    node_type: model.model_fields["config"].annotation  # type: ignore[misc]
+    for node_type, model in NODE_MODELS.items()
+}
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    schema = TypeAdapter(AgentDefinition).json_schema(by_alias=True, mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of AgentDefinition, as served at GET /api/v1/schemas/agent-definition."""
+    return copy.deepcopy(_schema())
