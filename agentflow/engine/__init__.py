@@ -1,0 +1,1 @@
+"""The execution engine: the graph walker, step running on Prefect, events, approvals."""

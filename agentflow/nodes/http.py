@@ -1,0 +1,58 @@
+"""action.http: an HTTP request with auth from org secrets; `error` handle on failure."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from agentflow.engine.errors import PermanentStepError
+from agentflow.graph import Node
+from agentflow.nodes import outbound
+from agentflow.nodes.base import NodeContext, NodeResult
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def auth_headers(auth: dict[str, Any], env: dict[str, str] | Any) -> dict[str, str]:
+    kind = auth.get("type", "none")
+    if kind == "none":
+        return {}
+    name = auth.get("secret")
+    if not name or name not in env:
+        raise PermanentStepError(f"The auth secret {name!r} is not defined in this organization's secrets")
+    secret = env[name]
+    if kind == "bearer":
+        return {"Authorization": f"Bearer {secret}"}
+    if kind == "basic":
+        token = base64.b64encode(f"{auth.get('username') or ''}:{secret}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+    return {auth.get("header") or "X-API-Key": secret}
+
+
+class HttpHandler:
+    async def run(self, node: Node, config: dict[str, Any], ctx: NodeContext) -> NodeResult:
+        method = config["method"]
+        headers = {**config.get("headers", {}), **auth_headers(config.get("auth") or {}, ctx.env)}
+        body, raw = config.get("json"), config.get("body")
+        if ctx.preview and method not in _SAFE_METHODS:
+            return NodeResult(
+                output={
+                    "preview": True,
+                    "request": {"method": method, "url": config["url"], "query": config.get("query", {}),
+                                "json": body, "body": raw},
+                    "status": None,
+                }
+            )
+        response = await outbound.send(
+            ctx.http,
+            method,
+            config["url"],
+            headers=headers,
+            params=config.get("query") or None,
+            json=body,
+            content=raw,
+            timeout=float(config.get("timeout_seconds", 30)),
+            allow_private=ctx.allow_private_network,
+        )
+        outbound.raise_for_status(method, config["url"], response)
+        return NodeResult(output=response.as_output())

@@ -1,0 +1,27 @@
+"""trigger: the run's input becomes the trigger node's output (checked against its input_schema)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+
+from agentflow.engine.errors import PermanentStepError
+from agentflow.graph import Node
+from agentflow.nodes.base import NodeContext, NodeResult
+
+
+def check_input(schema: dict[str, Any] | None, value: Any) -> None:
+    """Raise a clear error if `value` does not match the trigger's JSON Schema."""
+    if not schema:
+        return
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "input"
+        raise PermanentStepError(f"The run input does not match the trigger's input_schema at {where}: {error.message}")
+
+
+class TriggerHandler:
+    async def run(self, node: Node, config: dict[str, Any], ctx: NodeContext) -> NodeResult:
+        check_input(config.get("input_schema"), ctx.trigger_input)
+        return NodeResult(output=ctx.trigger_input)

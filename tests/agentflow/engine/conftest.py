@@ -1,0 +1,92 @@
+"""Run definitions through the walker with steps executed inline (no Prefect): the graph semantics."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from agentflow.engine.steps import execute_step, render_step_input
+from agentflow.engine.walker import StepScope, Walker, WalkResult
+from agentflow.graph import Node, parse_definition
+from agentflow.nodes.base import NodeContext, NodeResult
+from tests.support.outside import Outside, outside_server
+
+
+@dataclass
+class Run:
+    result: WalkResult
+    events: list[tuple[str, str]] = field(default_factory=list)
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    def status(self, key: str) -> str | None:
+        found = [kind for kind, k in self.events if k == key]
+        return found[-1] if found else None
+
+
+@pytest.fixture
+def outside() -> Iterator[Outside]:
+    with outside_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+async def walk(
+    raw: dict[str, Any],
+    http: httpx.AsyncClient,
+    *,
+    trigger_input: Any = None,
+    env: dict[str, str] | None = None,
+    allow_private: bool = True,
+    preview: bool = False,
+) -> Run:
+    definition = parse_definition(raw)
+    trigger = definition.trigger
+    assert trigger is not None
+    execution_id = uuid.uuid4()
+    base = NodeContext(
+        execution_id=execution_id,
+        org_id=uuid.uuid4(),
+        http=http,
+        env=env or {},
+        trigger_input=trigger_input,
+        preview=preview,
+        allow_private_network=allow_private,
+    )
+    events: list[tuple[str, str]] = []
+    inputs: dict[str, Any] = {}
+
+    async def run_step(node: Node, scope: StepScope) -> NodeResult:
+        events.append(("started", scope.key))
+        try:
+            config = render_step_input(node, scope, trigger_id=trigger.id, env=base.env, execution_id=str(execution_id))
+            inputs[scope.key] = config
+            result = await execute_step(node, config, scope, base)
+        except Exception:
+            events.append(("failed", scope.key))
+            raise
+        events.append(("completed", scope.key))
+        return result
+
+    async def on_skip(node: Node, key: str) -> None:
+        events.append(("skipped", key))
+
+    walker = Walker(definition, run_step=run_step, on_skip=on_skip, max_parallel=definition.settings.max_parallel_nodes)
+    return Run(result=await walker.run(), events=events, inputs=inputs)
+
+
+def node(node_id: str, node_type: str, **config: Any) -> dict[str, Any]:
+    return {"id": node_id, "type": node_type, "name": node_id, "config": config}
+
+
+def edge(source: str, target: str, handle: str | None = None) -> dict[str, Any]:
+    return {"source": source, "target": target, **({"source_handle": handle} if handle else {})}

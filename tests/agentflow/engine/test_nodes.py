@@ -1,0 +1,154 @@
+"""Node handlers against a real loopback server: SSRF guard, auth from secrets, previews, signing, limits."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+import httpx
+import pytest
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from agentflow.engine.errors import is_retryable
+from agentflow.nodes.logic import evaluate
+from tests.agentflow.engine.conftest import edge, node, walk
+from tests.support.outside import Outside, json_reply
+
+
+def one(node_raw: dict[str, Any]) -> dict[str, Any]:
+    return {"nodes": [node("start", "trigger"), node_raw], "edges": [edge("start", node_raw["id"])]}
+
+
+async def test_private_addresses_are_refused_unless_the_org_allows_them(
+    http: httpx.AsyncClient, outside: Outside
+) -> None:
+    raw = one(node("call", "action.http", url=outside.url + "/x"))
+    refused = await walk(raw, http, allow_private=False)
+    assert refused.result.status == "failed"
+    assert "private or local address" in (refused.result.error or "")
+    assert "allow_private_network" in (refused.result.error or "")
+    assert outside.requests == []
+    for url in ("http://169.254.169.254/latest/meta-data", "http://[::1]:9/", "http://10.0.0.1/", "http://localhost:1/"):
+        run = await walk(one(node("call", "action.http", url=url)), http, allow_private=False)
+        assert "private or local" in (run.result.error or ""), url
+    allowed = await walk(raw, http, allow_private=True)
+    assert allowed.result.status == "completed"
+
+
+async def test_redirects_are_followed_hop_by_hop(http: httpx.AsyncClient, outside: Outside) -> None:
+    async def to_final(request: Request, body: Any) -> Response:
+        return RedirectResponse(outside.url + "/final", status_code=307)
+
+    outside.routes["/hop"] = to_final
+    followed = await walk(one(node("call", "action.http", url=outside.url + "/hop")), http)
+    assert followed.result.outputs["call"]["body"] == {"echo": "/final", "method": "GET"}
+    assert [r.path for r in outside.requests] == ["/hop", "/final"]
+
+
+async def test_auth_comes_from_org_secrets(http: httpx.AsyncClient, outside: Outside) -> None:
+    for auth, header, expected in [
+        ({"type": "bearer", "secret": "TOKEN"}, "authorization", "Bearer s3cret"),
+        ({"type": "basic", "secret": "TOKEN", "username": "bot"}, "authorization", "Basic Ym90OnMzY3JldA=="),
+        ({"type": "api_key", "secret": "TOKEN", "header": "X-Key"}, "x-key", "s3cret"),
+    ]:
+        run = await walk(one(node("call", "action.http", url=outside.url + "/a", auth=auth)), http, env={"TOKEN": "s3cret"})
+        assert run.result.status == "completed", run.result.error
+        assert outside.requests[-1].headers[header] == expected
+    missing = await walk(one(node("call", "action.http", url=outside.url + "/a", auth={"type": "bearer", "secret": "NOPE"})), http)
+    assert "NOPE" in (missing.result.error or "")
+
+
+async def test_transient_answers_are_retryable_and_4xx_are_not(http: httpx.AsyncClient, outside: Outside) -> None:
+    outside.routes["/busy"] = json_reply({}, status=503)
+    outside.routes["/limited"] = json_reply({}, status=429)
+    outside.routes["/bad"] = json_reply({}, status=422)
+    from agentflow.engine.errors import StepError
+    from agentflow.nodes.http import HttpHandler
+    from agentflow.nodes.base import NodeContext
+    import uuid
+
+    ctx = NodeContext(execution_id=uuid.uuid4(), org_id=uuid.uuid4(), http=http, allow_private_network=True)
+    for path, retryable in [("/busy", True), ("/limited", True), ("/bad", False)]:
+        with pytest.raises(StepError) as caught:
+            await HttpHandler().run(None, {"method": "GET", "url": outside.url + path, "timeout_seconds": 5}, ctx)  # type: ignore[arg-type]
+        assert is_retryable(caught.value) is retryable, path
+    assert is_retryable(httpx.ConnectTimeout("slow"))
+    assert not is_retryable(ValueError("bug"))
+
+
+async def test_response_size_is_limited(http: httpx.AsyncClient, outside: Outside) -> None:
+    async def huge(request: Request, body: Any) -> Response:
+        return Response(b"x" * (6 * 1024 * 1024), media_type="text/plain")
+
+    outside.routes["/huge"] = huge
+    run = await walk(one(node("call", "action.http", url=outside.url + "/huge")), http)
+    assert run.result.status == "failed"
+    assert "larger than" in (run.result.error or "")
+
+
+async def test_preview_mode_describes_side_effects_without_acting(http: httpx.AsyncClient, outside: Outside) -> None:
+    raw = {
+        "nodes": [node("start", "trigger"),
+                  node("read", "action.http", url=outside.url + "/read"),
+                  node("write", "action.http", method="POST", url=outside.url + "/write", json={"x": 1}),
+                  node("hook", "action.webhook", url=outside.url + "/hook", payload={"y": 2})],
+        "edges": [edge("start", "read"), edge("read", "write"), edge("write", "hook")],
+    }
+    run = await walk(raw, http, preview=True)
+    assert run.result.status == "completed"
+    assert [r.path for r in outside.requests] == ["/read"]  # reads happen, writes are previewed
+    assert run.result.outputs["write"]["preview"] is True
+    assert run.result.outputs["write"]["request"]["json"] == {"x": 1}
+    assert run.result.outputs["hook"]["preview"] is True
+
+
+async def test_webhook_is_signed_with_the_named_secret(http: httpx.AsyncClient, outside: Outside) -> None:
+    raw = one(node("hook", "action.webhook", url=outside.url + "/hook", payload={"a": "{{trigger.output.a}}"},
+                   signing_secret="HOOK_SECRET"))
+    run = await walk(raw, http, trigger_input={"a": 1}, env={"HOOK_SECRET": "k3y"})
+    assert run.result.outputs["hook"] == {"status": 200}
+    request = outside.requests[-1]
+    assert request.body == b'{"a":1}'
+    expected = "sha256=" + hmac.new(b"k3y", request.body, hashlib.sha256).hexdigest()
+    assert request.headers["x-agentflow-signature"] == expected
+
+
+async def test_trigger_input_is_checked_against_its_schema(http: httpx.AsyncClient) -> None:
+    raw = {"nodes": [node("start", "trigger", input_schema={"type": "object", "required": ["email"],
+                                                           "properties": {"email": {"type": "string"}}})], "edges": []}
+    assert (await walk(raw, http, trigger_input={"email": "a@b.c"})).result.status == "completed"
+    bad = await walk(raw, http, trigger_input={"mail": 1})
+    assert bad.result.status == "failed"
+    assert "input_schema" in (bad.result.error or "")
+
+
+async def test_delay_waits_and_reports(http: httpx.AsyncClient) -> None:
+    raw = one(node("wait", "logic.delay", seconds="{{trigger.output.s}}"))
+    run = await walk(raw, http, trigger_input={"s": 0.05})
+    assert run.result.outputs["wait"] == {"waited_seconds": 0.05}
+    past = await walk(one(node("wait", "logic.delay", until="2000-01-01T00:00:00+00:00")), http)
+    assert past.result.outputs["wait"] == {"waited_seconds": 0.0}
+    naive = await walk(one(node("wait", "logic.delay", until="2030-01-01T00:00:00")), http)
+    assert "UTC offset" in (naive.result.error or "")
+
+
+@pytest.mark.parametrize(
+    ("left", "op", "right", "expected"),
+    [
+        ("bug", "eq", "bug", True), ("3", "eq", 3, True), (3, "ne", 4, True), ("10", "gt", 9, True),
+        ("b", "lt", "c", True), ("hello world", "contains", "world", True), (["a", "b"], "contains", "b", True),
+        ("a", "in", ["a", "b"], True), (None, "exists", None, False), ("", "empty", None, True),
+        ([], "empty", None, True), ("abc-123", "matches", r"\d+$", True), ("x", "not_contains", "y", True),
+    ],
+)
+def test_condition_operators(left: Any, op: str, right: Any, expected: bool) -> None:
+    assert evaluate(left, op, right) is expected
+
+
+def test_incomparable_values_fail_clearly() -> None:
+    from agentflow.engine.errors import PermanentStepError
+
+    with pytest.raises(PermanentStepError, match="Cannot compare"):
+        evaluate({"a": 1}, "gt", 3)
