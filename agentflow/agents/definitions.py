@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 from agentflow.errors import ValidationFailed
 from agentflow.graph import AgentDefinition, DefinitionError, ValidationReport, parse_definition
 from agentflow.graph import validate_definition as validate
+from agentflow.graph.templating import join_field
 
 MAX_NODES = 500
 
@@ -32,6 +35,13 @@ def parse(raw: Mapping[str, Any]) -> AgentDefinition:
             code="too_many_nodes",
             details={"max_nodes": MAX_NODES, "nodes": len(nodes)},
         )
+    where = _non_finite(raw, "")
+    if where is not None:
+        raise ValidationFailed(
+            f"definition {where}: numbers must be finite (NaN and infinity are not JSON)",
+            code="invalid_definition",
+            details={"issues": [{"code": "invalid_value", "field": where}]},
+        )
     try:
         return parse_definition(raw)
     except DefinitionError as exc:
@@ -42,9 +52,11 @@ def parse(raw: Mapping[str, Any]) -> AgentDefinition:
         ) from exc
 
 
-def normalize(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """What is stored: the parsed definition as written (unset fields left out, model field order)."""
-    return parse(raw).to_data()
+def accepted(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """What is stored for a definition that parses: the data exactly as written (key order, `0` vs `0.0`),
+    so export gives back what was imported; the models only check it."""
+    parse(raw)
+    return copy.deepcopy(dict(raw))
 
 
 def stored(raw: Mapping[str, Any]) -> AgentDefinition | None:
@@ -55,10 +67,21 @@ def stored(raw: Mapping[str, Any]) -> AgentDefinition | None:
         return None
 
 
-def presented(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored definition as the API shows and exports it: fields in model order, user keys as written."""
-    defn = stored(raw)
-    return defn.to_data() if defn is not None else dict(raw)
+def _non_finite(value: Any, path: str) -> str | None:
+    """The path of the first NaN or infinity (JSON has neither; Python's JSON reader lets them in)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "definition"
+    if isinstance(value, Mapping):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _non_finite(item, join_field(path, key))
+        if found is not None:
+            return found
+    return None
 
 
 def checksum(data: Mapping[str, Any]) -> str:

@@ -19,6 +19,8 @@ MAX_TAGS = 20
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=50)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 StatusTarget = Literal["draft", "active", "paused", "archived"]
+# A definition is kept exactly as written: no whitespace stripping of its keys (InputSchema strips strings).
+RawDefinition = dict[Annotated[str, StringConstraints(strip_whitespace=False)], Any]
 
 DEFINITION_DESCRIPTION = (
     "The agent definition: nodes, edges, settings (JSON Schema at GET /api/v1/schemas/agent-definition)."
@@ -66,7 +68,7 @@ class AgentCreate(InputSchema):
 
     name: Name
     description: str = Field(default="", max_length=5000)
-    definition: dict[str, Any] | None = Field(
+    definition: RawDefinition | None = Field(
         default=None, description=DEFINITION_DESCRIPTION + " Omitted: a draft with one manual trigger."
     )
     team_id: uuid.UUID | None = None
@@ -144,7 +146,7 @@ class AgentDocument(InputSchema):
     name: Name
     description: str = Field(default="", max_length=5000)
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
-    definition: dict[str, Any] = Field(description=DEFINITION_DESCRIPTION)
+    definition: RawDefinition = Field(description=DEFINITION_DESCRIPTION)
 
     _tags = field_validator("tags")(_unique_tags)
 

@@ -74,7 +74,7 @@ class AgentService:
                 **AgentSummary.model_validate(agent).model_dump(),
                 "created_by": agent.created_by,
                 "updated_by": agent.updated_by,
-                "draft": definitions.presented(agent.draft_definition),
+                "draft": agent.draft_definition,
                 "current": VersionSummary.model_validate(current) if current is not None else None,
                 "validation": checked.report,
                 "publishable": checked.publishable,
@@ -93,7 +93,7 @@ class AgentService:
             description=body.description,
             tags=body.tags,
             team_id=body.team_id,
-            draft=definitions.normalize(raw),
+            draft=definitions.accepted(raw),
         )
 
     async def import_document(
@@ -107,7 +107,7 @@ class AgentService:
             description=document.description,
             tags=document.tags,
             team_id=None,
-            draft=definitions.normalize(document.definition),
+            draft=definitions.accepted(document.definition),
         )
 
     async def update(
@@ -140,7 +140,7 @@ class AgentService:
                 setattr(agent, name, value)
                 changed = True
         if body.definition is not None:
-            draft = definitions.normalize(body.definition)
+            draft = definitions.accepted(body.definition)
             if _as_written(draft) != _as_written(agent.draft_definition):
                 self._set_draft(agent, draft)
                 changed = True
@@ -219,7 +219,7 @@ class AgentService:
                 code="invalid_draft",
                 details=report.model_dump(),
             )
-        data = defn.to_data()
+        data = copy.deepcopy(agent.draft_definition)
         checksum = definitions.checksum(data)
         current = await self.current_version(session, agent=agent)
         if current is not None and current.checksum == checksum:
@@ -333,7 +333,7 @@ class AgentService:
                 "name": agent.name,
                 "description": agent.description,
                 "tags": list(agent.tags),
-                "definition": definitions.presented(raw),
+                "definition": raw,
             }
         )
 
