@@ -164,10 +164,10 @@ class AgentService:
     ) -> Agent:
         """Activate, pause, archive or restore; running states need a published version."""
         agent = await self._locked(session, subject, agent_id)
-        if status == agent.status:
-            return agent
         if AgentStatus.archived in (status, agent.status):
             subject.require(Permission.agents_archive)
+        if status == agent.status:
+            return agent
         if status == AgentStatus.archived:
             await self.archive(session, subject=subject, agent_id=agent.id)
             return agent

@@ -90,7 +90,7 @@ async def list_agents(
     tag: Annotated[
         list[str] | None, Query(max_length=20, description="Repeat: agents with every tag.")
     ] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=200, description="Part of the name.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part of the name, any case.")] = None,
 ) -> PageOf[AgentSummary]:
     """Agents, newest first; archived ones only with `status=archived`."""
     filters = AgentFilters(
@@ -98,7 +98,7 @@ async def list_agents(
         trigger_type=trigger_type,
         team_id=team_id,
         tags=[t.strip().lower() for t in tag or [] if t.strip()],
-        q=q,
+        q=q.strip() if q and q.strip() else None,
     )
     result = await agent_service.list(
         session, subject=subject, filters=filters, cursor=page.cursor, limit=page.limit

@@ -207,6 +207,7 @@ async def test_list_filters(
     assert await names(q="TRIAGE") == ["Live triage", "Ticket triage"]
     assert await names(q="100%") == ["Daily 100% digest"]
     assert await names(q="%") == ["Daily 100% digest"]  # % is a character, not a wildcard
+    assert len(await names(q="  ")) == 4  # a blank search is no search
     assert await names(q="triage", status="active", tag="support") == ["Live triage"]
     bad = await client.get("/agents", params={"trigger_type": "carrier-pigeon"}, headers=owner.headers)
     assert bad.status_code == 422
