@@ -330,3 +330,11 @@ async def test_schema_endpoints_are_public(client: httpx.AsyncClient) -> None:
     assert types["logic.if"]["handles"] == ["true", "false"] and types["logic.if"]["category"] == "logic"
     assert "prompt" in types["ai"]["config_schema"]["properties"]
     assert types["trigger"]["label"] == "Trigger" and types["trigger"]["description"]
+
+
+async def test_an_oversized_definition_is_413(
+    client: httpx.AsyncClient, settings: Settings, owner: Member
+) -> None:
+    huge = triage_definition(prompt="x" * (settings.max_body_bytes + 1))
+    refused = await client.post("/agents", json={"name": "Huge", "definition": huge}, headers=owner.headers)
+    assert refused.status_code == 413 and refused.json()["error"]["code"] == "payload_too_large"
