@@ -59,9 +59,21 @@ class Conflict(AgentFlowError):
     code = "conflict"
 
 
+class PreconditionRequired(AgentFlowError):
+    """An edit that must say which revision it is based on did not (If-Match or a `revision` field)."""
+
+    status_code = 428
+    code = "precondition_required"
+
+
 class PayloadTooLarge(AgentFlowError):
     status_code = 413
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(AgentFlowError):
+    status_code = 415
+    code = "unsupported_media_type"
 
 
 class ValidationFailed(AgentFlowError):

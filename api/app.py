@@ -17,7 +17,7 @@ from agentflow.logs import configure_logging
 from api.errors import install_error_handlers
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_id import RequestIDMiddleware
-from api.routers import api_keys, auth, health, invitations, org, teams
+from api.routers import agents, api_keys, auth, health, invitations, org, schemas, teams
 
 API_PREFIX = "/api/v1"
 
@@ -30,6 +30,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     api_keys.router,
     invitations.router,
     teams.router,
+    agents.router,
+    schemas.router,
 )
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agentflow.agents.schemas import EXAMPLE_DEFINITION, AgentCreate
+from agentflow.agents.service import agent_service
 from agentflow.api_keys.schemas import APIKeyCreate
 from agentflow.api_keys.service import api_key_service
 from agentflow.auth.passwords import hash_password
@@ -89,3 +93,30 @@ async def create_api_key(session: AsyncSession, member: Member, *, scopes: list[
         body=APIKeyCreate.model_validate({"name": "test key", "scopes": scopes}),
     )
     return created.raw_key
+
+
+def triage_definition(prompt: str = "Classify this ticket: {{start.output.body.text}}") -> dict[str, Any]:
+    """A small valid definition: a webhook trigger feeding a classifier."""
+    definition = copy.deepcopy(EXAMPLE_DEFINITION)
+    definition["nodes"][1]["config"]["prompt"] = prompt
+    return definition
+
+
+async def create_agent(
+    session: AsyncSession,
+    member: Member,
+    *,
+    name: str = "Triage",
+    definition: dict[str, Any] | None = None,
+    tags: list[str] | None = None,
+    team_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """A draft agent through the real service (the triage definition unless another is given); its id."""
+    agent = await agent_service.create(
+        session,
+        subject=member.subject,
+        body=AgentCreate(
+            name=name, definition=definition or triage_definition(), tags=tags or [], team_id=team_id
+        ),
+    )
+    return agent.id

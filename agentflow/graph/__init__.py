@@ -34,6 +34,7 @@ from agentflow.graph.templating import (
     references_in,
     render,
     render_string,
+    unsafe_constructs,
 )
 from agentflow.graph.topology import (
     AgentGraph,
@@ -93,6 +94,7 @@ __all__ = [
     "template_strings",
     "topological_order",
     "type_handles",
+    "unsafe_constructs",
     "upstream",
     "validate_definition",
     *_node_names,

@@ -247,6 +247,67 @@ def _parse_references(source: str) -> tuple[Reference, ...]:
     return tuple(unique)
 
 
+# What the sandbox refuses at render time, found statically so a draft can say so when it is saved.
+_INTERNAL_ATTRIBUTES = frozenset(
+    {"gi_frame", "gi_code", "cr_frame", "cr_code", "ag_code", "ag_frame", "mro", "format_map"}
+)
+_MUTATING_METHODS = frozenset(
+    {
+        "add", "append", "appendleft", "clear", "difference_update", "discard", "extend", "extendleft",
+        "insert", "intersection_update", "pop", "popitem", "popleft", "remove", "reverse", "rotate",
+        "setdefault", "sort", "symmetric_difference_update", "update",
+    }
+)  # fmt: skip
+
+
+def _is_internal(name: object) -> bool:
+    return isinstance(name, str) and (name.startswith("__") or name in _INTERNAL_ATTRIBUTES)
+
+
+def _unsafe(node: nodes.Node, found: list[str]) -> None:
+    """Post-order, so `''.__class__.__mro__` reports `__class__` first, as it reads."""
+    for child in node.iter_child_nodes():
+        _unsafe(child, found)
+    internals = "reaches into Python internals, which the template sandbox refuses"
+    if isinstance(node, nodes.Getattr) and _is_internal(node.attr):
+        found.append(f"`.{node.attr}` {internals}")
+    elif (
+        isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and _is_internal(node.arg.value)
+    ):
+        found.append(f"`[{node.arg.value!r}]` {internals}")
+    elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
+        method, target = node.node.attr, node.node.node
+        if method in _MUTATING_METHODS:
+            found.append(f"`.{method}(…)` would change data, which the template sandbox refuses")
+        elif method == "format" and isinstance(target, nodes.Const) and "__" in str(target.value):
+            found.append(f"a format string that {internals}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_unsafe(source: str) -> tuple[str, ...]:
+    try:
+        tree = _ENV.parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"template {_quote(source)} has a syntax error at line {exc.lineno}: {exc.message}",
+            template=source,
+        ) from exc
+    found: list[str] = []
+    _unsafe(tree, found)
+    return tuple(dict.fromkeys(found))
+
+
+def unsafe_constructs(source: str) -> list[str]:
+    """What in a template the sandbox would refuse (internals such as `__class__`, mutating calls).
+
+    Rendering refuses these anyway; validation reports them when a draft is saved. A key of JSON data that
+    merely starts with one underscore (`{{x.output.body._id}}`) is data, not an internal, and passes.
+    """
+    if not has_template(source):
+        return []
+    return list(_parse_unsafe(source))
+
+
 def references_in(source: str, *, field: str = "") -> list[Reference]:
     """The references used by one template string; TemplateError if it does not parse."""
     if not has_template(source):

@@ -14,7 +14,13 @@ from agentflow.graph.nodes import TriggerNode
 from agentflow.graph.outputs import closed_output_keys
 from agentflow.graph.parsing import parse_definition
 from agentflow.graph.report import Issue, Severity, ValidationReport
-from agentflow.graph.templating import JINJA_GLOBALS, SPECIAL_ROOTS, Reference, references_in
+from agentflow.graph.templating import (
+    JINJA_GLOBALS,
+    SPECIAL_ROOTS,
+    Reference,
+    references_in,
+    unsafe_constructs,
+)
 from agentflow.graph.topology import AgentGraph
 
 __all__ = ["RESERVED_NODE_IDS", "parse_definition", "validate_definition"]
@@ -210,6 +216,9 @@ class _Validator:
             except TemplateError as exc:
                 self._node("template_syntax", node.id, field, exc.message)
                 continue
+            unsafe = unsafe_constructs(source)
+            if unsafe:  # the first is enough to fix; the rest usually come with it
+                self._node("unsafe_template", node.id, field, unsafe[0])
             for reference in references:
                 problem = self._reference_problem(node, reference, upstream, loops)
                 if problem is not None:

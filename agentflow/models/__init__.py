@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on Base.metadata."""
 
 from agentflow.kit.models import Base
+from agentflow.models.agent import Agent, AgentStatus, AgentTemplate, AgentVersion
 from agentflow.models.api_key import APIKey
 from agentflow.models.auth import LoginThrottle, RefreshToken
 from agentflow.models.organization import Invitation, Organization, OrgMembership
@@ -9,6 +10,10 @@ from agentflow.models.user import User
 
 __all__ = [
     "APIKey",
+    "Agent",
+    "AgentStatus",
+    "AgentTemplate",
+    "AgentVersion",
     "Base",
     "Invitation",
     "LoginThrottle",

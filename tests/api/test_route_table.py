@@ -6,10 +6,12 @@ know fails loudly until someone teaches `OrgResources` how to create that resour
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -17,6 +19,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agentflow.agents.schemas import EXAMPLE_DEFINITION, AgentCreate, AgentUpdate
+from agentflow.agents.service import agent_service
 from agentflow.api_keys.schemas import APIKeyCreate
 from agentflow.api_keys.service import api_key_service
 from agentflow.config import Settings
@@ -27,6 +31,7 @@ from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
 from agentflow.teams.schemas import TeamCreate
 from agentflow.teams.service import team_service
 from api.app import API_PREFIX, ROUTERS, create_app
+from api.bodies import DocumentBody
 from api.deps import Authorize
 from tests.factories import Member, add_member, create_org_with_owner
 
@@ -39,6 +44,8 @@ PUBLIC = {
     ("POST", "/auth/logout"),
     ("GET", "/invitations/{token}"),
     ("POST", "/invitations/{token}/accept"),
+    ("GET", "/schemas/agent-definition"),
+    ("GET", "/schemas/node-types"),
 }
 # Routes that need a caller but no particular permission (they act on the caller's own identity).
 IDENTITY_ONLY = {("GET", "/auth/me"), ("POST", "/auth/switch-org")}
@@ -70,14 +77,39 @@ def required_permission(route: APIRoute) -> Permission | None:
     return None
 
 
+def body_model(route: APIRoute) -> type[BaseModel] | None:
+    """The body's model: a plain body parameter, or a `DocumentBody` dependency (JSON, YAML or a file)."""
+    if route.dependant.body_params:
+        model = route.dependant.body_params[0].field_info.annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        return model
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if isinstance(dep.call, DocumentBody):
+            return dep.call.model
+        stack.extend(dep.dependencies)
+    return None
+
+
 def example_body(route: APIRoute) -> dict[str, Any] | None:
-    if not route.dependant.body_params:
+    model = body_model(route)
+    if model is None:
         return None
-    model = route.dependant.body_params[0].field_info.annotation
-    assert isinstance(model, type) and issubclass(model, BaseModel)
     extra = model.model_config.get("json_schema_extra")
     assert isinstance(extra, dict) and extra.get("examples"), f"{model.__name__} needs an example body"
-    return dict(extra["examples"][0])
+    return copy.deepcopy(dict(extra["examples"][0]))
+
+
+def example_query(route: APIRoute) -> dict[str, Any]:
+    """Required query parameters, from their declared `examples`."""
+    query: dict[str, Any] = {}
+    for param in route.dependant.query_params:
+        if param.field_info.is_required():
+            examples = param.field_info.examples
+            assert examples, f"{route.path}: required query parameter {param.alias!r} needs examples=[...]"
+            query[param.alias] = examples[0]
+    return query
 
 
 class OrgResources:
@@ -125,12 +157,43 @@ class OrgResources:
                 return str(invited.invitation.id)
             case "org_id":
                 return str(self.owner.org_id)
+            case "agent_id":
+                return str(await self._agent_with_history())
+            case "number" | "a":
+                return "1"
+            case "b":
+                return "2"
         raise AssertionError(f"Teach OrgResources to create a {name!r} for the route-table tests")
+
+    async def _agent_with_history(self) -> uuid.UUID:
+        """An agent with versions 1 and 2 and a draft that differs from both, at draft revision 3.
+
+        So every agent route's example works as is: publish has something new, rollback to 1 changes what
+        runs, diff 1 → 2 exists, and AgentUpdate's example (`"revision": 3`) is current.
+        """
+        subject = self.owner.subject
+        created = await agent_service.create(
+            self.session, subject=subject, body=AgentCreate(name="Triage", definition=EXAMPLE_DEFINITION)
+        )
+        for prompt in ("Label this ticket: {{start.output.body.text}}", "Sort: {{start.output.body.text}}"):
+            await agent_service.publish(self.session, subject=subject, agent_id=created.id, message="")
+            definition = copy.deepcopy(EXAMPLE_DEFINITION)
+            definition["nodes"][1]["config"]["prompt"] = prompt
+            await agent_service.update(
+                self.session,
+                subject=subject,
+                agent_id=created.id,
+                body=AgentUpdate(definition=definition),
+                if_match=created.draft_revision,
+            )
+        assert created.draft_revision == 3
+        return created.id
 
 
 async def build_request(
     method: str, route: APIRoute, path_ids: OrgResources, body_ids: OrgResources
 ) -> tuple[str, dict[str, Any] | None]:
+    """The path with ids filled in (required query parameters appended) and the example body."""
     path = route.path
     for name in re.findall(r"{(\w+)}", route.path):
         path = path.replace(f"{{{name}}}", await path_ids.resolve(name))
@@ -139,6 +202,9 @@ async def build_request(
         for key, value in list(body.items()):
             if key.endswith("_id") and isinstance(value, str):
                 body[key] = await body_ids.resolve(key)
+    query = example_query(route)
+    if query:
+        path = f"{path}?{urlencode(query)}"
     return path, body
 
 

@@ -264,6 +264,29 @@ def test_template_syntax_error_names_node_and_field(build: Any) -> None:
     build.assert_names(issue, "a", "config.system")
 
 
+@pytest.mark.parametrize(
+    ("template", "named"),
+    [
+        ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "`.__class__`"),
+        ("{{ cycler.__init__.__globals__.os.popen('id').read() }}", "`.__init__`"),
+        ("{{ start.output['__globals__'] }}", "`['__globals__']`"),
+        ("{{ '{0.__class__.__base__}'.format('') }}", "format string"),
+        ("{% for c in start.output.__class__.__mro__ %}{{ c }}{% endfor %}", "`.__class__`"),
+        ("{{ start.output.body.tags.append('x') }}", "`.append(…)`"),
+    ],
+)
+def test_template_reaching_internals_is_an_error(build: Any, template: str, named: str) -> None:
+    raw = build.chain(build.trigger(), build.ai("a", prompt=template))
+    issue = build.only(publish(raw), "unsafe_template")
+    build.assert_names(issue, "a", "config.prompt")
+    assert named in issue.message and "sandbox" in issue.message
+
+
+def test_data_keys_with_one_leading_underscore_are_not_internals(build: Any) -> None:
+    raw = build.chain(build.trigger(), build.ai("a", prompt="{{ start.output.body._id }}"))
+    assert publish(raw).errors == []
+
+
 def test_trigger_cannot_have_incoming_edges(build: Any) -> None:
     raw = build.chain(build.trigger(), build.ai("a"))
     raw["edges"].append(build.edge("a", "start"))

@@ -1,0 +1,1 @@
+"""Agents: drafts, validation on save, versions (publish, rollback, diff), export and import."""

@@ -1,0 +1,118 @@
+"""Definition handling for agents: the starter draft, size limits, parsing into 422s, checksums, reports."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from agentflow.errors import ValidationFailed
+from agentflow.graph import AgentDefinition, DefinitionError, ValidationReport, parse_definition
+from agentflow.graph import validate_definition as validate
+from agentflow.graph.templating import join_field
+
+MAX_NODES = 500
+
+
+def starter_definition() -> dict[str, Any]:
+    """The draft of a new agent created without one: a single manual trigger."""
+    return {
+        "nodes": [{"id": "start", "type": "trigger", "name": "Start", "config": {"kind": "manual"}}],
+        "edges": [],
+    }
+
+
+def parse(raw: Mapping[str, Any]) -> AgentDefinition:
+    """The definition, or ValidationFailed (422) listing every shape problem with its node and field."""
+    nodes = raw.get("nodes")
+    if isinstance(nodes, list) and len(nodes) > MAX_NODES:
+        raise ValidationFailed(
+            f"definition nodes: {len(nodes)} nodes; an agent has at most {MAX_NODES}",
+            code="too_many_nodes",
+            details={"max_nodes": MAX_NODES, "nodes": len(nodes)},
+        )
+    where = _non_finite(raw, "")
+    if where is not None:
+        raise ValidationFailed(
+            f"definition {where}: numbers must be finite (NaN and infinity are not JSON)",
+            code="invalid_definition",
+            details={"issues": [{"code": "invalid_value", "field": where}]},
+        )
+    try:
+        return parse_definition(raw)
+    except DefinitionError as exc:
+        raise ValidationFailed(
+            exc.message,
+            code="invalid_definition",
+            details={"issues": [issue.model_dump() for issue in exc.issues]},
+        ) from exc
+
+
+def accepted(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """What is stored for a definition that parses: the data exactly as written (key order, `0` vs `0.0`),
+    so export gives back what was imported; the models only check it."""
+    parse(raw)
+    return copy.deepcopy(dict(raw))
+
+
+def stored(raw: Mapping[str, Any]) -> AgentDefinition | None:
+    """A stored definition parsed back, or None if it no longer parses (it is then shown as it is)."""
+    try:
+        return parse_definition(raw)
+    except DefinitionError:
+        return None
+
+
+def _non_finite(value: Any, path: str) -> str | None:
+    """The path of the first NaN or infinity (JSON has neither; Python's JSON reader lets them in)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "definition"
+    if isinstance(value, Mapping):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _non_finite(item, join_field(path, key))
+        if found is not None:
+            return found
+    return None
+
+
+def checksum(data: Mapping[str, Any]) -> str:
+    """SHA-256 of the definition as canonical JSON (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def trigger_kind(data: Mapping[str, Any]) -> str | None:
+    """The trigger's kind (manual, webhook, schedule, api, integration), or None without a trigger."""
+    defn = stored(data)
+    trigger = defn.trigger if defn is not None else None
+    return trigger.config.kind if trigger is not None else None
+
+
+@dataclass(frozen=True)
+class DraftReport:
+    report: ValidationReport
+    publishable: bool
+
+
+def draft_report(data: Mapping[str, Any]) -> DraftReport:
+    """Draft-mode issues (what the builder shows) and whether publishing would pass."""
+    parsed = stored(data)
+    defn: AgentDefinition | Mapping[str, Any] = parsed if parsed is not None else data
+    # known_env stays None until org secrets exist: unknown {{env.X}} names are not checked yet.
+    report = validate(defn, for_publish=False, known_env=None)
+    publishable = report.ok and validate(defn, for_publish=True, known_env=None).ok
+    return DraftReport(report=report, publishable=publishable)
+
+
+def publish_report(defn: AgentDefinition) -> ValidationReport:
+    """Publish-mode validation: unreachable nodes become errors too."""
+    return validate(defn, for_publish=True, known_env=None)

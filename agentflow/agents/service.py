@@ -1,0 +1,425 @@
+"""Agent rules: drafts saved with their validation report, optimistic concurrency, publish and rollback."""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+
+from agentflow.agents import definitions
+from agentflow.agents.repository import AgentRepository, AgentVersionRepository
+from agentflow.agents.schemas import (
+    AgentCreate,
+    AgentDetail,
+    AgentDocument,
+    AgentFilters,
+    AgentSummary,
+    AgentUpdate,
+    StatusTarget,
+    VersionSummary,
+    revision_etag,
+)
+from agentflow.auth.subject import AuthSubject
+from agentflow.errors import BadRequest, Conflict, NotFound, PreconditionRequired, ValidationFailed
+from agentflow.graph import DefinitionDiff, ValidationReport, Variable, available_variables, diff_definitions
+from agentflow.kit.pagination import Page
+from agentflow.models import Agent, AgentStatus, AgentVersion
+from agentflow.rbac import Permission
+from agentflow.teams.repository import TeamRepository
+
+_NAME_LIMIT = 200
+
+
+class AgentService:
+    async def list(
+        self,
+        session: AsyncSession,
+        *,
+        subject: AuthSubject,
+        filters: AgentFilters,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[Agent]:
+        """Agents of the caller's org, newest first, filtered; archived ones only when asked for."""
+        return await AgentRepository(session).page_filtered(
+            subject.org_id, filters, cursor=cursor, limit=limit
+        )
+
+    async def get(self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID) -> Agent:
+        """One agent of the caller's org (404 for any other org's agent)."""
+        agent = await AgentRepository(session).get_in_org(subject.org_id, agent_id)
+        if agent is None:
+            raise NotFound.resource("Agent", agent_id)
+        return agent
+
+    async def current_version(self, session: AsyncSession, *, agent: Agent) -> AgentVersion | None:
+        """The published version that runs, if any."""
+        if agent.current_version is None:
+            return None
+        return await AgentVersionRepository(session).get_number(agent.org_id, agent.id, agent.current_version)
+
+    async def describe(self, session: AsyncSession, *, agent: Agent) -> AgentDetail:
+        """The agent with its draft, the validation report of the draft and its current version."""
+        current = await self.current_version(session, agent=agent)
+        checked = definitions.draft_report(agent.draft_definition)
+        return AgentDetail.model_validate(
+            {
+                **AgentSummary.model_validate(agent).model_dump(),
+                "created_by": agent.created_by,
+                "updated_by": agent.updated_by,
+                "draft": agent.draft_definition,
+                "current": VersionSummary.model_validate(current) if current is not None else None,
+                "validation": checked.report,
+                "publishable": checked.publishable,
+            }
+        )
+
+    async def create(self, session: AsyncSession, *, subject: AuthSubject, body: AgentCreate) -> Agent:
+        """A new draft agent; without a definition its draft is one manual trigger."""
+        if body.team_id is not None:
+            await self._require_team(session, subject, body.team_id)
+        raw = body.definition if body.definition is not None else definitions.starter_definition()
+        return await self._add(
+            session,
+            subject,
+            name=body.name,
+            description=body.description,
+            tags=body.tags,
+            team_id=body.team_id,
+            draft=definitions.accepted(raw),
+        )
+
+    async def import_document(
+        self, session: AsyncSession, *, subject: AuthSubject, document: AgentDocument
+    ) -> Agent:
+        """A new draft agent from an exported document (name, description, tags, definition)."""
+        return await self._add(
+            session,
+            subject,
+            name=document.name,
+            description=document.description,
+            tags=document.tags,
+            team_id=None,
+            draft=definitions.accepted(document.definition),
+        )
+
+    async def update(
+        self,
+        session: AsyncSession,
+        *,
+        subject: AuthSubject,
+        agent_id: uuid.UUID,
+        body: AgentUpdate,
+        if_match: int | None,
+    ) -> Agent:
+        """Edit metadata and/or the draft, if based on the current revision (409 `edit_conflict` if not)."""
+        agent = await self._editable(session, subject, agent_id)
+        expected = _expected_revision(if_match, body.revision)
+        if expected != agent.draft_revision:
+            raise Conflict(
+                f"Agent {agent.id} was edited by someone else: your edit is based on revision {expected}, "
+                f"the agent is now at revision {agent.draft_revision}. Reload it and apply your edit again.",
+                code="edit_conflict",
+                details={"current_revision": agent.draft_revision, "your_revision": expected},
+                headers={"ETag": revision_etag(agent.draft_revision)},
+            )
+        changed = False
+        if body.team_id is not None and body.team_id != agent.team_id:
+            await self._require_team(session, subject, body.team_id)
+        for name in ("name", "description", "tags", "team_id"):
+            value = getattr(body, name)
+            sent = name in body.model_fields_set and (value is not None or name == "team_id")
+            if sent and getattr(agent, name) != value:
+                setattr(agent, name, value)
+                changed = True
+        if body.definition is not None:
+            draft = definitions.accepted(body.definition)
+            if _as_written(draft) != _as_written(agent.draft_definition):
+                self._set_draft(agent, draft)
+                changed = True
+        if changed:
+            agent.draft_revision += 1
+            agent.updated_by = subject.user_id
+            await session.flush()
+        return agent
+
+    async def archive(self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID) -> None:
+        """Soft-delete: the agent stops running, leaves lists, becomes read-only; its history stays."""
+        agent = await self._locked(session, subject, agent_id)
+        if agent.status != AgentStatus.archived:
+            agent.status = AgentStatus.archived
+            agent.archived_at = datetime.now(UTC)
+            agent.updated_by = subject.user_id
+            await session.flush()
+
+    async def set_status(
+        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, status: StatusTarget
+    ) -> Agent:
+        """Activate, pause, archive or restore; running states need a published version."""
+        agent = await self._locked(session, subject, agent_id)
+        if AgentStatus.archived in (status, agent.status):
+            subject.require(Permission.agents_archive)
+        if status == agent.status:
+            return agent
+        if status == AgentStatus.archived:
+            await self.archive(session, subject=subject, agent_id=agent.id)
+            return agent
+        if status in (AgentStatus.active, AgentStatus.paused) and agent.current_version is None:
+            raise Conflict(
+                f"Agent {agent.id} has no published version to run; publish one first",
+                code="not_published",
+            )
+        if status == AgentStatus.draft and agent.current_version is not None:
+            raise Conflict(
+                f"Agent {agent.id} has published versions, so it is active or paused, not a draft",
+                code="invalid_status",
+            )
+        agent.status = status
+        agent.archived_at = None
+        agent.updated_by = subject.user_id
+        await session.flush()
+        return agent
+
+    async def duplicate(
+        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, name: str | None
+    ) -> Agent:
+        """A new draft agent with a copy of this one's draft and metadata (no versions)."""
+        source = await self.get(session, subject=subject, agent_id=agent_id)
+        return await self._add(
+            session,
+            subject,
+            name=name or f"Copy of {source.name}"[:_NAME_LIMIT],
+            description=source.description,
+            tags=list(source.tags),
+            team_id=source.team_id,
+            draft=copy.deepcopy(source.draft_definition),
+        )
+
+    async def publish(
+        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, message: str
+    ) -> AgentVersion:
+        """Freeze the draft as version N+1 and make it current; 422 if it is invalid, 409 if unchanged.
+
+        The one place a version is made (rollback comes through here too): the engine hooks its
+        Prefect deployment update in at the end.
+        """
+        agent = await self._editable(session, subject, agent_id)
+        defn = definitions.parse(agent.draft_definition)
+        report = definitions.publish_report(defn)
+        if not report.ok:
+            raise ValidationFailed(
+                _refusal(report),
+                code="invalid_draft",
+                details=report.model_dump(),
+            )
+        data = copy.deepcopy(agent.draft_definition)
+        checksum = definitions.checksum(data)
+        current = await self.current_version(session, agent=agent)
+        if current is not None and current.checksum == checksum:
+            raise Conflict(
+                f"The draft is the same as version {current.number}, which is current; nothing to publish",
+                code="nothing_to_publish",
+                details={"current_version": current.number},
+            )
+        versions = AgentVersionRepository(session)
+        version = await versions.add(
+            AgentVersion(
+                org_id=agent.org_id,
+                agent_id=agent.id,
+                number=await versions.latest_number(agent.id) + 1,
+                definition=data,
+                message=message,
+                published_by=subject.user_id,
+                published_at=datetime.now(UTC),
+                checksum=checksum,
+            )
+        )
+        agent.current_version = version.number
+        agent.trigger_type = definitions.trigger_kind(data)
+        if agent.status == AgentStatus.draft:
+            agent.status = AgentStatus.active
+        await session.flush()
+        return version
+
+    async def rollback(
+        self,
+        session: AsyncSession,
+        *,
+        subject: AuthSubject,
+        agent_id: uuid.UUID,
+        number: int,
+        message: str | None,
+    ) -> AgentVersion:
+        """Make version `number`'s definition the draft and publish it as a new version."""
+        agent = await self._editable(session, subject, agent_id)
+        target = await self._version(session, agent, number)
+        current = await self.current_version(session, agent=agent)
+        if current is not None and current.checksum == target.checksum:
+            raise Conflict(
+                f"Version {number} has the same definition as version {current.number}, which is current; "
+                "nothing to roll back",
+                code="nothing_to_publish",
+                details={"current_version": current.number},
+            )
+        self._set_draft(agent, copy.deepcopy(target.definition))
+        agent.draft_revision += 1
+        agent.updated_by = subject.user_id
+        await session.flush()  # publish re-reads the agent under its lock
+        return await self.publish(
+            session, subject=subject, agent_id=agent.id, message=message or f"Rollback to version {number}"
+        )
+
+    async def versions(
+        self,
+        session: AsyncSession,
+        *,
+        subject: AuthSubject,
+        agent_id: uuid.UUID,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[AgentVersion]:
+        """The agent's versions, newest first."""
+        agent = await self.get(session, subject=subject, agent_id=agent_id)
+        return await AgentVersionRepository(session).page_newest_first(
+            agent.org_id, agent.id, cursor=cursor, limit=limit
+        )
+
+    async def version(
+        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, number: int
+    ) -> AgentVersion:
+        """One version with its frozen definition."""
+        agent = await self.get(session, subject=subject, agent_id=agent_id)
+        return await self._version(session, agent, number)
+
+    async def diff(
+        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, a: int, b: int
+    ) -> DefinitionDiff:
+        """What changed from version `a` to version `b`."""
+        agent = await self.get(session, subject=subject, agent_id=agent_id)
+        old = await self._version(session, agent, a)
+        new = await self._version(session, agent, b)
+        return diff_definitions(old.definition, new.definition)
+
+    async def variables(
+        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, node_id: str
+    ) -> builtins.list[Variable]:
+        """What the draft node's templates may reference (the builder's variable picker)."""
+        agent = await self.get(session, subject=subject, agent_id=agent_id)
+        defn = definitions.parse(agent.draft_definition)
+        if node_id not in defn.node_map():
+            raise NotFound(f"Node {node_id!r} is not in the draft of agent {agent.id}")
+        # env_names stay empty until org secrets exist.
+        return available_variables(defn, node_id)
+
+    async def export(
+        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, version: int | None
+    ) -> AgentDocument:
+        """The agent as a document: name, description, tags and the draft's (or a version's) definition."""
+        agent = await self.get(session, subject=subject, agent_id=agent_id)
+        raw = (
+            agent.draft_definition
+            if version is None
+            else (await self._version(session, agent, version)).definition
+        )
+        return AgentDocument.model_validate(
+            {
+                "name": agent.name,
+                "description": agent.description,
+                "tags": list(agent.tags),
+                "definition": raw,
+            }
+        )
+
+    async def _add(
+        self,
+        session: AsyncSession,
+        subject: AuthSubject,
+        *,
+        name: str,
+        description: str,
+        tags: builtins.list[str],
+        team_id: uuid.UUID | None,
+        draft: dict[str, Any],
+    ) -> Agent:
+        return await AgentRepository(session).add(
+            Agent(
+                org_id=subject.org_id,
+                name=name,
+                description=description,
+                status=AgentStatus.draft,
+                trigger_type=definitions.trigger_kind(draft),
+                draft_definition=draft,
+                draft_revision=1,
+                team_id=team_id,
+                tags=tags,
+                created_by=subject.user_id,
+                updated_by=subject.user_id,
+            )
+        )
+
+    async def _locked(self, session: AsyncSession, subject: AuthSubject, agent_id: uuid.UUID) -> Agent:
+        agent = await AgentRepository(session).get_for_update(subject.org_id, agent_id)
+        if agent is None:
+            raise NotFound.resource("Agent", agent_id)
+        return agent
+
+    async def _editable(self, session: AsyncSession, subject: AuthSubject, agent_id: uuid.UUID) -> Agent:
+        agent = await self._locked(session, subject, agent_id)
+        if agent.status == AgentStatus.archived:
+            raise Conflict(
+                f"Agent {agent.id} is archived and read-only; restore it first (PUT /agents/{{id}}/status)",
+                code="agent_archived",
+            )
+        return agent
+
+    async def _version(self, session: AsyncSession, agent: Agent, number: int) -> AgentVersion:
+        version = await AgentVersionRepository(session).get_number(agent.org_id, agent.id, number)
+        if version is None:
+            raise NotFound(f"Version {number} of agent {agent.id} not found")
+        return version
+
+    async def _require_team(self, session: AsyncSession, subject: AuthSubject, team_id: uuid.UUID) -> None:
+        if await TeamRepository(session).get_in_org(subject.org_id, team_id) is None:
+            raise NotFound.resource("Team", team_id)
+
+    def _set_draft(self, agent: Agent, draft: dict[str, Any]) -> None:
+        agent.draft_definition = draft
+        flag_modified(agent, "draft_definition")  # a change of key order alone is a change too
+        if agent.current_version is None:
+            agent.trigger_type = definitions.trigger_kind(draft)
+
+
+def _expected_revision(if_match: int | None, revision: int | None) -> int:
+    if if_match is None and revision is None:
+        raise PreconditionRequired(
+            "Say which revision your edit is based on: send If-Match with the ETag of GET /agents/{id}, "
+            "or a `revision` field"
+        )
+    if if_match is not None and revision is not None and if_match != revision:
+        raise BadRequest(
+            f"If-Match ({if_match}) and revision ({revision}) disagree; send one of them",
+            code="conflicting_revision",
+        )
+    expected = if_match if if_match is not None else revision
+    assert expected is not None
+    return expected
+
+
+def _as_written(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _refusal(report: ValidationReport) -> str:
+    count = len(report.errors)
+    listed = "; ".join(issue.message for issue in report.errors[:3]) + ("; …" if count > 3 else "")
+    return f"The draft has {count} error{'s' * (count != 1)} and cannot be published: {listed}"
+
+
+agent_service = AgentService()
