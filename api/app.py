@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from prefect.client.orchestration import PrefectClient
 
 import agentflow
 from agentflow.config import Settings, get_settings
 from agentflow.db import create_engine, create_sessionmaker
+from agentflow.engine.dispatch import Dispatcher
+from agentflow.engine.gateway import PrefectGateway
+from agentflow.engine.hub import EventHub
 from agentflow.kit.fastread import PoolReader
 from agentflow.logs import configure_logging
 from api.errors import install_error_handlers
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_id import RequestIDMiddleware
-from api.routers import agents, api_keys, auth, health, invitations, org, schemas, teams
+from api import streams
+from api.routers import agents, api_keys, auth, executions, health, hooks, invitations, org, schemas, teams
 
 API_PREFIX = "/api/v1"
 
@@ -32,6 +37,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     teams.router,
     agents.router,
     schemas.router,
+    executions.router,
+    hooks.router,
 )
 
 
@@ -49,11 +56,20 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         app.state.read_sessionmaker = create_sessionmaker(engine, autocommit=True)
         reader = await PoolReader.connect(settings.database_url, max_size=settings.database_pool_size)
         app.state.reader = reader
+        events = EventHub(settings.database_url)
+        await events.start()
+        app.state.events = events
         try:
-            async with httpx.AsyncClient() as http:
-                app.state.http = http
+            async with AsyncExitStack() as stack:
+                app.state.http = await stack.enter_async_context(httpx.AsyncClient())
+                app.state.gateway = app.state.dispatcher = None
+                if settings.prefect_api_url:
+                    prefect = await stack.enter_async_context(PrefectClient(api=settings.prefect_api_url))
+                    app.state.gateway = PrefectGateway(prefect)
+                    app.state.dispatcher = Dispatcher(app.state.gateway, reader)
                 yield
         finally:
+            await events.stop()
             await reader.close()
             await engine.dispose()
 
@@ -71,6 +87,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(streams.router, prefix=API_PREFIX)  # WebSockets: not in the OpenAPI route table
     # Added last = outermost: request ids wrap everything, including 413s from the body limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

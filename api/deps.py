@@ -16,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agentflow.auth.subject import AuthSubject, authenticate
 from agentflow.config import Settings
 from agentflow.email.sender import EmailSender, get_sender
-from agentflow.errors import AgentFlowError
+from agentflow.engine.deployments import AgentDeployer
+from agentflow.engine.dispatch import Dispatcher
+from agentflow.engine.gateway import PrefectGateway
+from agentflow.errors import AgentFlowError, ServiceUnavailable
 from agentflow.kit.fastread import FastReader
 from agentflow.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from agentflow.rbac import Permission
@@ -134,6 +137,31 @@ async def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+async def get_gateway(request: Request) -> PrefectGateway:
+    gateway: PrefectGateway | None = request.app.state.gateway
+    if gateway is None:
+        raise ServiceUnavailable("Runs need a Prefect server: set PREFECT_API_URL", code="prefect_not_configured")
+    return gateway
+
+
+GatewayDep = Annotated[PrefectGateway, Depends(get_gateway)]
+
+
+async def get_deployer(request: Request) -> AgentDeployer:
+    return AgentDeployer(request.app.state.gateway)
+
+
+DeployerDep = Annotated[AgentDeployer, Depends(get_deployer)]
+
+
+async def get_dispatcher(request: Request, gateway: GatewayDep) -> Dispatcher:
+    dispatcher: Dispatcher = request.app.state.dispatcher
+    return dispatcher
+
+
+DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 
 
 async def client_ip(request: Request) -> str:

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import computed_field, Field, StringConstraints, field_validator
 
 from agentflow.graph import DefinitionDiff, ValidationReport, Variable
 from agentflow.graph.nodes.trigger import TriggerKind
+from agentflow.config import get_settings
 from agentflow.kit.schemas import InputSchema, RecordPublic, Schema, examples
 from agentflow.models import AgentStatus
 
@@ -175,8 +176,19 @@ class AgentSummary(RecordPublic):
     current_version: int | None = Field(description="Number of the published version that runs, if any.")
     draft_revision: int = Field(description="Bumped by every edit; the ETag of GET /agents/{id}.")
     archived_at: datetime | None
-    last_run_at: datetime | None = Field(default=None, description="Filled in once executions exist.")
-    success_rate: float | None = Field(default=None, description="Filled in once executions exist.")
+    last_run_at: datetime | None = Field(default=None, description="When the agent last started a run.")
+    success_rate: float | None = Field(
+        default=None, description="Share of finished runs in the last 30 days that completed (0–1)."
+    )
+    webhook_token: str | None = Field(default=None, exclude=True)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def webhook_url(self) -> str | None:
+        """The URL that starts this agent (webhook triggers): POST JSON or a form to it."""
+        if self.webhook_token is None:
+            return None
+        return f"{get_settings().public_url.rstrip('/')}/api/v1/hooks/{self.webhook_token}"
 
 
 class VersionSummary(Schema):

@@ -27,6 +27,7 @@ from agentflow.agents.schemas import (
     revision_etag,
 )
 from agentflow.auth.subject import AuthSubject
+from agentflow.engine.deployments import AgentDeployer, webhook_token
 from agentflow.errors import BadRequest, Conflict, NotFound, PreconditionRequired, ValidationFailed
 from agentflow.graph import DefinitionDiff, ValidationReport, Variable, available_variables, diff_definitions
 from agentflow.kit.pagination import Page
@@ -150,7 +151,14 @@ class AgentService:
             await session.flush()
         return agent
 
-    async def archive(self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID) -> None:
+    async def archive(
+        self,
+        session: AsyncSession,
+        *,
+        subject: AuthSubject,
+        agent_id: uuid.UUID,
+        deployer: AgentDeployer | None = None,
+    ) -> None:
         """Soft-delete: the agent stops running, leaves lists, becomes read-only; its history stays."""
         agent = await self._locked(session, subject, agent_id)
         if agent.status != AgentStatus.archived:
@@ -158,9 +166,17 @@ class AgentService:
             agent.archived_at = datetime.now(UTC)
             agent.updated_by = subject.user_id
             await session.flush()
+            if deployer is not None:
+                await deployer.status_changed(agent)
 
     async def set_status(
-        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, status: StatusTarget
+        self,
+        session: AsyncSession,
+        *,
+        subject: AuthSubject,
+        agent_id: uuid.UUID,
+        status: StatusTarget,
+        deployer: AgentDeployer | None = None,
     ) -> Agent:
         """Activate, pause, archive or restore; running states need a published version."""
         agent = await self._locked(session, subject, agent_id)
@@ -169,7 +185,7 @@ class AgentService:
         if status == agent.status:
             return agent
         if status == AgentStatus.archived:
-            await self.archive(session, subject=subject, agent_id=agent.id)
+            await self.archive(session, subject=subject, agent_id=agent.id, deployer=deployer)
             return agent
         if status in (AgentStatus.active, AgentStatus.paused) and agent.current_version is None:
             raise Conflict(
@@ -183,6 +199,18 @@ class AgentService:
             )
         agent.status = status
         agent.archived_at = None
+        agent.updated_by = subject.user_id
+        await session.flush()
+        if deployer is not None:
+            await deployer.status_changed(agent)
+        return agent
+
+    async def rotate_webhook(self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID) -> Agent:
+        """A new webhook URL for the agent; the old one stops working at once."""
+        agent = await self._editable(session, subject, agent_id)
+        if agent.webhook_token is None:
+            raise Conflict("This agent has no webhook: publish it with a webhook trigger first", code="no_webhook")
+        agent.webhook_token = webhook_token()
         agent.updated_by = subject.user_id
         await session.flush()
         return agent
@@ -203,12 +231,18 @@ class AgentService:
         )
 
     async def publish(
-        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, message: str
+        self,
+        session: AsyncSession,
+        *,
+        subject: AuthSubject,
+        agent_id: uuid.UUID,
+        message: str,
+        deployer: AgentDeployer | None = None,
     ) -> AgentVersion:
         """Freeze the draft as version N+1 and make it current; 422 if it is invalid, 409 if unchanged.
 
-        The one place a version is made (rollback comes through here too): the engine hooks its
-        Prefect deployment update in at the end.
+        The one place a version is made (rollback comes through here too); the deployer then points the
+        agent's Prefect deployment at it.
         """
         agent = await self._editable(session, subject, agent_id)
         defn = definitions.parse(agent.draft_definition)
@@ -246,6 +280,8 @@ class AgentService:
         if agent.status == AgentStatus.draft:
             agent.status = AgentStatus.active
         await session.flush()
+        if deployer is not None:
+            await deployer.published(agent, version)
         return version
 
     async def rollback(
@@ -256,6 +292,7 @@ class AgentService:
         agent_id: uuid.UUID,
         number: int,
         message: str | None,
+        deployer: AgentDeployer | None = None,
     ) -> AgentVersion:
         """Make version `number`'s definition the draft and publish it as a new version."""
         agent = await self._editable(session, subject, agent_id)
@@ -273,7 +310,11 @@ class AgentService:
         agent.updated_by = subject.user_id
         await session.flush()  # publish re-reads the agent under its lock
         return await self.publish(
-            session, subject=subject, agent_id=agent.id, message=message or f"Rollback to version {number}"
+            session,
+            subject=subject,
+            agent_id=agent.id,
+            message=message or f"Rollback to version {number}",
+            deployer=deployer,
         )
 
     async def versions(

@@ -104,6 +104,9 @@ class Walker:
         completed: list[str] = []
         running: dict[asyncio.Task[NodeResult], str] = {}
         failure: WalkFailed | None = None
+        # A BaseException from a step (Prefect's Pause when an approval suspends the run, cancellation) stops
+        # scheduling; steps already running finish, then it propagates.
+        interrupt: BaseException | None = None
 
         async def resolve(node_id: str, handles: tuple[str, ...] | None) -> None:
             """Mark the node's outgoing edges taken or not; decide targets whose inputs are all resolved."""
@@ -130,15 +133,26 @@ class Walker:
             running[asyncio.ensure_future(self.run_step(node, scope))] = node_id
 
         while ready or running:
-            while ready and failure is None and len(running) < self.max_parallel:
+            while ready and failure is None and interrupt is None and len(running) < self.max_parallel:
                 start(ready.pop(0))
             if not running:
                 break
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            try:
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:  # the run itself is being cancelled: stop every running step
+                for pending in running:
+                    pending.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
+                raise
             for task in sorted(done, key=lambda t: self._rank[running[t]]):
                 node_id = running.pop(task)
+                if task.cancelled():
+                    interrupt = interrupt or asyncio.CancelledError()
+                    continue
                 error = task.exception()
-                if error is None:
+                if error is not None and not isinstance(error, Exception):
+                    interrupt = interrupt or error
+                elif error is None:
                     result = task.result()
                     outputs[node_id] = result.output
                     completed.append(node_id)
@@ -155,8 +169,10 @@ class Walker:
                     failure = failure or WalkFailed(node_id + suffix, error)
                 else:
                     failure = failure or WalkFailed(node_id + suffix, StepError(f"{type(error).__name__}: {error}"))
-            if failure is not None and not running:
+            if (failure is not None or interrupt is not None) and not running:
                 break
+        if interrupt is not None:
+            raise interrupt
         if failure is not None:
             raise failure
         return [n for n in completed if not any(e.source == n for e in edges)]

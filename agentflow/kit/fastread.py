@@ -52,7 +52,10 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     # Same JSON behaviour as SQLAlchemy's connections: jsonb arrives as Python objects.
     for typename in ("json", "jsonb"):
         await conn.set_type_codec(
-            typename, encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads, schema="pg_catalog"
+            typename,
+            encoder=lambda v: orjson.dumps(v, default=str).decode(),
+            decoder=orjson.loads,
+            schema="pg_catalog",
         )
 
 

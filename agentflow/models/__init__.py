@@ -4,6 +4,14 @@ from agentflow.kit.models import Base
 from agentflow.models.agent import Agent, AgentStatus, AgentTemplate, AgentVersion
 from agentflow.models.api_key import APIKey
 from agentflow.models.auth import LoginThrottle, RefreshToken
+from agentflow.models.execution import (
+    Execution,
+    ExecutionEvent,
+    ExecutionLog,
+    ExecutionStatus,
+    ExecutionStep,
+    TriggeredBy,
+)
 from agentflow.models.organization import Invitation, Organization, OrgMembership
 from agentflow.models.team import Team, TeamMembership
 from agentflow.models.user import User
@@ -15,6 +23,11 @@ __all__ = [
     "AgentTemplate",
     "AgentVersion",
     "Base",
+    "Execution",
+    "ExecutionEvent",
+    "ExecutionLog",
+    "ExecutionStatus",
+    "ExecutionStep",
     "Invitation",
     "LoginThrottle",
     "OrgMembership",
@@ -22,5 +35,6 @@ __all__ = [
     "RefreshToken",
     "Team",
     "TeamMembership",
+    "TriggeredBy",
     "User",
 ]

@@ -78,6 +78,10 @@ class Agent(TenantModel):
         Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
     )
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The secret part of the agent's webhook URL (POST /api/v1/hooks/{token}); rotating it kills the old URL.
+    webhook_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # The Prefect deployment `run-agent/<agent id>` created on first publish.
+    prefect_deployment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
 
 
 class AgentVersion(TenantModel):

@@ -23,5 +23,8 @@ def check_input(schema: dict[str, Any] | None, value: Any) -> None:
 
 class TriggerHandler:
     async def run(self, node: Node, config: dict[str, Any], ctx: NodeContext) -> NodeResult:
-        check_input(config.get("input_schema"), ctx.trigger_input)
+        checked = ctx.trigger_input
+        if config.get("kind") == "webhook" and isinstance(checked, dict):
+            checked = checked.get("body")  # a webhook's schema describes the body it receives
+        check_input(config.get("input_schema"), checked)
         return NodeResult(output=ctx.trigger_input)

@@ -33,7 +33,7 @@ from agentflow.kit.schemas import PageOf, page_of
 from agentflow.models import Agent, AgentStatus
 from agentflow.rbac import Permission
 from api.bodies import DocumentBody
-from api.deps import Authorize, PageDep, SessionDep
+from api.deps import Authorize, DeployerDep, PageDep, SessionDep
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
@@ -161,27 +161,43 @@ async def update_agent(
 
 
 @router.delete("/{agent_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def archive_agent(agent_id: uuid.UUID, subject: AgentArchiver, session: SessionDep) -> Response:
+async def archive_agent(
+    agent_id: uuid.UUID, subject: AgentArchiver, session: SessionDep, deployer: DeployerDep
+) -> Response:
     """Archive the agent (admin+): it stops running and leaves lists; its versions stay."""
-    await agent_service.archive(session, subject=subject, agent_id=agent_id)
+    await agent_service.archive(session, subject=subject, agent_id=agent_id, deployer=deployer)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/{agent_id}/status", response_model=AgentSummary)
 async def set_agent_status(
-    agent_id: uuid.UUID, body: AgentStatusChange, subject: AgentPublisher, session: SessionDep
+    agent_id: uuid.UUID, body: AgentStatusChange, subject: AgentPublisher, session: SessionDep,
+    deployer: DeployerDep,
 ) -> AgentSummary:
     """Activate or pause (editor+; needs a published version); archive or restore (admin+)."""
-    agent = await agent_service.set_status(session, subject=subject, agent_id=agent_id, status=body.status)
+    agent = await agent_service.set_status(
+        session, subject=subject, agent_id=agent_id, status=body.status, deployer=deployer
+    )
     return AgentSummary.model_validate(agent)
+
+
+@router.post("/{agent_id}/webhook/rotate", response_model=AgentSummary)
+async def rotate_webhook(agent_id: uuid.UUID, subject: AgentPublisher, session: SessionDep) -> AgentSummary:
+    """Give the agent a new webhook URL (editor+); the previous URL answers 404 from now on."""
+    return AgentSummary.model_validate(await agent_service.rotate_webhook(session, subject=subject, agent_id=agent_id))
 
 
 @router.post("/{agent_id}/publish", status_code=status.HTTP_201_CREATED, response_model=VersionPublic)
 async def publish_agent(
-    agent_id: uuid.UUID, body: PublishRequest, subject: AgentPublisher, session: SessionDep
+    agent_id: uuid.UUID, body: PublishRequest, subject: AgentPublisher, session: SessionDep,
+    deployer: DeployerDep,
 ) -> VersionPublic:
-    """Publish the draft as the next version (editor+): 422 with its errors if invalid, 409 if unchanged."""
-    version = await agent_service.publish(session, subject=subject, agent_id=agent_id, message=body.message)
+    """Publish the draft as the next version (editor+): 422 with its errors if invalid, 409 if unchanged.
+
+    The agent's Prefect deployment `run-agent/<agent id>` then runs it (with the trigger's schedule)."""
+    version = await agent_service.publish(
+        session, subject=subject, agent_id=agent_id, message=body.message, deployer=deployer
+    )
     return VersionPublic.model_validate(version)
 
 
@@ -211,11 +227,12 @@ async def get_version(
     response_model=VersionPublic,
 )
 async def rollback_agent(
-    agent_id: uuid.UUID, number: int, body: RollbackRequest, subject: AgentPublisher, session: SessionDep
+    agent_id: uuid.UUID, number: int, body: RollbackRequest, subject: AgentPublisher, session: SessionDep,
+    deployer: DeployerDep,
 ) -> VersionPublic:
     """Make version `number`'s definition the draft and publish it as a new version (editor+)."""
     version = await agent_service.rollback(
-        session, subject=subject, agent_id=agent_id, number=number, message=body.message
+        session, subject=subject, agent_id=agent_id, number=number, message=body.message, deployer=deployer
     )
     return VersionPublic.model_validate(version)
 

@@ -37,6 +37,14 @@ class TriggerConfig(StrictModel):
     event: str | None = Field(
         default=None, description="For `integration` triggers: the event name, e.g. `issue.created`."
     )
+    signing_secret: str | None = Field(
+        default=None,
+        description=(
+            "For `webhook` triggers: name of the org secret that signs requests. Callers send "
+            "`X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body>`; unsigned or wrongly signed "
+            "requests get 401. Unsigned webhooks are accepted when unset."
+        ),
+    )
     input_schema: dict[str, Any] | None = Field(
         default=None,
         description=(

@@ -1,0 +1,52 @@
+"""Keeping each agent's Prefect deployment in step with the agent: publish, pause/activate, archive."""
+
+from __future__ import annotations
+
+import logging
+
+from agentflow.engine.gateway import DeploymentSpec, PrefectGateway
+from agentflow.graph import parse_definition
+from agentflow.kit.crypto import new_token
+from agentflow.models import Agent, AgentStatus, AgentVersion
+
+logger = logging.getLogger("agentflow.deployments")
+
+
+def webhook_token() -> str:
+    """The unguessable part of an agent's webhook URL."""
+    return new_token(24)
+
+
+class AgentDeployer:
+    """Passed to the agent service by the API; without a Prefect server configured it only logs."""
+
+    def __init__(self, gateway: PrefectGateway | None) -> None:
+        self.gateway = gateway
+
+    async def published(self, agent: Agent, version: AgentVersion) -> None:
+        """The deployment runs the new version on the trigger's schedule; webhook agents get a URL."""
+        definition = parse_definition(version.definition)
+        trigger = definition.trigger
+        assert trigger is not None
+        if trigger.config.kind == "webhook" and agent.webhook_token is None:
+            agent.webhook_token = webhook_token()
+        if self.gateway is None:
+            logger.warning("no Prefect server configured: agent %s has no deployment", agent.id)
+            return
+        agent.prefect_deployment_id = await self.gateway.upsert_agent_deployment(
+            DeploymentSpec(
+                agent_id=agent.id,
+                org_id=agent.org_id,
+                version_id=version.id,
+                version_number=version.number,
+                cron=trigger.config.cron if trigger.config.kind == "schedule" else None,
+                timezone=trigger.config.timezone,
+                max_concurrency=definition.settings.max_concurrency,
+                active=agent.status == AgentStatus.active,
+            )
+        )
+
+    async def status_changed(self, agent: Agent) -> None:
+        """Only an active agent's schedule runs."""
+        if self.gateway is not None and agent.prefect_deployment_id is not None:
+            await self.gateway.set_active(agent.prefect_deployment_id, agent.status == AgentStatus.active)

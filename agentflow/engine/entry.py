@@ -1,0 +1,75 @@
+"""The body of the `run_agent` flow and its state hooks (flows/run_agent.py stays a thin wrapper)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from prefect.context import FlowRunContext
+
+from agentflow.engine import crash_recovery
+from agentflow.engine.runtime import build_runtime
+from agentflow.engine.store import engine_store
+
+EnvResolver = Callable[[uuid.UUID], Awaitable[dict[str, str]]]
+_http: httpx.AsyncClient | None = None
+_env_resolver: EnvResolver | None = None
+
+
+def set_env_resolver(resolver: EnvResolver | None) -> None:
+    global _env_resolver
+    _env_resolver = resolver
+
+
+async def _resolve_env(org_id: uuid.UUID) -> dict[str, str]:
+    if _env_resolver is None:
+        from agentflow.engine.env import resolve_org_env
+
+        return await resolve_org_env(org_id)
+    return await _env_resolver(org_id)
+
+
+def _client() -> httpx.AsyncClient:
+    """One connection pool per worker process for every action node (their own timeouts apply)."""
+    global _http
+    if _http is None:
+        _http = httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_connections=200))
+    return _http
+
+
+async def run_execution(execution_id: uuid.UUID) -> dict[str, Any]:
+    store = await engine_store()
+    execution = await store.load(execution_id)
+    if execution is None:
+        raise ValueError(f"Execution {execution_id} does not exist")
+    context = FlowRunContext.get()
+    flow_run_id = context.flow_run.id if context and context.flow_run else None
+    env = await _resolve_env(execution.org_id)
+    runtime = await build_runtime(store, execution, env=env, http=_client(), flow_run_id=flow_run_id)
+    return await runtime.run()
+
+
+async def run_scheduled(agent_id: uuid.UUID, version_id: uuid.UUID) -> dict[str, Any]:
+    """A run the deployment's cron schedule created: record it as an execution, then run it."""
+    context = FlowRunContext.get()
+    assert context is not None and context.flow_run is not None
+    flow_run = context.flow_run
+    scheduled_at = flow_run.expected_start_time or flow_run.created
+    store = await engine_store()
+    execution_id = await store.create_scheduled(
+        agent_id=agent_id,
+        version_id=version_id,
+        flow_run_id=flow_run.id,
+        scheduled_at=scheduled_at.isoformat() if scheduled_at else None,
+    )
+    return await run_execution(execution_id)
+
+
+async def on_crashed(flow: Any, flow_run: Any, state: Any) -> None:
+    await crash_recovery.mark_crashed([flow_run.id], f"The execution crashed: {state.message or 'no message'}")
+
+
+async def on_cancellation(flow: Any, flow_run: Any, state: Any) -> None:
+    await crash_recovery.mark_cancelled(flow_run.id, state.message or "Cancelled")

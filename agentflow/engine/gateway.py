@@ -1,0 +1,165 @@
+"""The API side's calls into Prefect: deployments for agents, flow runs for executions, cancel, resume, retry.
+
+Each published agent is one deployment `run-agent/<agent id>` of `flows.run_agent:run_agent` on the
+`agentflow` pool, tagged `org:<id>` and `agent:<id>`, with the trigger's cron schedule and the agent's
+concurrency limit. Test runs of drafts use the shared deployment `run-agent/test-runs`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect.client.orchestration import PrefectClient
+from prefect.client.schemas.actions import DeploymentScheduleCreate
+from prefect.client.schemas.schedules import CronSchedule
+from prefect.exceptions import ObjectNotFound
+from prefect.states import AwaitingRetry, Cancelled, Cancelling
+
+from agentflow.errors import Conflict, ServiceUnavailable
+
+FLOW_NAME = "run-agent"
+ENTRYPOINT = "flows.run_agent:run_agent"
+WORK_POOL = "agentflow"
+TEST_DEPLOYMENT = "test-runs"
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    agent_id: uuid.UUID
+    org_id: uuid.UUID
+    version_id: uuid.UUID
+    version_number: int
+    cron: str | None
+    timezone: str
+    max_concurrency: int | None
+    active: bool
+
+
+def org_tags(org_id: uuid.UUID, agent_id: uuid.UUID) -> list[str]:
+    return [f"org:{org_id}", f"agent:{agent_id}"]
+
+
+class PrefectGateway:
+    def __init__(self, client: PrefectClient, *, work_pool: str = WORK_POOL) -> None:
+        self.client = client
+        self.work_pool = work_pool
+        self._flow_id: uuid.UUID | None = None
+        self._test_deployment_id: uuid.UUID | None = None
+
+    async def _flow(self) -> uuid.UUID:
+        if self._flow_id is None:
+            self._flow_id = await self.client.create_flow_from_name(FLOW_NAME)
+        return self._flow_id
+
+    async def upsert_agent_deployment(self, spec: DeploymentSpec) -> uuid.UUID:
+        """Create or update `run-agent/<agent id>` (its schedule follows the trigger)."""
+        schedules = []
+        if spec.cron:
+            schedules.append(
+                DeploymentScheduleCreate(
+                    schedule=CronSchedule(cron=spec.cron, timezone=spec.timezone), active=spec.active
+                )
+            )
+        try:
+            return await self.client.create_deployment(
+                flow_id=await self._flow(),
+                name=str(spec.agent_id),
+                version=str(spec.version_number),
+                work_pool_name=self.work_pool,
+                entrypoint=ENTRYPOINT,
+                parameters={"agent_id": str(spec.agent_id), "version_id": str(spec.version_id)},
+                schedules=schedules,
+                concurrency_limit=spec.max_concurrency,
+                tags=org_tags(spec.org_id, spec.agent_id),
+                paused=not spec.active,
+                enforce_parameter_schema=False,
+                pull_steps=[],
+                description=f"AgentFlow agent {spec.agent_id}, version {spec.version_number}",
+            )
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+
+    async def set_active(self, deployment_id: uuid.UUID, active: bool) -> None:
+        """Pausing an agent pauses its deployment (and so its schedule)."""
+        try:
+            if active:
+                await self.client.resume_deployment(deployment_id)
+            else:
+                await self.client.pause_deployment(deployment_id)
+        except ObjectNotFound:
+            return
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+
+    async def test_deployment(self) -> uuid.UUID:
+        if self._test_deployment_id is None:
+            try:
+                self._test_deployment_id = await self.client.create_deployment(
+                    flow_id=await self._flow(),
+                    name=TEST_DEPLOYMENT,
+                    work_pool_name=self.work_pool,
+                    entrypoint=ENTRYPOINT,
+                    enforce_parameter_schema=False,
+                    pull_steps=[],
+                    tags=["test-run"],
+                    description="Test runs of agent drafts from the builder",
+                )
+            except Exception as exc:
+                raise _unavailable(exc) from exc
+        return self._test_deployment_id
+
+    async def create_run(
+        self,
+        deployment_id: uuid.UUID,
+        *,
+        execution_id: uuid.UUID,
+        org_id: uuid.UUID,
+        agent_id: uuid.UUID,
+        version_id: uuid.UUID | None,
+        triggered_by: str,
+    ) -> uuid.UUID:
+        """A flow run for an execution; the idempotency key makes a repeated dispatch return the same run."""
+        try:
+            run = await self.client.create_flow_run_from_deployment(
+                deployment_id,
+                parameters={"execution_id": str(execution_id), "version_id": str(version_id) if version_id else None,
+                            "agent_id": str(agent_id)},
+                name=f"exec-{execution_id}",
+                tags=[*org_tags(org_id, agent_id), f"trigger:{triggered_by}"],
+                idempotency_key=f"execution:{execution_id}",
+            )
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+        return run.id
+
+    async def cancel(self, flow_run_id: uuid.UUID, *, running: bool) -> None:
+        """Running runs go through Cancelling (the worker stops them); queued ones are cancelled outright."""
+        state = Cancelling(message="Cancelled from AgentFlow") if running else Cancelled(message="Cancelled before it started")
+        try:
+            await self.client.set_flow_run_state(flow_run_id, state, force=True)
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+
+    async def resume(self, flow_run_id: uuid.UUID, decision: dict[str, Any]) -> None:
+        try:
+            response = await self.client.resume_flow_run(flow_run_id, run_input=decision)
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+        if response.status.value == "REJECT":
+            raise Conflict(f"The run cannot be resumed: {response.details}", code="not_resumable")
+
+    async def retry(self, flow_run_id: uuid.UUID) -> None:
+        """Run the same flow run again: completed steps are cache hits, the failed one runs anew."""
+        try:
+            await self.client.set_flow_run_state(
+                flow_run_id, AwaitingRetry(scheduled_time=datetime.now(UTC)), force=True
+            )
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+
+
+def _unavailable(exc: Exception) -> ServiceUnavailable:
+    return ServiceUnavailable(f"Prefect is not reachable: {type(exc).__name__}: {exc}", code="prefect_unavailable")

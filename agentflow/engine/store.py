@@ -1,0 +1,308 @@
+"""The engine's writes to AgentFlow's Postgres: execution state, step rows, the event stream, logs.
+
+Runs inside workers, once or twice per step, so it talks asyncpg directly (see kit/fastread.py) with SQL
+compiled once. Every event insert also NOTIFYs `agentflow_events` with the execution id, which is how the
+API's live streams learn about it without Redis.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+
+from agentflow.kit.fastread import CompiledQuery, FastReader, PoolReader, compile_query
+
+EVENTS_CHANNEL = "agentflow_events"
+
+
+def _q(sql: str) -> CompiledQuery:
+    return compile_query(text(sql))
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+_LOAD = _q(
+    """
+    SELECT e.id, e.org_id, e.agent_id, e.status, e.triggered_by, e.input, e.attempt, e.waiting_for,
+           e.prefect_flow_run_id, COALESCE(e.definition, v.definition) AS definition,
+           o.settings AS org_settings
+    FROM executions e
+    JOIN organizations o ON o.id = e.org_id
+    LEFT JOIN agent_versions v ON v.id = e.version_id
+    WHERE e.id = :execution_id
+    """
+)
+_EVENT = _q(
+    """
+    WITH inserted AS (
+        INSERT INTO execution_events (org_id, execution_id, type, node_id, step_key, data, created_at)
+        VALUES (:org_id, :execution_id, :type, :node_id, :step_key, CAST(CAST(:data AS text) AS jsonb), now())
+        RETURNING id
+    )
+    SELECT pg_notify('agentflow_events', CAST(:channel_payload AS text)) FROM inserted
+    """
+)
+_RUNNING = _q(
+    """
+    UPDATE executions SET status = 'running', started_at = COALESCE(started_at, now()),
+           prefect_flow_run_id = COALESCE(prefect_flow_run_id, :flow_run_id), waiting_for = NULL,
+           updated_at = now()
+    WHERE id = :execution_id AND status IN ('queued', 'running', 'paused')
+    RETURNING status
+    """
+)
+_PAUSED = _q(
+    """
+    UPDATE executions SET status = 'paused', waiting_for = CAST(CAST(:waiting_for AS text) AS jsonb), updated_at = now()
+    WHERE id = :execution_id AND status IN ('running', 'paused')
+    """
+)
+_FINISH = _q(
+    """
+    UPDATE executions SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error,
+           failed_node = :failed_node, finished_at = now(), waiting_for = NULL,
+           duration_ms = CAST(EXTRACT(EPOCH FROM (now() - COALESCE(started_at, created_at))) * 1000 AS integer),
+           total_tokens = (SELECT COALESCE(SUM(tokens), 0) FROM execution_steps WHERE execution_id = :execution_id),
+           total_cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM execution_steps
+                             WHERE execution_id = :execution_id),
+           updated_at = now()
+    WHERE id = :execution_id AND status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+    RETURNING org_id
+    """
+)
+_STEP_START = _q(
+    """
+    INSERT INTO execution_steps (id, org_id, execution_id, step_key, node_id, node_type, name, attempt, status,
+                                 input, started_at, created_at, updated_at)
+    VALUES (:id, :org_id, :execution_id, :step_key, :node_id, :node_type, :name, 1, :status,
+            CAST(CAST(:input AS text) AS jsonb), now(), now(), now())
+    ON CONFLICT (execution_id, step_key) DO UPDATE
+       SET attempt = execution_steps.attempt + 1, status = EXCLUDED.status, input = EXCLUDED.input,
+           error = NULL, output = NULL, started_at = now(), finished_at = NULL, updated_at = now()
+    RETURNING attempt
+    """
+)
+_STEP_END = _q(
+    """
+    UPDATE execution_steps SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error,
+           finished_at = now(), duration_ms = CAST(EXTRACT(EPOCH FROM (now() - started_at)) * 1000 AS integer),
+           tokens = :tokens, cost_usd = :cost_usd, updated_at = now()
+    WHERE execution_id = :execution_id AND step_key = :step_key
+    """
+)
+_STEP_SKIPPED = _q(
+    """
+    INSERT INTO execution_steps (id, org_id, execution_id, step_key, node_id, node_type, name, attempt, status,
+                                 created_at, updated_at)
+    VALUES (:id, :org_id, :execution_id, :step_key, :node_id, :node_type, :name, 0, 'skipped', now(), now())
+    ON CONFLICT (execution_id, step_key) DO NOTHING
+    RETURNING id
+    """
+)
+_LOG = _q(
+    """
+    INSERT INTO execution_logs (org_id, execution_id, level, message, node_id, step_key, created_at)
+    VALUES (:org_id, :execution_id, :level, :message, :node_id, :step_key, now())
+    """
+)
+_CREATE_SCHEDULED = _q(
+    """
+    INSERT INTO executions (id, org_id, agent_id, version_id, status, triggered_by, input, prefect_flow_run_id,
+                            attempt, total_tokens, total_cost_usd, created_at, updated_at)
+    SELECT :id, a.org_id, a.id, :version_id, 'queued', 'schedule', CAST(CAST(:input AS text) AS jsonb),
+           :flow_run_id, 1, 0, 0, now(), now()
+    FROM agents a WHERE a.id = :agent_id
+    ON CONFLICT (prefect_flow_run_id) DO UPDATE SET updated_at = now()
+    RETURNING id
+    """
+)
+_BY_FLOW_RUN = _q("SELECT id FROM executions WHERE prefect_flow_run_id = ANY(:flow_run_ids)")
+
+
+@dataclass(frozen=True)
+class LoadedExecution:
+    id: uuid.UUID
+    org_id: uuid.UUID
+    agent_id: uuid.UUID
+    status: str
+    triggered_by: str
+    input: Any
+    attempt: int
+    waiting_for: dict[str, Any] | None
+    definition: dict[str, Any]
+    org_settings: dict[str, Any]
+
+
+class EngineStore:
+    def __init__(self, db: FastReader) -> None:
+        self.db = db
+
+    async def load(self, execution_id: uuid.UUID) -> LoadedExecution | None:
+        row = await self.db.fetchrow(_LOAD, execution_id=execution_id)
+        if row is None:
+            return None
+        return LoadedExecution(
+            id=row["id"],
+            org_id=row["org_id"],
+            agent_id=row["agent_id"],
+            status=row["status"],
+            triggered_by=row["triggered_by"],
+            input=row["input"],
+            attempt=row["attempt"],
+            waiting_for=row["waiting_for"],
+            definition=row["definition"],
+            org_settings=row["org_settings"] or {},
+        )
+
+    async def event(
+        self,
+        org_id: uuid.UUID,
+        execution_id: uuid.UUID,
+        event_type: str,
+        *,
+        node_id: str | None = None,
+        step_key: str | None = None,
+        data: Any = None,
+    ) -> None:
+        await self.db.execute(
+            _EVENT,
+            org_id=org_id,
+            execution_id=execution_id,
+            type=event_type,
+            node_id=node_id,
+            step_key=step_key,
+            data=_json(data),
+            channel_payload=str(execution_id),
+        )
+
+    async def mark_running(self, execution_id: uuid.UUID, flow_run_id: uuid.UUID | None) -> bool:
+        """False when the execution already ended (a duplicate or late run must not touch it)."""
+        row = await self.db.fetchrow(_RUNNING, execution_id=execution_id, flow_run_id=flow_run_id)
+        return row is not None
+
+    async def mark_paused(self, execution_id: uuid.UUID, waiting_for: dict[str, Any]) -> None:
+        await self.db.execute(_PAUSED, execution_id=execution_id, waiting_for=_json(waiting_for))
+
+    async def finish(
+        self,
+        execution_id: uuid.UUID,
+        status: str,
+        *,
+        output: Any = None,
+        error: str | None = None,
+        failed_node: str | None = None,
+    ) -> bool:
+        """Record the final state once; True if this call ended the execution."""
+        row = await self.db.fetchrow(
+            _FINISH, execution_id=execution_id, status=status, output=_json(output), error=error,
+            failed_node=failed_node,
+        )
+        return row is not None
+
+    async def step_started(
+        self,
+        org_id: uuid.UUID,
+        execution_id: uuid.UUID,
+        *,
+        step_key: str,
+        node_id: str,
+        node_type: str,
+        name: str,
+        input: Any,
+        status: str = "running",
+    ) -> int:
+        row = await self.db.fetchrow(
+            _STEP_START, id=uuid.uuid4(), org_id=org_id, execution_id=execution_id, step_key=step_key,
+            node_id=node_id, node_type=node_type, name=name, status=status, input=_json(input),
+        )
+        assert row is not None
+        return int(row["attempt"])
+
+    async def step_ended(
+        self,
+        execution_id: uuid.UUID,
+        *,
+        step_key: str,
+        status: str,
+        output: Any = None,
+        error: str | None = None,
+        tokens: int = 0,
+        cost_usd: float | Decimal = 0,
+    ) -> None:
+        await self.db.execute(
+            _STEP_END, execution_id=execution_id, step_key=step_key, status=status, output=_json(output),
+            error=error, tokens=tokens, cost_usd=Decimal(str(cost_usd)),
+        )
+
+    async def step_skipped(
+        self, org_id: uuid.UUID, execution_id: uuid.UUID, *, step_key: str, node_id: str, node_type: str, name: str
+    ) -> bool:
+        """Record a skip once (a resumed run walks the graph again); True if it is new."""
+        row = await self.db.fetchrow(
+            _STEP_SKIPPED, id=uuid.uuid4(), org_id=org_id, execution_id=execution_id, step_key=step_key,
+            node_id=node_id, node_type=node_type, name=name,
+        )
+        return row is not None
+
+    async def log(
+        self,
+        org_id: uuid.UUID,
+        execution_id: uuid.UUID,
+        level: str,
+        message: str,
+        *,
+        node_id: str | None = None,
+        step_key: str | None = None,
+    ) -> None:
+        await self.db.execute(
+            _LOG, org_id=org_id, execution_id=execution_id, level=level, message=message, node_id=node_id,
+            step_key=step_key,
+        )
+
+    async def create_scheduled(
+        self, *, agent_id: uuid.UUID, version_id: uuid.UUID, flow_run_id: uuid.UUID, scheduled_at: str | None
+    ) -> uuid.UUID:
+        """The execution of a scheduled flow run (idempotent per flow run: a retried run finds its own)."""
+        row = await self.db.fetchrow(
+            _CREATE_SCHEDULED, id=uuid.uuid4(), agent_id=agent_id, version_id=version_id, flow_run_id=flow_run_id,
+            input=_json({"scheduled_at": scheduled_at}),
+        )
+        if row is None:
+            raise ValueError(f"Agent {agent_id} does not exist")
+        return uuid.UUID(str(row["id"]))
+
+    async def executions_of_flow_runs(self, flow_run_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+        rows = await self.db.fetch(_BY_FLOW_RUN, flow_run_ids=flow_run_ids)
+        return [row["id"] for row in rows]
+
+
+_store: EngineStore | None = None
+
+
+async def engine_store() -> EngineStore:
+    """The process-wide store (a small asyncpg pool), created on first use."""
+    global _store
+    if _store is None:
+        from agentflow.config import get_settings
+
+        settings = get_settings()
+        _store = EngineStore(await PoolReader.connect(settings.database_url, max_size=settings.database_pool_size))
+    return _store
+
+
+def set_engine_store(store: EngineStore | None) -> None:
+    """Tests point the engine at their own database."""
+    global _store
+    _store = store
+
+
+def timestamp(value: datetime) -> str:
+    return value.isoformat()

@@ -1,0 +1,1 @@
+"""Executions: triggering runs, reading their records, cancel, approve, retry."""

@@ -1,0 +1,66 @@
+"""Queries on executions, steps, logs and events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from agentflow.executions.schemas import ExecutionFilters
+from agentflow.kit.pagination import Page
+from agentflow.kit.repository import TenantRepository
+from agentflow.models import Execution, ExecutionEvent, ExecutionLog, ExecutionStep
+
+
+class ExecutionRepository(TenantRepository[Execution]):
+    model = Execution
+
+    async def page_filtered(
+        self, org_id: uuid.UUID, filters: ExecutionFilters, *, cursor: str | None, limit: int
+    ) -> Page[Execution]:
+        statement = self.readable(org_id)
+        if filters.agent_id is not None:
+            statement = statement.where(Execution.agent_id == filters.agent_id)
+        if filters.status is not None:
+            statement = statement.where(Execution.status == filters.status)
+        if filters.triggered_by is not None:
+            statement = statement.where(Execution.triggered_by == filters.triggered_by)
+        if filters.since is not None:
+            statement = statement.where(Execution.created_at >= filters.since)
+        if filters.until is not None:
+            statement = statement.where(Execution.created_at < filters.until)
+        return await self.page(statement, cursor=cursor, limit=limit)
+
+    async def by_idempotency_key(self, org_id: uuid.UUID, agent_id: uuid.UUID, key: str) -> Execution | None:
+        return await self.one_or_none(
+            self.readable(org_id).where(Execution.agent_id == agent_id, Execution.idempotency_key == key)
+        )
+
+    async def locked(self, org_id: uuid.UUID, execution_id: uuid.UUID) -> Execution | None:
+        return await self.one_or_none(
+            self.readable(org_id).where(Execution.id == execution_id).with_for_update()
+        )
+
+    async def steps(self, execution_id: uuid.UUID) -> Sequence[ExecutionStep]:
+        return await self.all(
+            select(ExecutionStep)
+            .where(ExecutionStep.execution_id == execution_id)
+            .order_by(ExecutionStep.created_at, ExecutionStep.step_key)
+        )
+
+    async def logs(self, execution_id: uuid.UUID, *, after: int, limit: int) -> Sequence[ExecutionLog]:
+        return await self.all(
+            select(ExecutionLog)
+            .where(ExecutionLog.execution_id == execution_id, ExecutionLog.id > after)
+            .order_by(ExecutionLog.id)
+            .limit(limit)
+        )
+
+    async def events(self, execution_id: uuid.UUID, *, after: int, limit: int) -> Sequence[ExecutionEvent]:
+        return await self.all(
+            select(ExecutionEvent)
+            .where(ExecutionEvent.execution_id == execution_id, ExecutionEvent.id > after)
+            .order_by(ExecutionEvent.id)
+            .limit(limit)
+        )

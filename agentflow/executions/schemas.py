@@ -1,0 +1,114 @@
+"""Execution bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field
+
+from agentflow.kit.schemas import InputSchema, RecordPublic, Schema, examples
+from agentflow.models import ExecutionStatus, TriggeredBy
+
+
+class ExecuteRequest(InputSchema):
+    model_config = examples({"input": {"text": "The export button crashes"}})
+
+    input: Any = Field(default=None, description="The run's input; the trigger node's output.")
+
+
+class TestRunRequest(InputSchema):
+    model_config = examples({"input": {"text": "hello"}})
+
+    input: Any = Field(default=None, description="Sample input for the trigger.")
+    definition: dict[str, Any] | None = Field(
+        default=None, description="A definition to test instead of the saved draft (e.g. unsaved edits)."
+    )
+
+
+class ExecutionAccepted(Schema):
+    id: uuid.UUID
+    status: ExecutionStatus
+    agent_id: uuid.UUID
+
+
+class ExecutionPublic(RecordPublic):
+    agent_id: uuid.UUID
+    version_id: uuid.UUID | None
+    status: ExecutionStatus
+    triggered_by: TriggeredBy
+    triggered_by_user: uuid.UUID | None
+    input: Any
+    output: Any
+    error: str | None
+    failed_node: str | None
+    waiting_for: dict[str, Any] | None = Field(description="The pending approval while paused.")
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_ms: int | None
+    total_tokens: int
+    total_cost_usd: Decimal
+    attempt: int
+    prefect_flow_run_id: uuid.UUID | None
+
+
+class StepPublic(Schema):
+    step_key: str = Field(description="Node id, with loop indexes for steps inside loop bodies: `greet[2]`.")
+    node_id: str
+    node_type: str
+    name: str
+    attempt: int
+    status: Literal["running", "retrying", "waiting", "completed", "failed", "skipped"]
+    input: Any
+    output: Any
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_ms: int | None
+    tokens: int
+    cost_usd: Decimal
+
+
+class LogPublic(Schema):
+    id: int
+    level: str
+    message: str
+    node_id: str | None
+    step_key: str | None
+    created_at: datetime
+
+
+class EventPublic(Schema):
+    id: int
+    type: str
+    node_id: str | None
+    step_key: str | None
+    data: Any
+    created_at: datetime
+
+
+class ApproveRequest(InputSchema):
+    model_config = examples({"approved": True, "comment": "Looks right"})
+
+    approved: bool
+    comment: str = Field(default="", max_length=5000)
+    fields: dict[str, Any] = Field(default_factory=dict, description="Values for the approval's input_schema.")
+
+
+class RetryRequest(InputSchema):
+    model_config = examples({"from_failed": True})
+
+    from_failed: bool = Field(
+        default=True,
+        description="Re-run from the failed step, reusing completed steps; false starts a new execution.",
+    )
+
+
+class ExecutionFilters(InputSchema):
+    agent_id: uuid.UUID | None = None
+    status: ExecutionStatus | None = None
+    triggered_by: TriggeredBy | None = None
+    since: datetime | None = None
+    until: datetime | None = None

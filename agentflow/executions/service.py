@@ -1,0 +1,236 @@
+"""Execution rules: who may run what, idempotent triggers, cancel, approve (only allowed approvers), retry."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+
+from agentflow.agents.repository import AgentVersionRepository
+from agentflow.auth.subject import AuthSubject
+from agentflow.engine.errors import StepError
+from agentflow.engine.gateway import PrefectGateway
+from agentflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from agentflow.executions.repository import ExecutionRepository
+from agentflow.executions.schemas import ApproveRequest, ExecutionFilters
+from agentflow.graph import parse_definition
+from agentflow.graph.errors import DefinitionError
+from agentflow.kit.pagination import Page
+from agentflow.models import (
+    Agent,
+    AgentStatus,
+    Execution,
+    ExecutionEvent,
+    ExecutionLog,
+    ExecutionStatus,
+    ExecutionStep,
+    TriggeredBy,
+)
+from agentflow.models.execution import FINAL_STATUSES
+from agentflow.nodes.trigger import check_input
+from agentflow.rbac import ROLE_RANK, Role
+
+# Sources that only start an agent that is switched on; people and scripts may also run a paused one.
+_NEEDS_ACTIVE = {TriggeredBy.webhook, TriggeredBy.schedule}
+
+
+def _trigger_config(definition: dict[str, Any]) -> dict[str, Any]:
+    for node in definition.get("nodes", []):
+        if node.get("type") == "trigger":
+            config: dict[str, Any] = node.get("config") or {}
+            return config
+    return {}
+
+
+class ExecutionService:
+    async def trigger(
+        self,
+        session: AsyncSession,
+        *,
+        agent: Agent,
+        triggered_by: TriggeredBy,
+        input: Any,
+        user_id: uuid.UUID | None,
+        idempotency_key: str | None = None,
+        test_definition: dict[str, Any] | None = None,
+    ) -> tuple[Execution, bool]:
+        """Record a queued execution (dispatch to Prefect follows); returns it and whether it is new."""
+        repo = ExecutionRepository(session)
+        if idempotency_key:
+            existing = await repo.by_idempotency_key(agent.org_id, agent.id, idempotency_key)
+            if existing is not None:
+                return existing, False
+        if agent.status == AgentStatus.archived:
+            raise Conflict("This agent is archived", code="agent_archived")
+        version_id: uuid.UUID | None = None
+        if triggered_by == TriggeredBy.test:
+            definition = test_definition if test_definition is not None else agent.draft_definition
+            try:
+                parse_definition(definition)
+            except DefinitionError as exc:
+                raise ValidationFailed("The definition to test is not valid", details=exc.issues) from exc
+            frozen: dict[str, Any] | None = definition
+        else:
+            if agent.current_version is None:
+                raise Conflict("Publish the agent before running it (or use a test run)", code="not_published")
+            if triggered_by in _NEEDS_ACTIVE and agent.status != AgentStatus.active:
+                raise Conflict("This agent is paused", code="agent_paused")
+            version = await AgentVersionRepository(session).get_number(agent.org_id, agent.id, agent.current_version)
+            assert version is not None
+            version_id, definition, frozen = version.id, version.definition, None
+        try:
+            check_input(_trigger_config(definition).get("input_schema"), input)
+        except StepError as exc:
+            raise ValidationFailed(exc.message, code="invalid_input") from exc
+        execution = await repo.add(
+            Execution(
+                org_id=agent.org_id,
+                agent_id=agent.id,
+                version_id=version_id,
+                definition=frozen,
+                status=ExecutionStatus.queued,
+                triggered_by=triggered_by,
+                triggered_by_user=user_id,
+                idempotency_key=idempotency_key,
+                input=input,
+            )
+        )
+        return execution, True
+
+    async def get(self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID) -> Execution:
+        """One execution of the caller's org (404 for any other org's)."""
+        execution = await ExecutionRepository(session).get_in_org(subject.org_id, execution_id)
+        if execution is None:
+            raise NotFound.resource("Execution", execution_id)
+        return execution
+
+    async def list(
+        self, session: AsyncSession, *, subject: AuthSubject, filters: ExecutionFilters, cursor: str | None,
+        limit: int,
+    ) -> Page[Execution]:
+        """Executions of the caller's org, newest first."""
+        return await ExecutionRepository(session).page_filtered(subject.org_id, filters, cursor=cursor, limit=limit)
+
+    async def steps(self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID) -> Sequence[ExecutionStep]:
+        """The execution's steps in the order they started."""
+        await self.get(session, subject=subject, execution_id=execution_id)
+        return await ExecutionRepository(session).steps(execution_id)
+
+    async def logs(
+        self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID, after: int, limit: int
+    ) -> Sequence[ExecutionLog]:
+        """Log lines after a given id (poll with the last id seen)."""
+        await self.get(session, subject=subject, execution_id=execution_id)
+        return await ExecutionRepository(session).logs(execution_id, after=after, limit=limit)
+
+    async def events(
+        self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID, after: int, limit: int
+    ) -> Sequence[ExecutionEvent]:
+        """Stream events after a given id."""
+        await self.get(session, subject=subject, execution_id=execution_id)
+        return await ExecutionRepository(session).events(execution_id, after=after, limit=limit)
+
+    async def _locked(self, session: AsyncSession, subject: AuthSubject, execution_id: uuid.UUID) -> Execution:
+        execution = await ExecutionRepository(session).locked(subject.org_id, execution_id)
+        if execution is None:
+            raise NotFound.resource("Execution", execution_id)
+        return execution
+
+    async def cancel(
+        self, session: AsyncSession, gateway: PrefectGateway, *, subject: AuthSubject, execution_id: uuid.UUID
+    ) -> Execution:
+        """Stop a queued, running or paused execution."""
+        execution = await self._locked(session, subject, execution_id)
+        if execution.status in FINAL_STATUSES:
+            raise Conflict(f"The execution already {execution.status}", code="already_finished")
+        if execution.status == ExecutionStatus.running and execution.prefect_flow_run_id:
+            # The worker stops the run and records the cancellation itself.
+            await gateway.cancel(execution.prefect_flow_run_id, running=True)
+            return execution
+        if execution.prefect_flow_run_id:
+            await gateway.cancel(execution.prefect_flow_run_id, running=False)
+        self._end(session, execution, ExecutionStatus.cancelled, "Cancelled")
+        return execution
+
+    def _end(self, session: AsyncSession, execution: Execution, status: ExecutionStatus, message: str) -> None:
+        now = datetime.now(UTC)
+        execution.status = status
+        execution.error = message
+        execution.finished_at = now
+        execution.waiting_for = None
+        session.add(
+            ExecutionEvent(
+                org_id=execution.org_id, execution_id=execution.id, type=f"execution.{status}",
+                data={"status": status, "error": message}, created_at=now,
+            )
+        )
+
+    async def approve(
+        self,
+        session: AsyncSession,
+        gateway: PrefectGateway,
+        *,
+        subject: AuthSubject,
+        execution_id: uuid.UUID,
+        body: ApproveRequest,
+    ) -> Execution:
+        """Decide a pending approval; only the approvers the node names may (any editor if it names none)."""
+        execution = await self._locked(session, subject, execution_id)
+        waiting = execution.waiting_for
+        if execution.status != ExecutionStatus.paused or not waiting or waiting.get("decision"):
+            raise Conflict("This execution is not waiting for an approval", code="not_waiting")
+        if not _may_approve(subject, waiting.get("approvers") or []):
+            raise Forbidden("You are not one of this step's approvers")
+        decision = {
+            "approved": body.approved,
+            "comment": body.comment,
+            "by": str(subject.user_id),
+            "at": datetime.now(UTC).isoformat(),
+            "fields": body.fields,
+        }
+        assert execution.prefect_flow_run_id is not None
+        await gateway.resume(execution.prefect_flow_run_id, decision)
+        execution.waiting_for = {**waiting, "decision": decision}
+        flag_modified(execution, "waiting_for")
+        return execution
+
+    async def retry_in_place(
+        self, session: AsyncSession, gateway: PrefectGateway, *, subject: AuthSubject, execution_id: uuid.UUID
+    ) -> Execution:
+        """Re-run the same flow run: completed steps are reused, the failed one runs again."""
+        execution = await self._locked(session, subject, execution_id)
+        if execution.status not in (ExecutionStatus.failed, ExecutionStatus.timed_out, ExecutionStatus.cancelled):
+            raise Conflict("Only a failed, timed out or cancelled execution can be retried", code="not_retryable")
+        if execution.prefect_flow_run_id is None:
+            raise Conflict("This execution never started; run the agent again instead", code="not_retryable")
+        await gateway.retry(execution.prefect_flow_run_id)
+        execution.status = ExecutionStatus.queued
+        execution.attempt += 1
+        execution.error = None
+        execution.failed_node = None
+        execution.finished_at = None
+        session.add(
+            ExecutionEvent(org_id=execution.org_id, execution_id=execution.id, type="execution.retrying",
+                           data={"attempt": execution.attempt}, created_at=datetime.now(UTC))
+        )
+        return execution
+
+
+def _may_approve(subject: AuthSubject, approvers: list[str]) -> bool:
+    if not approvers:
+        return ROLE_RANK[subject.role] >= ROLE_RANK[Role.editor]
+    for approver in approvers:
+        if approver.startswith("role:"):
+            wanted = approver.removeprefix("role:")
+            if wanted in Role.__members__ and ROLE_RANK[subject.role] >= ROLE_RANK[Role(wanted)]:
+                return True
+        elif approver == str(subject.user_id):
+            return True
+    return False
+
+
+execution_service = ExecutionService()

@@ -1,0 +1,157 @@
+"""Executions (one run of an agent), their steps, their event stream and their logs.
+
+AgentFlow's Postgres is the record users see; Prefect is the scheduler and operator view. Every execution
+points at its Prefect flow run (`prefect_flow_run_id`), and every row here is written with secrets masked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from agentflow.kit.models import Base, TenantModel, utcnow
+
+
+class ExecutionStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    paused = "paused"
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
+    timed_out = "timed_out"
+
+
+FINAL_STATUSES = frozenset(
+    {ExecutionStatus.completed, ExecutionStatus.failed, ExecutionStatus.cancelled, ExecutionStatus.timed_out}
+)
+
+
+class TriggeredBy(StrEnum):
+    manual = "manual"
+    api = "api"
+    webhook = "webhook"
+    schedule = "schedule"
+    test = "test"
+
+
+class Execution(TenantModel):
+    __tablename__ = "executions"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'timed_out')",
+            name="status",
+        ),
+        UniqueConstraint("agent_id", "idempotency_key"),
+        Index("ix_executions_org_id_created_at_id", "org_id", "created_at", "id"),
+        Index("ix_executions_org_id_agent_id_created_at", "org_id", "agent_id", "created_at"),
+        Index("ix_executions_org_id_status", "org_id", "status"),
+    )
+
+    agent_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False)
+    version_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("agent_versions.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    # Test runs execute the draft: it is frozen here at trigger time.
+    definition: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default=ExecutionStatus.queued)
+    triggered_by: Mapped[str] = mapped_column(String(20), nullable=False)
+    triggered_by_user: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    input: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    output: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failed_node: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # While paused for a human: {node_id, step_key, message, approvers, deadline, on_timeout, input_schema}.
+    waiting_for: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    total_tokens: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    total_cost_usd: Mapped[Decimal] = mapped_column(
+        Numeric(18, 8), nullable=False, default=Decimal(0), server_default="0"
+    )
+    attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    prefect_flow_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, unique=True)
+
+
+class ExecutionStep(TenantModel):
+    """One node's run inside an execution (a loop body node has one step per item: `node[0]`, `node[1]`…)."""
+
+    __tablename__ = "execution_steps"
+    __table_args__ = (UniqueConstraint("execution_id", "step_key"),)
+
+    execution_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("executions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    step_key: Mapped[str] = mapped_column(String(300), nullable=False)
+    node_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    node_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    input: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    output: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tokens: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(18, 8), nullable=False, default=Decimal(0), server_default="0")
+
+
+class ExecutionEvent(Base):
+    """The live stream, persisted: a late subscriber replays it from the start."""
+
+    __tablename__ = "execution_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    execution_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("executions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    type: Mapped[str] = mapped_column(String(40), nullable=False)
+    node_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    step_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    data: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class ExecutionLog(Base):
+    __tablename__ = "execution_logs"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    execution_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("executions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    level: Mapped[str] = mapped_column(String(10), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    node_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    step_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

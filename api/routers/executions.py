@@ -1,0 +1,193 @@
+"""/api/v1: run agents (execute, test), read executions, cancel, approve, retry."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, status
+
+from agentflow.agents.service import agent_service
+from agentflow.auth.subject import AuthSubject
+from agentflow.executions.schemas import (
+    ApproveRequest,
+    EventPublic,
+    ExecuteRequest,
+    ExecutionAccepted,
+    ExecutionFilters,
+    ExecutionPublic,
+    LogPublic,
+    RetryRequest,
+    StepPublic,
+    TestRunRequest,
+)
+from agentflow.executions.service import execution_service
+from agentflow.kit.schemas import PageOf, page_of
+from agentflow.models import Execution, TriggeredBy
+from agentflow.rbac import Permission
+from api.deps import Authorize, DispatcherDep, GatewayDep, PageDep, SessionDep
+from api.errors import ERROR_RESPONSES
+
+router = APIRouter(tags=["executions"], responses=ERROR_RESPONSES)
+
+Runner = Annotated[AuthSubject, Depends(Authorize(Permission.agents_execute))]
+Reader = Annotated[AuthSubject, Depends(Authorize(Permission.executions_read))]
+Manager = Annotated[AuthSubject, Depends(Authorize(Permission.executions_manage))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(max_length=200, description="Retrying with the same key returns the same execution, never a second run."),
+]
+
+
+def _accepted(execution: Execution) -> ExecutionAccepted:
+    return ExecutionAccepted(id=execution.id, status=execution.status, agent_id=execution.agent_id)  # type: ignore[arg-type]
+
+
+@router.post("/agents/{agent_id}/execute", status_code=status.HTTP_202_ACCEPTED, response_model=ExecutionAccepted)
+async def execute_agent(
+    agent_id: uuid.UUID,
+    body: ExecuteRequest,
+    subject: Runner,
+    session: SessionDep,
+    dispatcher: DispatcherDep,
+    background: BackgroundTasks,
+    idempotency_key: IdempotencyKey = None,
+) -> ExecutionAccepted:
+    """Run the agent's current version with this input; answers at once (watch the stream for progress)."""
+    agent = await agent_service.get(session, subject=subject, agent_id=agent_id)
+    execution, created = await execution_service.trigger(
+        session,
+        agent=agent,
+        triggered_by=TriggeredBy.api if subject.method == "api_key" else TriggeredBy.manual,
+        input=body.input,
+        user_id=subject.user_id,
+        idempotency_key=idempotency_key,
+    )
+    if created:
+        background.add_task(dispatcher.dispatch_quietly, execution.id)
+    return _accepted(execution)
+
+
+@router.post("/agents/{agent_id}/test", status_code=status.HTTP_202_ACCEPTED, response_model=ExecutionAccepted)
+async def test_agent(
+    agent_id: uuid.UUID,
+    body: TestRunRequest,
+    subject: Runner,
+    session: SessionDep,
+    dispatcher: DispatcherDep,
+    background: BackgroundTasks,
+) -> ExecutionAccepted:
+    """Run the draft (or the given definition) with sample input; actions with side effects only preview."""
+    agent = await agent_service.get(session, subject=subject, agent_id=agent_id)
+    execution, _ = await execution_service.trigger(
+        session,
+        agent=agent,
+        triggered_by=TriggeredBy.test,
+        input=body.input,
+        user_id=subject.user_id,
+        test_definition=body.definition,
+    )
+    background.add_task(dispatcher.dispatch_quietly, execution.id)
+    return _accepted(execution)
+
+
+@router.get("/executions", response_model=PageOf[ExecutionPublic])
+async def list_executions(
+    subject: Reader,
+    session: SessionDep,
+    page: PageDep,
+    filters: Annotated[ExecutionFilters, Query()],
+) -> PageOf[ExecutionPublic]:
+    """Executions, newest first; filter by agent, status, trigger and time."""
+    result = await execution_service.list(
+        session, subject=subject, filters=filters, cursor=page.cursor, limit=page.limit
+    )
+    return page_of(ExecutionPublic, result)
+
+
+@router.get("/executions/{execution_id}", response_model=ExecutionPublic)
+async def get_execution(execution_id: uuid.UUID, subject: Reader, session: SessionDep) -> ExecutionPublic:
+    """One execution: status, input, output, error, totals, the pending approval."""
+    return ExecutionPublic.model_validate(
+        await execution_service.get(session, subject=subject, execution_id=execution_id)
+    )
+
+
+@router.get("/executions/{execution_id}/steps", response_model=list[StepPublic])
+async def list_steps(execution_id: uuid.UUID, subject: Reader, session: SessionDep) -> list[StepPublic]:
+    """Every step with its resolved input and output (secrets masked), timing, tokens and cost."""
+    steps = await execution_service.steps(session, subject=subject, execution_id=execution_id)
+    return [StepPublic.model_validate(step) for step in steps]
+
+
+@router.get("/executions/{execution_id}/logs", response_model=list[LogPublic])
+async def list_logs(
+    execution_id: uuid.UUID,
+    subject: Reader,
+    session: SessionDep,
+    after: Annotated[int, Query(ge=0, description="Only lines after this id.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[LogPublic]:
+    """Log lines in order; poll with the last id seen."""
+    logs = await execution_service.logs(session, subject=subject, execution_id=execution_id, after=after, limit=limit)
+    return [LogPublic.model_validate(line) for line in logs]
+
+
+@router.get("/executions/{execution_id}/events", response_model=list[EventPublic])
+async def list_events(
+    execution_id: uuid.UUID,
+    subject: Reader,
+    session: SessionDep,
+    after: Annotated[int, Query(ge=0, description="Only events after this id.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> list[EventPublic]:
+    """The execution's event stream as a list (the WebSocket `/stream` pushes the same events live)."""
+    events = await execution_service.events(
+        session, subject=subject, execution_id=execution_id, after=after, limit=limit
+    )
+    return [EventPublic.model_validate(event) for event in events]
+
+
+@router.post("/executions/{execution_id}/cancel", response_model=ExecutionPublic)
+async def cancel_execution(
+    execution_id: uuid.UUID, subject: Manager, session: SessionDep, gateway: GatewayDep
+) -> ExecutionPublic:
+    """Stop a queued, running or paused execution (409 if it already ended)."""
+    return ExecutionPublic.model_validate(
+        await execution_service.cancel(session, gateway, subject=subject, execution_id=execution_id)
+    )
+
+
+@router.post("/executions/{execution_id}/approve", response_model=ExecutionPublic)
+async def approve_execution(
+    execution_id: uuid.UUID, body: ApproveRequest, subject: Reader, session: SessionDep, gateway: GatewayDep
+) -> ExecutionPublic:
+    """Approve or reject a paused approval step; only its approvers may (409 if nothing is waiting)."""
+    return ExecutionPublic.model_validate(
+        await execution_service.approve(session, gateway, subject=subject, execution_id=execution_id, body=body)
+    )
+
+
+@router.post("/executions/{execution_id}/retry", status_code=status.HTTP_202_ACCEPTED, response_model=ExecutionAccepted)
+async def retry_execution(
+    execution_id: uuid.UUID,
+    body: RetryRequest,
+    subject: Manager,
+    session: SessionDep,
+    gateway: GatewayDep,
+    dispatcher: DispatcherDep,
+    background: BackgroundTasks,
+) -> ExecutionAccepted:
+    """Re-run from the failed step reusing completed steps (`from_failed`), or start over with the same input."""
+    if body.from_failed:
+        execution = await execution_service.retry_in_place(session, gateway, subject=subject, execution_id=execution_id)
+        return _accepted(execution)
+    previous = await execution_service.get(session, subject=subject, execution_id=execution_id)
+    agent = await agent_service.get(session, subject=subject, agent_id=previous.agent_id)
+    execution, _ = await execution_service.trigger(
+        session, agent=agent, triggered_by=TriggeredBy(previous.triggered_by) if previous.triggered_by != "schedule"
+        else TriggeredBy.manual, input=previous.input, user_id=subject.user_id,
+        test_definition=previous.definition,
+    )
+    background.add_task(dispatcher.dispatch_quietly, execution.id)
+    return _accepted(execution)
