@@ -40,6 +40,7 @@ class ManagedProcess:
     stop_signal: int = signal.SIGTERM
     stop_timeout: float = 15.0
     cwd: Path | None = None
+    restartable: bool = False
     popen: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     def start(self) -> None:

@@ -90,7 +90,9 @@ class Stack:
             self._step("Prefect server", self._start_prefect)
             self._step(
                 "Work pool 'agentflow'",
-                lambda: asyncio.run(embedded_prefect.ensure_work_pool(self.prefect_api_url)),
+                lambda: asyncio.run(
+                    embedded_prefect.ensure_work_pool(self.prefect_api_url, results_dir=c.data_dir / "results")
+                ),
             )
             app_env = self._app_env(database_url)
             self._step("Prefect worker", lambda: self._start_worker(app_env))
@@ -201,6 +203,12 @@ class Stack:
         """Block until asked to stop; a child that dies on its own stops the stack (returns True)."""
         while not self.stopping.wait(0.5):
             for process in self.processes:
+                if not process.alive() and process.restartable:
+                    # A worker that dies is started again at once; on start it marks the runs it was
+                    # executing as crashed, so they can be retried (nothing stays "running" forever).
+                    self.console.print(f"[yellow]![/] {process.name} exited; restarting it")
+                    process.start()
+                    continue
                 if not process.alive():
                     self.console.print(
                         f"[bold red]✗[/] {process.name} exited unexpectedly:\n{process.tail()}"

@@ -42,6 +42,9 @@ from prefect.states import Cancelled, Crashed
 from prefect.workers.base import BaseJobConfiguration, BaseVariables, BaseWorker, BaseWorkerResult
 
 from agentflow.engine import crash_recovery
+from agentflow.engine.gateway import PrefectGateway
+from agentflow.engine.store import engine_store
+from agentflow.engine.sweeper import Sweeper
 
 WORKER_TYPE = "agentflow-inproc"
 logger = logging.getLogger("agentflow.worker")
@@ -222,13 +225,6 @@ class AgentFlowWorker(BaseWorker[AgentFlowJobConfiguration, AgentFlowVariables, 
             mark_flow_run_suspension_requested(flow_run_id, flow_run.state)
 
 
-def configure_environment() -> None:
-    """Worker settings that must be in place before Prefect reads its settings."""
-    os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "10")  # fallback poll; events wake us first
-    os.environ.setdefault("PREFECT_WORKER_PREFETCH_SECONDS", "0")
-    os.environ["PREFECT_WORKER_ENABLE_CANCELLATION"] = "false"  # our subscription handles Cancelling
-
-
 async def serve(pool: str, name: str, limit: int) -> None:
     from prefect.context import AsyncClientContext
 
@@ -242,23 +238,6 @@ async def serve(pool: str, name: str, limit: int) -> None:
                 await anyio.sleep(0.05)
             reconciled = await worker.reconcile_orphans()
             logger.info("worker %s ready (pool %s, limit %s, reconciled %s)", name, pool, limit, reconciled)
+            sweeper = Sweeper(PrefectGateway(worker.client, work_pool=pool), (await engine_store()).db)
+            group.start_soon(sweeper.run_forever)
             await worker.listen()
-
-
-def main() -> None:
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Run the AgentFlow in-process Prefect worker.")
-    parser.add_argument("--pool", default="agentflow")
-    parser.add_argument("--name", default=f"agentflow-worker-{os.getpid()}")
-    parser.add_argument("--limit", type=int, default=50, help="Flow runs executing at once in this process.")
-    args = parser.parse_args()
-    configure_environment()
-    from agentflow.logs import configure_logging
-
-    configure_logging(json=True, level=os.environ.get("AGENTFLOW_LOG_LEVEL", "INFO"))
-    asyncio.run(serve(args.pool, args.name, args.limit))
-
-
-if __name__ == "__main__":
-    main()

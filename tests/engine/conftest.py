@@ -1,0 +1,174 @@
+"""A real engine for tests: a Prefect server, the in-process AgentFlow worker, and the API served over HTTP
+(WebSockets included) on a committed database. All engine tests share one xdist group, so one pytest worker
+starts this once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from agentflow.config import Settings
+from agentflow.embedded import prefect as embedded_prefect
+from agentflow.embedded.ports import free_port
+from agentflow.embedded.process import ManagedProcess
+from agentflow.migrations import upgrade
+from api.app import create_app
+from tests.conftest import _recreate_database, admin_url
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.xdist_group("engine")
+
+
+@dataclass
+class EngineStack:
+    data_dir: Path
+    database_url: str
+    prefect_url: str
+    prefect_server: ManagedProcess
+    worker: ManagedProcess
+    api_url: str = ""
+
+    def restart_worker(self) -> None:
+        self.worker.stop()
+        self.worker.start()
+
+
+def _wait_worker_ready(worker: ManagedProcess, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert worker.alive(), f"worker exited:\n{worker.tail(40)}"
+        if "ready (pool" in worker.tail(200):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"worker not ready:\n{worker.tail(40)}")
+
+
+@pytest.fixture(scope="session")
+def engine_stack(worker_id: str) -> Iterator[EngineStack]:
+    data_dir = Path(tempfile.mkdtemp(prefix="agentflow-engine-"))
+    name = f"agentflow_engine_{worker_id}"
+    asyncio.run(_recreate_database(name))
+    database_url = admin_url(name)
+    upgrade(database_url)
+    port = free_port()
+    server = embedded_prefect.server_process(data_dir, host="127.0.0.1", port=port)
+    server.start()
+    prefect_url = f"http://127.0.0.1:{port}/api"
+    worker: ManagedProcess | None = None
+    try:
+        embedded_prefect.wait_healthy(prefect_url, timeout=120, process=server)
+        asyncio.run(embedded_prefect.ensure_work_pool(prefect_url, results_dir=data_dir / "results"))
+        worker = embedded_prefect.worker_process(
+            data_dir,
+            api_url=prefect_url,
+            env={"AGENTFLOW_DATABASE_URL": database_url, "AGENTFLOW_LOG_LEVEL": "INFO"},
+            name="test-worker",
+        )
+        worker.start()
+        _wait_worker_ready(worker)
+        yield EngineStack(data_dir, database_url, prefect_url, server, worker)
+    finally:
+        if worker is not None:
+            worker.stop()
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def engine_api(engine_stack: EngineStack) -> Iterator[EngineStack]:
+    """The API on a real port (the test client and WebSockets reach it like a browser would)."""
+    settings = Settings(
+        database_url=engine_stack.database_url,
+        PREFECT_API_URL=engine_stack.prefect_url,  # type: ignore[call-arg]
+        jwt_secret="engine-test-secret-" + "y" * 40,  # type: ignore[arg-type]
+        public_url="http://127.0.0.1",
+        log_json=True,
+        login_max_failures=1000,
+    )
+    app = create_app(settings, configure_logs=False)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    engine_stack.api_url = f"http://127.0.0.1:{port}/api/v1"
+    yield engine_stack
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@dataclass
+class Tenant:
+    client: httpx.AsyncClient
+    org_id: str
+
+    async def agent(self, definition: dict[str, Any], *, publish: bool = True, name: str = "agent") -> dict[str, Any]:
+        created = await self.client.post("/agents", json={"name": name, "definition": definition})
+        assert created.status_code == 201, created.text
+        agent = created.json()
+        if publish:
+            published = await self.client.post(f"/agents/{agent['id']}/publish", json={"message": "v1"})
+            assert published.status_code == 201, published.text
+            agent = (await self.client.get(f"/agents/{agent['id']}")).json()
+        return dict(agent)
+
+    async def run(self, agent_id: str, input: Any = None, **headers: str) -> str:
+        response = await self.client.post(f"/agents/{agent_id}/execute", json={"input": input}, headers=headers)
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
+    async def wait(self, execution_id: str, *statuses: str, timeout: float = 60) -> dict[str, Any]:
+        wanted = statuses or ("completed", "failed", "cancelled", "timed_out")
+        deadline = time.monotonic() + timeout
+        body: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            body = (await self.client.get(f"/executions/{execution_id}")).json()
+            if body["status"] in wanted:
+                return body
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"execution {execution_id} still {body.get('status')} after {timeout}s: {body}")
+
+    async def steps(self, execution_id: str) -> dict[str, dict[str, Any]]:
+        response = await self.client.get(f"/executions/{execution_id}/steps")
+        return {step["step_key"]: step for step in response.json()}
+
+
+@pytest.fixture
+async def tenant(engine_api: EngineStack) -> AsyncIterator[Tenant]:
+    async with httpx.AsyncClient(base_url=engine_api.api_url, timeout=30) as client:
+        signup = await client.post(
+            "/auth/signup",
+            json={"email": f"{uuid.uuid4().hex[:12]}@example.com", "password": PASSWORD, "org_name": "Engine"},
+        )
+        assert signup.status_code == 201, signup.text
+        client.headers["Authorization"] = f"Bearer {signup.json()['access_token']}"
+        # Tests call the loopback "outside world"; orgs must opt in to private addresses.
+        await client.put("/org", json={"settings": {"allow_private_network": True}})
+        yield Tenant(client=client, org_id=signup.json()["org"]["id"])
+
+
+def node(node_id: str, node_type: str, **config: Any) -> dict[str, Any]:
+    return {"id": node_id, "type": node_type, "name": node_id, "config": config}
+
+
+def edge(source: str, target: str, handle: str | None = None) -> dict[str, Any]:
+    return {"source": source, "target": target, **({"source_handle": handle} if handle else {})}
+
+
+__all__ = ["EngineStack", "Tenant", "edge", "node", "os", "sys"]
