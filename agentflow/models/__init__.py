@@ -4,6 +4,7 @@ from agentflow.kit.models import Base
 from agentflow.models.api_key import APIKey
 from agentflow.models.auth import LoginThrottle, RefreshToken
 from agentflow.models.organization import Invitation, Organization, OrgMembership
+from agentflow.models.secret import OrgSecret
 from agentflow.models.team import Team, TeamMembership
 from agentflow.models.user import User
 
@@ -13,6 +14,7 @@ __all__ = [
     "Invitation",
     "LoginThrottle",
     "OrgMembership",
+    "OrgSecret",
     "Organization",
     "RefreshToken",
     "Team",

@@ -24,6 +24,9 @@ from agentflow.email.sender import ConsoleSender
 from agentflow.members.schemas import InviteRequest
 from agentflow.members.service import member_service
 from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
+from agentflow.secrets.schemas import SecretCreate
+from agentflow.secrets.service import secret_service
+from agentflow.secrets.store import SecretStore
 from agentflow.teams.schemas import TeamCreate
 from agentflow.teams.service import team_service
 from api.app import API_PREFIX, ROUTERS, create_app
@@ -125,6 +128,16 @@ class OrgResources:
                 return str(invited.invitation.id)
             case "org_id":
                 return str(self.owner.org_id)
+            case "name":  # /org/secrets/{name}: a real secret (value in Vault) of this org
+                secret = await secret_service.create(
+                    self.session,
+                    SecretStore.from_settings(self.settings),
+                    subject=subject,
+                    body=SecretCreate.model_validate(
+                        {"name": f"ROUTE_TABLE_{uuid.uuid4().hex[:8].upper()}", "value": "route-table"}
+                    ),
+                )
+                return secret.name
         raise AssertionError(f"Teach OrgResources to create a {name!r} for the route-table tests")
 
 
