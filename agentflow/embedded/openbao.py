@@ -85,7 +85,8 @@ class EmbeddedOpenBao:
         # The cluster listener (raft's own traffic) gets a free port per start: one node never dials it,
         # and a fixed second port would be one more thing to collide with.
         cluster = f"{self.host}:{free_port(self.host)}"
-        self.storage.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.storage.mkdir(exist_ok=True, mode=0o700)
         self.config_path.write_text(
             f"""# Written by `agentflow up` on every start; edits are overwritten.
 ui            = false

@@ -170,7 +170,8 @@ class Stack:
     def _register_blocks(self, env: dict[str, str]) -> None:
         """`python -m blocks.register` (a child process: the domain core never imports blocks/)."""
         result = subprocess.run(
-            [sys.executable, "-m", "blocks.register"],
+            # -P: never import from the current directory (it may be another checkout).
+            [sys.executable, "-P", "-m", "blocks.register"],
             env=embedded_prefect.prefect_env(self.config.data_dir, self.prefect_api_url, base=env),
             capture_output=True,
             text=True,
