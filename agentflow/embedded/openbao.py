@@ -49,6 +49,7 @@ def write_private(path: Path, text: str) -> None:
     """Write a file readable by its owner only, created 0600 (never briefly world-readable)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)  # O_CREAT keeps an existing file's mode
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
@@ -135,6 +136,13 @@ listener "tcp" {{
 
     def bootstrap(self, *, timeout: float = 90.0, process: ManagedProcess | None = None) -> None:
         """Initialise on first start, unseal, and (re)apply the mount, policies and AppRoles."""
+        try:
+            self._bootstrap(timeout=timeout, process=process)
+        except (requests.exceptions.RequestException, hvac.exceptions.VaultError) as exc:
+            tail = f"\n{process.tail()}" if process is not None else ""
+            raise OpenBaoError(f"Setting up OpenBao on {self.addr} failed: {exc}{tail}") from exc
+
+    def _bootstrap(self, *, timeout: float, process: ManagedProcess | None) -> None:
         client = self._client()
         deadline = time.monotonic() + timeout
         initialized = self._wait_for_api(client, deadline, process)

@@ -169,15 +169,18 @@ class Stack:
 
     def _register_blocks(self, env: dict[str, str]) -> None:
         """`python -m blocks.register` (a child process: the domain core never imports blocks/)."""
-        result = subprocess.run(
-            # -P: never import from the current directory (it may be another checkout).
-            [sys.executable, "-P", "-m", "blocks.register"],
-            env=embedded_prefect.prefect_env(self.config.data_dir, self.prefect_api_url, base=env),
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+        try:
+            result = subprocess.run(
+                # -P: never import from the current directory (it may be another checkout).
+                [sys.executable, "-P", "-m", "blocks.register"],
+                env=embedded_prefect.prefect_env(self.config.data_dir, self.prefect_api_url, base=env),
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise StackError("Registering the Prefect blocks did not finish within 180s") from exc
         if result.returncode != 0:
             output = (result.stderr or result.stdout)[-2000:]
             raise StackError(f"Registering the Prefect blocks failed:\n{output}")

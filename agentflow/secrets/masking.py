@@ -33,12 +33,11 @@ class Masker:
     """
 
     def __init__(self, values: Iterable[str] = ()) -> None:
+        self.values = frozenset(v for v in values if isinstance(v, str) and v)
         variants: set[str] = set()
-        for value in values:
-            if isinstance(value, str) and value:
-                variants |= _variants(value)
-        self.values = frozenset(variants)
-        ordered = sorted(self.values, key=lambda v: (-len(v), v))
+        for value in self.values:
+            variants |= _variants(value)
+        ordered = sorted(variants, key=lambda v: (-len(v), v))
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     def __bool__(self) -> bool:

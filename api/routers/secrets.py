@@ -19,7 +19,7 @@ router = APIRouter(prefix="/org/secrets", tags=["secrets"], responses=ERROR_RESP
 SecretReader = Annotated[AuthSubject, Depends(Authorize(Permission.secrets_read))]
 SecretWriter = Annotated[AuthSubject, Depends(Authorize(Permission.secrets_write))]
 # Any string reaches the service, which answers 404 for a name that cannot exist (e.g. `..`).
-SecretName = Annotated[str, Path(max_length=256, description="The secret's name, e.g. `OPENAI_API_KEY`.")]
+SecretName = Annotated[str, Path(description="The secret's name, e.g. `OPENAI_API_KEY`.")]
 
 
 @router.get("", response_model=PageOf[SecretPublic])

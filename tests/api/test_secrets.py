@@ -201,6 +201,7 @@ CRAFTED = [
     "payments_key",
     "{org}",
     "%252e%252e",
+    "X" * 300,
 ]
 
 
