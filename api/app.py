@@ -14,10 +14,11 @@ from agentflow.config import Settings, get_settings
 from agentflow.db import create_engine, create_sessionmaker
 from agentflow.kit.fastread import PoolReader
 from agentflow.logs import configure_logging
+from agentflow.secrets.store import SecretStore
 from api.errors import install_error_handlers
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_id import RequestIDMiddleware
-from api.routers import agents, api_keys, auth, health, invitations, org, schemas, teams
+from api.routers import agents, api_keys, auth, health, invitations, org, schemas, secrets, teams
 
 API_PREFIX = "/api/v1"
 
@@ -28,6 +29,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     org.router,
     api_keys.router,
+    secrets.router,
     invitations.router,
     teams.router,
     agents.router,
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         finally:
             await reader.close()
             await engine.dispose()
+            app.state.secret_store.close()
 
     app = FastAPI(
         title="AgentFlow API",
@@ -68,6 +71,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.settings = settings
+    # Vault is reached lazily (no connection here): the API starts, and serves, while Vault is down.
+    app.state.secret_store = SecretStore.from_settings(settings)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

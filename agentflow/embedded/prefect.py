@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -20,9 +21,9 @@ class PrefectError(AgentFlowError):
     code = "prefect_failed"
 
 
-def prefect_env(data_dir: Path, api_url: str) -> dict[str, str]:
+def prefect_env(data_dir: Path, api_url: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment for every Prefect process: its home (SQLite database, profiles) in the data dir."""
-    env = dict(os.environ)
+    env = dict(os.environ if base is None else base)
     env.update(
         {
             "PREFECT_HOME": str(data_dir / "prefect"),
@@ -48,8 +49,8 @@ def server_process(data_dir: Path, *, host: str, port: int) -> ManagedProcess:
 
 
 def worker_process(data_dir: Path, *, api_url: str, env: dict[str, str], name: str) -> ManagedProcess:
-    worker_env = prefect_env(data_dir, api_url)
-    worker_env.update(env)
+    """A process worker; `env` is its whole environment (Prefect's variables are added on top)."""
+    worker_env = prefect_env(data_dir, api_url, base=env)
     return ManagedProcess(
         name=name,
         argv=[

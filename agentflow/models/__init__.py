@@ -5,6 +5,7 @@ from agentflow.models.agent import Agent, AgentStatus, AgentTemplate, AgentVersi
 from agentflow.models.api_key import APIKey
 from agentflow.models.auth import LoginThrottle, RefreshToken
 from agentflow.models.organization import Invitation, Organization, OrgMembership
+from agentflow.models.secret import OrgSecret
 from agentflow.models.team import Team, TeamMembership
 from agentflow.models.user import User
 
@@ -18,6 +19,7 @@ __all__ = [
     "Invitation",
     "LoginThrottle",
     "OrgMembership",
+    "OrgSecret",
     "Organization",
     "RefreshToken",
     "Team",
