@@ -65,7 +65,7 @@ class StepContext:
 
 @dataclass(frozen=True, slots=True)
 class AINodeResult:
-    """What the step records: `output` (what other nodes reference), the attempts, the stored prompts, usage."""
+    """What the step records: `output` (what other nodes reference), attempts, stored prompts, usage."""
 
     output: dict[str, Any]
     provider_attempts: list[dict[str, Any]]
@@ -104,7 +104,9 @@ class AINodeHandler:
         deadline = ctx.deadline
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
-            raise AIStepError("the step's time budget ran out before the call", kind="timeout", retryable=True)
+            raise AIStepError(
+                "the step's time budget ran out before the call", kind="timeout", retryable=True
+            )
         common: dict[str, Any] = {
             "router": ctx.router,
             "org_id": ctx.org_id,

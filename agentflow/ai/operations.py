@@ -46,7 +46,7 @@ class OperationResult:
 
 
 def usage_json(usage: Usage, *, model: str, provider: str) -> dict[str, Any]:
-    """`usage` as stored in the output; `cost_usd` is a JSON number that converts back to the exact Decimal."""
+    """`usage` as stored in the output; `cost_usd` is a JSON number that reads back as the exact Decimal."""
     return {
         "input_tokens": usage.input_tokens,
         "output_tokens": usage.output_tokens,
@@ -182,7 +182,9 @@ async def summarize(
         deadline=deadline,
         on_text=on_text,
     )
-    return _result({"text": response.content}, usage, attempts, model=response.model, provider=response.provider)
+    return _result(
+        {"text": response.content}, usage, attempts, model=response.model, provider=response.provider
+    )
 
 
 async def classify(
@@ -227,7 +229,7 @@ async def extract(
     deadline: float | None = None,
     validation_retries: int = DEFAULT_VALIDATION_RETRIES,
 ) -> OperationResult:
-    """Return an object matching `output_schema` (validated with JSON Schema, asked again when it does not)."""
+    """Return an object matching `output_schema` (checked with JSON Schema, asked again when it does not)."""
     if not config.output_schema:
         raise AIStepError("extract needs an output_schema", kind="config", retryable=False)
     try:

@@ -50,14 +50,14 @@ def as_text(value: Any) -> str:
 
 
 def mask_secrets(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret value replaced by a mask, longest first (so a secret inside another goes too)."""
+    """`text` with every secret value masked, longest first (so a secret inside another goes too)."""
     for secret in sorted({s for s in secrets if len(s) >= _MIN_SECRET_LENGTH}, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
 
 
 def render_config(config: AiConfig, context: Mapping[str, Any]) -> RenderedConfig:
-    """Resolve `{{…}}` in the templated fields; raises `agentflow.graph.errors.TemplateError` on a bad reference.
+    """Resolve `{{…}}` in the templated fields; a bad reference raises `agentflow.graph.errors.TemplateError`.
 
     Secrets are the values of `context["env"]`; they reach the provider but are masked in `stored`.
     """

@@ -103,5 +103,5 @@ def _extraction_model(canonical: str) -> type[ExtractedObject]:
 def extraction_model(schema: dict[str, Any]) -> type[ExtractedObject]:
     """A model that accepts exactly the objects `schema` accepts (InvalidSchema if the schema is broken)."""
     if schema.get("type", "object") != "object":
-        raise InvalidSchema("output_schema must describe an object (`\"type\": \"object\"`)")
+        raise InvalidSchema('output_schema must describe an object (`"type": "object"`)')
     return _extraction_model(json.dumps(schema, sort_keys=True))

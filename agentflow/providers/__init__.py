@@ -1,4 +1,4 @@
-"""LLM providers (OpenAI and compatible servers, Anthropic, Google Gemini, Ollama), routing, fallback, pricing."""
+"""LLM providers (OpenAI and compatible servers, Anthropic, Gemini, Ollama), routing, fallback, pricing."""
 
 from agentflow.providers.base import (
     EmbeddingResponse,
@@ -19,7 +19,14 @@ from agentflow.providers.base import (
 )
 from agentflow.providers.config import PROVIDER_NAMES, ProviderConfig, ProviderName
 from agentflow.providers.credentials import CredentialSource, InMemoryCredentials
-from agentflow.providers.router import MODEL_ROUTES, Routed, Router, RoutingPolicy, StaticPolicies, route_model
+from agentflow.providers.router import (
+    MODEL_ROUTES,
+    Routed,
+    Router,
+    RoutingPolicy,
+    StaticPolicies,
+    route_model,
+)
 
 __all__ = [
     "MODEL_ROUTES",

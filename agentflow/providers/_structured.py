@@ -62,7 +62,9 @@ class CallLog:
 
     def _on_response(self, response: Any) -> None:
         reading = self.read(response)
-        cost = self.provider._priced(self.model, reading.model, reading.input_tokens, reading.output_tokens)
+        cost = self.provider.price_call(
+            self.model, reading.model, reading.input_tokens, reading.output_tokens
+        )
         self.usage += Usage(reading.input_tokens, reading.output_tokens, cost.usd, cost.known)
         self.calls += 1
         self.answered_by = reading.model or self.model

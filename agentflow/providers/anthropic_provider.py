@@ -1,4 +1,4 @@
-"""Anthropic Claude on `AsyncAnthropic`: messages, streaming events, tool_use blocks, instructor tools mode."""
+"""Anthropic Claude on `AsyncAnthropic`: messages, stream events, tool_use blocks, instructor tools mode."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from agentflow.providers._structured import Reading, run_instructor
 from agentflow.providers.base import (
     DEFAULT_TIMEOUT_SECONDS,
     EmbeddingResponse,
+    ErrorKind,
     LLMProvider,
     LLMResponse,
     M,
@@ -48,11 +49,12 @@ def map_anthropic_error(exc: BaseException, model: str) -> ProviderError | None:
             f"could not connect to the provider{detail}", provider="anthropic", kind="connection", model=model
         )
     if isinstance(exc, anthropic.APIStatusError):
+        midstream = exc.status_code < 400  # an `error` event inside a 200 stream
         return ProviderError(
             message_from_body(exc.body, fallback=exc.message),
             provider="anthropic",
-            kind=status_kind(exc.status_code),
-            status_code=exc.status_code,
+            kind=_error_type_kind(exc.body) if midstream else status_kind(exc.status_code),
+            status_code=None if midstream else exc.status_code,
             model=model,
         )
     if isinstance(exc, anthropic.APIResponseValidationError):
@@ -61,11 +63,32 @@ def map_anthropic_error(exc: BaseException, model: str) -> ProviderError | None:
         )
     if isinstance(exc, anthropic.APIError):  # an `error` event in the middle of a stream
         return ProviderError(
-            message_from_body(exc.body, fallback=exc.message), provider="anthropic", kind="server", model=model
+            message_from_body(exc.body, fallback=exc.message),
+            provider="anthropic",
+            kind="server",
+            model=model,
         )
     if isinstance(exc, anthropic.AnthropicError):
         return ProviderError(str(exc), provider="anthropic", kind="bad_request", model=model)
     return None
+
+
+_ERROR_TYPE_KINDS: dict[str, ErrorKind] = {
+    "invalid_request_error": "bad_request",
+    "authentication_error": "auth",
+    "permission_error": "auth",
+    "not_found_error": "not_found",
+    "request_too_large": "bad_request",
+    "rate_limit_error": "rate_limit",
+    "timeout_error": "timeout",
+}
+
+
+def _error_type_kind(body: object) -> ErrorKind:
+    """Classify by the body's `error.type` (stream error events have no HTTP status of their own)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    error_type = error.get("type") if isinstance(error, dict) else None
+    return _ERROR_TYPE_KINDS.get(str(error_type), "server")  # api_error, overloaded_error, unknown
 
 
 def split_system(messages: Sequence[Message]) -> tuple[str | None, list[dict[str, Any]]]:
@@ -108,7 +131,9 @@ class AnthropicProvider(LLMProvider):
         if system is not None:
             request["system"] = system
         if temperature is not None:
-            request["temperature"] = min(temperature, 1.0)  # Anthropic's range is 0..1
+            # This SDK version no longer has a `temperature` argument; the Messages API still reads the field
+            # for models that support sampling settings. Anthropic's range is 0..1.
+            request["extra_body"] = {"temperature": min(temperature, 1.0)}
         return request
 
     def _fail(self, exc: anthropic.AnthropicError, model: str) -> ProviderError:
@@ -151,7 +176,7 @@ class AnthropicProvider(LLMProvider):
             if block.type == "tool_use"
         )
         input_tokens, output_tokens = reply.usage.input_tokens, reply.usage.output_tokens
-        cost = self._priced(model, reply.model, input_tokens, output_tokens)
+        cost = self.price_call(model, reply.model, input_tokens, output_tokens)
         return LLMResponse(
             content=text,
             tool_calls=tool_calls,
@@ -198,7 +223,7 @@ class AnthropicProvider(LLMProvider):
                         stop_reason = event.delta.stop_reason or stop_reason
         except anthropic.AnthropicError as exc:
             raise self._fail(exc, model) from exc
-        cost = self._priced(model, answered, input_tokens, output_tokens)
+        cost = self.price_call(model, answered, input_tokens, output_tokens)
         yield StreamEnd(
             LLMResponse(
                 content="".join(parts),

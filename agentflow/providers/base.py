@@ -1,4 +1,4 @@
-"""The provider contract: `LLMProvider`, what it returns (`LLMResponse`, stream events, embeddings) and its errors."""
+"""The provider contract: `LLMProvider`, what it returns (responses, stream events, vectors), its errors."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class ToolSpec:
 
 @dataclass(frozen=True, slots=True)
 class ToolCall:
-    """A call the model asked for; `arguments` is `{}` when the model's JSON did not parse (see `raw_arguments`)."""
+    """A call the model asked for; `arguments` is `{}` when the model's JSON did not parse (see raw)."""
 
     id: str
     name: str
@@ -297,8 +297,9 @@ class LLMProvider(ABC):
         max_tokens: int | None = None,
         timeout: float | None = None,
     ) -> StructuredResponse[M]:
-        """An answer validated against `response_model` (instructor), asking again up to `validation_retries`."""
+        """An answer validated against `response_model` (instructor), re-asked `validation_retries` times."""
 
+    @abstractmethod
     async def aclose(self) -> None:
         """Close the underlying HTTP connections."""
 
@@ -306,7 +307,9 @@ class LLMProvider(ABC):
         """Cost in USD from the pricing table; unknown models cost 0 with `known=False`."""
         return pricing.cost(model, input_tokens, output_tokens)
 
-    def _priced(self, requested: str, answered: str | None, input_tokens: int, output_tokens: int) -> pricing.Cost:
+    def price_call(
+        self, requested: str, answered: str | None, input_tokens: int, output_tokens: int
+    ) -> pricing.Cost:
         """Price by the model that answered when it is in the table, else by the requested name."""
         if answered and answered != requested:
             by_answer = self.estimate_cost(answered, input_tokens, output_tokens)

@@ -98,11 +98,17 @@ class OllamaProvider(LLMProvider):
         except ValueError:
             body = response.text
         message = message_from_body(body, fallback=f"HTTP {response.status_code}")
-        return self.error(message, status_kind(response.status_code), status_code=response.status_code, model=model)
+        return self.error(
+            message, status_kind(response.status_code), status_code=response.status_code, model=model
+        )
 
-    async def _post(self, path: str, body: dict[str, Any], model: str, timeout: float | None) -> dict[str, Any]:
+    async def _post(
+        self, path: str, body: dict[str, Any], model: str, timeout: float | None
+    ) -> dict[str, Any]:
         try:
-            response = await self.client.post(path, json=body, timeout=effective_timeout(self.timeout, timeout))
+            response = await self.client.post(
+                path, json=body, timeout=effective_timeout(self.timeout, timeout)
+            )
         except httpx.HTTPError as exc:
             raise self._transport_error(exc, model) from exc
         if response.status_code >= 400:
@@ -188,7 +194,9 @@ class OllamaProvider(LLMProvider):
                     try:
                         chunk = json.loads(line)
                     except json.JSONDecodeError as exc:
-                        raise self.error("the stream sent a line that is not JSON", "invalid_response") from exc
+                        raise self.error(
+                            "the stream sent a line that is not JSON", "invalid_response"
+                        ) from exc
                     if chunk.get("error"):
                         raise self.error(str(chunk["error"]), "server", model=model)
                     text = (chunk.get("message") or {}).get("content") or ""

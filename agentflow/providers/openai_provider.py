@@ -1,15 +1,16 @@
-"""OpenAI and every OpenAI-compatible server (vLLM, LM Studio, Azure OpenAI, Ollama's /v1) on `AsyncOpenAI`."""
+"""OpenAI and any OpenAI-compatible server (vLLM, LM Studio, Azure OpenAI, Ollama's /v1) on `AsyncOpenAI`."""
 
 from __future__ import annotations
 
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import instructor
 import openai
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
 
 from agentflow.providers._structured import Reading, run_instructor
 from agentflow.providers.base import (
@@ -37,9 +38,12 @@ from agentflow.providers.config import DEFAULT_BASE_URLS, ProviderConfig, Provid
 _NO_KEY = "no-key"
 
 
-def openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+def openai_messages(messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
     """Chat messages in the OpenAI wire format."""
-    return [{"role": message.role, "content": message.content} for message in messages]
+    return [
+        cast(ChatCompletionMessageParam, {"role": message.role, "content": message.content})
+        for message in messages
+    ]
 
 
 def openai_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
@@ -65,9 +69,7 @@ def parse_arguments(raw: str | None) -> dict[str, Any]:
 def map_openai_error(exc: BaseException, provider: ProviderName, model: str) -> ProviderError | None:
     """An `openai` SDK exception as a `ProviderError`; None for anything else."""
     if isinstance(exc, openai.APITimeoutError):
-        return ProviderError(
-            "the request timed out", provider=provider, kind="timeout", model=model
-        )
+        return ProviderError("the request timed out", provider=provider, kind="timeout", model=model)
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__
         detail = f": {cause}" if cause is not None and str(cause) else ""
@@ -157,7 +159,9 @@ class OpenAIProvider(LLMProvider):
         started = time.perf_counter()
         try:
             completion = await self.client.chat.completions.create(
-                model=model, messages=openai_messages(messages), **kwargs  # type: ignore[arg-type]
+                model=model,
+                messages=openai_messages(messages),
+                **kwargs,
             )
         except openai.OpenAIError as exc:
             raise self._fail(exc, model) from exc
@@ -177,7 +181,7 @@ class OpenAIProvider(LLMProvider):
         )
         input_tokens = completion.usage.prompt_tokens if completion.usage else 0
         output_tokens = completion.usage.completion_tokens if completion.usage else 0
-        cost = self._priced(model, completion.model, input_tokens, output_tokens)
+        cost = self.price_call(model, completion.model, input_tokens, output_tokens)
         return LLMResponse(
             content=choice.message.content or "",
             tool_calls=tool_calls,
@@ -209,7 +213,7 @@ class OpenAIProvider(LLMProvider):
         try:
             stream = await self.client.chat.completions.create(
                 model=model,
-                messages=openai_messages(messages),  # type: ignore[arg-type]
+                messages=openai_messages(messages),
                 stream=True,
                 stream_options={"include_usage": True},
                 **kwargs,
@@ -229,7 +233,7 @@ class OpenAIProvider(LLMProvider):
                             yield TextDelta(text)
         except openai.OpenAIError as exc:
             raise self._fail(exc, model) from exc
-        cost = self._priced(model, answered, input_tokens, output_tokens)
+        cost = self.price_call(model, answered, input_tokens, output_tokens)
         yield StreamEnd(
             LLMResponse(
                 content="".join(parts),
@@ -260,7 +264,7 @@ class OpenAIProvider(LLMProvider):
             raise self._fail(exc, model) from exc
         vectors = [list(item.embedding) for item in sorted(result.data, key=lambda item: item.index)]
         input_tokens = result.usage.prompt_tokens if result.usage else 0
-        cost = self._priced(model, result.model, input_tokens, 0)
+        cost = self.price_call(model, result.model, input_tokens, 0)
         return EmbeddingResponse(
             vectors=vectors,
             input_tokens=input_tokens,

@@ -1,6 +1,6 @@
 """The one pricing table: USD per 1M input / output tokens per model, and exact cost arithmetic in Decimal.
 
-Costs are computed per call as `(input × in_price + output × out_price) / 1 000 000`, rounded half-even to
+Costs are computed per call as `(input * in_price + output * out_price) / 1 000 000`, rounded half-even to
 1e-8 USD, so a step's cost is a sum of exact per-call figures and an execution's total is the exact sum of its
 steps (sum the `Decimal`s, or `Decimal(str(cost_usd))` of the JSON numbers, which round-trip exactly).
 """
@@ -70,7 +70,9 @@ PRICES: dict[str, Price] = {
 
 # A dated or aliased snapshot costs what its base model costs: gpt-4o-2024-08-06, claude-sonnet-4-5-20250929,
 # claude-3-5-haiku-latest, gemini-2.0-flash-001, gemini-2.5-flash-preview-05-20, claude-sonnet-4-0.
-_SNAPSHOT_SUFFIX = re.compile(r"^-(\d{4}-\d{2}-\d{2}|\d{8}|\d{3}|0|latest|preview(-[0-9a-z-]+)?|exp(-[0-9a-z-]+)?)$")
+_SNAPSHOT_SUFFIX = re.compile(
+    r"^-(\d{4}-\d{2}-\d{2}|\d{8}|\d{3}|0|latest|preview(-[0-9a-z-]+)?|exp(-[0-9a-z-]+)?)$"
+)
 _LONGEST_FIRST = sorted(PRICES, key=len, reverse=True)
 _warned: set[str] = set()
 

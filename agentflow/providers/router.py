@@ -5,9 +5,9 @@ organization's own patterns (`RoutingPolicy.routes`); the maintained table `MODE
 organization's default provider (Ollama unless it chose another). A node without a model uses the
 organization's default model.
 
-Fallback: when a call fails with a retryable `ProviderError` (rate limit, 5xx, timeout, connection), the next
-model of the chain (the node's, else the agent's) is tried; any other failure ends the chain at once. Every call
-is recorded as a `ProviderAttempt`, on the result or on the raised error.
+Fallback: when a call fails with a retryable `ProviderError` (rate limit, 5xx, timeout, connection), the
+next model of the chain (the node's, else the agent's) is tried; any other failure ends the chain at once.
+Every call is recorded as a `ProviderAttempt`, on the result or on the raised error.
 """
 
 from __future__ import annotations
@@ -78,7 +78,10 @@ class StaticPolicies:
     """A `RoutingPolicySource` from a dict, with one default for every other organization."""
 
     def __init__(
-        self, policies: Mapping[uuid.UUID, RoutingPolicy] | None = None, *, default: RoutingPolicy | None = None
+        self,
+        policies: Mapping[uuid.UUID, RoutingPolicy] | None = None,
+        *,
+        default: RoutingPolicy | None = None,
     ) -> None:
         self._policies = dict(policies or {})
         self._default = default or RoutingPolicy()
@@ -232,7 +235,9 @@ class Router:
                 spent += exc.usage
                 raise _with(exc, attempts, spent) from None
             attempts.append(
-                ProviderAttempt(route.provider, route.model, "ok", None, (time.perf_counter() - started) * 1000)
+                ProviderAttempt(
+                    route.provider, route.model, "ok", None, (time.perf_counter() - started) * 1000
+                )
             )
             return Routed(result=result, attempts=attempts, usage=spent + usage_of(result))
         assert last_error is not None
@@ -264,7 +269,9 @@ class Router:
                 timeout=timeout,
             )
 
-        return await self._run(org_id, model, fallback_models, deadline, call, lambda response: response.usage)
+        return await self._run(
+            org_id, model, fallback_models, deadline, call, lambda response: response.usage
+        )
 
     async def structured(
         self,
@@ -292,7 +299,9 @@ class Router:
                 timeout=timeout,
             )
 
-        return await self._run(org_id, model, fallback_models, deadline, call, lambda response: response.usage)
+        return await self._run(
+            org_id, model, fallback_models, deadline, call, lambda response: response.usage
+        )
 
     def stream_chat(
         self,
@@ -366,7 +375,11 @@ class RoutedStream:
                         self.usage += event.response.usage
                         self.attempts.append(
                             ProviderAttempt(
-                                route.provider, route.model, "ok", None, (time.perf_counter() - started) * 1000
+                                route.provider,
+                                route.model,
+                                "ok",
+                                None,
+                                (time.perf_counter() - started) * 1000,
                             )
                         )
                     streamed = True
@@ -389,14 +402,18 @@ def _remaining(deadline: float | None, route: Route) -> float | None:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise ProviderError(
-            "the node's time budget ran out before the call", provider=route.provider, kind="timeout",
+            "the node's time budget ran out before the call",
+            provider=route.provider,
+            kind="timeout",
             model=route.model,
         )
     return remaining
 
 
 def _failed(route: Route, exc: ProviderError | StructuredOutputError, started: float) -> ProviderAttempt:
-    return ProviderAttempt(route.provider, route.model, "error", str(exc), (time.perf_counter() - started) * 1000)
+    return ProviderAttempt(
+        route.provider, route.model, "error", str(exc), (time.perf_counter() - started) * 1000
+    )
 
 
 E = TypeVar("E", ProviderError, StructuredOutputError)

@@ -79,22 +79,36 @@ def stream(
     }
     chunks = [
         _event("message_start", start),
-        _event("content_block_start", {"type": "content_block_start", "index": 0,
-                                       "content_block": {"type": "text", "text": ""}}),
+        _event(
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ),
         _event("ping", {"type": "ping"}),
     ]
     for index, piece in enumerate(pieces):
         if fail_after is not None and index == fail_after:
-            chunks.append(_event("error", {"type": "error", "error": {"type": "overloaded_error",
-                                                                      "message": "Overloaded"}}))
+            chunks.append(
+                _event(
+                    "error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+                )
+            )
             return Reply(chunks=chunks, media_type="text/event-stream")
-        chunks.append(_event("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                                     "delta": {"type": "text_delta", "text": piece}}))
+        chunks.append(
+            _event(
+                "content_block_delta",
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
+            )
+        )
     chunks += [
         _event("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        _event("message_delta", {"type": "message_delta",
-                                 "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                                 "usage": {"output_tokens": output_tokens if output_tokens is not None else len(pieces)}}),
+        _event(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": output_tokens if output_tokens is not None else len(pieces)},
+            },
+        ),
         _event("message_stop", {"type": "message_stop"}),
     ]
     return Reply(chunks=chunks, media_type="text/event-stream")

@@ -66,24 +66,36 @@ class Case:
             content, model=self.answered_model, prompt_tokens=input_tokens, completion_tokens=output_tokens
         )
 
-    def tool_call(self, name: str, arguments: dict[str, Any], *, input_tokens: int = 100,
-                  output_tokens: int = 20) -> Reply:
+    def tool_call(
+        self, name: str, arguments: dict[str, Any], *, input_tokens: int = 100, output_tokens: int = 20
+    ) -> Reply:
         """An answer that calls one tool."""
         if self.name == "anthropic":
             return anthropic_wire.message(
                 [anthropic_wire.text_block("Let me check."), anthropic_wire.tool_use(name, arguments)],
-                model=self.answered_model, input_tokens=input_tokens, output_tokens=output_tokens,
+                model=self.answered_model,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
             )
         if self.name == "ollama":
-            return ollama_wire.chat("", tool_calls=[ollama_wire.tool_call(name, arguments)],
-                                    model=self.answered_model, prompt_eval_count=input_tokens,
-                                    eval_count=output_tokens)
-        return openai_wire.completion(None, tool_calls=[openai_wire.tool_call(name, arguments)],
-                                      model=self.answered_model, prompt_tokens=input_tokens,
-                                      completion_tokens=output_tokens)
+            return ollama_wire.chat(
+                "",
+                tool_calls=[ollama_wire.tool_call(name, arguments)],
+                model=self.answered_model,
+                prompt_eval_count=input_tokens,
+                eval_count=output_tokens,
+            )
+        return openai_wire.completion(
+            None,
+            tool_calls=[openai_wire.tool_call(name, arguments)],
+            model=self.answered_model,
+            prompt_tokens=input_tokens,
+            completion_tokens=output_tokens,
+        )
 
-    def structured(self, tool: str, answer: dict[str, Any] | str, *, input_tokens: int = 100,
-                   output_tokens: int = 20) -> Reply:
+    def structured(
+        self, tool: str, answer: dict[str, Any] | str, *, input_tokens: int = 100, output_tokens: int = 20
+    ) -> Reply:
         """What instructor reads: a forced tool call (OpenAI, Gemini, Anthropic) or JSON content (Ollama /v1).
 
         A string `answer` is sent as is (to script broken JSON).
@@ -91,26 +103,56 @@ class Case:
         raw = answer if isinstance(answer, str) else json.dumps(answer)
         if self.name == "anthropic":
             parsed: Any = json.loads(raw) if _is_json(raw) else {"_": raw}
-            return anthropic_wire.message([anthropic_wire.tool_use(tool, parsed)], model=self.answered_model,
-                                          input_tokens=input_tokens, output_tokens=output_tokens)
+            return anthropic_wire.message(
+                [anthropic_wire.tool_use(tool, parsed)],
+                model=self.answered_model,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+            )
         if self.name == "ollama":
-            return openai_wire.completion(raw, model=self.answered_model, prompt_tokens=input_tokens,
-                                          completion_tokens=output_tokens)
-        return openai_wire.completion(None, tool_calls=[openai_wire.tool_call(tool, raw)],
-                                      model=self.answered_model, prompt_tokens=input_tokens,
-                                      completion_tokens=output_tokens)
+            return openai_wire.completion(
+                raw, model=self.answered_model, prompt_tokens=input_tokens, completion_tokens=output_tokens
+            )
+        return openai_wire.completion(
+            None,
+            tool_calls=[openai_wire.tool_call(tool, raw)],
+            model=self.answered_model,
+            prompt_tokens=input_tokens,
+            completion_tokens=output_tokens,
+        )
 
-    def stream(self, pieces: list[str], *, input_tokens: int = 100, output_tokens: int = 20,
-               fail_after: int | None = None) -> Reply:
+    def stream(
+        self,
+        pieces: list[str],
+        *,
+        input_tokens: int = 100,
+        output_tokens: int = 20,
+        fail_after: int | None = None,
+    ) -> Reply:
         """A streamed text answer in the provider's framing."""
         if self.name == "anthropic":
-            return anthropic_wire.stream(pieces, model=self.answered_model, input_tokens=input_tokens,
-                                         output_tokens=output_tokens, fail_after=fail_after)
+            return anthropic_wire.stream(
+                pieces,
+                model=self.answered_model,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
+                fail_after=fail_after,
+            )
         if self.name == "ollama":
-            return ollama_wire.stream(pieces, model=self.answered_model, prompt_eval_count=input_tokens,
-                                      eval_count=output_tokens, fail_after=fail_after)
-        return openai_wire.stream(pieces, model=self.answered_model, prompt_tokens=input_tokens,
-                                  completion_tokens=output_tokens, fail_after=fail_after)
+            return ollama_wire.stream(
+                pieces,
+                model=self.answered_model,
+                prompt_eval_count=input_tokens,
+                eval_count=output_tokens,
+                fail_after=fail_after,
+            )
+        return openai_wire.stream(
+            pieces,
+            model=self.answered_model,
+            prompt_tokens=input_tokens,
+            completion_tokens=output_tokens,
+            fail_after=fail_after,
+        )
 
     def error(self, status: int, message: str) -> Reply:
         """The provider's error body for `status`."""

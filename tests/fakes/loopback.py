@@ -88,7 +88,9 @@ class FakeAPI:
             body = raw.decode(errors="replace")
         with self._lock:
             self.requests.append(
-                Recorded(request.method, request.url.path, {k.lower(): v for k, v in request.headers.items()}, body)
+                Recorded(
+                    request.method, request.url.path, {k.lower(): v for k, v in request.headers.items()}, body
+                )
             )
             reply = self._queue.popleft() if self._queue else None
         if reply is None:

@@ -60,19 +60,44 @@ def stream(
     lines = []
     for index, piece in enumerate(pieces):
         if fail_after is not None and index == fail_after:
-            lines.append(json.dumps({"error": "an error was encountered while running the model: unexpected EOF"}) + "\n")
+            lines.append(
+                json.dumps({"error": "an error was encountered while running the model: unexpected EOF"})
+                + "\n"
+            )
             return Reply(chunks=lines, media_type="application/x-ndjson")
-        lines.append(json.dumps({"model": model, "created_at": _CREATED_AT,
-                                 "message": {"role": "assistant", "content": piece}, "done": False}) + "\n")
-    final = _final(model, {"role": "assistant", "content": ""}, prompt_eval_count,
-                   eval_count if eval_count is not None else len(pieces))
+        lines.append(
+            json.dumps(
+                {
+                    "model": model,
+                    "created_at": _CREATED_AT,
+                    "message": {"role": "assistant", "content": piece},
+                    "done": False,
+                }
+            )
+            + "\n"
+        )
+    final = _final(
+        model,
+        {"role": "assistant", "content": ""},
+        prompt_eval_count,
+        eval_count if eval_count is not None else len(pieces),
+    )
     lines.append(json.dumps(final) + "\n")
     return Reply(chunks=lines, media_type="application/x-ndjson")
 
 
-def embed(vectors: list[list[float]], *, model: str = "nomic-embed-text", prompt_eval_count: int = 6) -> Reply:
-    return Reply(body={"model": model, "embeddings": vectors, "total_duration": 14_143_917,
-                       "load_duration": 1_019_500, "prompt_eval_count": prompt_eval_count})
+def embed(
+    vectors: list[list[float]], *, model: str = "nomic-embed-text", prompt_eval_count: int = 6
+) -> Reply:
+    return Reply(
+        body={
+            "model": model,
+            "embeddings": vectors,
+            "total_duration": 14_143_917,
+            "load_duration": 1_019_500,
+            "prompt_eval_count": prompt_eval_count,
+        }
+    )
 
 
 def error(status: int, message: str) -> Reply:
@@ -94,9 +119,11 @@ def _default_api_embed(path: str, body: Any) -> Reply:
 
 def ollama_api() -> FakeAPI:
     """`/api/chat`, `/api/embed` and the OpenAI-compatible `/v1/chat/completions`, `/v1/embeddings`."""
-    return FakeAPI({
-        "/api/chat": _default_api_chat,
-        "/api/embed": _default_api_embed,
-        "/v1/chat/completions": _default_chat,
-        "/v1/embeddings": _default_embeddings,
-    })
+    return FakeAPI(
+        {
+            "/api/chat": _default_api_chat,
+            "/api/embed": _default_api_embed,
+            "/v1/chat/completions": _default_chat,
+            "/v1/embeddings": _default_embeddings,
+        }
+    )

@@ -1,6 +1,7 @@
-"""OpenAI's chat-completions wire format: completions, SSE streams ending in `data: [DONE]`, tool calls, usage,
-embeddings and the error body `{"error": {"message", "type", "param", "code"}}`. Gemini's OpenAI-compatible
-endpoint speaks the same, except that its errors come as a list: `[{"error": {"code", "message", "status"}}]`.
+"""OpenAI's chat-completions wire format: completions, SSE streams ending in `data: [DONE]`, tool calls,
+usage, embeddings and the error body `{"error": {"message", "type", "param", "code"}}`. Gemini's
+OpenAI-compatible endpoint speaks the same, except that its errors come as a list:
+`[{"error": {"code", "message", "status"}}]`.
 """
 
 from __future__ import annotations
@@ -106,25 +107,36 @@ def stream(
         events.append(_chunk(model, {"content": piece}, None))
     chunks = [f"data: {json.dumps(event)}\n\n" for event in events]
     if fail_after is not None:
-        error = {"error": {"message": "The server had an error while processing your request.", "type": "server_error"}}
+        error = {
+            "error": {
+                "message": "The server had an error while processing your request.",
+                "type": "server_error",
+            }
+        }
         chunks.append(f"data: {json.dumps(error)}\n\n")
         return Reply(chunks=chunks, media_type="text/event-stream")
     chunks.append(f"data: {json.dumps(_chunk(model, {}, 'stop'))}\n\n")
     if include_usage:
         usage_chunk = _chunk(model, {}, None)
         usage_chunk["choices"] = []
-        usage_chunk["usage"] = _usage(prompt_tokens, completion_tokens if completion_tokens is not None else len(pieces))
+        usage_chunk["usage"] = _usage(
+            prompt_tokens, completion_tokens if completion_tokens is not None else len(pieces)
+        )
         chunks.append(f"data: {json.dumps(usage_chunk)}\n\n")
     chunks.append("data: [DONE]\n\n")
     return Reply(chunks=chunks, media_type="text/event-stream")
 
 
-def embeddings(vectors: list[list[float]], *, model: str = "text-embedding-3-small", prompt_tokens: int = 8) -> Reply:
+def embeddings(
+    vectors: list[list[float]], *, model: str = "text-embedding-3-small", prompt_tokens: int = 8
+) -> Reply:
     """An embeddings list."""
     return Reply(
         body={
             "object": "list",
-            "data": [{"object": "embedding", "index": i, "embedding": vector} for i, vector in enumerate(vectors)],
+            "data": [
+                {"object": "embedding", "index": i, "embedding": vector} for i, vector in enumerate(vectors)
+            ],
             "model": model,
             "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
         }
@@ -157,8 +169,15 @@ def error(status: int, message: str, *, error_type: str | None = None, code: str
     return Reply(status=status, body=body, headers={"x-request-id": "req_fake"})
 
 
-_GEMINI_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                  429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+_GEMINI_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
 
 
 def gemini_error(status: int, message: str) -> Reply:
