@@ -108,7 +108,9 @@ def _ai_fields(node: AiNode) -> list[OutputField]:
         fields = [_field("output.text", "string", "The model's answer.")]
         if operation == "chat" and node.config.tools:
             fields.append(
-                _field("output.tool_calls", "array", "Tool calls the model asked for: `{id, name, arguments}`.")
+                _field(
+                    "output.tool_calls", "array", "Tool calls the model asked for: `{id, name, arguments}`."
+                )
             )
     return [*fields, *_USAGE]
 
