@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from agentflow.providers.base import LLMProvider
 
 _LAST_OUTPUT_LIMIT = 2000
+# instructor logs every failed call and exhausted retry at ERROR; we raise (and the step records) each of
+# them with more context, so its own lines would only duplicate them in the worker logs.
+logging.getLogger("instructor.v2.retry").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True, slots=True)

@@ -227,13 +227,15 @@ class Router:
                 if exc.kind == "not_configured" and position > 0:
                     continue  # an unconfigured fallback is skipped, not fatal
                 if not exc.retryable:
-                    raise _with(exc, attempts, spent) from None
+                    _with(exc, attempts, spent)
+                    raise
                 last_error = exc
                 continue
             except StructuredOutputError as exc:
                 attempts.append(_failed(route, exc, started))
                 spent += exc.usage
-                raise _with(exc, attempts, spent) from None
+                _with(exc, attempts, spent)
+                raise
             attempts.append(
                 ProviderAttempt(
                     route.provider, route.model, "ok", None, (time.perf_counter() - started) * 1000
@@ -241,7 +243,7 @@ class Router:
             )
             return Routed(result=result, attempts=attempts, usage=spent + usage_of(result))
         assert last_error is not None
-        raise _with(last_error, attempts, spent) from None
+        raise _with(last_error, attempts, spent)
 
     async def chat(
         self,
@@ -390,10 +392,11 @@ class RoutedStream:
                 if exc.kind == "not_configured" and position > 0:
                     continue  # an unconfigured fallback is skipped, not fatal
                 if streamed or not exc.retryable:
-                    raise _with(exc, self.attempts, self.usage) from None
+                    _with(exc, self.attempts, self.usage)
+                    raise
                 last_error = exc
         assert last_error is not None
-        raise _with(last_error, self.attempts, self.usage) from None
+        raise _with(last_error, self.attempts, self.usage)
 
 
 def _remaining(deadline: float | None, route: Route) -> float | None:

@@ -15,6 +15,8 @@ from agentflow.providers import (
     StaticPolicies,
     route_model,
 )
+from tests.fakes.cases import Case
+from tests.fakes.fixtures import ORG as FAKE_ORG
 
 ORG = uuid.uuid4()
 
@@ -94,3 +96,13 @@ async def test_clients_are_reused_per_settings_and_replaced_when_the_key_rotates
 
 def test_the_api_key_never_shows_in_repr() -> None:
     assert "sk-secret" not in repr(ProviderConfig("openai", api_key="sk-secret"))
+
+
+async def test_embeddings_go_to_the_routed_provider_without_fallback(
+    router: Router, cases: dict[str, Case]
+) -> None:
+    response = await router.embed(FAKE_ORG, ["a", "b", "c"], model="text-embedding-3-small")
+    assert (response.provider, len(response.vectors)) == ("openai", 3)
+    response = await router.embed(FAKE_ORG, ["a"], model="ollama/nomic-embed-text")
+    assert response.provider == "ollama"
+    assert cases["ollama"].api.last.body == {"model": "nomic-embed-text", "input": ["a"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -149,3 +150,23 @@ async def test_tokens_of_an_invalid_answer_stay_counted_when_the_retry_call_fail
     assert caught.value.kind == "bad_request"
     assert caught.value.usage.cost_usd == ONE_CALL["openai"]
     assert caught.value.usage.input_tokens == 1000
+
+
+async def test_concurrent_calls_on_one_client_keep_their_own_usage(
+    cases: dict[str, Case], router: Router
+) -> None:
+    case = cases["openai"]
+    case.api.enqueue(
+        case.structured(
+            "Classification", {"label": "bug", "confidence": 0.5}, input_tokens=100, output_tokens=1
+        ),
+        case.structured(
+            "Classification", {"label": "bug", "confidence": 0.5}, input_tokens=300, output_tokens=3
+        ),
+    )
+    first, second = await asyncio.gather(
+        router.structured(ORG, MESSAGES, model=case.model, response_model=LABELS),
+        router.structured(ORG, MESSAGES, model=case.model, response_model=LABELS),
+    )
+    assert sorted([first.usage.input_tokens, second.usage.input_tokens]) == [100, 300]
+    assert first.result.calls == second.result.calls == 1
