@@ -1,11 +1,7 @@
-"""Model name → provider, the fallback chain, and one cached client per (provider settings, timeout).
+"""The router: one cached client per provider settings, the fallback chain, and what every call cost.
 
-Routing, in order: an explicit `provider/` prefix (`ollama/llama3.1`, `openai/my-vllm-model`); the
-organization's own patterns (`RoutingPolicy.routes`); the maintained table `MODEL_ROUTES`; else the
-organization's default provider (Ollama unless it chose another). A node without a model uses the
-organization's default model.
-
-Fallback: when a call fails with a retryable `ProviderError` (rate limit, 5xx, timeout, connection), the
+Where a model name goes is `routing.route_model`; a node without a model uses the organization's default
+model. When a call fails with a retryable `ProviderError` (rate limit, 5xx, timeout, connection), the
 next model of the chain (the node's, else the agent's) is tried; any other failure ends the chain at once.
 Every call is recorded as a `ProviderAttempt`, on the result or on the raised error.
 """
@@ -15,10 +11,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
-from typing import Generic, Protocol, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from agentflow.providers.base import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -37,70 +32,31 @@ from agentflow.providers.base import (
     ToolSpec,
     Usage,
 )
-from agentflow.providers.config import PROVIDER_NAMES, ProviderConfig, ProviderName
+from agentflow.providers.config import ProviderConfig, ProviderName
 from agentflow.providers.credentials import CredentialSource
 from agentflow.providers.registry import create_provider
-
-T = TypeVar("T")
-
-# The maintained table: glob pattern on the model name → provider. First match wins.
-MODEL_ROUTES: tuple[tuple[str, ProviderName], ...] = (
-    ("gpt-*", "openai"),
-    ("chatgpt-*", "openai"),
-    ("o[0-9]*", "openai"),  # o1, o3, o3-mini, o4-mini (not every name starting with "o": orca-mini is local)
-    ("text-embedding-3-*", "openai"),
-    ("text-embedding-ada-*", "openai"),
-    ("claude-*", "anthropic"),
-    ("gemini-*", "google"),
-    ("models/gemini-*", "google"),
-    ("text-embedding-004", "google"),
+from agentflow.providers.routing import (
+    MODEL_ROUTES,
+    Route,
+    RoutingPolicy,
+    RoutingPolicySource,
+    StaticPolicies,
+    route_model,
 )
 
+__all__ = [
+    "MODEL_ROUTES",
+    "Route",
+    "Routed",
+    "RoutedStream",
+    "Router",
+    "RoutingPolicy",
+    "RoutingPolicySource",
+    "StaticPolicies",
+    "route_model",
+]
 
-@dataclass(frozen=True, slots=True)
-class RoutingPolicy:
-    """One organization's routing choices."""
-
-    routes: Mapping[str, ProviderName] = field(default_factory=dict)  # its patterns, checked before the table
-    default_provider: ProviderName = "ollama"  # where names no pattern knows go
-    default_model: str | None = None  # for nodes that name no model; else the default provider's
-
-
-class RoutingPolicySource(Protocol):
-    """Looks up an organization's routing policy (stored with its provider settings)."""
-
-    async def routing_policy(self, org_id: uuid.UUID) -> RoutingPolicy:
-        """The organization's policy; `RoutingPolicy()` when it set none."""
-        ...
-
-
-class StaticPolicies:
-    """A `RoutingPolicySource` from a dict, with one default for every other organization."""
-
-    def __init__(
-        self,
-        policies: Mapping[uuid.UUID, RoutingPolicy] | None = None,
-        *,
-        default: RoutingPolicy | None = None,
-    ) -> None:
-        self._policies = dict(policies or {})
-        self._default = default or RoutingPolicy()
-
-    def set(self, org_id: uuid.UUID, policy: RoutingPolicy) -> None:
-        """Replace the organization's policy."""
-        self._policies[org_id] = policy
-
-    async def routing_policy(self, org_id: uuid.UUID) -> RoutingPolicy:
-        return self._policies.get(org_id, self._default)
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """Where a model name goes: the provider and the model name that provider knows."""
-
-    provider: ProviderName
-    model: str
-    requested: str
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,19 +66,6 @@ class Routed(Generic[T]):
     result: T
     attempts: list[ProviderAttempt]
     usage: Usage
-
-
-def route_model(
-    model: str, policy: RoutingPolicy, table: Sequence[tuple[str, ProviderName]] = MODEL_ROUTES
-) -> Route:
-    """The provider for a model name under a policy (pure; no credentials involved)."""
-    prefix, slash, rest = model.partition("/")
-    if slash and rest and prefix in PROVIDER_NAMES:
-        return Route(provider=prefix, model=rest, requested=model)  # type: ignore[arg-type]
-    for pattern, provider in (*policy.routes.items(), *table):
-        if fnmatchcase(model, pattern):
-            return Route(provider=provider, model=model, requested=model)
-    return Route(provider=policy.default_provider, model=model, requested=model)
 
 
 class Router:
