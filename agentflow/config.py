@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -55,6 +55,48 @@ class Settings(BaseSettings):
 
     log_json: bool = True
     log_level: str = "INFO"
+
+    # Vault / OpenBao: the connection is read from Vault's own variables, the layout from AGENTFLOW_VAULT_*.
+    vault_addr: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_ADDR", "vault_addr"),
+        description="Vault or OpenBao address; `agentflow up` sets it to the embedded OpenBao.",
+    )
+    vault_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_TOKEN", "vault_token"),
+        description="Token auth (a scoped token, never the root token).",
+    )
+    vault_role_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_ROLE_ID", "vault_role_id"),
+        description="AppRole auth: the role id (used instead of VAULT_TOKEN when set).",
+    )
+    vault_secret_id: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_SECRET_ID", "vault_secret_id"),
+        description="AppRole auth: the secret id.",
+    )
+    vault_namespace: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("VAULT_NAMESPACE", "vault_namespace"),
+        description="Vault Enterprise / OpenBao namespace.",
+    )
+    vault_mount: str = Field(default="secret", description="Mount point of the KV v2 engine.")
+    vault_prefix: str = Field(default="agentflow", description="Every AgentFlow path lives under it.")
+    vault_approle_mount: str = Field(default="approle", description="Mount point of the AppRole auth method.")
+    vault_timeout_seconds: float = Field(default=5.0, description="Per-request timeout talking to Vault.")
+    vault_cache_seconds: float = Field(
+        default=5.0, description="How long a read secret stays cached in this process (0 disables)."
+    )
+
+    @field_validator(
+        "vault_addr", "vault_token", "vault_role_id", "vault_secret_id", "vault_namespace", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """Compose passes `${VAR:-}` as an empty string: treat it as not set."""
+        return None if value == "" else value
 
 
 @lru_cache

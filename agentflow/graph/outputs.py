@@ -38,6 +38,11 @@ _USAGE = [
     OutputField(path="output.usage.input_tokens", shape="integer", description="Prompt tokens."),
     OutputField(path="output.usage.output_tokens", shape="integer", description="Generated tokens."),
     OutputField(path="output.usage.cost_usd", shape="number", description="Cost in US dollars."),
+    OutputField(
+        path="output.usage.cost_known",
+        shape="boolean",
+        description="False when the model has no price in the pricing table (its cost counts as 0).",
+    ),
     OutputField(path="output.usage.model", shape="string", description="Model that answered."),
     OutputField(path="output.usage.provider", shape="string", description="Provider that answered."),
 ]
@@ -101,6 +106,12 @@ def _ai_fields(node: AiNode) -> list[OutputField]:
         fields += _schema_fields(node.config.output_schema, "output")
     else:
         fields = [_field("output.text", "string", "The model's answer.")]
+        if operation == "chat" and node.config.tools:
+            fields.append(
+                _field(
+                    "output.tool_calls", "array", "Tool calls the model asked for: `{id, name, arguments}`."
+                )
+            )
     return [*fields, *_USAGE]
 
 
@@ -161,7 +172,10 @@ def output_fields(node: Node) -> list[OutputField]:
 def closed_output_keys(node: Node) -> frozenset[str] | None:
     """The only keys the node's output can have, or None when it is open (user data, schemas, results)."""
     if isinstance(node, AiNode):
-        return _AI_CLOSED.get(node.config.operation)  # extract returns whatever its schema describes
+        keys = _AI_CLOSED.get(node.config.operation)  # extract returns whatever its schema describes
+        if keys is not None and node.config.operation == "chat" and node.config.tools:
+            keys = keys | {"tool_calls"}
+        return keys
     if isinstance(node, TriggerNode):
         if node.config.kind == "webhook":
             return frozenset({"body", "headers", "query"})

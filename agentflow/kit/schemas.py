@@ -26,9 +26,14 @@ class InputSchema(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def examples(*values: dict[str, Any]) -> ConfigDict:
-    """Examples shown in the OpenAPI docs (and used by the route-table tests to build valid bodies)."""
-    return ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": list(values)})
+def examples(*values: dict[str, Any], strip_whitespace: bool = True) -> ConfigDict:
+    """Examples shown in the OpenAPI docs (and used by the route-table tests to build valid bodies).
+
+    `strip_whitespace=False` for bodies whose strings must arrive byte for byte (secret values).
+    """
+    return ConfigDict(
+        extra="forbid", str_strip_whitespace=strip_whitespace, json_schema_extra={"examples": list(values)}
+    )
 
 
 class RecordPublic(Schema):

@@ -13,6 +13,7 @@ from agentflow.models.execution import (
     TriggeredBy,
 )
 from agentflow.models.organization import Invitation, Organization, OrgMembership
+from agentflow.models.secret import OrgSecret
 from agentflow.models.team import Team, TeamMembership
 from agentflow.models.user import User
 
@@ -31,6 +32,7 @@ __all__ = [
     "Invitation",
     "LoginThrottle",
     "OrgMembership",
+    "OrgSecret",
     "Organization",
     "RefreshToken",
     "Team",

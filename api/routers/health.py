@@ -1,4 +1,4 @@
-"""GET /api/v1/health: is the database reachable, is Prefect reachable."""
+"""GET /api/v1/health: are the database, Prefect and the secret store (Vault) reachable."""
 
 from __future__ import annotations
 
@@ -46,6 +46,15 @@ async def _prefect(request: Request) -> ComponentHealth:
         return ComponentHealth(status="down", detail=f"{type(exc).__name__}: {exc}"[:300])
 
 
+async def _vault(request: Request) -> ComponentHealth:
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            checked = await request.app.state.secret_store.health()
+        return ComponentHealth(status=checked.status, detail=checked.detail)
+    except Exception as exc:
+        return ComponentHealth(status="down", detail=f"{type(exc).__name__}: {exc}"[:300])
+
+
 @router.get(
     "/health",
     response_model=Health,
@@ -54,8 +63,8 @@ async def _prefect(request: Request) -> ComponentHealth:
 )
 async def health(request: Request, response: Response) -> Health:
     """`ok` when every component answers; `degraded` (HTTP 503) when one does not."""
-    database, prefect = await asyncio.gather(_database(request), _prefect(request))
-    components = {"database": database, "prefect": prefect}
+    database, prefect, vault = await asyncio.gather(_database(request), _prefect(request), _vault(request))
+    components = {"database": database, "prefect": prefect, "vault": vault}
     degraded = any(c.status == "down" for c in components.values())
     if degraded:
         response.status_code = 503

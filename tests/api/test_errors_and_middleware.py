@@ -133,7 +133,22 @@ async def test_health_without_prefect_configured(client: httpx.AsyncClient) -> N
         "components": {
             "database": {"status": "ok", "detail": None},
             "prefect": {"status": "not_configured", "detail": "PREFECT_API_URL is not set"},
+            "vault": {"status": "ok", "detail": None},
         },
+    }
+
+
+async def test_health_without_vault_configured(app: FastAPI, client: httpx.AsyncClient) -> None:
+    from agentflow.secrets.store import SecretStore
+
+    app.state.secret_store = SecretStore.from_settings(
+        app.state.settings.model_copy(update={"vault_addr": None})
+    )
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["components"]["vault"] == {
+        "status": "not_configured",
+        "detail": "VAULT_ADDR is not set",
     }
 
 

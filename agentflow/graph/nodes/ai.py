@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -35,6 +35,13 @@ class AiConfig(StrictModel):
     model: str | None = Field(
         default=None,
         description="Model name, e.g. `gpt-4o-mini` or `llama3.1`; the organization's default if unset.",
+    )
+    fallback_models: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description=(
+            "Models tried in order when the call fails with a rate limit, a server error, a timeout or a "
+            "connection error (never on a rejected request); the agent's chain if empty."
+        ),
     )
     prompt: str = Field(description="User message; may use `{{…}}` references.")
     system: str | None = Field(default=None, description="System message; may use `{{…}}` references.")

@@ -1,7 +1,7 @@
 """Executions, their steps, events and logs; webhook tokens and Prefect deployments on agents.
 
 Revision ID: 0003_executions
-Revises: 0002_agents
+Revises: 0002_secrets
 Create Date: 2026-11-24 21:15:42.418501
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0003_executions"
-down_revision: str | None = "0002_agents"
+down_revision: str | None = "0002_secrets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -250,6 +250,22 @@ def test_reference_to_a_field_a_node_type_never_outputs(build: Any) -> None:
     assert "confidence, label, usage" in issue.message
 
 
+def test_tool_calls_are_an_output_of_a_chat_node_with_tools_only(build: Any) -> None:
+    tool = {"name": "lookup", "parameters": {"type": "object", "properties": {}}}
+    with_tools = build.chain(
+        build.trigger(),
+        build.ai("agent", tools=[tool]),
+        build.ai("reply", prompt="{{agent.output.tool_calls}} cost {{agent.output.usage.cost_known}}"),
+    )
+    assert publish(with_tools).errors == []
+
+    without = build.chain(
+        build.trigger(), build.ai("agent"), build.ai("reply", prompt="{{agent.output.tool_calls}}")
+    )
+    issue = build.only(publish(without), "unknown_output_field")
+    build.assert_names(issue, "reply", "config.prompt")
+
+
 def test_trigger_alias_and_execution_id_are_valid_references(build: Any) -> None:
     raw = build.chain(
         build.trigger(kind="webhook"),
