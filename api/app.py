@@ -19,10 +19,10 @@ from agentflow.engine.hub import EventHub
 from agentflow.kit.fastread import PoolReader
 from agentflow.logs import configure_logging
 from agentflow.secrets.store import SecretStore
+from api import streams
 from api.errors import install_error_handlers
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_id import RequestIDMiddleware
-from api import streams
 from api.routers import (
     agents,
     api_keys,

@@ -143,7 +143,9 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 async def get_gateway(request: Request) -> PrefectGateway:
     gateway: PrefectGateway | None = request.app.state.gateway
     if gateway is None:
-        raise ServiceUnavailable("Runs need a Prefect server: set PREFECT_API_URL", code="prefect_not_configured")
+        raise ServiceUnavailable(
+            "Runs need a Prefect server: set PREFECT_API_URL", code="prefect_not_configured"
+        )
     return gateway
 
 

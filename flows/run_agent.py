@@ -7,7 +7,7 @@ from typing import Any
 
 from prefect import flow
 
-from agentflow.engine.entry import on_cancellation, on_crashed, run_execution, run_scheduled
+from agentflow.engine.entry import on_cancellation, on_crashed, on_failure, run_execution, run_scheduled
 
 
 @flow(
@@ -16,6 +16,7 @@ from agentflow.engine.entry import on_cancellation, on_crashed, run_execution, r
     validate_parameters=False,
     log_prints=False,
     on_crashed=[on_crashed],
+    on_failure=[on_failure],
     on_cancellation=[on_cancellation],
 )
 async def run_agent(

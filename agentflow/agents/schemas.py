@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import computed_field, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, computed_field, field_validator
 
+from agentflow.config import get_settings
 from agentflow.graph import DefinitionDiff, ValidationReport, Variable
 from agentflow.graph.nodes.trigger import TriggerKind
-from agentflow.config import get_settings
 from agentflow.kit.schemas import InputSchema, RecordPublic, Schema, examples
 from agentflow.models import AgentStatus
 

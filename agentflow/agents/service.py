@@ -205,11 +205,15 @@ class AgentService:
             await deployer.status_changed(agent)
         return agent
 
-    async def rotate_webhook(self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID) -> Agent:
+    async def rotate_webhook(
+        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID
+    ) -> Agent:
         """A new webhook URL for the agent; the old one stops working at once."""
         agent = await self._editable(session, subject, agent_id)
         if agent.webhook_token is None:
-            raise Conflict("This agent has no webhook: publish it with a webhook trigger first", code="no_webhook")
+            raise Conflict(
+                "This agent has no webhook: publish it with a webhook trigger first", code="no_webhook"
+            )
         agent.webhook_token = webhook_token()
         agent.updated_by = subject.user_id
         await session.flush()

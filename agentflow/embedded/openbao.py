@@ -98,6 +98,8 @@ log_level     = "info"
 storage "raft" {{
   path    = "{self.storage}"
   node_id = "agentflow-embedded"
+  # One node: elect it at once (the default multiplier waits ~10 s for a heartbeat nobody will send).
+  performance_multiplier = 1
 }}
 
 listener "tcp" {{
@@ -121,7 +123,7 @@ listener "tcp" {{
         )
 
     def _client(self, token: str = "") -> hvac.Client:
-        return hvac.Client(url=self.addr, token=token, timeout=10)
+        return hvac.Client(url=self.addr, token=token, timeout=30)
 
     def _read_json(self, path: Path) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(path.read_text())

@@ -55,8 +55,17 @@ def server_process(data_dir: Path, *, host: str, port: int) -> ManagedProcess:
     return ManagedProcess(
         name="prefect-server",
         # Prefect's own CLI, with SQLite transactions taking the write lock up front (see prefect_server.py).
-        argv=[sys.executable, "-m", "agentflow.embedded.prefect_server", "server", "start", "--host", host,
-              "--port", str(port)],
+        argv=[
+            sys.executable,
+            "-m",
+            "agentflow.embedded.prefect_server",
+            "server",
+            "start",
+            "--host",
+            host,
+            "--port",
+            str(port),
+        ],
         log_path=data_dir / "logs" / "prefect-server.log",
         env=env,
         stop_timeout=20,

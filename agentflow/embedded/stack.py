@@ -108,7 +108,9 @@ class Stack:
             self._step(
                 "Work pool 'agentflow'",
                 lambda: asyncio.run(
-                    embedded_prefect.ensure_work_pool(self.prefect_api_url, results_dir=c.data_dir / "results")
+                    embedded_prefect.ensure_work_pool(
+                        self.prefect_api_url, results_dir=c.data_dir / "results"
+                    )
                 ),
             )
             app_env = self._app_env(database_url)

@@ -14,7 +14,9 @@ async def _finish_all(store: EngineStore, flow_run_ids: list[uuid.UUID], status:
             continue
         if await store.finish(execution_id, status, error=message):
             event = "execution.cancelled" if status == "cancelled" else "execution.failed"
-            await store.event(execution.org_id, execution_id, event, data={"status": status, "error": message})
+            await store.event(
+                execution.org_id, execution_id, event, data={"status": status, "error": message}
+            )
 
 
 async def mark_crashed(flow_run_ids: list[uuid.UUID], message: str) -> None:

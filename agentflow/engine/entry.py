@@ -68,7 +68,14 @@ async def run_scheduled(agent_id: uuid.UUID, version_id: uuid.UUID) -> dict[str,
 
 
 async def on_crashed(flow: Any, flow_run: Any, state: Any) -> None:
-    await crash_recovery.mark_crashed([flow_run.id], f"The execution crashed: {state.message or 'no message'}")
+    await crash_recovery.mark_crashed(
+        [flow_run.id], f"The execution crashed: {state.message or 'no message'}"
+    )
+
+
+async def on_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """Failures the runtime already recorded are left alone; anything earlier (say, a load error) is not."""
+    await crash_recovery.mark_crashed([flow_run.id], f"The execution failed: {state.message or 'no message'}")
 
 
 async def on_cancellation(flow: Any, flow_run: Any, state: Any) -> None:

@@ -14,7 +14,9 @@ from agentflow.secrets.store import SecretStore
 
 logger = logging.getLogger("agentflow.engine.env")
 
-_NAMES = compile_query(text("SELECT name FROM org_secrets WHERE org_id = :org_id AND kind = 'env' ORDER BY name"))
+_NAMES = compile_query(
+    text("SELECT name FROM org_secrets WHERE org_id = :org_id AND kind = 'env' ORDER BY name")
+)
 _store: SecretStore | None = None
 
 

@@ -125,8 +125,11 @@ class PrefectGateway:
         try:
             run = await self.client.create_flow_run_from_deployment(
                 deployment_id,
-                parameters={"execution_id": str(execution_id), "version_id": str(version_id) if version_id else None,
-                            "agent_id": str(agent_id)},
+                parameters={
+                    "execution_id": str(execution_id),
+                    "version_id": str(version_id) if version_id else None,
+                    "agent_id": str(agent_id),
+                },
                 name=f"exec-{execution_id}",
                 tags=[*org_tags(org_id, agent_id), f"trigger:{triggered_by}"],
                 idempotency_key=f"execution:{execution_id}",
@@ -137,7 +140,11 @@ class PrefectGateway:
 
     async def cancel(self, flow_run_id: uuid.UUID, *, running: bool) -> None:
         """Running runs go through Cancelling (the worker stops them); queued ones are cancelled outright."""
-        state = Cancelling(message="Cancelled from AgentFlow") if running else Cancelled(message="Cancelled before it started")
+        state = (
+            Cancelling(message="Cancelled from AgentFlow")
+            if running
+            else Cancelled(message="Cancelled before it started")
+        )
         try:
             await self.client.set_flow_run_state(flow_run_id, state, force=True)
         except Exception as exc:
@@ -162,4 +169,6 @@ class PrefectGateway:
 
 
 def _unavailable(exc: Exception) -> ServiceUnavailable:
-    return ServiceUnavailable(f"Prefect is not reachable: {type(exc).__name__}: {exc}", code="prefect_unavailable")
+    return ServiceUnavailable(
+        f"Prefect is not reachable: {type(exc).__name__}: {exc}", code="prefect_unavailable"
+    )

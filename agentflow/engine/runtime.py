@@ -62,8 +62,12 @@ def _retry_condition(task: Any, task_run: Any, state: Any) -> bool:
 async def node_step(step_key: str, node: Node, scope: StepScope, runtime: Runtime) -> dict[str, Any]:
     """One node as a Prefect task (retries, timeout and name set per node with `with_options`)."""
     result = await runtime.task_body(node, scope)
-    return {"output": result.output, "handles": list(result.handles), "tokens": result.tokens,
-            "cost_usd": result.cost_usd}
+    return {
+        "output": result.output,
+        "handles": list(result.handles),
+        "tokens": result.tokens,
+        "cost_usd": result.cost_usd,
+    }
 
 
 @dataclass
@@ -88,10 +92,17 @@ class Runtime:
     def org_id(self) -> uuid.UUID:
         return self.execution.org_id
 
-    async def event(self, event_type: str, *, node: Node | None = None, step_key: str | None = None,
-                    data: Any = None) -> None:
-        await self.store.event(self.org_id, self.execution.id, event_type, node_id=node.id if node else None,
-                               step_key=step_key, data=self.masker.mask(data))
+    async def event(
+        self, event_type: str, *, node: Node | None = None, step_key: str | None = None, data: Any = None
+    ) -> None:
+        await self.store.event(
+            self.org_id,
+            self.execution.id,
+            event_type,
+            node_id=node.id if node else None,
+            step_key=step_key,
+            data=self.masker.mask(data),
+        )
 
     def _task_for(self, node: Node) -> Any:
         if node.id not in self._tasks:
@@ -111,46 +122,86 @@ class Runtime:
         if node.type in FLOW_LEVEL_TYPES:
             return await self.flow_level_step(node, scope)
         data = await self._task_for(node)(scope.key, node, scope, self)
-        return NodeResult(output=data["output"], handles=tuple(data["handles"]), tokens=int(data["tokens"]),
-                          cost_usd=float(data["cost_usd"]))
+        return NodeResult(
+            output=data["output"],
+            handles=tuple(data["handles"]),
+            tokens=int(data["tokens"]),
+            cost_usd=float(data["cost_usd"]),
+        )
 
     async def on_skip(self, node: Node, step_key: str) -> None:
-        if await self.store.step_skipped(self.org_id, self.execution.id, step_key=step_key, node_id=node.id,
-                                         node_type=node.type, name=node.name):
+        if await self.store.step_skipped(
+            self.org_id,
+            self.execution.id,
+            step_key=step_key,
+            node_id=node.id,
+            node_type=node.type,
+            name=node.name,
+        ):
             await self.event("step.skipped", node=node, step_key=step_key)
 
     async def _started(self, node: Node, scope: StepScope, config: Any, *, status: str = "running") -> int:
         attempt = await self.store.step_started(
-            self.org_id, self.execution.id, step_key=scope.key, node_id=node.id, node_type=node.type,
-            name=node.name, input=self.masker.mask(config), status=status,
+            self.org_id,
+            self.execution.id,
+            step_key=scope.key,
+            node_id=node.id,
+            node_type=node.type,
+            name=node.name,
+            input=self.masker.mask(config),
+            status=status,
         )
         await self.event("step.started", node=node, step_key=scope.key, data={"attempt": attempt})
         return attempt
 
     async def _completed(self, node: Node, scope: StepScope, result: NodeResult) -> None:
         output = self.masker.mask(result.output)
-        await self.store.step_ended(self.execution.id, step_key=scope.key, status="completed", output=output,
-                                    tokens=result.tokens, cost_usd=result.cost_usd)
-        await self.event("step.completed", node=node, step_key=scope.key,
-                         data={"output": output, "handles": list(result.handles)})
+        await self.store.step_ended(
+            self.execution.id,
+            step_key=scope.key,
+            status="completed",
+            output=output,
+            tokens=result.tokens,
+            cost_usd=result.cost_usd,
+        )
+        await self.event(
+            "step.completed",
+            node=node,
+            step_key=scope.key,
+            data={"output": output, "handles": list(result.handles)},
+        )
 
     async def _failed(self, node: Node, scope: StepScope, exc: BaseException, *, will_retry: bool) -> None:
-        message = self.masker.mask_text(exc.message if isinstance(exc, StepError) else f"{type(exc).__name__}: {exc}")
+        message = self.masker.mask_text(
+            exc.message if isinstance(exc, StepError) else f"{type(exc).__name__}: {exc}"
+        )
         output = self.masker.mask(exc.output) if isinstance(exc, StepError) else None
         status = "retrying" if will_retry else "failed"
-        await self.store.step_ended(self.execution.id, step_key=scope.key, status=status, output=output,
-                                    error=message)
-        await self.event("step.retrying" if will_retry else "step.failed", node=node, step_key=scope.key,
-                         data={"error": message})
-        await self.store.log(self.org_id, self.execution.id, "warning" if will_retry else "error",
-                             f"{scope.key}: {message}", node_id=node.id, step_key=scope.key)
+        await self.store.step_ended(
+            self.execution.id, step_key=scope.key, status=status, output=output, error=message
+        )
+        await self.event(
+            "step.retrying" if will_retry else "step.failed",
+            node=node,
+            step_key=scope.key,
+            data={"error": message},
+        )
+        await self.store.log(
+            self.org_id,
+            self.execution.id,
+            "warning" if will_retry else "error",
+            f"{scope.key}: {message}",
+            node_id=node.id,
+            step_key=scope.key,
+        )
 
     async def task_body(self, node: Node, scope: StepScope) -> NodeResult:
         """Inside the Prefect task: record, render, run, record."""
         config: Any = None
         try:
-            config = render_step_input(node, scope, trigger_id=self.trigger_id, env=self.env,
-                                       execution_id=str(self.execution.id))
+            config = render_step_input(
+                node, scope, trigger_id=self.trigger_id, env=self.env, execution_id=str(self.execution.id)
+            )
         except StepError as exc:
             await self._started(node, scope, None)
             await self._failed(node, scope, exc, will_retry=False)
@@ -170,8 +221,9 @@ class Runtime:
     async def flow_level_step(self, node: Node, scope: StepScope) -> NodeResult:
         if node.type == "human.approval":
             return await self.approval_step(node, scope)
-        config = render_step_input(node, scope, trigger_id=self.trigger_id, env=self.env,
-                                   execution_id=str(self.execution.id))
+        config = render_step_input(
+            node, scope, trigger_id=self.trigger_id, env=self.env, execution_id=str(self.execution.id)
+        )
         await self._started(node, scope, config)
         try:
             result = await execute_step(node, config, scope, self.base)
@@ -183,16 +235,21 @@ class Runtime:
         return result
 
     async def approval_step(self, node: Node, scope: StepScope) -> NodeResult:
-        config = render_step_input(node, scope, trigger_id=self.trigger_id, env=self.env,
-                                   execution_id=str(self.execution.id))
+        config = render_step_input(
+            node, scope, trigger_id=self.trigger_id, env=self.env, execution_id=str(self.execution.id)
+        )
         waiting = self.execution.waiting_for or {}
         if waiting.get("step_key") != scope.key:  # first time here: record the wait, then suspend
             await self._started(node, scope, config, status="waiting")
             deadline = datetime.now(UTC) + timedelta(seconds=int(config["timeout_seconds"]))
             waiting_for = {
-                "node_id": node.id, "step_key": scope.key, "message": config["message"],
-                "approvers": config.get("approvers", []), "on_timeout": config["on_timeout"],
-                "deadline": deadline.isoformat(), "input_schema": config.get("input_schema"),
+                "node_id": node.id,
+                "step_key": scope.key,
+                "message": config["message"],
+                "approvers": config.get("approvers", []),
+                "on_timeout": config["on_timeout"],
+                "deadline": deadline.isoformat(),
+                "input_schema": config.get("input_schema"),
             }
             await self.store.mark_paused(self.execution.id, self.masker.mask(waiting_for))
             await self.event("execution.paused", node=node, step_key=scope.key, data=waiting_for)
@@ -205,8 +262,14 @@ class Runtime:
             error = PermanentStepError(f"Nobody decided on {node.id} within {config['timeout_seconds']}s")
             await self._failed(node, scope, error, will_retry=False)
             raise error
-        output = {"approved": decision.approved, "comment": decision.comment, "by": decision.by,
-                  "at": decision.at, "timed_out": decision.timed_out, **decision.fields}
+        output = {
+            "approved": decision.approved,
+            "comment": decision.comment,
+            "by": decision.by,
+            "at": decision.at,
+            "timed_out": decision.timed_out,
+            **decision.fields,
+        }
         result = NodeResult(output=output, handles=("approved" if decision.approved else "rejected",))
         await self._completed(node, scope, result)
         return result
@@ -216,13 +279,19 @@ class Runtime:
         if not await self.store.mark_running(self.execution.id, self.flow_run_id):
             return {"status": self.execution.status, "note": "already finished"}
         await self.event("execution.resumed" if resumed else "execution.started")
-        walker = Walker(self.definition, run_step=self.run_step, on_skip=self.on_skip,
-                        max_parallel=self.definition.settings.max_parallel_nodes)
+        walker = Walker(
+            self.definition,
+            run_step=self.run_step,
+            on_skip=self.on_skip,
+            max_parallel=self.definition.settings.max_parallel_nodes,
+        )
         try:
             async with asyncio.timeout(self.definition.settings.timeout_seconds):
                 result = await walker.run()
         except TimeoutError:
-            message = f"The execution ran longer than its timeout of {self.definition.settings.timeout_seconds}s"
+            message = (
+                f"The execution ran longer than its timeout of {self.definition.settings.timeout_seconds}s"
+            )
             await self._finish("timed_out", error=message)
             raise ExecutionFailed(message) from None
         if result.status == "completed":
@@ -231,14 +300,21 @@ class Runtime:
         await self._finish("failed", error=result.error, failed_node=result.failed_node)
         raise ExecutionFailed(f"Step {result.failed_node} failed: {result.error}")
 
-    async def _finish(self, status: str, *, output: Any = None, error: str | None = None,
-                      failed_node: str | None = None) -> None:
+    async def _finish(
+        self, status: str, *, output: Any = None, error: str | None = None, failed_node: str | None = None
+    ) -> None:
         output, error = self.masker.mask(output), self.masker.mask(error)
-        if await self.store.finish(self.execution.id, status, output=output, error=error, failed_node=failed_node):
-            event = {"completed": "execution.completed", "failed": "execution.failed",
-                     "timed_out": "execution.failed"}[status]
-            await self.event(event, data={"status": status, "output": output, "error": error,
-                                          "failed_node": failed_node})
+        if await self.store.finish(
+            self.execution.id, status, output=output, error=error, failed_node=failed_node
+        ):
+            event = {
+                "completed": "execution.completed",
+                "failed": "execution.failed",
+                "timed_out": "execution.failed",
+            }[status]
+            await self.event(
+                event, data={"status": status, "output": output, "error": error, "failed_node": failed_node}
+            )
 
 
 async def build_runtime(
@@ -259,5 +335,6 @@ async def build_runtime(
         preview=execution.triggered_by == "test",
         allow_private_network=bool(execution.org_settings.get("allow_private_network", False)),
     )
-    return Runtime(store=store, execution=execution, definition=definition, env=env, base=base,
-                   flow_run_id=flow_run_id)
+    return Runtime(
+        store=store, execution=execution, definition=definition, env=env, base=base, flow_run_id=flow_run_id
+    )

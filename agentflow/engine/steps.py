@@ -17,7 +17,9 @@ def render_step_input(
     node: Node, scope: StepScope, *, trigger_id: str, env: Mapping[str, str], execution_id: str
 ) -> dict[str, Any]:
     """The node's config with every `{{…}}` resolved (a failed reference fails the step, clearly)."""
-    context = build_context(scope.outputs, trigger_id=trigger_id, env=env, loop=scope.loop, execution_id=execution_id)
+    context = build_context(
+        scope.outputs, trigger_id=trigger_id, env=env, loop=scope.loop, execution_id=execution_id
+    )
     try:
         return render_node_config(node, context)
     except TemplateError as exc:

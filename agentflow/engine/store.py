@@ -202,7 +202,11 @@ class EngineStore:
     ) -> bool:
         """Record the final state once; True if this call ended the execution."""
         row = await self.db.fetchrow(
-            _FINISH, execution_id=execution_id, status=status, output=_json(output), error=error,
+            _FINISH,
+            execution_id=execution_id,
+            status=status,
+            output=_json(output),
+            error=error,
             failed_node=failed_node,
         )
         return row is not None
@@ -220,8 +224,16 @@ class EngineStore:
         status: str = "running",
     ) -> int:
         row = await self.db.fetchrow(
-            _STEP_START, id=uuid.uuid4(), org_id=org_id, execution_id=execution_id, step_key=step_key,
-            node_id=node_id, node_type=node_type, name=name, status=status, input=_json(input),
+            _STEP_START,
+            id=uuid.uuid4(),
+            org_id=org_id,
+            execution_id=execution_id,
+            step_key=step_key,
+            node_id=node_id,
+            node_type=node_type,
+            name=name,
+            status=status,
+            input=_json(input),
         )
         assert row is not None
         return int(row["attempt"])
@@ -238,17 +250,36 @@ class EngineStore:
         cost_usd: float | Decimal = 0,
     ) -> None:
         await self.db.execute(
-            _STEP_END, execution_id=execution_id, step_key=step_key, status=status, output=_json(output),
-            error=error, tokens=tokens, cost_usd=Decimal(str(cost_usd)),
+            _STEP_END,
+            execution_id=execution_id,
+            step_key=step_key,
+            status=status,
+            output=_json(output),
+            error=error,
+            tokens=tokens,
+            cost_usd=Decimal(str(cost_usd)),
         )
 
     async def step_skipped(
-        self, org_id: uuid.UUID, execution_id: uuid.UUID, *, step_key: str, node_id: str, node_type: str, name: str
+        self,
+        org_id: uuid.UUID,
+        execution_id: uuid.UUID,
+        *,
+        step_key: str,
+        node_id: str,
+        node_type: str,
+        name: str,
     ) -> bool:
         """Record a skip once (a resumed run walks the graph again); True if it is new."""
         row = await self.db.fetchrow(
-            _STEP_SKIPPED, id=uuid.uuid4(), org_id=org_id, execution_id=execution_id, step_key=step_key,
-            node_id=node_id, node_type=node_type, name=name,
+            _STEP_SKIPPED,
+            id=uuid.uuid4(),
+            org_id=org_id,
+            execution_id=execution_id,
+            step_key=step_key,
+            node_id=node_id,
+            node_type=node_type,
+            name=name,
         )
         return row is not None
 
@@ -263,7 +294,12 @@ class EngineStore:
         step_key: str | None = None,
     ) -> None:
         await self.db.execute(
-            _LOG, org_id=org_id, execution_id=execution_id, level=level, message=message, node_id=node_id,
+            _LOG,
+            org_id=org_id,
+            execution_id=execution_id,
+            level=level,
+            message=message,
+            node_id=node_id,
             step_key=step_key,
         )
 
@@ -272,7 +308,11 @@ class EngineStore:
     ) -> uuid.UUID:
         """The execution of a scheduled flow run (idempotent per flow run: a retried run finds its own)."""
         row = await self.db.fetchrow(
-            _CREATE_SCHEDULED, id=uuid.uuid4(), agent_id=agent_id, version_id=version_id, flow_run_id=flow_run_id,
+            _CREATE_SCHEDULED,
+            id=uuid.uuid4(),
+            agent_id=agent_id,
+            version_id=version_id,
+            flow_run_id=flow_run_id,
             input=_json({"scheduled_at": scheduled_at}),
         )
         if row is None:
@@ -294,7 +334,9 @@ async def engine_store() -> EngineStore:
         from agentflow.config import get_settings
 
         settings = get_settings()
-        _store = EngineStore(await PoolReader.connect(settings.database_url, max_size=settings.database_pool_size))
+        _store = EngineStore(
+            await PoolReader.connect(settings.database_url, max_size=settings.database_pool_size)
+        )
     return _store
 
 

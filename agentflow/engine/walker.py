@@ -81,7 +81,9 @@ class Walker:
                 body -= inner_body
         return body
 
-    async def _run_loop_body(self, loop_id: str, items: list[Any], outer: Mapping[str, Any], suffix: str) -> list[Any]:
+    async def _run_loop_body(
+        self, loop_id: str, items: list[Any], outer: Mapping[str, Any], suffix: str
+    ) -> list[Any]:
         results: list[Any] = []
         members = self._members(loop_id)
         for index, item in enumerate(items):
@@ -168,7 +170,9 @@ class Walker:
                 elif isinstance(error, StepError):
                     failure = failure or WalkFailed(node_id + suffix, error)
                 else:
-                    failure = failure or WalkFailed(node_id + suffix, StepError(f"{type(error).__name__}: {error}"))
+                    failure = failure or WalkFailed(
+                        node_id + suffix, StepError(f"{type(error).__name__}: {error}")
+                    )
             if (failure is not None or interrupt is not None) and not running:
                 break
         if interrupt is not None:

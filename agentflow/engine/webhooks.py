@@ -61,9 +61,14 @@ async def find_agent(db: FastReader, token: str) -> WebhookAgent | None:
     row = await db.fetchrow(_AGENT, token=token)
     if row is None:
         return None
-    trigger = next((n.get("config") or {} for n in row["definition"]["nodes"] if n.get("type") == "trigger"), {})
+    trigger = next(
+        (n.get("config") or {} for n in row["definition"]["nodes"] if n.get("type") == "trigger"), {}
+    )
     return WebhookAgent(
-        id=row["id"], org_id=row["org_id"], active=row["status"] == "active", version_id=row["version_id"],
+        id=row["id"],
+        org_id=row["org_id"],
+        active=row["status"] == "active",
+        version_id=row["version_id"],
         trigger=trigger,
     )
 
@@ -88,8 +93,13 @@ async def record(
 ) -> tuple[uuid.UUID, bool]:
     """Insert the queued execution; a repeated Idempotency-Key returns the first one (and False)."""
     row = await db.fetchrow(
-        _INSERT, id=uuid.uuid4(), org_id=agent.org_id, agent_id=agent.id, version_id=agent.version_id,
-        idempotency_key=idempotency_key, input=orjson.dumps(input, default=str).decode(),
+        _INSERT,
+        id=uuid.uuid4(),
+        org_id=agent.org_id,
+        agent_id=agent.id,
+        version_id=agent.version_id,
+        idempotency_key=idempotency_key,
+        input=orjson.dumps(input, default=str).decode(),
     )
     if row is not None:
         return uuid.UUID(str(row["id"])), True

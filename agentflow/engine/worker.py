@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,7 +55,9 @@ _CONTROL_EVENTS = ["Cancelling", "Suspended"]
 
 
 @contextmanager
-def _no_suspension_thread(flow_run_id: uuid.UUID, suspension_request: Any, polling_interval: float = 10) -> Iterator[None]:
+def _no_suspension_thread(
+    flow_run_id: uuid.UUID, suspension_request: Any, polling_interval: float = 10
+) -> Iterator[None]:
     """Replaces Prefect's per-flow-run suspension observer (Prefect internal).
 
     For deployment runs, Prefect 3.9 starts a thread with its own event loop and websocket per flow run and
@@ -173,8 +174,11 @@ class AgentFlowWorker(BaseWorker[AgentFlowJobConfiguration, AgentFlowVariables, 
             return
         assert self.work_pool is not None
         await self._submit_scheduled_flow_runs(
-            [WorkerFlowRunResponse(work_pool_id=self.work_pool.id, work_queue_id=flow_run.work_queue_id,
-                                   flow_run=flow_run)]
+            [
+                WorkerFlowRunResponse(
+                    work_pool_id=self.work_pool.id, work_queue_id=flow_run.work_queue_id, flow_run=flow_run
+                )
+            ]
         )
 
     async def cancel_in_process(self, flow_run_id: uuid.UUID) -> None:
@@ -187,7 +191,9 @@ class AgentFlowWorker(BaseWorker[AgentFlowJobConfiguration, AgentFlowVariables, 
         """Runs this worker still owns in Prefect were orphaned by a previous process of the same name."""
         runs = await self.client.read_flow_runs(
             flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING]))
+                state=FlowRunFilterState(
+                    type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])
+                )
             ),
             work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[self._work_pool_name])),
         )

@@ -94,7 +94,9 @@ class ApproveRequest(InputSchema):
 
     approved: bool
     comment: str = Field(default="", max_length=5000)
-    fields: dict[str, Any] = Field(default_factory=dict, description="Values for the approval's input_schema.")
+    fields: dict[str, Any] = Field(
+        default_factory=dict, description="Values for the approval's input_schema."
+    )
 
 
 class RetryRequest(InputSchema):

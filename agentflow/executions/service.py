@@ -76,10 +76,14 @@ class ExecutionService:
             frozen: dict[str, Any] | None = definition
         else:
             if agent.current_version is None:
-                raise Conflict("Publish the agent before running it (or use a test run)", code="not_published")
+                raise Conflict(
+                    "Publish the agent before running it (or use a test run)", code="not_published"
+                )
             if triggered_by in _NEEDS_ACTIVE and agent.status != AgentStatus.active:
                 raise Conflict("This agent is paused", code="agent_paused")
-            version = await AgentVersionRepository(session).get_number(agent.org_id, agent.id, agent.current_version)
+            version = await AgentVersionRepository(session).get_number(
+                agent.org_id, agent.id, agent.current_version
+            )
             assert version is not None
             version_id, definition, frozen = version.id, version.definition, None
         try:
@@ -109,13 +113,22 @@ class ExecutionService:
         return execution
 
     async def list(
-        self, session: AsyncSession, *, subject: AuthSubject, filters: ExecutionFilters, cursor: str | None,
+        self,
+        session: AsyncSession,
+        *,
+        subject: AuthSubject,
+        filters: ExecutionFilters,
+        cursor: str | None,
         limit: int,
     ) -> Page[Execution]:
         """Executions of the caller's org, newest first."""
-        return await ExecutionRepository(session).page_filtered(subject.org_id, filters, cursor=cursor, limit=limit)
+        return await ExecutionRepository(session).page_filtered(
+            subject.org_id, filters, cursor=cursor, limit=limit
+        )
 
-    async def steps(self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID) -> Sequence[ExecutionStep]:
+    async def steps(
+        self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID
+    ) -> Sequence[ExecutionStep]:
         """The execution's steps in the order they started."""
         await self.get(session, subject=subject, execution_id=execution_id)
         return await ExecutionRepository(session).steps(execution_id)
@@ -134,7 +147,9 @@ class ExecutionService:
         await self.get(session, subject=subject, execution_id=execution_id)
         return await ExecutionRepository(session).events(execution_id, after=after, limit=limit)
 
-    async def _locked(self, session: AsyncSession, subject: AuthSubject, execution_id: uuid.UUID) -> Execution:
+    async def _locked(
+        self, session: AsyncSession, subject: AuthSubject, execution_id: uuid.UUID
+    ) -> Execution:
         execution = await ExecutionRepository(session).locked(subject.org_id, execution_id)
         if execution is None:
             raise NotFound.resource("Execution", execution_id)
@@ -156,7 +171,9 @@ class ExecutionService:
         self._end(session, execution, ExecutionStatus.cancelled, "Cancelled")
         return execution
 
-    def _end(self, session: AsyncSession, execution: Execution, status: ExecutionStatus, message: str) -> None:
+    def _end(
+        self, session: AsyncSession, execution: Execution, status: ExecutionStatus, message: str
+    ) -> None:
         now = datetime.now(UTC)
         execution.status = status
         execution.error = message
@@ -164,8 +181,11 @@ class ExecutionService:
         execution.waiting_for = None
         session.add(
             ExecutionEvent(
-                org_id=execution.org_id, execution_id=execution.id, type=f"execution.{status}",
-                data={"status": status, "error": message}, created_at=now,
+                org_id=execution.org_id,
+                execution_id=execution.id,
+                type=f"execution.{status}",
+                data={"status": status, "error": message},
+                created_at=now,
             )
         )
 
@@ -203,8 +223,14 @@ class ExecutionService:
     ) -> Execution:
         """Re-run the same flow run: completed steps are reused, the failed one runs again."""
         execution = await self._locked(session, subject, execution_id)
-        if execution.status not in (ExecutionStatus.failed, ExecutionStatus.timed_out, ExecutionStatus.cancelled):
-            raise Conflict("Only a failed, timed out or cancelled execution can be retried", code="not_retryable")
+        if execution.status not in (
+            ExecutionStatus.failed,
+            ExecutionStatus.timed_out,
+            ExecutionStatus.cancelled,
+        ):
+            raise Conflict(
+                "Only a failed, timed out or cancelled execution can be retried", code="not_retryable"
+            )
         if execution.prefect_flow_run_id is None:
             raise Conflict("This execution never started; run the agent again instead", code="not_retryable")
         await gateway.retry(execution.prefect_flow_run_id)
@@ -214,8 +240,13 @@ class ExecutionService:
         execution.failed_node = None
         execution.finished_at = None
         session.add(
-            ExecutionEvent(org_id=execution.org_id, execution_id=execution.id, type="execution.retrying",
-                           data={"attempt": execution.attempt}, created_at=datetime.now(UTC))
+            ExecutionEvent(
+                org_id=execution.org_id,
+                execution_id=execution.id,
+                type="execution.retrying",
+                data={"attempt": execution.attempt},
+                created_at=datetime.now(UTC),
+            )
         )
         return execution
 

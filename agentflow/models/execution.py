@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agentflow.kit.models import Base, TenantModel, utcnow
@@ -67,12 +67,14 @@ class Execution(TenantModel):
         Index("ix_executions_org_id_status", "org_id", "status"),
     )
 
-    agent_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False)
+    agent_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False
+    )
     version_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("agent_versions.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    # Test runs execute the draft: it is frozen here at trigger time.
-    definition: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    # Test runs execute the draft: it is frozen here at trigger time (json, like agent_versions: key order kept).
+    definition: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=ExecutionStatus.queued)
     triggered_by: Mapped[str] = mapped_column(String(20), nullable=False)
     triggered_by_user: Mapped[uuid.UUID | None] = mapped_column(
@@ -84,7 +86,7 @@ class Execution(TenantModel):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     failed_node: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # While paused for a human: {node_id, step_key, message, approvers, deadline, on_timeout, input_schema}.
-    waiting_for: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    waiting_for: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True), nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -118,7 +120,9 @@ class ExecutionStep(TenantModel):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     tokens: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
-    cost_usd: Mapped[Decimal] = mapped_column(Numeric(18, 8), nullable=False, default=Decimal(0), server_default="0")
+    cost_usd: Mapped[Decimal] = mapped_column(
+        Numeric(18, 8), nullable=False, default=Decimal(0), server_default="0"
+    )
 
 
 class ExecutionEvent(Base):

@@ -38,8 +38,13 @@ class HttpHandler:
             return NodeResult(
                 output={
                     "preview": True,
-                    "request": {"method": method, "url": config["url"], "query": config.get("query", {}),
-                                "json": body, "body": raw},
+                    "request": {
+                        "method": method,
+                        "url": config["url"],
+                        "query": config.get("query", {}),
+                        "json": body,
+                        "body": raw,
+                    },
                     "status": None,
                 }
             )

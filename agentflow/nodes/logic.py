@@ -33,7 +33,9 @@ def _ordered(left: Any, right: Any, op: str) -> bool:
         if isinstance(left, str) and isinstance(right, str):
             a_s, b_s = left, right
             return {"gt": a_s > b_s, "gte": a_s >= b_s, "lt": a_s < b_s, "lte": a_s <= b_s}[op]
-        raise PermanentStepError(f"Cannot compare {left!r} {op} {right!r}: both sides must be numbers or text")
+        raise PermanentStepError(
+            f"Cannot compare {left!r} {op} {right!r}: both sides must be numbers or text"
+        )
     return {"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[op]
 
 
@@ -120,7 +122,9 @@ def _delay_seconds(config: dict[str, Any]) -> float:
     if config.get("seconds") is not None:
         seconds = _number(config["seconds"])
         if seconds is None or seconds < 0:
-            raise PermanentStepError(f"Delay seconds must be a non-negative number, got {config['seconds']!r}")
+            raise PermanentStepError(
+                f"Delay seconds must be a non-negative number, got {config['seconds']!r}"
+            )
         return seconds
     until = config.get("until")
     if until is None:

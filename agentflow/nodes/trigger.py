@@ -18,7 +18,9 @@ def check_input(schema: dict[str, Any] | None, value: Any) -> None:
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "input"
-        raise PermanentStepError(f"The run input does not match the trigger's input_schema at {where}: {error.message}")
+        raise PermanentStepError(
+            f"The run input does not match the trigger's input_schema at {where}: {error.message}"
+        )
 
 
 class TriggerHandler:

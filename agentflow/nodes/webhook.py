@@ -27,13 +27,26 @@ class WebhookHandler:
         secret_name = config.get("signing_secret")
         if secret_name:
             if secret_name not in ctx.env:
-                raise PermanentStepError(f"The signing secret {secret_name!r} is not defined in this organization")
+                raise PermanentStepError(
+                    f"The signing secret {secret_name!r} is not defined in this organization"
+                )
             headers[SIGNATURE_HEADER] = sign(body, ctx.env[secret_name])
         if ctx.preview:
-            return NodeResult(output={"preview": True, "url": config["url"], "payload": config.get("payload"),
-                                      "status": None})
+            return NodeResult(
+                output={
+                    "preview": True,
+                    "url": config["url"],
+                    "payload": config.get("payload"),
+                    "status": None,
+                }
+            )
         response = await outbound.send(
-            ctx.http, "POST", config["url"], headers=headers, content=body, timeout=30.0,
+            ctx.http,
+            "POST",
+            config["url"],
+            headers=headers,
+            content=body,
+            timeout=30.0,
             allow_private=ctx.allow_private_network,
         )
         outbound.raise_for_status("POST", config["url"], response)

@@ -171,7 +171,10 @@ async def archive_agent(
 
 @router.put("/{agent_id}/status", response_model=AgentSummary)
 async def set_agent_status(
-    agent_id: uuid.UUID, body: AgentStatusChange, subject: AgentPublisher, session: SessionDep,
+    agent_id: uuid.UUID,
+    body: AgentStatusChange,
+    subject: AgentPublisher,
+    session: SessionDep,
     deployer: DeployerDep,
 ) -> AgentSummary:
     """Activate or pause (editor+; needs a published version); archive or restore (admin+)."""
@@ -184,12 +187,17 @@ async def set_agent_status(
 @router.post("/{agent_id}/webhook/rotate", response_model=AgentSummary)
 async def rotate_webhook(agent_id: uuid.UUID, subject: AgentPublisher, session: SessionDep) -> AgentSummary:
     """Give the agent a new webhook URL (editor+); the previous URL answers 404 from now on."""
-    return AgentSummary.model_validate(await agent_service.rotate_webhook(session, subject=subject, agent_id=agent_id))
+    return AgentSummary.model_validate(
+        await agent_service.rotate_webhook(session, subject=subject, agent_id=agent_id)
+    )
 
 
 @router.post("/{agent_id}/publish", status_code=status.HTTP_201_CREATED, response_model=VersionPublic)
 async def publish_agent(
-    agent_id: uuid.UUID, body: PublishRequest, subject: AgentPublisher, session: SessionDep,
+    agent_id: uuid.UUID,
+    body: PublishRequest,
+    subject: AgentPublisher,
+    session: SessionDep,
     deployer: DeployerDep,
 ) -> VersionPublic:
     """Publish the draft as the next version (editor+): 422 with its errors if invalid, 409 if unchanged.
@@ -227,7 +235,11 @@ async def get_version(
     response_model=VersionPublic,
 )
 async def rollback_agent(
-    agent_id: uuid.UUID, number: int, body: RollbackRequest, subject: AgentPublisher, session: SessionDep,
+    agent_id: uuid.UUID,
+    number: int,
+    body: RollbackRequest,
+    subject: AgentPublisher,
+    session: SessionDep,
     deployer: DeployerDep,
 ) -> VersionPublic:
     """Make version `number`'s definition the draft and publish it as a new version (editor+)."""

@@ -35,7 +35,10 @@ Reader = Annotated[AuthSubject, Depends(Authorize(Permission.executions_read))]
 Manager = Annotated[AuthSubject, Depends(Authorize(Permission.executions_manage))]
 IdempotencyKey = Annotated[
     str | None,
-    Header(max_length=200, description="Retrying with the same key returns the same execution, never a second run."),
+    Header(
+        max_length=200,
+        description="Retrying with the same key returns the same execution, never a second run.",
+    ),
 ]
 
 
@@ -43,7 +46,9 @@ def _accepted(execution: Execution) -> ExecutionAccepted:
     return ExecutionAccepted(id=execution.id, status=execution.status, agent_id=execution.agent_id)  # type: ignore[arg-type]
 
 
-@router.post("/agents/{agent_id}/execute", status_code=status.HTTP_202_ACCEPTED, response_model=ExecutionAccepted)
+@router.post(
+    "/agents/{agent_id}/execute", status_code=status.HTTP_202_ACCEPTED, response_model=ExecutionAccepted
+)
 async def execute_agent(
     agent_id: uuid.UUID,
     body: ExecuteRequest,
@@ -68,7 +73,9 @@ async def execute_agent(
     return _accepted(execution)
 
 
-@router.post("/agents/{agent_id}/test", status_code=status.HTTP_202_ACCEPTED, response_model=ExecutionAccepted)
+@router.post(
+    "/agents/{agent_id}/test", status_code=status.HTTP_202_ACCEPTED, response_model=ExecutionAccepted
+)
 async def test_agent(
     agent_id: uuid.UUID,
     body: TestRunRequest,
@@ -129,7 +136,9 @@ async def list_logs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[LogPublic]:
     """Log lines in order; poll with the last id seen."""
-    logs = await execution_service.logs(session, subject=subject, execution_id=execution_id, after=after, limit=limit)
+    logs = await execution_service.logs(
+        session, subject=subject, execution_id=execution_id, after=after, limit=limit
+    )
     return [LogPublic.model_validate(line) for line in logs]
 
 
@@ -164,11 +173,15 @@ async def approve_execution(
 ) -> ExecutionPublic:
     """Approve or reject a paused approval step; only its approvers may (409 if nothing is waiting)."""
     return ExecutionPublic.model_validate(
-        await execution_service.approve(session, gateway, subject=subject, execution_id=execution_id, body=body)
+        await execution_service.approve(
+            session, gateway, subject=subject, execution_id=execution_id, body=body
+        )
     )
 
 
-@router.post("/executions/{execution_id}/retry", status_code=status.HTTP_202_ACCEPTED, response_model=ExecutionAccepted)
+@router.post(
+    "/executions/{execution_id}/retry", status_code=status.HTTP_202_ACCEPTED, response_model=ExecutionAccepted
+)
 async def retry_execution(
     execution_id: uuid.UUID,
     body: RetryRequest,
@@ -180,13 +193,20 @@ async def retry_execution(
 ) -> ExecutionAccepted:
     """Re-run from the failed step reusing completed steps (`from_failed`), or start over with the same input."""
     if body.from_failed:
-        execution = await execution_service.retry_in_place(session, gateway, subject=subject, execution_id=execution_id)
+        execution = await execution_service.retry_in_place(
+            session, gateway, subject=subject, execution_id=execution_id
+        )
         return _accepted(execution)
     previous = await execution_service.get(session, subject=subject, execution_id=execution_id)
     agent = await agent_service.get(session, subject=subject, agent_id=previous.agent_id)
     execution, _ = await execution_service.trigger(
-        session, agent=agent, triggered_by=TriggeredBy(previous.triggered_by) if previous.triggered_by != "schedule"
-        else TriggeredBy.manual, input=previous.input, user_id=subject.user_id,
+        session,
+        agent=agent,
+        triggered_by=TriggeredBy(previous.triggered_by)
+        if previous.triggered_by != "schedule"
+        else TriggeredBy.manual,
+        input=previous.input,
+        user_id=subject.user_id,
         test_definition=previous.definition,
     )
     background.add_task(dispatcher.dispatch_quietly, execution.id)

@@ -63,7 +63,9 @@ async def receive_webhook(
         raise NotFound("No active webhook at this URL", code="unknown_webhook")
     secret_name = agent.trigger.get("signing_secret")
     if secret_name:
-        secret = await secrets.read_value(SecretRef(org_id=agent.org_id, kind=SecretKind.env, name=secret_name))
+        secret = await secrets.read_value(
+            SecretRef(org_id=agent.org_id, kind=SecretKind.env, name=secret_name)
+        )
         if secret is None or not webhooks.signature_valid(
             await request.body(), secret, request.headers.get(webhooks.SIGNATURE_HEADER)
         ):
@@ -74,7 +76,10 @@ async def receive_webhook(
     except StepError as exc:
         raise ValidationFailed(exc.message, code="invalid_input") from exc
     execution_id, created = await webhooks.record(
-        reader, agent, webhooks.run_input(body, dict(request.headers), dict(request.query_params)), idempotency_key
+        reader,
+        agent,
+        webhooks.run_input(body, dict(request.headers), dict(request.query_params)),
+        idempotency_key,
     )
     if created:
         background.add_task(dispatcher.dispatch_quietly, execution_id)

@@ -85,7 +85,8 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
         if worker is not None:
             worker.stop()
         server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if not os.environ.get("AGENTFLOW_KEEP_TEST_DATA"):  # keep logs to debug a failure
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +119,9 @@ class Tenant:
     client: httpx.AsyncClient
     org_id: str
 
-    async def agent(self, definition: dict[str, Any], *, publish: bool = True, name: str = "agent") -> dict[str, Any]:
+    async def agent(
+        self, definition: dict[str, Any], *, publish: bool = True, name: str = "agent"
+    ) -> dict[str, Any]:
         created = await self.client.post("/agents", json={"name": name, "definition": definition})
         assert created.status_code == 201, created.text
         agent = created.json()
@@ -129,7 +132,9 @@ class Tenant:
         return dict(agent)
 
     async def run(self, agent_id: str, input: Any = None, **headers: str) -> str:
-        response = await self.client.post(f"/agents/{agent_id}/execute", json={"input": input}, headers=headers)
+        response = await self.client.post(
+            f"/agents/{agent_id}/execute", json={"input": input}, headers=headers
+        )
         assert response.status_code == 202, response.text
         return str(response.json()["id"])
 
@@ -144,6 +149,9 @@ class Tenant:
             await asyncio.sleep(0.1)
         raise AssertionError(f"execution {execution_id} still {body.get('status')} after {timeout}s: {body}")
 
+    def __post_init__(self) -> None:
+        self.worker_log: ManagedProcess | None = None
+
     async def steps(self, execution_id: str) -> dict[str, dict[str, Any]]:
         response = await self.client.get(f"/executions/{execution_id}/steps")
         return {step["step_key"]: step for step in response.json()}
@@ -154,7 +162,11 @@ async def tenant(engine_api: EngineStack) -> AsyncIterator[Tenant]:
     async with httpx.AsyncClient(base_url=engine_api.api_url, timeout=30) as client:
         signup = await client.post(
             "/auth/signup",
-            json={"email": f"{uuid.uuid4().hex[:12]}@example.com", "password": PASSWORD, "org_name": "Engine"},
+            json={
+                "email": f"{uuid.uuid4().hex[:12]}@example.com",
+                "password": PASSWORD,
+                "org_name": "Engine",
+            },
         )
         assert signup.status_code == 201, signup.text
         client.headers["Authorization"] = f"Bearer {signup.json()['access_token']}"

@@ -20,8 +20,16 @@ async def test_linear_agent_runs_and_records_every_step(tenant: Tenant, outside:
     definition = {
         "nodes": [
             node("start", "trigger", kind="api"),
-            node("call", "action.http", method="POST", url=outside.url + "/echo", json={"n": "{{trigger.output.n}}"}),
-            node("check", "logic.if", conditions=[{"left": "{{call.output.status}}", "op": "eq", "right": 200}]),
+            node(
+                "call",
+                "action.http",
+                method="POST",
+                url=outside.url + "/echo",
+                json={"n": "{{trigger.output.n}}"},
+            ),
+            node(
+                "check", "logic.if", conditions=[{"left": "{{call.output.status}}", "op": "eq", "right": 200}]
+            ),
         ],
         "edges": [edge("start", "call"), edge("call", "check")],
     }

@@ -42,7 +42,9 @@ class Outside:
     async def dispatch(self, request: Request) -> Response:
         body = await request.body()
         self.requests.append(
-            Recorded(request.method, request.url.path, dict(request.headers), dict(request.query_params), body)
+            Recorded(
+                request.method, request.url.path, dict(request.headers), dict(request.query_params), body
+            )
         )
         self.counters[request.url.path] = self.counters.get(request.url.path, 0) + 1
         handler = self.routes.get(request.url.path)
@@ -58,10 +60,15 @@ class Outside:
 @contextmanager
 def outside_server() -> Iterator[Outside]:
     outside = Outside()
-    app = Starlette(routes=[Route("/{path:path}", outside.dispatch, methods=["GET", "POST", "PUT", "PATCH",
-                                                                              "DELETE", "HEAD"])])
+    app = Starlette(
+        routes=[
+            Route("/{path:path}", outside.dispatch, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"])
+        ]
+    )
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

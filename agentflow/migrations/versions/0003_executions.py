@@ -22,7 +22,7 @@ def upgrade() -> None:
         "executions",
         sa.Column("agent_id", sa.Uuid(), nullable=False),
         sa.Column("version_id", sa.Uuid(), nullable=True),
-        sa.Column("definition", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("definition", postgresql.JSON(astext_type=sa.Text()), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("triggered_by", sa.String(length=20), nullable=False),
         sa.Column("triggered_by_user", sa.Uuid(), nullable=True),

@@ -68,7 +68,9 @@ async def walk(
     async def run_step(node: Node, scope: StepScope) -> NodeResult:
         events.append(("started", scope.key))
         try:
-            config = render_step_input(node, scope, trigger_id=trigger.id, env=base.env, execution_id=str(execution_id))
+            config = render_step_input(
+                node, scope, trigger_id=trigger.id, env=base.env, execution_id=str(execution_id)
+            )
             inputs[scope.key] = config
             result = await execute_step(node, config, scope, base)
         except Exception:
@@ -80,7 +82,9 @@ async def walk(
     async def on_skip(node: Node, key: str) -> None:
         events.append(("skipped", key))
 
-    walker = Walker(definition, run_step=run_step, on_skip=on_skip, max_parallel=definition.settings.max_parallel_nodes)
+    walker = Walker(
+        definition, run_step=run_step, on_skip=on_skip, max_parallel=definition.settings.max_parallel_nodes
+    )
     return Run(result=await walker.run(), events=events, inputs=inputs)
 
 

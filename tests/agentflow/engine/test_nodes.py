@@ -30,7 +30,12 @@ async def test_private_addresses_are_refused_unless_the_org_allows_them(
     assert "private or local address" in (refused.result.error or "")
     assert "allow_private_network" in (refused.result.error or "")
     assert outside.requests == []
-    for url in ("http://169.254.169.254/latest/meta-data", "http://[::1]:9/", "http://10.0.0.1/", "http://localhost:1/"):
+    for url in (
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:9/",
+        "http://10.0.0.1/",
+        "http://localhost:1/",
+    ):
         run = await walk(one(node("call", "action.http", url=url)), http, allow_private=False)
         assert "private or local" in (run.result.error or ""), url
     allowed = await walk(raw, http, allow_private=True)
@@ -53,26 +58,36 @@ async def test_auth_comes_from_org_secrets(http: httpx.AsyncClient, outside: Out
         ({"type": "basic", "secret": "TOKEN", "username": "bot"}, "authorization", "Basic Ym90OnMzY3JldA=="),
         ({"type": "api_key", "secret": "TOKEN", "header": "X-Key"}, "x-key", "s3cret"),
     ]:
-        run = await walk(one(node("call", "action.http", url=outside.url + "/a", auth=auth)), http, env={"TOKEN": "s3cret"})
+        run = await walk(
+            one(node("call", "action.http", url=outside.url + "/a", auth=auth)), http, env={"TOKEN": "s3cret"}
+        )
         assert run.result.status == "completed", run.result.error
         assert outside.requests[-1].headers[header] == expected
-    missing = await walk(one(node("call", "action.http", url=outside.url + "/a", auth={"type": "bearer", "secret": "NOPE"})), http)
+    missing = await walk(
+        one(node("call", "action.http", url=outside.url + "/a", auth={"type": "bearer", "secret": "NOPE"})),
+        http,
+    )
     assert "NOPE" in (missing.result.error or "")
 
 
-async def test_transient_answers_are_retryable_and_4xx_are_not(http: httpx.AsyncClient, outside: Outside) -> None:
+async def test_transient_answers_are_retryable_and_4xx_are_not(
+    http: httpx.AsyncClient, outside: Outside
+) -> None:
     outside.routes["/busy"] = json_reply({}, status=503)
     outside.routes["/limited"] = json_reply({}, status=429)
     outside.routes["/bad"] = json_reply({}, status=422)
-    from agentflow.engine.errors import StepError
-    from agentflow.nodes.http import HttpHandler
-    from agentflow.nodes.base import NodeContext
     import uuid
+
+    from agentflow.engine.errors import StepError
+    from agentflow.nodes.base import NodeContext
+    from agentflow.nodes.http import HttpHandler
 
     ctx = NodeContext(execution_id=uuid.uuid4(), org_id=uuid.uuid4(), http=http, allow_private_network=True)
     for path, retryable in [("/busy", True), ("/limited", True), ("/bad", False)]:
         with pytest.raises(StepError) as caught:
-            await HttpHandler().run(None, {"method": "GET", "url": outside.url + path, "timeout_seconds": 5}, ctx)  # type: ignore[arg-type]
+            await HttpHandler().run(
+                None, {"method": "GET", "url": outside.url + path, "timeout_seconds": 5}, ctx
+            )  # type: ignore[arg-type]
         assert is_retryable(caught.value) is retryable, path
     assert is_retryable(httpx.ConnectTimeout("slow"))
     assert not is_retryable(ValueError("bug"))
@@ -88,12 +103,16 @@ async def test_response_size_is_limited(http: httpx.AsyncClient, outside: Outsid
     assert "larger than" in (run.result.error or "")
 
 
-async def test_preview_mode_describes_side_effects_without_acting(http: httpx.AsyncClient, outside: Outside) -> None:
+async def test_preview_mode_describes_side_effects_without_acting(
+    http: httpx.AsyncClient, outside: Outside
+) -> None:
     raw = {
-        "nodes": [node("start", "trigger"),
-                  node("read", "action.http", url=outside.url + "/read"),
-                  node("write", "action.http", method="POST", url=outside.url + "/write", json={"x": 1}),
-                  node("hook", "action.webhook", url=outside.url + "/hook", payload={"y": 2})],
+        "nodes": [
+            node("start", "trigger"),
+            node("read", "action.http", url=outside.url + "/read"),
+            node("write", "action.http", method="POST", url=outside.url + "/write", json={"x": 1}),
+            node("hook", "action.webhook", url=outside.url + "/hook", payload={"y": 2}),
+        ],
         "edges": [edge("start", "read"), edge("read", "write"), edge("write", "hook")],
     }
     run = await walk(raw, http, preview=True)
@@ -105,8 +124,15 @@ async def test_preview_mode_describes_side_effects_without_acting(http: httpx.As
 
 
 async def test_webhook_is_signed_with_the_named_secret(http: httpx.AsyncClient, outside: Outside) -> None:
-    raw = one(node("hook", "action.webhook", url=outside.url + "/hook", payload={"a": "{{trigger.output.a}}"},
-                   signing_secret="HOOK_SECRET"))
+    raw = one(
+        node(
+            "hook",
+            "action.webhook",
+            url=outside.url + "/hook",
+            payload={"a": "{{trigger.output.a}}"},
+            signing_secret="HOOK_SECRET",
+        )
+    )
     run = await walk(raw, http, trigger_input={"a": 1}, env={"HOOK_SECRET": "k3y"})
     assert run.result.outputs["hook"] == {"status": 200}
     request = outside.requests[-1]
@@ -116,8 +142,20 @@ async def test_webhook_is_signed_with_the_named_secret(http: httpx.AsyncClient, 
 
 
 async def test_trigger_input_is_checked_against_its_schema(http: httpx.AsyncClient) -> None:
-    raw = {"nodes": [node("start", "trigger", input_schema={"type": "object", "required": ["email"],
-                                                           "properties": {"email": {"type": "string"}}})], "edges": []}
+    raw = {
+        "nodes": [
+            node(
+                "start",
+                "trigger",
+                input_schema={
+                    "type": "object",
+                    "required": ["email"],
+                    "properties": {"email": {"type": "string"}},
+                },
+            )
+        ],
+        "edges": [],
+    }
     assert (await walk(raw, http, trigger_input={"email": "a@b.c"})).result.status == "completed"
     bad = await walk(raw, http, trigger_input={"mail": 1})
     assert bad.result.status == "failed"
@@ -137,10 +175,19 @@ async def test_delay_waits_and_reports(http: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     ("left", "op", "right", "expected"),
     [
-        ("bug", "eq", "bug", True), ("3", "eq", 3, True), (3, "ne", 4, True), ("10", "gt", 9, True),
-        ("b", "lt", "c", True), ("hello world", "contains", "world", True), (["a", "b"], "contains", "b", True),
-        ("a", "in", ["a", "b"], True), (None, "exists", None, False), ("", "empty", None, True),
-        ([], "empty", None, True), ("abc-123", "matches", r"\d+$", True), ("x", "not_contains", "y", True),
+        ("bug", "eq", "bug", True),
+        ("3", "eq", 3, True),
+        (3, "ne", 4, True),
+        ("10", "gt", 9, True),
+        ("b", "lt", "c", True),
+        ("hello world", "contains", "world", True),
+        (["a", "b"], "contains", "b", True),
+        ("a", "in", ["a", "b"], True),
+        (None, "exists", None, False),
+        ("", "empty", None, True),
+        ([], "empty", None, True),
+        ("abc-123", "matches", r"\d+$", True),
+        ("x", "not_contains", "y", True),
     ],
 )
 def test_condition_operators(left: Any, op: str, right: Any, expected: bool) -> None:
