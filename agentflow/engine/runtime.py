@@ -51,11 +51,8 @@ def _step_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
 
 
 def _retry_condition(task: Any, task_run: Any, state: Any) -> bool:
-    try:
-        state.result()
-    except BaseException as exc:
-        return is_retryable(exc)
-    return False
+    # Prefect hands over a Failed state whose data is the exception the step raised.
+    return isinstance(state.data, BaseException) and is_retryable(state.data)
 
 
 @task(persist_result=True, result_serializer="json", cache_key_fn=_step_cache_key, log_prints=False)
