@@ -72,7 +72,8 @@ class AgentService:
         checked = definitions.draft_report(agent.draft_definition)
         return AgentDetail.model_validate(
             {
-                **AgentSummary.model_validate(agent).model_dump(),
+                **AgentSummary.model_validate(agent).model_dump(exclude={"webhook_url"}),
+                "webhook_token": agent.webhook_token,
                 "created_by": agent.created_by,
                 "updated_by": agent.updated_by,
                 "draft": agent.draft_definition,

@@ -12,6 +12,7 @@ async def _finish_all(store: EngineStore, flow_run_ids: list[uuid.UUID], status:
         execution = await store.load(execution_id)
         if execution is None:
             continue
+        await store.interrupt_steps(execution_id, "cancelled" if status == "cancelled" else "failed", message)
         if await store.finish(execution_id, status, error=message):
             event = "execution.cancelled" if status == "cancelled" else "execution.failed"
             await store.event(

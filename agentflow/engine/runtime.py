@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from prefect import task
 from prefect.context import TaskRunContext
+from prefect.exceptions import Pause
 from prefect.flow_runs import asuspend_flow_run
 from prefect.input import RunInput
 
@@ -84,6 +85,7 @@ class Runtime:
         assert trigger is not None, "published and test definitions always have a trigger"
         self.trigger_id = trigger.id
         self._tasks: dict[str, Any] = {}
+        self._pending_wait: tuple[Node, str, dict[str, Any]] | None = None
 
     @property
     def org_id(self) -> uuid.UUID:
@@ -248,8 +250,7 @@ class Runtime:
                 "deadline": deadline.isoformat(),
                 "input_schema": config.get("input_schema"),
             }
-            await self.store.mark_paused(self.execution.id, self.masker.mask(waiting_for))
-            await self.event("execution.paused", node=node, step_key=scope.key, data=waiting_for)
+            self._pending_wait = (node, scope.key, self.masker.mask(waiting_for))
         decision = await asuspend_flow_run(
             wait_for_input=ApprovalDecision,
             key=scope.key,
@@ -285,6 +286,13 @@ class Runtime:
         try:
             async with asyncio.timeout(self.definition.settings.timeout_seconds):
                 result = await walker.run()
+        except Pause:
+            # Only now is the flow run suspended with its input form saved: approvals are accepted from here.
+            if self._pending_wait is not None:
+                node, step_key, waiting_for = self._pending_wait
+                await self.store.mark_paused(self.execution.id, waiting_for)
+                await self.event("execution.paused", node=node, step_key=step_key, data=waiting_for)
+            raise
         except TimeoutError:
             message = (
                 f"The execution ran longer than its timeout of {self.definition.settings.timeout_seconds}s"

@@ -107,6 +107,12 @@ _STEP_SKIPPED = _q(
     RETURNING id
     """
 )
+_INTERRUPT = _q(
+    """
+    UPDATE execution_steps SET status = :status, error = :error, finished_at = now(), updated_at = now()
+    WHERE execution_id = :execution_id AND status IN ('running', 'retrying', 'waiting')
+    """
+)
 _LOG = _q(
     """
     INSERT INTO execution_logs (org_id, execution_id, level, message, node_id, step_key, created_at)
@@ -282,6 +288,10 @@ class EngineStore:
             name=name,
         )
         return row is not None
+
+    async def interrupt_steps(self, execution_id: uuid.UUID, status: str, error: str) -> None:
+        """Steps that were under way when the run stopped from outside."""
+        await self.db.execute(_INTERRUPT, execution_id=execution_id, status=status, error=error)
 
     async def log(
         self,

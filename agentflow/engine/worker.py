@@ -185,6 +185,8 @@ class AgentFlowWorker(BaseWorker[AgentFlowJobConfiguration, AgentFlowVariables, 
         scope = self._scopes.get(flow_run_id)
         if scope is not None:
             self._cancel_requested.add(flow_run_id)
+            # Record the cancellation first: stopping the run makes the engine report it Crashed.
+            await crash_recovery.mark_cancelled(flow_run_id, "Cancelled while running")
             scope.cancel()
 
     async def reconcile_orphans(self) -> int:

@@ -60,7 +60,7 @@ class StepPublic(Schema):
     node_type: str
     name: str
     attempt: int
-    status: Literal["running", "retrying", "waiting", "completed", "failed", "skipped"]
+    status: Literal["running", "retrying", "waiting", "completed", "failed", "skipped", "cancelled"]
     input: Any
     output: Any
     error: str | None

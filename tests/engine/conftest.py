@@ -27,7 +27,7 @@ from agentflow.embedded.ports import free_port
 from agentflow.embedded.process import ManagedProcess
 from agentflow.migrations import upgrade
 from api.app import create_app
-from tests.conftest import _recreate_database, admin_url
+from tests.conftest import _recreate_database, admin_url, vault_info
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.xdist_group("engine")
@@ -75,7 +75,15 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
         worker = embedded_prefect.worker_process(
             data_dir,
             api_url=prefect_url,
-            env={**os.environ, "AGENTFLOW_DATABASE_URL": database_url, "AGENTFLOW_LOG_LEVEL": "INFO"},
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "PREFECT_"))},
+                "AGENTFLOW_DATABASE_URL": database_url,
+                "AGENTFLOW_LOG_LEVEL": "INFO",
+                # The worker's own read-only AppRole, as `agentflow up` hands it over.
+                "VAULT_ADDR": vault_info()["addr"],
+                "VAULT_ROLE_ID": vault_info()["worker"]["role_id"],
+                "VAULT_SECRET_ID": vault_info()["worker"]["secret_id"],
+            },
             name="test-worker",
         )
         worker.start()
@@ -92,8 +100,12 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
 @pytest.fixture(scope="session")
 def engine_api(engine_stack: EngineStack) -> Iterator[EngineStack]:
     """The API on a real port (the test client and WebSockets reach it like a browser would)."""
+    vault = vault_info()
     settings = Settings(
         database_url=engine_stack.database_url,
+        vault_addr=vault["addr"],
+        vault_role_id=vault["api"]["role_id"],
+        vault_secret_id=vault["api"]["secret_id"],
         PREFECT_API_URL=engine_stack.prefect_url,  # type: ignore[call-arg]
         jwt_secret="engine-test-secret-" + "y" * 40,  # type: ignore[arg-type]
         public_url="http://127.0.0.1",

@@ -1,0 +1,150 @@
+"""Approvals, cancellation, a killed worker and retry from the failed step, against the real stack."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import pytest
+
+from tests.engine.conftest import EngineStack, Tenant, edge, node
+from tests.support.outside import Outside, flaky, outside_server
+
+pytestmark = pytest.mark.xdist_group("engine")
+
+
+@pytest.fixture
+def outside():  # type: ignore[no-untyped-def]
+    with outside_server() as server:
+        yield server
+
+
+def approval_agent(outside: Outside, **approval: object) -> dict[str, object]:
+    return {
+        "nodes": [
+            node("start", "trigger", kind="api"),
+            node("before", "action.http", url=outside.url + "/before"),
+            node("ask", "human.approval", message="Ship {{trigger.output.what}}?", **approval),
+            node("yes", "action.http", url=outside.url + "/yes"),
+            node("no", "action.http", url=outside.url + "/no"),
+        ],
+        "edges": [edge("start", "before"), edge("before", "ask"), edge("ask", "yes", "approved"),
+                  edge("ask", "no", "rejected")],
+    }
+
+
+@pytest.mark.parametrize("approved", [True, False])
+async def test_approval_pauses_and_resumes_with_the_decision(
+    tenant: Tenant, outside: Outside, approved: bool
+) -> None:
+    agent = await tenant.agent(approval_agent(outside))
+    execution_id = await tenant.run(agent["id"], {"what": "v2"})
+    paused = await tenant.wait(execution_id, "paused")
+    assert paused["waiting_for"]["message"] == "Ship v2?"
+    assert paused["waiting_for"]["node_id"] == "ask"
+    decision = await tenant.client.post(
+        f"/executions/{execution_id}/approve", json={"approved": approved, "comment": "ok by me"}
+    )
+    assert decision.status_code == 200, decision.text
+    again = await tenant.client.post(f"/executions/{execution_id}/approve", json={"approved": True})
+    assert again.status_code == 409
+    done = await tenant.wait(execution_id)
+    assert done["status"] == "completed", done
+    steps = await tenant.steps(execution_id)
+    assert steps["ask"]["output"]["approved"] is approved
+    assert steps["ask"]["output"]["comment"] == "ok by me"
+    assert steps["yes" if approved else "no"]["status"] == "completed"
+    assert steps["no" if approved else "yes"]["status"] == "skipped"
+    # The step before the pause ran once: the resumed run reused its result.
+    assert outside.counters["/before"] == 1
+    assert steps["before"]["attempt"] == 1
+
+
+async def test_approval_times_out_per_on_timeout(tenant: Tenant, outside: Outside) -> None:
+    agent = await tenant.agent(approval_agent(outside, timeout_seconds=1, on_timeout="approve"))
+    execution = await tenant.wait(await tenant.run(agent["id"], {"what": "x"}), timeout=60)
+    assert execution["status"] == "completed", execution
+    steps = await tenant.steps(execution["id"])
+    assert steps["ask"]["output"]["timed_out"] is True
+    assert steps["ask"]["output"]["approved"] is True
+    assert steps["yes"]["status"] == "completed"
+
+    failing = await tenant.agent(approval_agent(outside, timeout_seconds=1, on_timeout="fail"), name="strict")
+    failed = await tenant.wait(await tenant.run(failing["id"], {"what": "y"}), timeout=60)
+    assert failed["status"] == "failed"
+    assert failed["failed_node"] == "ask"
+
+
+async def test_only_named_approvers_may_decide(tenant: Tenant, outside: Outside) -> None:
+    agent = await tenant.agent(approval_agent(outside, approvers=["role:owner"]))
+    execution_id = await tenant.run(agent["id"], {"what": "x"})
+    await tenant.wait(execution_id, "paused")
+    await tenant.client.put("/org", json={"name": "still the owner"})
+    # The caller is the owner, so it may; a non-matching user id list would refuse (403).
+    refused_agent = await tenant.agent(approval_agent(outside, approvers=["00000000-0000-0000-0000-000000000000"]),
+                                       name="someone else")
+    refused_id = await tenant.run(refused_agent["id"], {"what": "z"})
+    await tenant.wait(refused_id, "paused")
+    refused = await tenant.client.post(f"/executions/{refused_id}/approve", json={"approved": True})
+    assert refused.status_code == 403
+    allowed = await tenant.client.post(f"/executions/{execution_id}/approve", json={"approved": True})
+    assert allowed.status_code == 200
+
+
+async def test_cancel_a_running_execution(tenant: Tenant, outside: Outside) -> None:
+    definition = {
+        "nodes": [node("start", "trigger", kind="api"), node("wait", "logic.delay", seconds=30),
+                  node("after", "action.http", url=outside.url + "/after")],
+        "edges": [edge("start", "wait"), edge("wait", "after")],
+    }
+    agent = await tenant.agent(definition)
+    execution_id = await tenant.run(agent["id"])
+    await tenant.wait(execution_id, "running")
+    for _ in range(50):  # wait until the delay step is under way
+        if (await tenant.steps(execution_id)).get("wait", {}).get("status") == "running":
+            break
+        await asyncio.sleep(0.1)
+    response = await tenant.client.post(f"/executions/{execution_id}/cancel")
+    assert response.status_code == 200, response.text
+    cancelled = await tenant.wait(execution_id, timeout=20)
+    assert cancelled["status"] == "cancelled", cancelled
+    assert outside.requests == []
+    assert (await tenant.client.post(f"/executions/{execution_id}/cancel")).status_code == 409
+
+
+async def test_a_killed_worker_fails_the_execution_and_retry_resumes_from_the_failed_step(
+    tenant: Tenant, outside: Outside, engine_stack: EngineStack
+) -> None:
+    outside.routes["/slow-then-ok"] = flaky(0)
+    definition = {
+        "nodes": [
+            node("start", "trigger", kind="api"),
+            node("first", "action.http", url=outside.url + "/first"),
+            node("wait", "logic.delay", seconds=20),
+            node("last", "action.http", url=outside.url + "/last"),
+        ],
+        "edges": [edge("start", "first"), edge("first", "wait"), edge("wait", "last")],
+    }
+    agent = await tenant.agent(definition)
+    execution_id = await tenant.run(agent["id"])
+    for _ in range(100):
+        if (await tenant.steps(execution_id)).get("wait", {}).get("status") == "running":
+            break
+        await asyncio.sleep(0.1)
+    assert engine_stack.worker.pid is not None
+    os.killpg(engine_stack.worker.pid, signal.SIGKILL)  # the worker dies mid-run, with no chance to clean up
+    engine_stack.worker.stop()
+    engine_stack.worker.start()  # what `agentflow up` does when its worker dies
+    failed = await tenant.wait(execution_id, "failed", timeout=60)
+    assert "stopped unexpectedly" in failed["error"]
+
+    await tenant.client.put(f"/agents/{agent['id']}", json={})  # no-op; the retry reuses the same version
+    retried = await tenant.client.post(f"/executions/{execution_id}/retry", json={"from_failed": True})
+    assert retried.status_code == 202, retried.text
+    assert retried.json()["id"] == execution_id
+    done = await tenant.wait(execution_id, "completed", "failed", timeout=90)
+    assert done["status"] == "completed", done
+    assert done["attempt"] == 2
+    assert outside.counters["/first"] == 1  # completed before the crash: reused, not called again
+    assert outside.counters["/last"] == 1
