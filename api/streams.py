@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from typing import Any
 
@@ -85,10 +86,8 @@ async def stream_execution(websocket: WebSocket, execution_id: uuid.UUID) -> Non
                         return
             if len(rows) == 500:
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.get(), timeout=_RESYNC_SECONDS)
-            except TimeoutError:
-                pass
             while not wake.empty():
                 wake.get_nowait()
     except WebSocketDisconnect:

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from agentflow.config import Settings
+from agentflow.embedded import prefect as embedded_prefect
 from agentflow.embedded.openbao import EmbeddedOpenBao
 from agentflow.embedded.ports import free_port
 from agentflow.embedded.postgres import EmbeddedPostgres
@@ -27,11 +28,13 @@ from agentflow.migrations import upgrade
 
 _PG_ENV = "AGENTFLOW_TEST_POSTGRES"
 _VAULT_ENV = "AGENTFLOW_TEST_VAULT"
+_PREFECT_ENV = "AGENTFLOW_TEST_PREFECT"
 _controller_state: dict[str, object] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The controller (or a plain run) starts Postgres and OpenBao once; xdist workers inherit them."""
+    """The controller (or a plain run) starts Postgres, OpenBao and a Prefect server once; xdist workers
+    inherit their addresses."""
     if hasattr(config, "workerinput") or os.environ.get(_PG_ENV):
         return
     data_dir = Path(tempfile.mkdtemp(prefix="agentflow-test-"))
@@ -42,10 +45,16 @@ def pytest_configure(config: pytest.Config) -> None:
     bao = EmbeddedOpenBao(data_dir, port=free_port())
     bao_process = bao.process()
     bao_process.start()
-    _controller_state.update(processes=[pg_process, bao_process], data_dir=data_dir)
+    prefect_port = free_port()
+    prefect_process = embedded_prefect.server_process(data_dir, host="127.0.0.1", port=prefect_port)
+    prefect_process.start()
+    _controller_state.update(processes=[pg_process, bao_process, prefect_process], data_dir=data_dir)
     asyncio.run(pg.wait_ready())
     bao.bootstrap(process=bao_process)
     os.environ[_PG_ENV] = json.dumps({"port": pg.port, "password": pg.password})
+    prefect_url = f"http://127.0.0.1:{prefect_port}/api"
+    embedded_prefect.wait_healthy(prefect_url, timeout=120, process=prefect_process)
+    os.environ[_PREFECT_ENV] = prefect_url
     os.environ[_VAULT_ENV] = json.dumps(
         {
             "addr": bao.addr,
@@ -62,6 +71,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             assert isinstance(process, ManagedProcess)
             process.stop()
         shutil.rmtree(str(_controller_state["data_dir"]), ignore_errors=True)
+
+
+def prefect_url() -> str:
+    """The session's Prefect server (SQLite, in the session's temporary directory)."""
+    return os.environ[_PREFECT_ENV]
 
 
 def vault_info() -> dict[str, Any]:

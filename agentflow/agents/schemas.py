@@ -178,7 +178,7 @@ class AgentSummary(RecordPublic):
     archived_at: datetime | None
     last_run_at: datetime | None = Field(default=None, description="When the agent last started a run.")
     success_rate: float | None = Field(
-        default=None, description="Share of finished runs in the last 30 days that completed (0–1)."
+        default=None, description="Share of finished runs in the last 30 days that completed (0 to 1)."
     )
     webhook_token: str | None = Field(default=None, exclude=True)
 

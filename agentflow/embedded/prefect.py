@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sys
@@ -128,7 +129,7 @@ async def ensure_work_pool(api_url: str, *, name: str = WORK_POOL, results_dir: 
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         if results_dir is not None:
             # `local-file-system/agentflow-results`: node results persist there (S3 etc. when scaled out).
-            results_dir.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(results_dir.mkdir, parents=True, exist_ok=True)
             await LocalFileSystem(basepath=str(results_dir)).save(RESULTS_BLOCK, overwrite=True)
         async with get_client() as client:
             try:

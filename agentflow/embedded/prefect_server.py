@@ -37,7 +37,7 @@ def main() -> None:
     from prefect.cli import app
 
     sys.argv[0] = "prefect"
-    sys.exit(app())
+    app()
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ _STRANDED = compile_query(
     text(
         """
         SELECT id FROM executions
-        WHERE status = 'queued' AND prefect_flow_run_id IS NULL AND created_at < now() - make_interval(secs => :age)
+        WHERE status = 'queued' AND prefect_flow_run_id IS NULL
+          AND created_at < now() - make_interval(secs => :age)
         ORDER BY created_at LIMIT 100
         """
     )

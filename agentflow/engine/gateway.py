@@ -14,6 +14,7 @@ from typing import Any
 
 from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.actions import DeploymentScheduleCreate
+from prefect.client.schemas.objects import State
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.exceptions import ObjectNotFound
 from prefect.states import AwaitingRetry, Cancelled, Cancelling
@@ -95,11 +96,13 @@ class PrefectGateway:
             raise _unavailable(exc) from exc
 
     async def test_deployment(self) -> uuid.UUID:
+        """`run-agent/test-runs` (per pool: another pool's gateway gets `test-runs-<pool>`)."""
         if self._test_deployment_id is None:
+            name = TEST_DEPLOYMENT if self.work_pool == WORK_POOL else f"{TEST_DEPLOYMENT}-{self.work_pool}"
             try:
                 self._test_deployment_id = await self.client.create_deployment(
                     flow_id=await self._flow(),
-                    name=TEST_DEPLOYMENT,
+                    name=name,
                     work_pool_name=self.work_pool,
                     entrypoint=ENTRYPOINT,
                     enforce_parameter_schema=False,
@@ -140,7 +143,7 @@ class PrefectGateway:
 
     async def cancel(self, flow_run_id: uuid.UUID, *, running: bool) -> None:
         """Running runs go through Cancelling (the worker stops them); queued ones are cancelled outright."""
-        state = (
+        state: State[Any] = (
             Cancelling(message="Cancelled from AgentFlow")
             if running
             else Cancelled(message="Cancelled before it started")

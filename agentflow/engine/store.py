@@ -61,7 +61,8 @@ _RUNNING = _q(
 )
 _PAUSED = _q(
     """
-    UPDATE executions SET status = 'paused', waiting_for = CAST(CAST(:waiting_for AS text) AS jsonb), updated_at = now()
+    UPDATE executions
+    SET status = 'paused', waiting_for = CAST(CAST(:waiting_for AS text) AS jsonb), updated_at = now()
     WHERE id = :execution_id AND status IN ('running', 'paused')
     """
 )
@@ -69,8 +70,10 @@ _FINISH = _q(
     """
     UPDATE executions SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error,
            failed_node = :failed_node, finished_at = now(), waiting_for = NULL,
-           duration_ms = CAST(EXTRACT(EPOCH FROM (now() - COALESCE(started_at, created_at))) * 1000 AS integer),
-           total_tokens = (SELECT COALESCE(SUM(tokens), 0) FROM execution_steps WHERE execution_id = :execution_id),
+           duration_ms = CAST(
+               EXTRACT(EPOCH FROM (now() - COALESCE(started_at, created_at))) * 1000 AS integer),
+           total_tokens = (SELECT COALESCE(SUM(tokens), 0) FROM execution_steps
+                           WHERE execution_id = :execution_id),
            total_cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM execution_steps
                              WHERE execution_id = :execution_id),
            updated_at = now()
@@ -80,8 +83,8 @@ _FINISH = _q(
 )
 _STEP_START = _q(
     """
-    INSERT INTO execution_steps (id, org_id, execution_id, step_key, node_id, node_type, name, attempt, status,
-                                 input, started_at, created_at, updated_at)
+    INSERT INTO execution_steps (id, org_id, execution_id, step_key, node_id, node_type, name, attempt,
+                                 status, input, started_at, created_at, updated_at)
     VALUES (:id, :org_id, :execution_id, :step_key, :node_id, :node_type, :name, 1, :status,
             CAST(CAST(:input AS text) AS jsonb), now(), now(), now())
     ON CONFLICT (execution_id, step_key) DO UPDATE
@@ -92,16 +95,17 @@ _STEP_START = _q(
 )
 _STEP_END = _q(
     """
-    UPDATE execution_steps SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error,
-           finished_at = now(), duration_ms = CAST(EXTRACT(EPOCH FROM (now() - started_at)) * 1000 AS integer),
+    UPDATE execution_steps
+    SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error, finished_at = now(),
+        duration_ms = CAST(EXTRACT(EPOCH FROM (now() - started_at)) * 1000 AS integer),
            tokens = :tokens, cost_usd = :cost_usd, updated_at = now()
     WHERE execution_id = :execution_id AND step_key = :step_key
     """
 )
 _STEP_SKIPPED = _q(
     """
-    INSERT INTO execution_steps (id, org_id, execution_id, step_key, node_id, node_type, name, attempt, status,
-                                 created_at, updated_at)
+    INSERT INTO execution_steps (id, org_id, execution_id, step_key, node_id, node_type, name, attempt,
+                                 status, created_at, updated_at)
     VALUES (:id, :org_id, :execution_id, :step_key, :node_id, :node_type, :name, 0, 'skipped', now(), now())
     ON CONFLICT (execution_id, step_key) DO NOTHING
     RETURNING id
@@ -121,10 +125,11 @@ _LOG = _q(
 )
 _CREATE_SCHEDULED = _q(
     """
-    INSERT INTO executions (id, org_id, agent_id, version_id, status, triggered_by, input, prefect_flow_run_id,
-                            attempt, total_tokens, total_cost_usd, created_at, updated_at)
-    SELECT :id, a.org_id, a.id, :version_id, 'queued', 'schedule', CAST(CAST(:input AS text) AS jsonb),
-           :flow_run_id, 1, 0, 0, now(), now()
+    INSERT INTO executions (id, org_id, agent_id, version_id, status, triggered_by, input,
+                            prefect_flow_run_id, attempt, total_tokens, total_cost_usd,
+                            created_at, updated_at)
+    SELECT :id, a.org_id, a.id, :version_id, 'queued', 'schedule',
+           CAST(CAST(:input AS text) AS jsonb), :flow_run_id, 1, 0, 0, now(), now()
     FROM agents a WHERE a.id = :agent_id
     ON CONFLICT (prefect_flow_run_id) DO UPDATE SET updated_at = now()
     RETURNING id

@@ -34,8 +34,8 @@ _AGENT = compile_query(
 _INSERT = compile_query(
     text(
         """
-        INSERT INTO executions (id, org_id, agent_id, version_id, status, triggered_by, idempotency_key, input,
-                                attempt, total_tokens, total_cost_usd, created_at, updated_at)
+        INSERT INTO executions (id, org_id, agent_id, version_id, status, triggered_by, idempotency_key,
+                                input, attempt, total_tokens, total_cost_usd, created_at, updated_at)
         VALUES (:id, :org_id, :agent_id, :version_id, 'queued', 'webhook', :idempotency_key,
                 CAST(CAST(:input AS text) AS jsonb), 1, 0, 0, now(), now())
         ON CONFLICT (agent_id, idempotency_key) DO NOTHING

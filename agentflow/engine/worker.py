@@ -1,6 +1,6 @@
 """`agentflow-inproc`: a Prefect worker that runs many flow runs concurrently inside its own process.
 
-Why: a process work pool pays a fresh Python process and a 10 s poll per run (trigger→done 10–30 s measured
+Why: a process work pool pays a fresh Python process and a 10 s poll per run (trigger→done 10 to 30 s measured
 here); this worker runs each flow run with `run_flow_async` as an asyncio task and is woken by Prefect's own
 event stream, so a triggered execution starts in ~0.1 s (docs/performance.md). Every execution is still a
 normal Prefect flow run of its deployment, with its nodes as task runs, visible in the Prefect UI.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -90,6 +90,7 @@ class AgentFlowWorker(BaseWorker[AgentFlowJobConfiguration, AgentFlowVariables, 
         self._flows: dict[str, Flow[Any, Any]] = {}
         self._scopes: dict[uuid.UUID, anyio.CancelScope] = {}
         self._cancel_requested: set[uuid.UUID] = set()
+        self._handling: set[asyncio.Future[None]] = set()
 
     async def _load_flow(self, flow_run: FlowRun) -> Flow[Any, Any]:
         assert flow_run.deployment_id is not None, "this worker runs deployment flow runs"
@@ -218,12 +219,18 @@ class AgentFlowWorker(BaseWorker[AgentFlowJobConfiguration, AgentFlowVariables, 
             async for event in events:
                 flow_run_id = uuid.UUID(event.resource.id.rsplit(".", 1)[1])
                 if event.event == "prefect.flow-run.Cancelling":
-                    asyncio.ensure_future(self.cancel_in_process(flow_run_id))
+                    self._spawn(self.cancel_in_process(flow_run_id))
                 elif event.event == "prefect.flow-run.Suspended":
                     if flow_run_id in self._scopes:
-                        asyncio.ensure_future(self._mark_suspended(flow_run_id))
+                        self._spawn(self._mark_suspended(flow_run_id))
                 else:
-                    asyncio.ensure_future(self.submit_by_id(flow_run_id))
+                    self._spawn(self.submit_by_id(flow_run_id))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Handle an event without blocking the subscription (and keep the task referenced until done)."""
+        task = asyncio.ensure_future(work)
+        self._handling.add(task)
+        task.add_done_callback(self._handling.discard)
 
     async def _mark_suspended(self, flow_run_id: uuid.UUID) -> None:
         from prefect._flow_run_suspension import mark_flow_run_suspension_requested  # Prefect internal
@@ -236,13 +243,13 @@ class AgentFlowWorker(BaseWorker[AgentFlowJobConfiguration, AgentFlowVariables, 
 async def serve(pool: str, name: str, limit: int) -> None:
     from prefect.context import AsyncClientContext
 
-    flow_engine.observe_flow_run_suspension = _no_suspension_thread  # type: ignore[assignment]
+    flow_engine.observe_flow_run_suspension = _no_suspension_thread  # type: ignore[attr-defined]
     # One API client shared by every flow run of the process (a client per run cost ~60 ms CPU in TLS setup).
     async with AsyncClientContext():
         worker = AgentFlowWorker(work_pool_name=pool, name=name, limit=limit)
         async with anyio.create_task_group() as group:
             group.start_soon(worker.start)
-            while not (worker.is_setup and worker._has_successfully_synced):
+            while not (worker.is_setup and worker._has_successfully_synced):  # noqa: ASYNC110 (Prefect has no event)
                 await anyio.sleep(0.05)
             reconciled = await worker.reconcile_orphans()
             logger.info("worker %s ready (pool %s, limit %s, reconciled %s)", name, pool, limit, reconciled)

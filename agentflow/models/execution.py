@@ -73,7 +73,7 @@ class Execution(TenantModel):
     version_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("agent_versions.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    # Test runs execute the draft: it is frozen here at trigger time (json, like agent_versions: key order kept).
+    # Test runs execute the draft, frozen here at trigger time (json like agent_versions: key order kept).
     definition: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=ExecutionStatus.queued)
     triggered_by: Mapped[str] = mapped_column(String(20), nullable=False)

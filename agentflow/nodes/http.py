@@ -56,7 +56,7 @@ class HttpHandler:
             params=config.get("query") or None,
             json=body,
             content=raw,
-            timeout=float(config.get("timeout_seconds", 30)),
+            timeout_seconds=float(config.get("timeout_seconds", 30)),
             allow_private=ctx.allow_private_network,
         )
         outbound.raise_for_status(method, config["url"], response)

@@ -79,7 +79,7 @@ async def send(
     params: dict[str, Any] | None = None,
     json: Any = None,
     content: str | bytes | None = None,
-    timeout: float,
+    timeout_seconds: float,
     allow_private: bool,
     max_bytes: int = MAX_RESPONSE_BYTES,
 ) -> HttpResponse:
@@ -99,13 +99,13 @@ async def send(
             params=params,
             json=json,
             content=content,
-            timeout=timeout,
+            timeout=timeout_seconds,
             extensions={"sni_hostname": parts.hostname},
         )
         try:
             response = await client.send(request, stream=True)
         except httpx.TimeoutException as exc:
-            raise TransientStepError(f"{method} {url} timed out after {timeout:g}s") from exc
+            raise TransientStepError(f"{method} {url} timed out after {timeout_seconds:g}s") from exc
         except httpx.TransportError as exc:
             raise TransientStepError(f"{method} {url} failed: {exc}") from exc
         try:

@@ -46,7 +46,7 @@ class WebhookHandler:
             config["url"],
             headers=headers,
             content=body,
-            timeout=30.0,
+            timeout_seconds=30.0,
             allow_private=ctx.allow_private_network,
         )
         outbound.raise_for_status("POST", config["url"], response)

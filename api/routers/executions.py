@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, status
@@ -23,7 +24,7 @@ from agentflow.executions.schemas import (
 )
 from agentflow.executions.service import execution_service
 from agentflow.kit.schemas import PageOf, page_of
-from agentflow.models import Execution, TriggeredBy
+from agentflow.models import Execution, ExecutionStatus, TriggeredBy
 from agentflow.rbac import Permission
 from api.deps import Authorize, DispatcherDep, GatewayDep, PageDep, SessionDep
 from api.errors import ERROR_RESPONSES
@@ -98,12 +99,24 @@ async def test_agent(
     return _accepted(execution)
 
 
+async def execution_filters(
+    agent_id: uuid.UUID | None = None,
+    status: ExecutionStatus | None = None,
+    triggered_by: TriggeredBy | None = None,
+    since: Annotated[datetime | None, Query(description="Created at or after this time.")] = None,
+    until: Annotated[datetime | None, Query(description="Created before this time.")] = None,
+) -> ExecutionFilters:
+    return ExecutionFilters(
+        agent_id=agent_id, status=status, triggered_by=triggered_by, since=since, until=until
+    )
+
+
 @router.get("/executions", response_model=PageOf[ExecutionPublic])
 async def list_executions(
     subject: Reader,
     session: SessionDep,
     page: PageDep,
-    filters: Annotated[ExecutionFilters, Query()],
+    filters: Annotated[ExecutionFilters, Depends(execution_filters)],
 ) -> PageOf[ExecutionPublic]:
     """Executions, newest first; filter by agent, status, trigger and time."""
     result = await execution_service.list(
@@ -191,7 +204,7 @@ async def retry_execution(
     dispatcher: DispatcherDep,
     background: BackgroundTasks,
 ) -> ExecutionAccepted:
-    """Re-run from the failed step reusing completed steps (`from_failed`), or start over with the same input."""
+    """Re-run from the failed step reusing completed steps (`from_failed`), or start over with the input."""
     if body.from_failed:
         execution = await execution_service.retry_in_place(
             session, gateway, subject=subject, execution_id=execution_id

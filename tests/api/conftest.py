@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from prefect.client.orchestration import PrefectClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from agentflow.config import Settings
+from agentflow.embedded import prefect as embedded_prefect
+from agentflow.engine.dispatch import Dispatcher
+from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import AgentFlowError
 from agentflow.kit.fastread import ConnectionReader
 from api.app import create_app
 from api.deps import get_session
+from tests.conftest import prefect_url
 from tests.factories import Member, create_org_with_owner
+
+API_TEST_POOL = "api-tests"
 
 
 @pytest.fixture
@@ -43,9 +51,17 @@ async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) ->
     # Hot-path reads run on the test's own connection, so they see the test's uncommitted rows.
     raw = await (await session.connection()).get_raw_connection()
     app.state.reader = ConnectionReader(raw.driver_connection)
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient() as http, PrefectClient(api=prefect_url()) as prefect:
         app.state.http = http
+        # A real Prefect server, on a pool no worker serves: runs are created and stay scheduled.
+        app.state.gateway = PrefectGateway(prefect, work_pool=API_TEST_POOL)
+        app.state.dispatcher = Dispatcher(app.state.gateway, app.state.reader)
         yield app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def api_test_pool() -> None:
+    asyncio.run(embedded_prefect.ensure_work_pool(prefect_url(), name=API_TEST_POOL))
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from agentflow.embedded.ports import free_port
 from agentflow.embedded.process import ManagedProcess
 from agentflow.migrations import upgrade
 from api.app import create_app
-from tests.conftest import _recreate_database, admin_url, vault_info
+from tests.conftest import _recreate_database, admin_url, prefect_url, vault_info
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.xdist_group("engine")
@@ -38,7 +38,6 @@ class EngineStack:
     data_dir: Path
     database_url: str
     prefect_url: str
-    prefect_server: ManagedProcess
     worker: ManagedProcess
     api_url: str = ""
 
@@ -64,17 +63,13 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
     asyncio.run(_recreate_database(name))
     database_url = admin_url(name)
     upgrade(database_url)
-    port = free_port()
-    server = embedded_prefect.server_process(data_dir, host="127.0.0.1", port=port)
-    server.start()
-    prefect_url = f"http://127.0.0.1:{port}/api"
+    prefect = prefect_url()  # the session's Prefect server (the API tests use another pool on it)
     worker: ManagedProcess | None = None
     try:
-        embedded_prefect.wait_healthy(prefect_url, timeout=120, process=server)
-        asyncio.run(embedded_prefect.ensure_work_pool(prefect_url, results_dir=data_dir / "results"))
+        asyncio.run(embedded_prefect.ensure_work_pool(prefect, results_dir=data_dir / "results"))
         worker = embedded_prefect.worker_process(
             data_dir,
-            api_url=prefect_url,
+            api_url=prefect,
             env={
                 **{k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "PREFECT_"))},
                 "AGENTFLOW_DATABASE_URL": database_url,
@@ -88,11 +83,10 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
         )
         worker.start()
         _wait_worker_ready(worker)
-        yield EngineStack(data_dir, database_url, prefect_url, server, worker)
+        yield EngineStack(data_dir, database_url, prefect, worker)
     finally:
         if worker is not None:
             worker.stop()
-        server.stop()
         if not os.environ.get("AGENTFLOW_KEEP_TEST_DATA"):  # keep logs to debug a failure
             shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -150,19 +144,16 @@ class Tenant:
         assert response.status_code == 202, response.text
         return str(response.json()["id"])
 
-    async def wait(self, execution_id: str, *statuses: str, timeout: float = 60) -> dict[str, Any]:
+    async def wait(self, execution_id: str, *statuses: str, within: float = 60) -> dict[str, Any]:
         wanted = statuses or ("completed", "failed", "cancelled", "timed_out")
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         body: dict[str, Any] = {}
         while time.monotonic() < deadline:
             body = (await self.client.get(f"/executions/{execution_id}")).json()
             if body["status"] in wanted:
                 return body
             await asyncio.sleep(0.1)
-        raise AssertionError(f"execution {execution_id} still {body.get('status')} after {timeout}s: {body}")
-
-    def __post_init__(self) -> None:
-        self.worker_log: ManagedProcess | None = None
+        raise AssertionError(f"execution {execution_id} still {body.get('status')} after {within}s: {body}")
 
     async def steps(self, execution_id: str) -> dict[str, dict[str, Any]]:
         response = await self.client.get(f"/executions/{execution_id}/steps")

@@ -29,8 +29,12 @@ def approval_agent(outside: Outside, **approval: object) -> dict[str, object]:
             node("yes", "action.http", url=outside.url + "/yes"),
             node("no", "action.http", url=outside.url + "/no"),
         ],
-        "edges": [edge("start", "before"), edge("before", "ask"), edge("ask", "yes", "approved"),
-                  edge("ask", "no", "rejected")],
+        "edges": [
+            edge("start", "before"),
+            edge("before", "ask"),
+            edge("ask", "yes", "approved"),
+            edge("ask", "no", "rejected"),
+        ],
     }
 
 
@@ -63,7 +67,7 @@ async def test_approval_pauses_and_resumes_with_the_decision(
 
 async def test_approval_times_out_per_on_timeout(tenant: Tenant, outside: Outside) -> None:
     agent = await tenant.agent(approval_agent(outside, timeout_seconds=1, on_timeout="approve"))
-    execution = await tenant.wait(await tenant.run(agent["id"], {"what": "x"}), timeout=60)
+    execution = await tenant.wait(await tenant.run(agent["id"], {"what": "x"}), within=60)
     assert execution["status"] == "completed", execution
     steps = await tenant.steps(execution["id"])
     assert steps["ask"]["output"]["timed_out"] is True
@@ -71,7 +75,7 @@ async def test_approval_times_out_per_on_timeout(tenant: Tenant, outside: Outsid
     assert steps["yes"]["status"] == "completed"
 
     failing = await tenant.agent(approval_agent(outside, timeout_seconds=1, on_timeout="fail"), name="strict")
-    failed = await tenant.wait(await tenant.run(failing["id"], {"what": "y"}), timeout=60)
+    failed = await tenant.wait(await tenant.run(failing["id"], {"what": "y"}), within=60)
     assert failed["status"] == "failed"
     assert failed["failed_node"] == "ask"
 
@@ -82,8 +86,9 @@ async def test_only_named_approvers_may_decide(tenant: Tenant, outside: Outside)
     await tenant.wait(execution_id, "paused")
     await tenant.client.put("/org", json={"name": "still the owner"})
     # The caller is the owner, so it may; a non-matching user id list would refuse (403).
-    refused_agent = await tenant.agent(approval_agent(outside, approvers=["00000000-0000-0000-0000-000000000000"]),
-                                       name="someone else")
+    refused_agent = await tenant.agent(
+        approval_agent(outside, approvers=["00000000-0000-0000-0000-000000000000"]), name="someone else"
+    )
     refused_id = await tenant.run(refused_agent["id"], {"what": "z"})
     await tenant.wait(refused_id, "paused")
     refused = await tenant.client.post(f"/executions/{refused_id}/approve", json={"approved": True})
@@ -94,8 +99,11 @@ async def test_only_named_approvers_may_decide(tenant: Tenant, outside: Outside)
 
 async def test_cancel_a_running_execution(tenant: Tenant, outside: Outside) -> None:
     definition = {
-        "nodes": [node("start", "trigger", kind="api"), node("wait", "logic.delay", seconds=30),
-                  node("after", "action.http", url=outside.url + "/after")],
+        "nodes": [
+            node("start", "trigger", kind="api"),
+            node("wait", "logic.delay", seconds=30),
+            node("after", "action.http", url=outside.url + "/after"),
+        ],
         "edges": [edge("start", "wait"), edge("wait", "after")],
     }
     agent = await tenant.agent(definition)
@@ -107,7 +115,7 @@ async def test_cancel_a_running_execution(tenant: Tenant, outside: Outside) -> N
         await asyncio.sleep(0.1)
     response = await tenant.client.post(f"/executions/{execution_id}/cancel")
     assert response.status_code == 200, response.text
-    cancelled = await tenant.wait(execution_id, timeout=20)
+    cancelled = await tenant.wait(execution_id, within=20)
     assert cancelled["status"] == "cancelled", cancelled
     assert outside.requests == []
     assert (await tenant.client.post(f"/executions/{execution_id}/cancel")).status_code == 409
@@ -136,14 +144,14 @@ async def test_a_killed_worker_fails_the_execution_and_retry_resumes_from_the_fa
     os.killpg(engine_stack.worker.pid, signal.SIGKILL)  # the worker dies mid-run, with no chance to clean up
     engine_stack.worker.stop()
     engine_stack.worker.start()  # what `agentflow up` does when its worker dies
-    failed = await tenant.wait(execution_id, "failed", timeout=60)
+    failed = await tenant.wait(execution_id, "failed", within=60)
     assert "stopped unexpectedly" in failed["error"]
 
     await tenant.client.put(f"/agents/{agent['id']}", json={})  # no-op; the retry reuses the same version
     retried = await tenant.client.post(f"/executions/{execution_id}/retry", json={"from_failed": True})
     assert retried.status_code == 202, retried.text
     assert retried.json()["id"] == execution_id
-    done = await tenant.wait(execution_id, "completed", "failed", timeout=90)
+    done = await tenant.wait(execution_id, "completed", "failed", within=90)
     assert done["status"] == "completed", done
     assert done["attempt"] == 2
     assert outside.counters["/first"] == 1  # completed before the crash: reused, not called again

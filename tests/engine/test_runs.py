@@ -50,15 +50,28 @@ async def test_branches_loops_and_skips_are_recorded(tenant: Tenant, outside: Ou
     definition = {
         "nodes": [
             node("start", "trigger", kind="api"),
-            node("route", "logic.switch", value="{{trigger.output.kind}}", cases=[{"name": "many", "equals": "many"}]),
+            node(
+                "route",
+                "logic.switch",
+                value="{{trigger.output.kind}}",
+                cases=[{"name": "many", "equals": "many"}],
+            ),
             node("each", "logic.loop", items="{{trigger.output.items}}"),
             node("visit", "action.http", url=outside.url + "/visit", query={"item": "{{loop.item}}"}),
             node("other", "action.http", url=outside.url + "/other"),
-            node("done", "logic.if", conditions=[{"left": "{{each.output.results | length}}", "op": "eq", "right": 2}]),
+            node(
+                "done",
+                "logic.if",
+                conditions=[{"left": "{{each.output.results | length}}", "op": "eq", "right": 2}],
+            ),
         ],
         "edges": [
-            edge("start", "route"), edge("route", "each", "many"), edge("route", "other", "default"),
-            edge("each", "visit", "body"), edge("visit", "each"), edge("each", "done", "done"),
+            edge("start", "route"),
+            edge("route", "each", "many"),
+            edge("route", "other", "default"),
+            edge("each", "visit", "body"),
+            edge("visit", "each"),
+            edge("each", "done", "done"),
         ],
     }
     agent = await tenant.agent(definition)
@@ -77,8 +90,10 @@ async def test_transient_failures_are_retried_and_attempts_recorded(tenant: Tena
     definition = {
         "nodes": [
             node("start", "trigger", kind="api"),
-            {**node("call", "action.http", url=outside.url + "/flaky"),
-             "retry": {"max_retries": 3, "backoff_seconds": 0.1}},
+            {
+                **node("call", "action.http", url=outside.url + "/flaky"),
+                "retry": {"max_retries": 3, "backoff_seconds": 0.1},
+            },
         ],
         "edges": [edge("start", "call")],
     }
@@ -90,7 +105,12 @@ async def test_transient_failures_are_retried_and_attempts_recorded(tenant: Tena
     assert step["output"]["body"] == {"ok": True, "attempt": 3}
     events = (await tenant.client.get(f"/executions/{execution['id']}/events")).json()
     assert [e["type"] for e in events if e["node_id"] == "call"] == [
-        "step.started", "step.retrying", "step.started", "step.retrying", "step.started", "step.completed"
+        "step.started",
+        "step.retrying",
+        "step.started",
+        "step.retrying",
+        "step.started",
+        "step.completed",
     ]
 
 
@@ -99,8 +119,10 @@ async def test_a_client_error_fails_at_once_without_retries(tenant: Tenant, outs
     definition = {
         "nodes": [
             node("start", "trigger", kind="api"),
-            {**node("call", "action.http", url=outside.url + "/bad"),
-             "retry": {"max_retries": 3, "backoff_seconds": 0.1}},
+            {
+                **node("call", "action.http", url=outside.url + "/bad"),
+                "retry": {"max_retries": 3, "backoff_seconds": 0.1},
+            },
         ],
         "edges": [edge("start", "call")],
     }
@@ -125,7 +147,9 @@ async def test_execute_is_idempotent(tenant: Tenant) -> None:
 
 async def test_input_not_matching_the_trigger_schema_is_422(tenant: Tenant) -> None:
     schema = {"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}}}
-    agent = await tenant.agent({"nodes": [node("start", "trigger", kind="api", input_schema=schema)], "edges": []})
+    agent = await tenant.agent(
+        {"nodes": [node("start", "trigger", kind="api", input_schema=schema)], "edges": []}
+    )
     response = await tenant.client.post(f"/agents/{agent['id']}/execute", json={"input": {"mail": "x"}})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_input"
@@ -133,7 +157,10 @@ async def test_input_not_matching_the_trigger_schema_is_422(tenant: Tenant) -> N
 
 async def test_test_runs_preview_side_effects(tenant: Tenant, outside: Outside) -> None:
     definition = {
-        "nodes": [node("start", "trigger"), node("post", "action.http", method="POST", url=outside.url + "/w")],
+        "nodes": [
+            node("start", "trigger"),
+            node("post", "action.http", method="POST", url=outside.url + "/w"),
+        ],
         "edges": [edge("start", "post")],
     }
     agent = await tenant.agent(definition, publish=False)

@@ -27,8 +27,13 @@ def webhook_agent(outside: Outside, **trigger: object) -> dict[str, object]:
     return {
         "nodes": [
             node("start", "trigger", kind="webhook", **trigger),
-            node("forward", "action.http", method="POST", url=outside.url + "/got",
-                 json={"title": "{{trigger.output.body.title}}"}),
+            node(
+                "forward",
+                "action.http",
+                method="POST",
+                url=outside.url + "/got",
+                json={"title": "{{trigger.output.body.title}}"},
+            ),
         ],
         "edges": [edge("start", "forward")],
     }
@@ -40,12 +45,17 @@ async def test_webhook_starts_the_agent(tenant: Tenant, outside: Outside, engine
     assert url and "/api/v1/hooks/" in url
     token = url.rsplit("/", 1)[1]
     async with httpx.AsyncClient(base_url=engine_api.api_url) as anonymous:
-        accepted = await anonymous.post(f"/hooks/{token}?source=ci", json={"title": "Crash on save"},
-                                        headers={"Authorization": "Bearer must-not-be-kept"})
+        accepted = await anonymous.post(
+            f"/hooks/{token}?source=ci",
+            json={"title": "Crash on save"},
+            headers={"Authorization": "Bearer must-not-be-kept"},
+        )
         assert accepted.status_code == 202, accepted.text
         form = await anonymous.post(f"/hooks/{token}", data={"title": "From a form"})
         assert form.status_code == 202
-        malformed = await anonymous.post(f"/hooks/{token}", content=b"{nope", headers={"Content-Type": "application/json"})
+        malformed = await anonymous.post(
+            f"/hooks/{token}", content=b"{nope", headers={"Content-Type": "application/json"}
+        )
         assert malformed.status_code == 400
         unknown = await anonymous.post("/hooks/not-a-real-token", json={})
         assert unknown.status_code == 404
@@ -56,7 +66,10 @@ async def test_webhook_starts_the_agent(tenant: Tenant, outside: Outside, engine
     assert execution["input"]["query"] == {"source": "ci"}
     assert "authorization" not in execution["input"]["headers"]
     await tenant.wait(form.json()["execution_id"])
-    assert sorted(r.body for r in outside.requests) == [b'{"title":"Crash on save"}', b'{"title":"From a form"}']
+    assert sorted(r.body for r in outside.requests) == [
+        b'{"title":"Crash on save"}',
+        b'{"title":"From a form"}',
+    ]
 
     rotated = await tenant.client.post(f"/agents/{agent['id']}/webhook/rotate")
     assert rotated.json()["webhook_url"] != url
@@ -77,9 +90,13 @@ async def test_signed_webhooks_refuse_wrong_signatures(
         headers = {"Content-Type": "application/json"}
         missing = await anonymous.post(f"/hooks/{token}", content=body, headers=headers)
         assert missing.status_code == 401
-        wrong = await anonymous.post(f"/hooks/{token}", content=body, headers={**headers, "X-AgentFlow-Signature": "sha256=00"})
+        wrong = await anonymous.post(
+            f"/hooks/{token}", content=body, headers={**headers, "X-AgentFlow-Signature": "sha256=00"}
+        )
         assert wrong.status_code == 401
-        ok = await anonymous.post(f"/hooks/{token}", content=body, headers={**headers, "X-AgentFlow-Signature": good})
+        ok = await anonymous.post(
+            f"/hooks/{token}", content=body, headers={**headers, "X-AgentFlow-Signature": good}
+        )
         assert ok.status_code == 202, ok.text
     assert (await tenant.wait(ok.json()["execution_id"]))["status"] == "completed"
     assert len(outside.requests) == 1
@@ -89,15 +106,20 @@ async def test_the_stream_replays_and_follows_every_event_in_order(
     tenant: Tenant, outside: Outside, engine_api: EngineStack
 ) -> None:
     definition = {
-        "nodes": [node("start", "trigger", kind="api"), node("pause", "logic.delay", seconds=0.5),
-                  node("call", "action.http", url=outside.url + "/x"),
-                  node("never", "action.http", url=outside.url + "/never")],
+        "nodes": [
+            node("start", "trigger", kind="api"),
+            node("pause", "logic.delay", seconds=0.5),
+            node("call", "action.http", url=outside.url + "/x"),
+            node("never", "action.http", url=outside.url + "/never"),
+        ],
         "edges": [edge("start", "pause"), edge("pause", "call"), edge("call", "never", "error")],
     }
     agent = await tenant.agent(definition)
     execution_id = await tenant.run(agent["id"])
     token = tenant.client.headers["Authorization"].removeprefix("Bearer ")
-    ws_url = engine_api.api_url.replace("http://", "ws://") + f"/executions/{execution_id}/stream?token={token}"
+    ws_url = (
+        engine_api.api_url.replace("http://", "ws://") + f"/executions/{execution_id}/stream?token={token}"
+    )
     received = []
     async with websockets.connect(ws_url) as socket:
         async for message in socket:
@@ -105,9 +127,12 @@ async def test_the_stream_replays_and_follows_every_event_in_order(
     types = [(e["type"], e["node_id"]) for e in received]
     assert types == [
         ("execution.started", None),
-        ("step.started", "start"), ("step.completed", "start"),
-        ("step.started", "pause"), ("step.completed", "pause"),
-        ("step.started", "call"), ("step.completed", "call"),
+        ("step.started", "start"),
+        ("step.completed", "start"),
+        ("step.started", "pause"),
+        ("step.completed", "pause"),
+        ("step.started", "call"),
+        ("step.completed", "call"),
         ("step.skipped", "never"),
         ("execution.completed", None),
     ]
@@ -126,8 +151,14 @@ async def test_stream_refuses_strangers(tenant: Tenant, engine_api: EngineStack)
         error = json.loads(await socket.recv())
         assert error["code"] == 4401
     async with httpx.AsyncClient(base_url=engine_api.api_url) as other:
-        signup = await other.post("/auth/signup", json={"email": f"{uuid.uuid4().hex[:10]}@example.com",
-                                                        "password": "long enough pw", "org_name": "Other"})
+        signup = await other.post(
+            "/auth/signup",
+            json={
+                "email": f"{uuid.uuid4().hex[:10]}@example.com",
+                "password": "long enough pw",
+                "org_name": "Other",
+            },
+        )
         stranger = signup.json()["access_token"]
     async with websockets.connect(f"{base}?token={stranger}") as socket:
         error = json.loads(await socket.recv())
@@ -137,8 +168,10 @@ async def test_stream_refuses_strangers(tenant: Tenant, engine_api: EngineStack)
 async def test_a_schedule_trigger_creates_a_deployment_with_its_cron_and_timezone(
     tenant: Tenant, engine_api: EngineStack
 ) -> None:
-    definition = {"nodes": [node("start", "trigger", kind="schedule", cron="30 9 * * 1-5", timezone="Europe/Paris")],
-                  "edges": []}
+    definition = {
+        "nodes": [node("start", "trigger", kind="schedule", cron="30 9 * * 1-5", timezone="Europe/Paris")],
+        "edges": [],
+    }
     agent = await tenant.agent(definition)
     async with httpx.AsyncClient(base_url=engine_api.prefect_url) as prefect:
         deployment = (await prefect.get(f"/deployments/name/run-agent/{agent['id']}")).json()
@@ -160,8 +193,13 @@ async def test_secrets_reach_nodes_and_are_masked_in_records(tenant: Tenant, out
     definition = {
         "nodes": [
             node("start", "trigger", kind="api"),
-            node("call", "action.http", url=outside.url + "/echo", headers={"X-Token": "{{env.API_TOKEN}}"},
-                 query={"t": "{{env.API_TOKEN}}"}),
+            node(
+                "call",
+                "action.http",
+                url=outside.url + "/echo",
+                headers={"X-Token": "{{env.API_TOKEN}}"},
+                query={"t": "{{env.API_TOKEN}}"},
+            ),
         ],
         "edges": [edge("start", "call")],
     }
@@ -171,5 +209,7 @@ async def test_secrets_reach_nodes_and_are_masked_in_records(tenant: Tenant, out
     assert outside.requests[0].headers["x-token"] == "tok-12345-secret"
     step = (await tenant.steps(execution["id"]))["call"]
     assert step["input"]["headers"]["X-Token"] == "***"
-    everything = json.dumps([execution, step, (await tenant.client.get(f"/executions/{execution['id']}/events")).json()])
+    everything = json.dumps(
+        [execution, step, (await tenant.client.get(f"/executions/{execution['id']}/events")).json()]
+    )
     assert "tok-12345-secret" not in everything
