@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         description="Prefect server API; read from PREFECT_API_URL like Prefect itself does.",
     )
 
+    work_pool: str = Field(
+        default="agentflow",
+        description="Prefect work pool agents are deployed to (the in-process worker serves it by default).",
+    )
+
     jwt_secret: SecretStr = Field(
         default=SecretStr("dev-insecure-change-me-please-0123456789abcdef"),
         description="HMAC key for access tokens; `agentflow up` generates one per data dir.",

@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
                 app.state.gateway = app.state.dispatcher = None
                 if settings.prefect_api_url:
                     prefect = await stack.enter_async_context(PrefectClient(api=settings.prefect_api_url))
-                    app.state.gateway = PrefectGateway(prefect)
+                    app.state.gateway = PrefectGateway(prefect, work_pool=settings.work_pool)
                     app.state.dispatcher = Dispatcher(app.state.gateway, reader)
                 yield
         finally:

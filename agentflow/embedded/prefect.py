@@ -88,11 +88,13 @@ def worker_env(data_dir: Path, *, api_url: str, env: Mapping[str, str]) -> dict[
     return merged
 
 
-def worker_process(data_dir: Path, *, api_url: str, env: Mapping[str, str], name: str) -> ManagedProcess:
+def worker_process(
+    data_dir: Path, *, api_url: str, env: Mapping[str, str], name: str, pool: str = WORK_POOL
+) -> ManagedProcess:
     """The in-process AgentFlow worker; `env` is its whole environment (Prefect's variables go on top)."""
     return ManagedProcess(
         name=name,
-        argv=[sys.executable, "-m", "agentflow.engine.run_worker", "--pool", WORK_POOL, "--name", name],
+        argv=[sys.executable, "-m", "agentflow.engine.run_worker", "--pool", pool, "--name", name],
         log_path=data_dir / "logs" / f"{name}.log",
         env=worker_env(data_dir, api_url=api_url, env=env),
         stop_timeout=20,

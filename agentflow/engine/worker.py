@@ -166,6 +166,8 @@ class AgentFlowWorker(BaseWorker[AgentFlowJobConfiguration, AgentFlowVariables, 
                 flow_run = await self.client.read_flow_run(flow_run_id)
             except ObjectNotFound:
                 return
+            if flow_run.work_pool_name not in (None, self._work_pool_name):
+                return  # another pool's run: not ours to take, whatever the event stream delivered
             if flow_run.state_type == StateType.SCHEDULED:
                 break
             if flow_run.state_type not in (StateType.PAUSED, StateType.FAILED, StateType.CRASHED):

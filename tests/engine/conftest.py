@@ -38,6 +38,7 @@ class EngineStack:
     data_dir: Path
     database_url: str
     prefect_url: str
+    pool: str
     worker: ManagedProcess
     api_url: str = ""
 
@@ -63,12 +64,14 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
     asyncio.run(_recreate_database(name))
     database_url = admin_url(name)
     upgrade(database_url)
-    prefect = prefect_url()  # the session's Prefect server (the API tests use another pool on it)
+    prefect = prefect_url()  # the session's Prefect server: every pytest worker gets a pool of its own on it
+    pool = f"agentflow-{worker_id}"
     worker: ManagedProcess | None = None
     try:
-        asyncio.run(embedded_prefect.ensure_work_pool(prefect, results_dir=data_dir / "results"))
+        asyncio.run(embedded_prefect.ensure_work_pool(prefect, name=pool, results_dir=data_dir / "results"))
         worker = embedded_prefect.worker_process(
             data_dir,
+            pool=pool,
             api_url=prefect,
             env={
                 **{k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "PREFECT_"))},
@@ -83,7 +86,7 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
         )
         worker.start()
         _wait_worker_ready(worker)
-        yield EngineStack(data_dir, database_url, prefect, worker)
+        yield EngineStack(data_dir, database_url, prefect, pool, worker)
     finally:
         if worker is not None:
             worker.stop()
@@ -97,6 +100,7 @@ def engine_api(engine_stack: EngineStack) -> Iterator[EngineStack]:
     vault = vault_info()
     settings = Settings(
         database_url=engine_stack.database_url,
+        work_pool=engine_stack.pool,
         vault_addr=vault["addr"],
         vault_role_id=vault["api"]["role_id"],
         vault_secret_id=vault["api"]["secret_id"],

@@ -175,7 +175,7 @@ async def test_a_schedule_trigger_creates_a_deployment_with_its_cron_and_timezon
     agent = await tenant.agent(definition)
     async with httpx.AsyncClient(base_url=engine_api.prefect_url) as prefect:
         deployment = (await prefect.get(f"/deployments/name/run-agent/{agent['id']}")).json()
-        assert deployment["work_pool_name"] == "agentflow"
+        assert deployment["work_pool_name"] == engine_api.pool
         assert f"org:{tenant.org_id}" in deployment["tags"]
         assert f"agent:{agent['id']}" in deployment["tags"]
         [schedule] = deployment["schedules"]
