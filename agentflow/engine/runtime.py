@@ -4,6 +4,7 @@ record every step, pause for approvals, finish the execution record."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,9 +57,17 @@ def _retry_condition(task: Any, task_run: Any, state: Any) -> bool:
     return isinstance(state.data, BaseException) and is_retryable(state.data)
 
 
+# Runtimes of the executions running in this process. Tasks receive only two strings and find their
+# runtime here: Prefect walks every task parameter looking for futures, and walking the runtime (the whole
+# definition, every output so far) cost milliseconds per node.
+_RUNNING: dict[str, Runtime] = {}
+
+
 @task(persist_result=True, result_serializer="json", cache_key_fn=_step_cache_key, log_prints=False)
-async def node_step(step_key: str, node: Node, scope: StepScope, runtime: Runtime) -> dict[str, Any]:
+async def node_step(execution_id: str, step_key: str) -> dict[str, Any]:
     """One node as a Prefect task (retries, timeout and name set per node with `with_options`)."""
+    runtime = _RUNNING[execution_id]
+    node, scope = runtime.steps_in_flight[step_key]
     result = await runtime.task_body(node, scope)
     return {
         "output": result.output,
@@ -66,6 +75,21 @@ async def node_step(step_key: str, node: Node, scope: StepScope, runtime: Runtim
         "tokens": result.tokens,
         "cost_usd": result.cost_usd,
     }
+
+
+@functools.lru_cache(maxsize=4096)
+def _node_task(
+    name: str, run_name: str, retries: int, delays: tuple[float, ...], timeout: float | None
+) -> Any:
+    """Building a task costs (Prefect inspects the function): one per distinct node setup, reused."""
+    return node_step.with_options(
+        name=name,
+        task_run_name=run_name,
+        retries=retries,
+        retry_delay_seconds=list(delays) if retries else 0,
+        retry_condition_fn=_retry_condition,
+        timeout_seconds=timeout,
+    )
 
 
 @dataclass
@@ -84,7 +108,9 @@ class Runtime:
         trigger = self.definition.trigger
         assert trigger is not None, "published and test definitions always have a trigger"
         self.trigger_id = trigger.id
-        self._tasks: dict[str, Any] = {}
+        self.steps_in_flight: dict[str, tuple[Node, StepScope]] = {}
+        # Neither resumed after an approval nor retried: no step can have a result to reuse.
+        self.fresh = self.execution.status == "queued" and self.execution.attempt == 1
         self._pending_wait: tuple[Node, str, dict[str, Any]] | None = None
 
     @property
@@ -104,23 +130,21 @@ class Runtime:
         )
 
     def _task_for(self, node: Node) -> Any:
-        if node.id not in self._tasks:
-            policy = node.retry or self.definition.settings.default_retry
-            self._tasks[node.id] = node_step.with_options(
-                name=node.type,
-                task_run_name=node.id,
-                retries=policy.max_retries if policy else 0,
-                retry_delay_seconds=policy.delays() if policy and policy.max_retries else 0,
-                retry_condition_fn=_retry_condition,
-                timeout_seconds=node.timeout_seconds,
-            )
-        return self._tasks[node.id]
+        policy = node.retry or self.definition.settings.default_retry
+        delays = tuple(policy.delays()) if policy else ()
+        return _node_task(
+            node.type, node.id, policy.max_retries if policy else 0, delays, node.timeout_seconds
+        )
 
     async def run_step(self, node: Node, scope: StepScope) -> NodeResult:
         """The walker's StepRunner."""
         if node.type in FLOW_LEVEL_TYPES:
             return await self.flow_level_step(node, scope)
-        data = await self._task_for(node)(scope.key, node, scope, self)
+        self.steps_in_flight[scope.key] = (node, scope)
+        try:
+            data = await self._task_for(node)(str(self.execution.id), scope.key)
+        finally:
+            self.steps_in_flight.pop(scope.key, None)
         return NodeResult(
             output=data["output"],
             handles=tuple(data["handles"]),
@@ -140,7 +164,7 @@ class Runtime:
             await self.event("step.skipped", node=node, step_key=step_key)
 
     async def _started(self, node: Node, scope: StepScope, config: Any, *, status: str = "running") -> int:
-        attempt = await self.store.step_started(
+        return await self.store.step_started(
             self.org_id,
             self.execution.id,
             step_key=scope.key,
@@ -150,40 +174,34 @@ class Runtime:
             input=self.masker.mask(config),
             status=status,
         )
-        await self.event("step.started", node=node, step_key=scope.key, data={"attempt": attempt})
-        return attempt
 
     async def _completed(self, node: Node, scope: StepScope, result: NodeResult) -> None:
         output = self.masker.mask(result.output)
         await self.store.step_ended(
+            self.org_id,
             self.execution.id,
             step_key=scope.key,
             status="completed",
+            event_type="step.completed",
+            event_data={"output": output, "handles": list(result.handles)},
             output=output,
             tokens=result.tokens,
             cost_usd=result.cost_usd,
         )
-        await self.event(
-            "step.completed",
-            node=node,
-            step_key=scope.key,
-            data={"output": output, "handles": list(result.handles)},
-        )
 
     async def _failed(self, node: Node, scope: StepScope, exc: BaseException, *, will_retry: bool) -> None:
-        message = self.masker.mask_text(
-            exc.message if isinstance(exc, StepError) else f"{type(exc).__name__}: {exc}"
-        )
+        detail = exc.message if isinstance(exc, StepError) else f"{type(exc).__name__}: {exc}"
+        message = self.masker.mask_text(detail)
         output = self.masker.mask(exc.output) if isinstance(exc, StepError) else None
-        status = "retrying" if will_retry else "failed"
         await self.store.step_ended(
-            self.execution.id, step_key=scope.key, status=status, output=output, error=message
-        )
-        await self.event(
-            "step.retrying" if will_retry else "step.failed",
-            node=node,
+            self.org_id,
+            self.execution.id,
             step_key=scope.key,
-            data={"error": message},
+            status="retrying" if will_retry else "failed",
+            event_type="step.retrying" if will_retry else "step.failed",
+            event_data={"error": message},
+            output=output,
+            error=message,
         )
         await self.store.log(
             self.org_id,
@@ -273,6 +291,14 @@ class Runtime:
         return result
 
     async def run(self) -> dict[str, Any]:
+        """Run the execution to its end (or to a pause); the record says how it went."""
+        _RUNNING[str(self.execution.id)] = self
+        try:
+            return await self._run()
+        finally:
+            _RUNNING.pop(str(self.execution.id), None)
+
+    async def _run(self) -> dict[str, Any]:
         resumed = self.execution.status == "paused" or self.execution.attempt > 1
         if not await self.store.mark_running(self.execution.id, self.flow_run_id):
             return {"status": self.execution.status, "note": "already finished"}

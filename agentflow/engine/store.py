@@ -81,25 +81,47 @@ _FINISH = _q(
     RETURNING org_id
     """
 )
+# A step's record and its stream event go in one round trip each (start, end): per node, that is the
+# engine's whole database cost.
 _STEP_START = _q(
     """
-    INSERT INTO execution_steps (id, org_id, execution_id, step_key, node_id, node_type, name, attempt,
-                                 status, input, started_at, created_at, updated_at)
-    VALUES (:id, :org_id, :execution_id, :step_key, :node_id, :node_type, :name, 1, :status,
-            CAST(CAST(:input AS text) AS jsonb), now(), now(), now())
-    ON CONFLICT (execution_id, step_key) DO UPDATE
-       SET attempt = execution_steps.attempt + 1, status = EXCLUDED.status, input = EXCLUDED.input,
-           error = NULL, output = NULL, started_at = now(), finished_at = NULL, updated_at = now()
-    RETURNING attempt
+    WITH step AS (
+        INSERT INTO execution_steps (id, org_id, execution_id, step_key, node_id, node_type, name, attempt,
+                                     status, input, started_at, created_at, updated_at)
+        VALUES (:id, :org_id, :execution_id, :step_key, :node_id, :node_type, :name, 1, :status,
+                CAST(CAST(:input AS text) AS jsonb), now(), now(), now())
+        ON CONFLICT (execution_id, step_key) DO UPDATE
+           SET attempt = execution_steps.attempt + 1, status = EXCLUDED.status, input = EXCLUDED.input,
+               error = NULL, output = NULL, started_at = now(), finished_at = NULL, updated_at = now()
+        RETURNING attempt
+    ), event AS (
+        INSERT INTO execution_events (org_id, execution_id, type, node_id, step_key, data, created_at)
+        SELECT :org_id, :execution_id, 'step.started', :node_id, :step_key,
+               jsonb_build_object('attempt', step.attempt), now()
+        FROM step
+        RETURNING id
+    )
+    SELECT step.attempt, pg_notify('agentflow_events', CAST(:channel_payload AS text)) FROM step, event
     """
 )
 _STEP_END = _q(
     """
-    UPDATE execution_steps
-    SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error, finished_at = now(),
-        duration_ms = CAST(EXTRACT(EPOCH FROM (now() - started_at)) * 1000 AS integer),
-           tokens = :tokens, cost_usd = :cost_usd, updated_at = now()
-    WHERE execution_id = :execution_id AND step_key = :step_key
+    WITH step AS (
+        UPDATE execution_steps
+        SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error,
+            finished_at = now(),
+            duration_ms = CAST(EXTRACT(EPOCH FROM (now() - started_at)) * 1000 AS integer),
+            tokens = :tokens, cost_usd = :cost_usd, updated_at = now()
+        WHERE execution_id = :execution_id AND step_key = :step_key
+        RETURNING node_id
+    ), event AS (
+        INSERT INTO execution_events (org_id, execution_id, type, node_id, step_key, data, created_at)
+        SELECT :org_id, :execution_id, :event_type, step.node_id, :step_key,
+               CAST(CAST(:event_data AS text) AS jsonb), now()
+        FROM step
+        RETURNING id
+    )
+    SELECT pg_notify('agentflow_events', CAST(:channel_payload AS text)) FROM event
     """
 )
 _STEP_SKIPPED = _q(
@@ -234,6 +256,7 @@ class EngineStore:
         input: Any,
         status: str = "running",
     ) -> int:
+        """Record the step's start (a retry bumps its attempt), stream `step.started`; return the attempt."""
         row = await self.db.fetchrow(
             _STEP_START,
             id=uuid.uuid4(),
@@ -245,23 +268,32 @@ class EngineStore:
             name=name,
             status=status,
             input=_json(input),
+            channel_payload=str(execution_id),
         )
         assert row is not None
         return int(row["attempt"])
 
     async def step_ended(
         self,
+        org_id: uuid.UUID,
         execution_id: uuid.UUID,
         *,
         step_key: str,
         status: str,
+        event_type: str,
+        event_data: Any,
         output: Any = None,
         error: str | None = None,
         tokens: int = 0,
         cost_usd: float | Decimal = 0,
     ) -> None:
+        """Record how the step ended and stream `event_type` with `event_data`, in one round trip."""
         await self.db.execute(
             _STEP_END,
+            org_id=org_id,
+            event_type=event_type,
+            event_data=_json(event_data),
+            channel_payload=str(execution_id),
             execution_id=execution_id,
             step_key=step_key,
             status=status,
