@@ -61,10 +61,22 @@ async def _connection(
 
 
 async def run_load(
-    label: str, host: str, port: int, path: str, *, headers: dict[str, str], concurrency: int, seconds: float
+    label: str,
+    host: str,
+    port: int,
+    path: str,
+    *,
+    headers: dict[str, str],
+    concurrency: int,
+    seconds: float,
+    method: str = "GET",
+    body: bytes = b"",
 ) -> LoadResult:
-    head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": f"{host}:{port}", **headers}.items())
-    request = f"GET {path} HTTP/1.1\r\n{head}\r\n".encode()
+    all_headers = {"Host": f"{host}:{port}", **headers}
+    if body:
+        all_headers["Content-Length"] = str(len(body))
+    head = "".join(f"{k}: {v}\r\n" for k, v in all_headers.items())
+    request = f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode() + body
     latencies: list[float] = []
     errors: list[int] = []
     started = time.perf_counter()
