@@ -18,6 +18,7 @@ from api.errors import install_error_handlers
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_id import RequestIDMiddleware
 from api.routers import api_keys, auth, health, invitations, org, teams
+from api.spa import mount_ui
 
 API_PREFIX = "/api/v1"
 
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    # After every API route: the web builder's files, and index.html for its client-side routes.
+    mount_ui(app, api_prefix="/api")
     # Added last = outermost: request ids wrap everything, including 413s from the body limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
