@@ -48,7 +48,7 @@ async def test_pages_fall_back_to_index_html(client: httpx.AsyncClient) -> None:
         response = await client.get(path)
         assert response.status_code == 200, path
         assert response.headers["content-type"].startswith("text/html")
-        assert 'id=root' in response.text
+        assert "id=root" in response.text
         assert response.headers["cache-control"] == "no-cache"
 
 

@@ -79,7 +79,9 @@ export interface DefinitionDiff {
   nodes_added: string[];
   nodes_removed: string[];
   nodes_changed: NodeChange[];
-  moved: string[];
+  /** The contract calls it `moved`; agentflow.graph's DefinitionDiff calls it `nodes_moved`. */
+  moved?: string[];
+  nodes_moved?: string[];
   edges_added: { source: string; target: string; source_handle?: string | null }[];
   edges_removed: { source: string; target: string; source_handle?: string | null }[];
   settings_changed: string[];

@@ -28,6 +28,9 @@ export class ApiError extends Error {
 type TokenListener = (token: string | null) => void;
 
 let accessToken: string | null = null;
+// Not a credential: only remembers that a refresh cookie was issued, so a first visit does not probe
+// /auth/refresh (and log a 401) when there is no sign-in to restore.
+const SIGNED_IN_MARKER = "agentflow.signed-in";
 let refreshing: Promise<Schemas["TokenResponse"] | null> | null = null;
 const listeners = new Set<TokenListener>();
 let onSessionExpired: () => void = () => {};
@@ -38,7 +41,21 @@ export const session = {
   },
   set(token: string | null): void {
     accessToken = token;
+    try {
+      if (token) localStorage.setItem(SIGNED_IN_MARKER, "1");
+      else localStorage.removeItem(SIGNED_IN_MARKER);
+    } catch {
+      // Storage disabled: every visit then tries to restore the session, which is still correct.
+    }
     listeners.forEach((listener) => listener(token));
+  },
+  /** Whether a sign-in may be restored from the refresh cookie. */
+  mayRestore(): boolean {
+    try {
+      return localStorage.getItem(SIGNED_IN_MARKER) === "1";
+    } catch {
+      return true;
+    }
   },
   subscribe(listener: TokenListener): () => void {
     listeners.add(listener);

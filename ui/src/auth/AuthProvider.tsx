@@ -20,7 +20,9 @@ const AuthContext = React.createContext<AuthContextValue | null>(null);
 
 export function AuthProvider({ children }: { children: React.ReactNode }) {
   const queryClient = useQueryClient();
-  const [status, setStatus] = React.useState<Status>(session.token ? "signed-in" : "loading");
+  const [status, setStatus] = React.useState<Status>(() =>
+    session.token ? "signed-in" : session.mayRestore() ? "loading" : "signed-out",
+  );
   const [notice, setNotice] = React.useState<string | null>(null);
 
   React.useEffect(() => {
@@ -29,9 +31,9 @@ export function AuthProvider({ children }: { children: React.ReactNode }) {
       queryClient.clear();
       setNotice("Your session has ended. Please sign in again.");
     });
-    if (!session.token) {
+    if (!session.token && session.mayRestore()) {
       void refreshSession().then((tokens) => {
-        if (!tokens) setStatus("signed-out");
+        if (!tokens) session.set(null);
       });
     }
     return unsubscribe;

@@ -173,6 +173,14 @@ export const useBuilderStore = create<BuilderState>()((set, get) => {
       lastCommit: key ? { key, at: now } : null,
     });
   };
+  /** React Flow removes a node's edges and the node in two change batches of one tick: one undo step. */
+  const checkpointRemoval = () => {
+    if (get().lastCommit?.key === "remove") return;
+    checkpoint("remove");
+    queueMicrotask(() => {
+      if (get().lastCommit?.key === "remove") set({ lastCommit: null });
+    });
+  };
   const changed = (patch: Partial<BuilderState>) => set({ ...patch, dirty: true, changeCount: get().changeCount + 1 });
   const restore = (snapshot: Snapshot) => {
     const ids = new Set(snapshot.nodes.map((node) => node.id));
@@ -219,7 +227,8 @@ export const useBuilderStore = create<BuilderState>()((set, get) => {
       const dragEnd = state.dragging && moves.some((change) => !change.dragging);
       // Arrow keys move selected nodes without a drag: one undo step per burst.
       const nudge = !state.dragging && !dragStart && moves.some((change) => !change.dragging && change.position);
-      if (removing || dragStart) checkpoint();
+      if (removing) checkpointRemoval();
+      else if (dragStart) checkpoint();
       else if (nudge) checkpoint("nudge");
       const nodes = applyNodeChanges(changes, state.nodes);
       let { edges, selectedNodeId } = state;
@@ -243,7 +252,7 @@ export const useBuilderStore = create<BuilderState>()((set, get) => {
 
     onEdgesChange: (changes) => {
       const removing = changes.some((change) => change.type === "remove");
-      if (removing) checkpoint();
+      if (removing) checkpointRemoval();
       const edges = applyEdgeChanges(changes, get().edges);
       if (removing) changed({ edges });
       else set({ edges });

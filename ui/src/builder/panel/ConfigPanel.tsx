@@ -61,11 +61,16 @@ function NodeConfig({ node }: { node: NodeRef }) {
   const updateNode = useBuilderStore((state) => state.updateNode);
   const deleteSelection = useBuilderStore((state) => state.deleteSelection);
   const issues = useNodeIssues(node.id);
+  // The server's report describes the last saved draft: while edits are unsaved it may be stale.
+  const dirty = useBuilderStore((state) => state.dirty);
   const look = NODE_LOOKS[node.data.nodeType];
   const Icon = look.icon;
   const errors = React.useMemo(
-    () => ({ ...serverErrors(issues), ...(info ? validateConfig(node.data.nodeType, info.config_schema, node.data.config) : {}) }),
-    [info, issues, node.data.config, node.data.nodeType],
+    () => ({
+      ...(dirty ? {} : serverErrors(issues)),
+      ...(info ? validateConfig(node.data.nodeType, info.config_schema, node.data.config) : {}),
+    }),
+    [dirty, info, issues, node.data.config, node.data.nodeType],
   );
   const otherIssues = issues.filter((issue) => !issue.field?.startsWith("config."));
   const retry = node.data.retry ?? null;

@@ -45,7 +45,7 @@ const diffNodeTypes: NodeTypes = { diff: DiffNode };
 export function diffFlow(before: AgentDefinition, after: AgentDefinition, diff: DefinitionDiff) {
   const changed = new Map(diff.nodes_changed.map((change) => [change.node_id, change.fields]));
   const added = new Set(diff.nodes_added);
-  const moved = new Set(diff.moved);
+  const moved = new Set(diff.moved ?? diff.nodes_moved ?? []);
   const changeOf = (id: string): Change =>
     added.has(id) ? "added" : changed.has(id) ? "changed" : moved.has(id) ? "moved" : "same";
   const afterFlow = definitionToFlow(after);
