@@ -1,4 +1,4 @@
-"""End-to-end fixtures: one real `agentflow up` stack per module, Debian's Chromium driven by Playwright,
+"""End-to-end fixtures: one real `agentflow up` stack for the suite, Debian's Chromium driven by Playwright,
 console errors collected and failing the test, screenshots saved under test-artifacts/e2e/."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
 pytestmark = [pytest.mark.stack, pytest.mark.e2e]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack_url() -> Iterator[str]:
     """A real stack on free ports serving the built UI (ui/ → api/static); AGENTFLOW_E2E_URL reuses a running one."""
     if url := os.environ.get("AGENTFLOW_E2E_URL"):
@@ -53,7 +53,7 @@ def stack_url() -> Iterator[str]:
             stop(proc, signal.SIGINT)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[playwright_api.Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (never a downloaded browser)")

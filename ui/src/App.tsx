@@ -37,7 +37,7 @@ export function createQueryClient(): QueryClient {
   });
 }
 
-function Providers({ client }: { client: QueryClient }) {
+export function Providers({ client }: { client: QueryClient }) {
   return (
     <QueryClientProvider client={client}>
       <AuthProvider>

@@ -82,10 +82,11 @@ export function useRemoveMember() {
   });
 }
 
-export function useApiKeys() {
+export function useApiKeys(enabled: boolean) {
   return useQuery({
     queryKey: orgKeys.apiKeys,
     queryFn: () => http.get<Page<ApiKey>>("/org/api-keys", { query: { limit: 200 } }),
+    enabled,
   });
 }
 
@@ -105,11 +106,12 @@ export function useRevokeApiKey() {
   });
 }
 
-export function useSecrets() {
+export function useSecrets(enabled: boolean) {
   return useQuery({
     queryKey: orgKeys.secrets,
     queryFn: () => http.get<{ items: Secret[] }>("/org/secrets"),
     retry: false,
+    enabled,
   });
 }
 

@@ -24,6 +24,9 @@ const DEFAULT_EDGE_OPTIONS = {
   labelStyle: { fontSize: 11, fontWeight: 600 },
 };
 
+// Above this many nodes, nodes outside the viewport are not rendered at all.
+const LARGE_GRAPH = 60;
+
 const isValidConnection: IsValidConnection<BuilderEdge> = (connection) => connection.source !== connection.target;
 
 const miniMapColor = (node: BuilderNode): string =>
@@ -74,7 +77,7 @@ export function Canvas({ readOnly = false }: { readOnly?: boolean }) {
         fitViewOptions={{ padding: 0.2, maxZoom: 1.2 }}
         minZoom={0.1}
         maxZoom={2}
-        onlyRenderVisibleElements
+        onlyRenderVisibleElements={nodes.length > LARGE_GRAPH}
       >
         <Background gap={16} />
         <MiniMap pannable zoomable nodeColor={miniMapColor} ariaLabel="Minimap" />

@@ -1,6 +1,6 @@
 /** Vitest setup: the browser APIs React Flow needs that jsdom lacks, and a clean DOM/store per test. */
 import { cleanup } from "@testing-library/react";
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 
 import { server } from "@/test/server";
 
@@ -28,9 +28,12 @@ Object.defineProperties(HTMLElement.prototype, {
 (SVGElement.prototype as unknown as { getBBox: () => DOMRect }).getBBox = () =>
   ({ x: 0, y: 0, width: 40, height: 14 }) as DOMRect;
 
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+// A request no handler answers fails the test that made it.
+const unhandled: string[] = [];
+beforeAll(() => server.listen({ onUnhandledRequest: (request) => void unhandled.push(`${request.method} ${request.url}`) }));
 afterEach(() => {
   cleanup();
   server.resetHandlers();
+  expect(unhandled.splice(0), "requests without a handler").toEqual([]);
 });
 afterAll(() => server.close());

@@ -86,7 +86,7 @@ function CreateKeyDialog() {
 
 export function ApiKeysSettings() {
   const { can } = useAuth();
-  const keys = useApiKeys();
+  const keys = useApiKeys(can("api_keys:read"));
   const revoke = useRevokeApiKey();
   if (!can("api_keys:read")) {
     return <Alert tone="info">Only owners and admins manage API keys.</Alert>;

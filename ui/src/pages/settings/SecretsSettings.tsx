@@ -87,7 +87,7 @@ function SecretDialog({ existing }: { existing?: Secret }) {
 
 export function SecretsSettings() {
   const { can } = useAuth();
-  const secrets = useSecrets();
+  const secrets = useSecrets(can("secrets:read"));
   const remove = useDeleteSecret();
   const writable = can("secrets:write");
   if (!can("secrets:read")) return <Alert tone="info">Your role cannot see the organization's secrets.</Alert>;
