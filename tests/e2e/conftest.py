@@ -36,7 +36,10 @@ pytestmark = [pytest.mark.stack, pytest.mark.e2e]
 
 @pytest.fixture(scope="session")
 def stack_url() -> Iterator[str]:
-    """A real stack on free ports serving the built UI (ui/ → api/static); AGENTFLOW_E2E_URL reuses a running one."""
+    """A real stack on free ports serving the built UI (ui/ → api/static).
+
+    AGENTFLOW_E2E_URL points the suite at a stack that is already running instead (for UI development).
+    """
     if url := os.environ.get("AGENTFLOW_E2E_URL"):
         yield url.rstrip("/")
         return
@@ -90,7 +93,9 @@ def page(
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.on("console", lambda msg: msg.type == "error" and console.errors.append(f"{msg.text} @ {msg.location}"))
+    page.on(
+        "console", lambda msg: msg.type == "error" and console.errors.append(f"{msg.text} @ {msg.location}")
+    )
     page.on("pageerror", lambda exc: console.errors.append(f"uncaught: {exc}"))
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

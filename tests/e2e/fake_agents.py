@@ -17,9 +17,14 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Page, Route
 
-from agentflow.graph import available_variables, diff_definitions, node_types, parse_definition, validate_definition
+from agentflow.graph import (
+    available_variables,
+    diff_definitions,
+    node_types,
+    parse_definition,
+    validate_definition,
+)
 from agentflow.graph.errors import DefinitionError
-
 
 # Minimal valid configs: a draft with an unfinished node still lists the variables of the others.
 _STUB_CONFIGS: dict[str, dict[str, Any]] = {
@@ -117,7 +122,9 @@ class FakeAgentsApi:
         path = url.path.removeprefix("/api/v1")
         self.requests.append((request.method, path, dict(request.headers)))
         body = json.loads(request.post_data) if request.post_data else {}
-        status, payload, headers = self._dispatch(request.method, path, parse_qs(url.query), body, request.headers)
+        status, payload, headers = self._dispatch(
+            request.method, path, parse_qs(url.query), body, request.headers
+        )
         route.fulfill(
             status=status,
             headers={"Content-Type": "application/json", **headers},
@@ -147,7 +154,11 @@ class FakeAgentsApi:
             return 200, agent.detail(), {"ETag": f'"{agent.revision}"'}
         if not rest and method == "PUT":
             if headers.get("if-match") != f'"{agent.revision}"':
-                return 409, {"error": {"code": "edit_conflict", "message": "The draft changed", "details": None}}, {}
+                return (
+                    409,
+                    {"error": {"code": "edit_conflict", "message": "The draft changed", "details": None}},
+                    {},
+                )
             for key in ("name", "description", "tags"):
                 if key in body:
                     setattr(agent, key, body[key])
@@ -160,7 +171,11 @@ class FakeAgentsApi:
             report = validate_definition(agent.definition, for_publish=True)
             if report.errors:
                 details = report.model_dump(mode="json")
-                return 422, {"error": {"code": "invalid_definition", "message": "Fix errors", "details": details}}, {}
+                return (
+                    422,
+                    {"error": {"code": "invalid_definition", "message": "Fix errors", "details": details}},
+                    {},
+                )
             version = {
                 "version": len(agent.versions) + 1,
                 "message": body.get("message"),

@@ -25,7 +25,7 @@ def api_has(stack_url: str, path: str) -> bool:
 
 
 def agents_backend(page: Page, stack_url: str) -> FakeAgentsApi | None:
-    """The real agents API when the stack has it; until issue 4 is merged, the contract fake in the browser."""
+    """The real agents API when the stack has it; until issue 4 is merged, the contract fake in the page."""
     if api_has(stack_url, "/api/v1/agents"):
         return None
     fake = FakeAgentsApi()
@@ -55,7 +55,9 @@ def node(page: Page, node_id: str) -> Any:
 
 def connect(page: Page, source: str, target: str, handle: str | None = None) -> None:
     """Drag from a node's output handle to another node's input handle, as a user does."""
-    selector = f".react-flow__handle.source[data-handleid='{handle}']" if handle else ".react-flow__handle.source"
+    selector = (
+        f".react-flow__handle.source[data-handleid='{handle}']" if handle else ".react-flow__handle.source"
+    )
     start = node(page, source).locator(selector).bounding_box()
     end = node(page, target).locator(".react-flow__handle.target").bounding_box()
     assert start and end
@@ -81,13 +83,19 @@ def frame_sampler(page: Page) -> Iterator[dict[str, Any]]:
     page.evaluate(
         """() => {
             window.__frames = []; window.__sampling = true; let last = performance.now();
-            const tick = (now) => { window.__frames.push(now - last); last = now; if (window.__sampling) requestAnimationFrame(tick); };
+            const tick = (now) => {
+                window.__frames.push(now - last);
+                last = now;
+                if (window.__sampling) requestAnimationFrame(tick);
+            };
             requestAnimationFrame(tick);
         }"""
     )
     result: dict[str, Any] = {}
     yield result
-    frames: list[float] = page.evaluate("() => { window.__sampling = false; return window.__frames.slice(1); }")
+    frames: list[float] = page.evaluate(
+        "() => { window.__sampling = false; return window.__frames.slice(1); }"
+    )
     frames.sort()
     result["frames"] = len(frames)
     result["p50_ms"] = round(frames[len(frames) // 2], 1) if frames else None

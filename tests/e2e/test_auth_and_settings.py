@@ -25,7 +25,15 @@ def test_signup_dashboard_api_key_and_invitation(page: Page, stack_url: str) -> 
 
     expect(page.get_by_role("button", name="Switch organization")).to_have_text("Acme Support")
     nav = page.get_by_role("navigation", name="Main")
-    for section in ("Agents", "Executions", "Integrations", "Knowledge", "Templates", "Analytics", "Settings"):
+    for section in (
+        "Agents",
+        "Executions",
+        "Integrations",
+        "Knowledge",
+        "Templates",
+        "Analytics",
+        "Settings",
+    ):
         expect(nav.get_by_role("link", name=section)).to_be_visible()
     expect(page.get_by_text("No agents yet")).to_be_visible()
     shot(page, "dashboard")
@@ -123,4 +131,3 @@ def test_org_switcher_and_sign_out(page: Page, stack_url: str) -> None:
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/settings/organization")
-

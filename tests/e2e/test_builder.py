@@ -159,7 +159,13 @@ def test_build_configure_and_publish_an_agent(page: Page, stack_url: str, consol
 
 def hundred_node_definition() -> dict[str, Any]:
     nodes: list[dict[str, Any]] = [
-        {"id": "start", "type": "trigger", "name": "Start", "config": {"kind": "manual"}, "position": {"x": 0, "y": 0}}
+        {
+            "id": "start",
+            "type": "trigger",
+            "name": "Start",
+            "config": {"kind": "manual"},
+            "position": {"x": 0, "y": 0},
+        }
     ]
     edges: list[dict[str, Any]] = []
     for i in range(1, 100):
@@ -169,7 +175,9 @@ def hundred_node_definition() -> dict[str, Any]:
                 "id": node_id,
                 "type": "ai" if i % 3 else "action.http",
                 "name": f"Step {i}",
-                "config": {"prompt": f"Step {i}: {{{{start.output}}}}"} if i % 3 else {"url": "https://example.com"},
+                "config": {"prompt": f"Step {i}: {{{{start.output}}}}"}
+                if i % 3
+                else {"url": "https://example.com"},
                 "position": {"x": (i % 10) * 300, "y": (i // 10) * 160},
             }
         )
