@@ -5,17 +5,14 @@ import { createBrowserRouter, Navigate, Outlet, RouterProvider, type RouteObject
 import { ApiError } from "@/api/http";
 import { AuthProvider } from "@/auth/AuthProvider";
 import { RequireAuth } from "@/auth/RequireAuth";
-import { BuilderPage } from "@/builder/BuilderPage";
 import { Toaster } from "@/components/ui/feedback";
 import { AppShell } from "@/layout/AppShell";
 import { AgentLayout } from "@/pages/agents/AgentLayout";
 import { AgentsPage } from "@/pages/agents/AgentsPage";
-import { VersionsPage } from "@/pages/agents/VersionsPage";
 import { AcceptInvitationPage } from "@/pages/auth/AcceptInvitationPage";
 import { LoginPage } from "@/pages/auth/LoginPage";
 import { SignupPage } from "@/pages/auth/SignupPage";
 import { ComingSoonPage } from "@/pages/ComingSoonPage";
-import { ExecutionDetailPage } from "@/pages/executions/ExecutionDetailPage";
 import { ExecutionsPage } from "@/pages/executions/ExecutionsPage";
 import { NotFoundPage } from "@/pages/NotFoundPage";
 import { ApiKeysSettings } from "@/pages/settings/ApiKeysSettings";
@@ -48,6 +45,8 @@ export function Providers({ client }: { client: QueryClient }) {
   );
 }
 
+// The builder, the version diff and the run detail (React Flow, Ajv) load on first use: the sign-in page and
+// the dashboard stay a small download.
 export function appRoutes(client: QueryClient): RouteObject[] {
   return [
     {
@@ -68,13 +67,16 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                   path: "agents/:agentId",
                   element: <AgentLayout />,
                   children: [
-                    { index: true, element: <BuilderPage /> },
-                    { path: "versions", element: <VersionsPage /> },
+                    { index: true, lazy: () => import("@/builder/BuilderPage").then((m) => ({ Component: m.BuilderPage })) },
+                    { path: "versions", lazy: () => import("@/pages/agents/VersionsPage").then((m) => ({ Component: m.VersionsPage })) },
                     { path: "executions", element: <ExecutionsPage /> },
                   ],
                 },
                 { path: "executions", element: <ExecutionsPage /> },
-                { path: "executions/:executionId", element: <ExecutionDetailPage /> },
+                {
+                  path: "executions/:executionId",
+                  lazy: () => import("@/pages/executions/ExecutionDetailPage").then((m) => ({ Component: m.ExecutionDetailPage })),
+                },
                 { path: "integrations", element: <ComingSoonPage title="Integrations" issue="the integrations issue (Slack, Gmail, Jira, GitHub…)" /> },
                 { path: "knowledge", element: <ComingSoonPage title="Knowledge" issue="the knowledge-base issue (RAG on pgvector)" /> },
                 { path: "templates", element: <ComingSoonPage title="Templates" issue="the templates marketplace issue" /> },

@@ -1,7 +1,7 @@
 /** /agents/:agentId — the visual builder: palette, canvas, config panel, autosave, publish, test runs. */
 import { ReactFlowProvider } from "@xyflow/react";
 import * as React from "react";
-import { useParams } from "react-router";
+import { useParams, useSearchParams } from "react-router";
 
 import { useAgent, useNodeTypes, useVariables } from "@/api/agents";
 import type { AgentDetail } from "@/api/contracts";
@@ -45,7 +45,9 @@ function Builder({ agent, catalog }: { agent: AgentDetail; catalog: NodeTypeInfo
   const selectedNodeId = useBuilderStore((state) => state.selectedNodeId);
   const triggerId = useBuilderStore((state) => state.nodes.find((node) => node.type === "trigger")?.id ?? null);
   const variables = useVariables(agent.id, selectedNodeId, autosave.revision);
-  const [testOpen, setTestOpen] = React.useState(false);
+  // The agents list's "Run a test" quick action opens the builder with ?test=1.
+  const [params] = useSearchParams();
+  const [testOpen, setTestOpen] = React.useState(() => params.get("test") === "1" && !readOnly);
   const [testError, setTestError] = React.useState<string | null>(null);
   const [executionId, setExecutionId] = React.useState<string | null>(null);
   const { flush } = autosave;
