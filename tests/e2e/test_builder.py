@@ -157,7 +157,8 @@ def test_build_configure_and_publish_an_agent(page: Page, stack_url: str, consol
     expect(page.get_by_role("table", name="Versions")).to_contain_text("First version: reply and file")
 
 
-def hundred_node_definition() -> dict[str, Any]:
+def chain_definition(count: int) -> dict[str, Any]:
+    """A trigger and `count - 1` AI/HTTP nodes in a chain, laid out ten to a row."""
     nodes: list[dict[str, Any]] = [
         {
             "id": "start",
@@ -168,7 +169,7 @@ def hundred_node_definition() -> dict[str, Any]:
         }
     ]
     edges: list[dict[str, Any]] = []
-    for i in range(1, 100):
+    for i in range(1, count):
         node_id = f"step_{i}"
         nodes.append(
             {
@@ -185,42 +186,34 @@ def hundred_node_definition() -> dict[str, Any]:
     return {"nodes": nodes, "edges": edges, "settings": {}}
 
 
-def test_builder_stays_smooth_with_100_nodes(page: Page, stack_url: str) -> None:
-    fake = agents_backend(page, stack_url)
-    email = unique_email("perf")
-    sign_up(page, stack_url, email=email, org="Perf")
-    definition = hundred_node_definition()
-    if fake is not None:
-        agent_id = fake.add("Hundred nodes", definition).id
-    else:
-        created = httpx.post(
-            f"{stack_url}/api/v1/agents",
-            json={"name": "Hundred nodes", "definition": definition},
-            headers={"Authorization": f"Bearer {token_for(stack_url, email)}"},
-        )
-        created.raise_for_status()
-        agent_id = created.json()["id"]
-
+def measure_builder(page: Page, url: str, count: int) -> dict[str, Any]:
+    """Open an agent of `count` nodes; time the load, a 60-step node drag, a pan and select → form."""
     started = time.perf_counter()
-    page.goto(f"{stack_url}/agents/{agent_id}")
+    page.goto(url)
     expect(page.locator(".react-flow__node").first).to_be_visible()
     load_ms = (time.perf_counter() - started) * 1000
     page.get_by_role("button", name="Fit view", exact=True).click()
     page.wait_for_timeout(300)
-    expect(page.locator(".react-flow__node")).to_have_count(100)
-
-    # Drag one node across the canvas: frame intervals while the graph re-renders on every move.
-    box = node(page, "step_55").bounding_box()
+    expect(page.locator(".react-flow__node")).to_have_count(count)
+    page.evaluate(
+        """() => {
+            window.__busy = 0;
+            new PerformanceObserver((list) => {
+                for (const entry of list.getEntries()) window.__busy += entry.duration;
+            }).observe({ type: "longtask" });
+        }"""
+    )
+    target = f"step_{count // 2 + 5}" if count > 10 else "step_1"
+    box = node(page, target).bounding_box()
     assert box
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     with frame_sampler(page) as drag:
         page.mouse.move(x, y)
         page.mouse.down()
         move_started = time.perf_counter()
-        page.mouse.move(x + 300, y + 120, steps=60)
-        per_move_ms = (time.perf_counter() - move_started) * 1000 / 60
+        page.mouse.move(x + 200, y + 80, steps=60)
+        drag["per_mousemove_ms"] = round((time.perf_counter() - move_started) * 1000 / 60, 1)
         page.mouse.up()
-    # Pan the whole canvas: every node moves.
     pane = page.locator(".react-flow__pane").bounding_box()
     assert pane
     with frame_sampler(page) as pan:
@@ -228,25 +221,53 @@ def test_builder_stays_smooth_with_100_nodes(page: Page, stack_url: str) -> None
         page.mouse.down()
         page.mouse.move(pane["x"] + 400, pane["y"] + pane["height"] - 200, steps=60)
         page.mouse.up()
-    # Selecting a node opens its form: click → panel heading visible.
+    page.keyboard.press("Escape")
     clicked = time.perf_counter()
-    node(page, "step_40").click()
-    expect(page.locator("#node-name")).to_have_value("Step 40")
-    select_ms = (time.perf_counter() - clicked) * 1000
-
-    figures = {
-        "nodes": 100,
+    node(page, "step_1").click()
+    expect(page.locator("#node-name")).to_have_value("Step 1")
+    return {
+        "nodes": count,
         "load_ms": round(load_ms),
-        "drag": {**drag, "per_mousemove_ms": round(per_move_ms, 1)},
+        "drag": drag,
         "pan": pan,
-        "select_to_form_ms": round(select_ms),
+        "long_tasks_ms": round(page.evaluate("() => window.__busy")),
+        "select_to_form_ms": round((time.perf_counter() - clicked) * 1000),
+    }
+
+
+def test_builder_stays_smooth_with_100_nodes(page: Page, stack_url: str) -> None:
+    """The same interactions on 3 nodes (baseline, same run) and on 100; figures in builder-perf.json."""
+    fake = agents_backend(page, stack_url)
+    email = unique_email("perf")
+    sign_up(page, stack_url, email=email, org="Perf")
+    ids = {}
+    for count in (3, 100):
+        if fake is not None:
+            ids[count] = fake.add(f"{count} nodes", chain_definition(count)).id
+        else:
+            created = httpx.post(
+                f"{stack_url}/api/v1/agents",
+                json={"name": f"{count} nodes", "definition": chain_definition(count)},
+                headers={"Authorization": f"Bearer {token_for(stack_url, email)}"},
+            )
+            created.raise_for_status()
+            ids[count] = created.json()["id"]
+
+    baseline = measure_builder(page, f"{stack_url}/agents/{ids[3]}", 3)
+    big = measure_builder(page, f"{stack_url}/agents/{ids[100]}", 100)
+    shot(page, "builder-100-nodes")
+    figures = {
+        "baseline": baseline,
+        "hundred": big,
+        "ratio_drag_per_mousemove": round(
+            big["drag"]["per_mousemove_ms"] / baseline["drag"]["per_mousemove_ms"], 2
+        ),
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "builder-perf.json").write_text(json.dumps(figures, indent=2))
     print("builder perf:", json.dumps(figures))
-    shot(page, "builder-100-nodes")
-    # Smooth enough to work with, on two shared cores without a GPU: most frames well under 50 ms.
-    assert drag["p50_ms"] is not None and drag["p50_ms"] < 50, figures
-    assert pan["p50_ms"] is not None and pan["p50_ms"] < 50, figures
-    assert per_move_ms < 100, figures
-    assert select_ms < 1000, figures
+    # Smooth on two shared cores without a GPU: frames at display rate, input handled within a frame or two.
+    assert big["drag"]["p50_ms"] < 34 and big["pan"]["p50_ms"] < 34, figures
+    assert big["drag"]["p95_ms"] < 100 and big["pan"]["p95_ms"] < 100, figures
+    assert big["drag"]["per_mousemove_ms"] < 50, figures
+    assert big["select_to_form_ms"] < 1000, figures

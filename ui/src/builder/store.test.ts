@@ -88,6 +88,16 @@ describe("builder store", () => {
     expect(store().future).toHaveLength(1);
   });
 
+  it("undo restores the selection with the document, so the form shows the selected node", () => {
+    store().select("file_bug");
+    store().copySelection();
+    store().paste();
+    expect(store().selectedNodeId).toBe("file_bug_2");
+    store().undo();
+    expect(store().selectedNodeId).toBe("file_bug");
+    expect(store().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(["file_bug"]);
+  });
+
   it("a new edit after undo clears the redo stack", () => {
     store().addNode("ai", { x: 0, y: 0 });
     store().undo();

@@ -183,9 +183,9 @@ export const useBuilderStore = create<BuilderState>()((set, get) => {
   };
   const changed = (patch: Partial<BuilderState>) => set({ ...patch, dirty: true, changeCount: get().changeCount + 1 });
   const restore = (snapshot: Snapshot) => {
-    const ids = new Set(snapshot.nodes.map((node) => node.id));
-    const selected = get().selectedNodeId;
-    changed({ ...snapshot, selectedNodeId: selected && ids.has(selected) ? selected : null, lastCommit: null });
+    // The panel follows the restored selection, so the canvas and the form never disagree.
+    const selected = snapshot.nodes.filter((node) => node.selected);
+    changed({ ...snapshot, selectedNodeId: selected.length === 1 ? (selected[0]?.id ?? null) : null, lastCommit: null });
   };
 
   return {

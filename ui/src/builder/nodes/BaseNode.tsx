@@ -73,7 +73,7 @@ export function BaseNode({ id, nodeType, name, selected, subtitle, handles, icon
           </span>
         ) : null}
       </div>
-      {subtitle ? <div className="border-t border-slate-100 px-3 py-1.5 text-xs text-slate-600">{subtitle}</div> : null}
+      {subtitle ? <div className="truncate border-t border-slate-100 px-3 py-1.5 text-xs text-slate-600">{subtitle}</div> : null}
       {labelled ? (
         <div className="flex flex-col gap-1 border-t border-slate-100 py-1.5">
           {handles.map((handle) => (

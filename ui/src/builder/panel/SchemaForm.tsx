@@ -28,7 +28,7 @@ interface FieldProps {
 
 const inputId = (path: string): string => `cfg-${path.replaceAll(".", "-")}`;
 
-/** `Timeout Seconds` → "Timeout seconds"; backticks in descriptions are kept as written. */
+/** The property's own title (`Timeout Seconds` → "Timeout seconds"), else its name; never a $defs model name. */
 const labelFor = (name: string, schema: JsonSchema): string => {
   const title = schema.title ?? name.replaceAll("_", " ");
   return title.charAt(0).toUpperCase() + title.slice(1).toLowerCase();
@@ -40,7 +40,7 @@ function SchemaField({ path, name, schema: raw, root, value, required, errors, o
   const error = errors[path];
   const label = (
     <>
-      {labelFor(name, schema)}
+      {labelFor(name, raw)}
       {required ? <span className="text-red-600"> *</span> : null}
     </>
   );
@@ -195,7 +195,7 @@ function ObjectList({
             variant="ghost"
             size="icon"
             className="absolute right-1 top-1"
-            aria-label={`Remove ${singular} ${index + 1}`}
+            aria-label={`Remove ${singular.toLowerCase()} ${index + 1}`}
             onClick={() => onChange(items.filter((_, i) => i !== index))}
           >
             <Trash2 />
