@@ -11,12 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import playwright.sync_api as playwright_api
 import pytest
 
 from agentflow.embedded.ports import free_port
 from tests.embedded.test_up import start, stop, wait_healthy
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "e2e"

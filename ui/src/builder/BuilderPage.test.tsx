@@ -120,6 +120,20 @@ describe("builder page", () => {
     expect(screen.queryByText(/Someone else saved this agent/)).toBeNull();
   });
 
+  it("saves pending edits when the builder is left before the autosave delay", async () => {
+    const saves: Saved[] = [];
+    serveAgent(agentDetail(), (saved) => {
+      saves.push(saved);
+      return HttpResponse.json(agentDetail({ draft_revision: 8 }), { headers: { ETag: '"8"' } });
+    });
+    const { unmount } = openBuilder();
+    await screen.findByTestId("node-file_bug");
+    act(() => useBuilderStore.getState().updateNode("file_bug", { name: "Last words" }, "name"));
+    unmount();
+    await waitFor(() => expect(saves).toHaveLength(1));
+    expect(saves[0]?.body.definition.nodes[3]?.name).toBe("Last words");
+  });
+
   it("undo and redo buttons follow the history", async () => {
     serveAgent(agentDetail(), () => HttpResponse.json(agentDetail({ draft_revision: 8 }), { headers: { ETag: '"8"' } }));
     openBuilder();

@@ -72,12 +72,12 @@ export function Toolbar({
               <Keyboard />
             </Button>
           </DropdownMenuTrigger>
-          <DropdownMenuContent className="w-80">
+          <DropdownMenuContent className="w-[30rem]">
             <DropdownMenuLabel>Keyboard shortcuts</DropdownMenuLabel>
             <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 px-2 pb-2 text-xs">
               {SHORTCUTS.map((shortcut) => (
                 <div key={shortcut.keys} className="contents">
-                  <dt className="font-mono text-slate-800">{shortcut.keys}</dt>
+                  <dt className="whitespace-nowrap font-mono text-slate-800">{shortcut.keys}</dt>
                   <dd className="text-slate-600">{shortcut.action}</dd>
                 </div>
               ))}

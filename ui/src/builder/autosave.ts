@@ -54,6 +54,7 @@ export function useAutosave(agent: AgentDetail): Autosave {
       return save();
     }
     const store = useBuilderStore.getState();
+    if (store.documentId !== agent.id) return false; // another agent is open now
     if (!store.dirty) return true;
     const count = store.changeCount;
     setState("saving");
@@ -88,11 +89,18 @@ export function useAutosave(agent: AgentDetail): Autosave {
       if (current.changeCount === previous.changeCount || !current.dirty || conflict.current) return;
       setState((s) => (s === "saving" ? s : "dirty"));
       if (timer.current) clearTimeout(timer.current);
-      timer.current = setTimeout(() => void save(), AUTOSAVE_DELAY_MS);
+      timer.current = setTimeout(() => {
+        timer.current = null;
+        void save();
+      }, AUTOSAVE_DELAY_MS);
     });
     return () => {
       unsubscribe();
-      if (timer.current) clearTimeout(timer.current);
+      // Leaving the builder within the autosave delay still saves the last edits.
+      if (timer.current) {
+        clearTimeout(timer.current);
+        void save();
+      }
     };
   }, [save]);
 
@@ -114,7 +122,7 @@ export function useAutosave(agent: AgentDetail): Autosave {
     const latest = await agentsApi.get(agent.id);
     conflict.current = false;
     applySaved(latest);
-    useBuilderStore.getState().load(latest.draft_definition);
+    useBuilderStore.getState().load(latest.draft_definition, undefined, agent.id);
     setState("saved");
   }, [agent.id, applySaved]);
 

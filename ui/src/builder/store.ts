@@ -40,6 +40,8 @@ interface Clipboard {
 }
 
 export interface BuilderState extends Snapshot {
+  /** Which agent the document belongs to: a save never sends one agent's graph to another. */
+  documentId: string | null;
   catalog: Partial<Record<NodeType, NodeTypeInfo>>;
   selectedNodeId: string | null;
   /** Unsaved changes exist. */
@@ -53,7 +55,7 @@ export interface BuilderState extends Snapshot {
   lastCommit: { key: string; at: number } | null;
   dragging: boolean;
 
-  load: (definition: AgentDefinition, catalog?: NodeTypeInfo[]) => void;
+  load: (definition: AgentDefinition, catalog?: NodeTypeInfo[], documentId?: string) => void;
   setCatalog: (catalog: NodeTypeInfo[]) => void;
   onNodesChange: (changes: NodeChange<BuilderNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<BuilderEdge>[]) => void;
@@ -190,6 +192,7 @@ export const useBuilderStore = create<BuilderState>()((set, get) => {
 
   return {
     ...EMPTY,
+    documentId: null,
     catalog: {},
     selectedNodeId: null,
     dirty: false,
@@ -200,9 +203,10 @@ export const useBuilderStore = create<BuilderState>()((set, get) => {
     lastCommit: null,
     dragging: false,
 
-    load: (definition, catalog) => {
+    load: (definition, catalog, documentId) => {
       const { nodes, edges } = definitionToFlow(definition);
       set({
+        documentId: documentId ?? null,
         nodes,
         edges,
         settings: definition.settings ?? {},

@@ -1,5 +1,16 @@
 /** A read-only canvas of version B with what changed since version A highlighted (removed nodes ghosted). */
-import { Background, Controls, Handle, Position, ReactFlow, ReactFlowProvider, type Node, type NodeProps, type NodeTypes } from "@xyflow/react";
+import {
+  Background,
+  Controls,
+  Handle,
+  Position,
+  ReactFlow,
+  ReactFlowProvider,
+  type Edge,
+  type Node,
+  type NodeProps,
+  type NodeTypes,
+} from "@xyflow/react";
 import { memo } from "react";
 
 import type { DefinitionDiff } from "@/api/contracts";
@@ -61,8 +72,9 @@ export function diffFlow(before: AgentDefinition, after: AgentDefinition, diff: 
     data: { label: node.data.name || node.id, nodeType: node.data.nodeType, change: node.change, fields: changed.get(node.id) ?? [] },
   }));
   const addedEdges = new Set(diff.edges_added.map((e) => `${e.source}->${e.target}`));
-  const edges = [
-    ...afterFlow.edges.map((edge) => ({
+  const edges: Edge[] = [
+    // Diff nodes have one unnamed output handle: drop the branch handle, keep the branch name as the label.
+    ...afterFlow.edges.map(({ sourceHandle: _handle, ...edge }) => ({
       ...edge,
       style: addedEdges.has(`${edge.source}->${edge.target}`) ? { stroke: "#10b981", strokeWidth: 2 } : undefined,
     })),

@@ -34,6 +34,9 @@ describe("versions", () => {
     expect(change).toEqual({ start: "same", classify: "changed", is_bug: "same", reply: "added", file_bug: "removed" });
     expect(nodes.find((n) => n.id === "classify")?.data.fields).toEqual(["config.model"]);
     expect(edges.some((e) => e.id === "removed:is_bug->file_bug")).toBe(true);
+    // Diff nodes have a single output handle, so every edge must attach to it (no branch handle ids).
+    expect(edges.every((e) => !("sourceHandle" in e) || e.sourceHandle == null)).toBe(true);
+    expect(edges.find((e) => e.target === "reply")?.label).toBe("false");
   });
 
   it("lists versions, compares the latest two and rolls back", async () => {

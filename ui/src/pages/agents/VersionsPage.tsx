@@ -32,11 +32,12 @@ function Compare({ agentId, from, to }: { agentId: string; from: number; to: num
   if (diff.error || before.error || after.error) return <Alert>{errorMessage(diff.error ?? before.error ?? after.error)}</Alert>;
   if (!diff.data || !before.data?.definition || !after.data?.definition) return <Spinner />;
   const d = diff.data;
+  const edgeChanges = d.edges_added.length + d.edges_removed.length;
   const summary = [
     d.nodes_added.length && `${d.nodes_added.length} added`,
     d.nodes_removed.length && `${d.nodes_removed.length} removed`,
     d.nodes_changed.length && `${d.nodes_changed.length} changed`,
-    d.edges_added.length + d.edges_removed.length && `${d.edges_added.length + d.edges_removed.length} connections changed`,
+    edgeChanges && `${edgeChanges} connection${edgeChanges === 1 ? "" : "s"} changed`,
     d.settings_changed.length && `settings: ${d.settings_changed.join(", ")}`,
   ].filter(Boolean);
   return (
