@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +20,9 @@ def unique_email(prefix: str) -> str:
 
 
 def api_has(stack_url: str, path: str) -> bool:
-    """Whether the running API serves `path` (e.g. `/api/v1/agents`): decides fake or real backends."""
+    """Whether the running API serves `path` (`/api/v1/agents/{}/test`: any parameter name matches `{}`)."""
     spec = httpx.get(f"{stack_url}/api/v1/openapi.json", timeout=10).json()
-    return path in spec["paths"]
+    return path in {re.sub(r"\{[^}]*\}", "{}", served) for served in spec["paths"]}
 
 
 def agents_backend(page: Page, stack_url: str) -> FakeAgentsApi | None:

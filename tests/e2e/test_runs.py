@@ -58,7 +58,7 @@ APPROVAL_AGENT = {
 
 
 def test_test_run_lights_nodes_and_an_approval_resumes_it(page: Page, stack_url: str) -> None:
-    if not (api_has(stack_url, "/api/v1/agents") and api_has(stack_url, "/api/v1/agents/{agent_id}/test")):
+    if not (api_has(stack_url, "/api/v1/agents") and api_has(stack_url, "/api/v1/agents/{}/test")):
         pytest.skip("waits for the agents API (issue 4) and the engine's test runs (issue 5)")
     email = unique_email("runner")
     sign_up(page, stack_url, email=email, org="Runners")
