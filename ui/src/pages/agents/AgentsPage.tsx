@@ -1,7 +1,7 @@
 /** /agents — every agent as cards or rows, with filters, search, quick actions and the create dialog. */
 import { Archive, Bot, Copy, LayoutGrid, List, MoreHorizontal, Pause, Pencil, Play } from "lucide-react";
 import * as React from "react";
-import { Link, useNavigate, useSearchParams } from "react-router";
+import { Link, useNavigate } from "react-router";
 
 import {
   useAgents,
@@ -27,6 +27,7 @@ import { Alert, EmptyState, Spinner, toast } from "@/components/ui/feedback";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Table, Td, Th } from "@/components/ui/table";
 import { PageHeader } from "@/layout/AppShell";
+import { useUrlParams } from "@/lib/useUrlParams";
 import { CreateAgentDialog } from "@/pages/agents/CreateAgentDialog";
 import { formatPercent, timeAgo } from "@/lib/utils";
 
@@ -157,7 +158,7 @@ function AgentRows({ agents }: { agents: AgentSummary[] }) {
 
 export function AgentsPage() {
   const { can } = useAuth();
-  const [params, setParams] = useSearchParams();
+  const [params, setParam] = useUrlParams();
   const view = params.get("view") === "list" ? "list" : "grid";
   const [q, setQ] = React.useState(params.get("q") ?? "");
   const debouncedQ = useDebounced(q, 250);
@@ -166,13 +167,6 @@ export function AgentsPage() {
     status: (params.get("status") as AgentStatus | null) ?? undefined,
     trigger_type: params.get("trigger") ?? undefined,
   };
-  const setParam = (key: string, value: string) =>
-    setParams((current) => {
-      const next = new URLSearchParams(current);
-      if (value) next.set(key, value);
-      else next.delete(key);
-      return next;
-    }, { replace: true });
   const agents = useAgents(filters);
   const items = agents.data?.pages.flatMap((page) => page.items) ?? [];
   const filtered = Boolean(filters.q || filters.status || filters.trigger_type);

@@ -1,6 +1,6 @@
 /** /executions (and an agent's Executions tab) — runs with filters; running rows refresh themselves. */
 import { History } from "lucide-react";
-import { Link, useParams, useSearchParams } from "react-router";
+import { Link, useParams } from "react-router";
 
 import type { ExecutionStatus } from "@/api/contracts";
 import { useExecutions, type ExecutionFilters } from "@/api/executions";
@@ -10,6 +10,7 @@ import { Alert, EmptyState, Spinner } from "@/components/ui/feedback";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Table, Td, Th } from "@/components/ui/table";
 import { PageHeader } from "@/layout/AppShell";
+import { useUrlParams } from "@/lib/useUrlParams";
 import { formatCost, formatDateTime, formatDuration } from "@/lib/utils";
 
 const STATUSES: ExecutionStatus[] = ["pending", "running", "paused", "completed", "failed", "cancelled"];
@@ -21,7 +22,7 @@ const dayBound = (day: string | null, end: boolean): string | undefined =>
 
 export function ExecutionsPage() {
   const { agentId } = useParams();
-  const [params, setParams] = useSearchParams();
+  const [params, setParam] = useUrlParams();
   const filters: ExecutionFilters = {
     agent_id: agentId,
     status: (params.get("status") as ExecutionStatus | null) ?? undefined,
@@ -29,13 +30,6 @@ export function ExecutionsPage() {
     from: dayBound(params.get("from"), false),
     to: dayBound(params.get("to"), true),
   };
-  const setParam = (key: string, value: string) =>
-    setParams((current) => {
-      const next = new URLSearchParams(current);
-      if (value) next.set(key, value);
-      else next.delete(key);
-      return next;
-    }, { replace: true });
   const executions = useExecutions(filters);
   const missingApi = executions.error instanceof ApiError && executions.error.status === 404;
   return (
