@@ -13,13 +13,14 @@ import { AuthLayout } from "@/pages/auth/AuthLayout";
 /** /invitations/:token — preview the invitation, then join (new account: set a password). */
 export function AcceptInvitationPage() {
   const { token = "" } = useParams();
-  const { status, me } = useAuth();
+  const { status, me, signOut } = useAuth();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const preview = useQuery({ queryKey: ["invitation", token], queryFn: () => authApi.previewInvitation(token), retry: false });
   const [password, setPassword] = React.useState("");
   const [fullName, setFullName] = React.useState("");
   const signedInAsInvitee = status === "signed-in" && me?.user.email === preview.data?.email;
+  const signedInAsSomeoneElse = status === "signed-in" && Boolean(me) && !signedInAsInvitee;
   const accept = useMutation({
     mutationFn: () =>
       authApi.acceptInvitation(token, signedInAsInvitee ? { full_name: fullName } : { password, full_name: fullName }),
@@ -55,6 +56,15 @@ export function AcceptInvitationPage() {
         }}
       >
         {accept.error ? <Alert>{errorMessage(accept.error)}</Alert> : null}
+        {signedInAsSomeoneElse ? (
+          <Alert tone="warning">
+            You are signed in as {me?.user.email}. This invitation is for {invitation.email}:{" "}
+            <button type="button" className="underline" onClick={() => void signOut()}>
+              sign out
+            </button>{" "}
+            to accept it.
+          </Alert>
+        ) : null}
         {signedInAsInvitee ? null : (
           <>
             {invitation.account_exists ? null : (
@@ -79,7 +89,7 @@ export function AcceptInvitationPage() {
             </Field>
           </>
         )}
-        <Button type="submit" className="w-full" disabled={accept.isPending}>
+        <Button type="submit" className="w-full" disabled={accept.isPending || signedInAsSomeoneElse}>
           {accept.isPending ? "Joining…" : "Accept invitation"}
         </Button>
       </form>
