@@ -134,6 +134,30 @@ describe("builder page", () => {
     expect(saves[0]?.body.definition.nodes[3]?.name).toBe("Last words");
   });
 
+  it("renames the agent in the same revision sequence as the draft", async () => {
+    const saves: { ifMatch: string | null; body: unknown }[] = [];
+    server.use(
+      mock.get("/api/v1/agents/agent-1", () => HttpResponse.json(agentDetail(), { headers: { ETag: '"7"' } })),
+      mock.get("/api/v1/schemas/node-types", () => HttpResponse.json(catalog)),
+      mock.put("/api/v1/agents/agent-1", async ({ request }) => {
+        const body = (await request.json()) as { name?: string };
+        saves.push({ ifMatch: request.headers.get("If-Match"), body });
+        return HttpResponse.json(agentDetail({ name: body.name ?? "Ticket triage", draft_revision: 8 }), { headers: { ETag: '"8"' } });
+      }),
+    );
+    openBuilder();
+    await screen.findByTestId("node-file_bug");
+    await userEvent.click(screen.getByRole("button", { name: "Edit details" }));
+    const name = screen.getByLabelText("Name");
+    await userEvent.clear(name);
+    await userEvent.type(name, "Bug triage");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(await screen.findByRole("heading", { name: "Bug triage" })).toBeTruthy();
+    expect(saves).toEqual([
+      { ifMatch: '"7"', body: { name: "Bug triage", description: "Classifies incoming tickets", tags: ["support"] } },
+    ]);
+  });
+
   it("undo and redo buttons follow the history", async () => {
     serveAgent(agentDetail(), () => HttpResponse.json(agentDetail({ draft_revision: 8 }), { headers: { ETag: '"8"' } }));
     openBuilder();

@@ -4,6 +4,7 @@ import { AlertTriangle, Check, CloudUpload, FlaskConical, Keyboard, Loader2, Max
 
 import type { AgentDetail } from "@/api/contracts";
 import type { Autosave } from "@/builder/autosave";
+import { DetailsDialog } from "@/builder/DetailsDialog";
 import { PublishDialog } from "@/builder/PublishDialog";
 import { SHORTCUTS } from "@/builder/shortcuts";
 import { useBuilderStore } from "@/builder/store";
@@ -53,6 +54,7 @@ export function Toolbar({
       <h1 className="truncate font-semibold text-slate-900" title={agent.description ?? undefined}>
         {agent.name}
       </h1>
+      <DetailsDialog agent={agent} autosave={autosave} readOnly={readOnly} />
       <StatusBadge status={agent.status} />
       {agent.current_version ? <span className="text-xs text-slate-500">v{agent.current_version} live</span> : null}
       <SaveIndicator autosave={autosave} />

@@ -6,7 +6,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import * as React from "react";
 
 import { agentKeys, agentsApi } from "@/api/agents";
-import type { AgentDetail } from "@/api/contracts";
+import type { AgentDetail, AgentUpdate } from "@/api/contracts";
 import { ApiError, errorMessage } from "@/api/http";
 import { useBuilderStatus } from "@/builder/status";
 import { useBuilderStore } from "@/builder/store";
@@ -25,6 +25,8 @@ export interface Autosave {
   reload: () => Promise<void>;
   /** After a conflict: save local changes over the server's newer draft. */
   overwrite: () => Promise<void>;
+  /** Rename, describe or tag the agent, in the same revision sequence as the draft. */
+  updateDetails: (details: Pick<AgentUpdate, "name" | "description" | "tags">) => Promise<void>;
 }
 
 export function useAutosave(agent: AgentDetail): Autosave {
@@ -133,5 +135,13 @@ export function useAutosave(agent: AgentDetail): Autosave {
     await save();
   }, [agent.id, save]);
 
-  return { state, error, revision, flush, reload, overwrite };
+  const updateDetails = React.useCallback(
+    async (details: Pick<AgentUpdate, "name" | "description" | "tags">) => {
+      if (!(await flush())) throw new Error("Resolve the unsaved draft first.");
+      applySaved(await agentsApi.update(agent.id, details, revisionRef.current));
+    },
+    [agent.id, applySaved, flush],
+  );
+
+  return { state, error, revision, flush, reload, overwrite, updateDetails };
 }
