@@ -32,6 +32,9 @@ CHROMIUM_ARGS = [
 
 pytestmark = [pytest.mark.stack, pytest.mark.e2e]
 
+# Two shared cores, a cold Chromium and a stack under load: assertions wait as long as actions do.
+playwright_api.expect.set_options(timeout=15_000)
+
 
 @pytest.fixture(scope="session")
 def stack_url() -> Iterator[str]:
