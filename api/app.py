@@ -36,6 +36,7 @@ from api.routers import (
     secrets,
     teams,
 )
+from api.spa import mount_ui
 
 API_PREFIX = "/api/v1"
 
@@ -105,6 +106,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(streams.router, prefix=API_PREFIX)  # WebSockets: not in the OpenAPI route table
+    # After every API route: the web builder's files, and index.html for its client-side routes.
+    mount_ui(app, api_prefix="/api")
     # Added last = outermost: request ids wrap everything, including 413s from the body limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

@@ -1,0 +1,108 @@
+/** Routes: public auth pages, then the signed-in dashboard shell with its sections. */
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { createBrowserRouter, Navigate, Outlet, RouterProvider, type RouteObject } from "react-router";
+
+import { ApiError } from "@/api/http";
+import { AuthProvider } from "@/auth/AuthProvider";
+import { RequireAuth } from "@/auth/RequireAuth";
+import { Toaster } from "@/components/ui/feedback";
+import { AppShell } from "@/layout/AppShell";
+import { AgentLayout } from "@/pages/agents/AgentLayout";
+import { AgentsPage } from "@/pages/agents/AgentsPage";
+import { AcceptInvitationPage } from "@/pages/auth/AcceptInvitationPage";
+import { LoginPage } from "@/pages/auth/LoginPage";
+import { SignupPage } from "@/pages/auth/SignupPage";
+import { ComingSoonPage } from "@/pages/ComingSoonPage";
+import { ExecutionsPage } from "@/pages/executions/ExecutionsPage";
+import { NotFoundPage } from "@/pages/NotFoundPage";
+import { ApiKeysSettings } from "@/pages/settings/ApiKeysSettings";
+import { MembersSettings } from "@/pages/settings/MembersSettings";
+import { OrganizationSettings } from "@/pages/settings/OrganizationSettings";
+import { SecretsSettings } from "@/pages/settings/SecretsSettings";
+import { SettingsLayout } from "@/pages/settings/SettingsLayout";
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 10_000,
+        refetchOnWindowFocus: false,
+        // 4xx answers will not change by asking again.
+        retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+      },
+    },
+  });
+}
+
+export function Providers({ client }: { client: QueryClient }) {
+  return (
+    <QueryClientProvider client={client}>
+      <AuthProvider>
+        <Outlet />
+        <Toaster />
+      </AuthProvider>
+    </QueryClientProvider>
+  );
+}
+
+// The builder, the version diff and the run detail (React Flow, Ajv) load on first use: the sign-in page and
+// the dashboard stay a small download.
+export function appRoutes(client: QueryClient): RouteObject[] {
+  return [
+    {
+      element: <Providers client={client} />,
+      children: [
+        { path: "/login", element: <LoginPage /> },
+        { path: "/signup", element: <SignupPage /> },
+        { path: "/invitations/:token", element: <AcceptInvitationPage /> },
+        {
+          element: <RequireAuth />,
+          children: [
+            {
+              element: <AppShell />,
+              children: [
+                { index: true, element: <Navigate to="/agents" replace /> },
+                { path: "agents", element: <AgentsPage /> },
+                {
+                  path: "agents/:agentId",
+                  element: <AgentLayout />,
+                  children: [
+                    { index: true, lazy: () => import("@/builder/BuilderPage").then((m) => ({ Component: m.BuilderPage })) },
+                    { path: "versions", lazy: () => import("@/pages/agents/VersionsPage").then((m) => ({ Component: m.VersionsPage })) },
+                    { path: "executions", element: <ExecutionsPage /> },
+                  ],
+                },
+                { path: "executions", element: <ExecutionsPage /> },
+                {
+                  path: "executions/:executionId",
+                  lazy: () => import("@/pages/executions/ExecutionDetailPage").then((m) => ({ Component: m.ExecutionDetailPage })),
+                },
+                { path: "integrations", element: <ComingSoonPage title="Integrations" issue="the integrations issue (Slack, Gmail, Jira, GitHub…)" /> },
+                { path: "knowledge", element: <ComingSoonPage title="Knowledge" issue="the knowledge-base issue (RAG on pgvector)" /> },
+                { path: "templates", element: <ComingSoonPage title="Templates" issue="the templates marketplace issue" /> },
+                { path: "analytics", element: <ComingSoonPage title="Analytics" issue="the usage and analytics issue" /> },
+                {
+                  path: "settings",
+                  element: <SettingsLayout />,
+                  children: [
+                    { index: true, element: <Navigate to="organization" replace /> },
+                    { path: "organization", element: <OrganizationSettings /> },
+                    { path: "members", element: <MembersSettings /> },
+                    { path: "api-keys", element: <ApiKeysSettings /> },
+                    { path: "secrets", element: <SecretsSettings /> },
+                  ],
+                },
+                { path: "*", element: <NotFoundPage /> },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  ];
+}
+
+export function App() {
+  const client = createQueryClient();
+  return <RouterProvider router={createBrowserRouter(appRoutes(client))} />;
+}

@@ -1,0 +1,173 @@
+/**
+ * The one way the UI talks to the API: a small fetch wrapper that adds the in-memory access token,
+ * refreshes it once on a 401 through the httpOnly refresh cookie, and turns error bodies into ApiError.
+ */
+import type { components } from "@/api/schema";
+
+export type Schemas = components["schemas"];
+
+export const API_BASE = "/api/v1";
+
+/** `{"error": {"code", "message", "details"}}`, the API's one error shape. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+  readonly body: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown, body?: unknown) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.body = body;
+  }
+}
+
+type TokenListener = (token: string | null) => void;
+
+let accessToken: string | null = null;
+// Not a credential: only remembers that a refresh cookie was issued, so a first visit does not probe
+// /auth/refresh (and log a 401) when there is no sign-in to restore.
+const SIGNED_IN_MARKER = "agentflow.signed-in";
+let refreshing: Promise<Schemas["TokenResponse"] | null> | null = null;
+const listeners = new Set<TokenListener>();
+let onSessionExpired: () => void = () => {};
+
+export const session = {
+  get token(): string | null {
+    return accessToken;
+  },
+  set(token: string | null): void {
+    accessToken = token;
+    try {
+      if (token) localStorage.setItem(SIGNED_IN_MARKER, "1");
+      else localStorage.removeItem(SIGNED_IN_MARKER);
+    } catch {
+      // Storage disabled: every visit then tries to restore the session, which is still correct.
+    }
+    listeners.forEach((listener) => listener(token));
+  },
+  /** Whether a sign-in may be restored from the refresh cookie. */
+  mayRestore(): boolean {
+    try {
+      return localStorage.getItem(SIGNED_IN_MARKER) === "1";
+    } catch {
+      return true;
+    }
+  },
+  subscribe(listener: TokenListener): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  },
+  /** Called once when a refresh fails after a 401: the app signs out and shows the login page. */
+  onExpired(handler: () => void): void {
+    onSessionExpired = handler;
+  },
+};
+
+/**
+ * Trade the refresh cookie for a new access token. Single-flight: refresh tokens rotate, and presenting one
+ * twice revokes the whole sign-in, so concurrent callers share one request.
+ */
+export function refreshSession(): Promise<Schemas["TokenResponse"] | null> {
+  refreshing ??= fetch(`${API_BASE}/auth/refresh`, { method: "POST", credentials: "same-origin" })
+    .then(async (response) => {
+      if (!response.ok) return null;
+      const body = (await response.json()) as Schemas["TokenResponse"];
+      session.set(body.access_token);
+      return body;
+    })
+    .catch(() => null)
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | null | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface ApiResponse<T> {
+  data: T;
+  headers: Headers;
+  status: number;
+}
+
+const NO_REFRESH = ["/auth/login", "/auth/signup", "/auth/refresh", "/auth/logout"];
+
+function buildUrl(path: string, query: RequestOptions["query"]): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return `${API_BASE}${path}${qs ? `?${qs}` : ""}`;
+}
+
+async function send(method: string, url: string, options: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+  if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(options.body);
+  }
+  return fetch(url, { method, headers, body, credentials: "same-origin", signal: options.signal });
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON (a proxy's HTML page, an empty body): fall back to the status text.
+  }
+  const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+  return new ApiError(
+    response.status,
+    error?.code ?? "http_error",
+    error?.message ?? `${response.status} ${response.statusText}`.trim(),
+    error?.details,
+    body,
+  );
+}
+
+/** Send a request; returns the parsed body with the response headers (for ETag), throws ApiError. */
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const url = buildUrl(path, options.query);
+  let response = await send(method, url, options);
+  if (response.status === 401 && !NO_REFRESH.includes(path)) {
+    const refreshed = accessToken ? await refreshSession() : null;
+    if (refreshed) {
+      response = await send(method, url, options);
+    } else {
+      session.set(null);
+      onSessionExpired();
+    }
+  }
+  if (!response.ok) throw await errorFrom(response);
+  const data = (response.status === 204 ? null : await response.json()) as T;
+  return { data, headers: response.headers, status: response.status };
+}
+
+export const http = {
+  get: <T>(path: string, options?: RequestOptions) => request<T>("GET", path, options).then((r) => r.data),
+  post: <T>(path: string, body?: unknown, options?: RequestOptions) =>
+    request<T>("POST", path, { ...options, body }).then((r) => r.data),
+  put: <T>(path: string, body?: unknown, options?: RequestOptions) =>
+    request<T>("PUT", path, { ...options, body }).then((r) => r.data),
+  delete: <T = null>(path: string, options?: RequestOptions) => request<T>("DELETE", path, options).then((r) => r.data),
+};
+
+/** A user-facing sentence for any thrown value. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof Error) return error.message;
+  return "Something went wrong.";
+}

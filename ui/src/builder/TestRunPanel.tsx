@@ -1,0 +1,200 @@
+/**
+ * Test runs: a JSON input dialog, then the draft runs (POST /agents/{id}/test), nodes light up from the
+ * execution stream, and a timeline lists each step with timing, tokens and cost; click a step or a node
+ * to see its input and output. A paused approval can be decided here.
+ */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { X } from "lucide-react";
+import * as React from "react";
+
+import type { ExecutionStatus, ExecutionStep, StreamEvent } from "@/api/contracts";
+import type { JsonValue } from "@/api/definition";
+import { executionKeys, executionsApi, openStream, useApprove } from "@/api/executions";
+import { errorMessage } from "@/api/http";
+import { useBuilderStatus, type RunState } from "@/builder/status";
+import { useBuilderStore } from "@/builder/store";
+import { StatusBadge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogFooter } from "@/components/ui/dialog";
+import { Alert } from "@/components/ui/feedback";
+import { Field, Textarea } from "@/components/ui/input";
+import { cn, formatCost, formatDuration } from "@/lib/utils";
+
+const STEP_STATES: Partial<Record<StreamEvent["type"], RunState>> = {
+  "step.started": "running",
+  "step.completed": "completed",
+  "step.failed": "failed",
+  "step.skipped": "skipped",
+  "execution.paused": "paused",
+};
+
+const FINAL: Partial<Record<StreamEvent["type"], ExecutionStatus>> = {
+  "execution.completed": "completed",
+  "execution.failed": "failed",
+  "execution.cancelled": "cancelled",
+  "execution.paused": "paused",
+};
+
+/** Fold one stream event into the canvas's node states; returns the execution status it implies. */
+export function applyStreamEvent(event: StreamEvent): ExecutionStatus | null {
+  const state = STEP_STATES[event.type];
+  if (state && event.node_id) useBuilderStatus.getState().setRunState(event.node_id, state);
+  return FINAL[event.type] ?? (event.type.startsWith("step.") ? "running" : null);
+}
+
+export function TestInputDialog({
+  open,
+  onOpenChange,
+  onRun,
+  error,
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  onRun: (input: JsonValue) => void;
+  error: string | null;
+}) {
+  const [text, setText] = React.useState("{\n  \n}");
+  const [parseError, setParseError] = React.useState<string | null>(null);
+  return (
+    <Dialog open={open} onOpenChange={onOpenChange}>
+      <DialogContent title="Test run" description="Runs the current draft with this input. Actions with side effects return a preview instead of acting.">
+        <form
+          className="space-y-4"
+          onSubmit={(event) => {
+            event.preventDefault();
+            try {
+              onRun(JSON.parse(text) as JsonValue);
+              setParseError(null);
+            } catch (problem) {
+              setParseError(problem instanceof Error ? problem.message : "Invalid JSON");
+            }
+          }}
+        >
+          {error ? <Alert>{error}</Alert> : null}
+          <Field id="test-input" label="Input (JSON)" error={parseError ? `Invalid JSON: ${parseError}` : null}>
+            <Textarea id="test-input" rows={8} className="font-mono text-xs" value={text} onChange={(e) => setText(e.target.value)} />
+          </Field>
+          <DialogFooter>
+            <Button type="submit">Run test</Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function JsonBlock({ label, value }: { label: string; value: unknown }) {
+  return (
+    <div className="min-w-0">
+      <div className="mb-1 text-xs font-medium text-slate-500">{label}</div>
+      <pre className="max-h-40 overflow-auto rounded bg-slate-50 p-2 font-mono text-[11px] text-slate-800">
+        {value === undefined || value === null ? "—" : JSON.stringify(value, null, 2)}
+      </pre>
+    </div>
+  );
+}
+
+export function StepDetail({ step }: { step: ExecutionStep }) {
+  return (
+    <div className="space-y-2" data-testid="step-detail">
+      <div className="flex items-center gap-2 text-sm">
+        <span className="font-medium text-slate-900">{step.name || step.node_id}</span>
+        <StatusBadge status={step.status} />
+        {step.attempt > 1 ? <span className="text-xs text-slate-500">attempt {step.attempt}</span> : null}
+      </div>
+      {step.error ? <Alert>{step.error}</Alert> : null}
+      <div className="grid grid-cols-2 gap-2">
+        <JsonBlock label="Input" value={step.input} />
+        <JsonBlock label="Output" value={step.output} />
+      </div>
+    </div>
+  );
+}
+
+export function Timeline({ steps, selected, onSelect }: { steps: ExecutionStep[]; selected: string | null; onSelect: (nodeId: string) => void }) {
+  const start = Math.min(...steps.map((s) => (s.started_at ? Date.parse(s.started_at) : Infinity)));
+  const end = Math.max(...steps.map((s) => (s.finished_at ? Date.parse(s.finished_at) : s.started_at ? Date.parse(s.started_at) : 0)));
+  const span = Math.max(1, end - start);
+  return (
+    <ol className="space-y-1" aria-label="Timeline">
+      {steps.map((step) => {
+        const offset = step.started_at ? ((Date.parse(step.started_at) - start) / span) * 100 : 0;
+        const width = step.duration_ms != null ? Math.max(1, (step.duration_ms / span) * 100) : 1;
+        return (
+          <li key={`${step.node_id}-${step.attempt}`}>
+            <button
+              type="button"
+              onClick={() => onSelect(step.node_id)}
+              className={cn("grid w-full grid-cols-[8rem_1fr_4.5rem_4rem_4rem] items-center gap-2 rounded px-1.5 py-1 text-left text-xs hover:bg-slate-50", selected === step.node_id && "bg-indigo-50")}
+            >
+              <span className="truncate font-mono">{step.node_id}</span>
+              <span className="relative h-2 rounded bg-slate-100">
+                <span
+                  className={cn("absolute h-2 rounded", step.status === "failed" ? "bg-red-400" : step.status === "skipped" ? "bg-slate-300" : "bg-emerald-400")}
+                  style={{ left: `${Math.min(offset, 99)}%`, width: `${Math.min(width, 100 - Math.min(offset, 99))}%` }}
+                />
+              </span>
+              <span className="text-right text-slate-600">{formatDuration(step.duration_ms)}</span>
+              <span className="text-right text-slate-600">{step.tokens ?? "—"} tok</span>
+              <span className="text-right text-slate-600">{formatCost(step.cost_usd)}</span>
+            </button>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+export function TestRunPanel({ executionId, onClose }: { executionId: string; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const [status, setStatus] = React.useState<ExecutionStatus>("running");
+  const selectedNodeId = useBuilderStore((state) => state.selectedNodeId);
+  const select = useBuilderStore((state) => state.select);
+  const approve = useApprove();
+  const steps = useQuery({ queryKey: executionKeys.steps(executionId), queryFn: () => executionsApi.steps(executionId) });
+
+  React.useEffect(() => {
+    useBuilderStatus.getState().resetRun();
+    return openStream(executionId, (event) => {
+      const next = applyStreamEvent(event);
+      if (next) setStatus(next);
+      void queryClient.invalidateQueries({ queryKey: executionKeys.steps(executionId) });
+    });
+  }, [executionId, queryClient]);
+
+  const stepList = steps.data ?? [];
+  const selectedStep = stepList.findLast((step) => step.node_id === selectedNodeId);
+  const totals = stepList.reduce(
+    (sum, step) => ({ tokens: sum.tokens + (step.tokens ?? 0), cost: sum.cost + (step.cost_usd ?? 0) }),
+    { tokens: 0, cost: 0 },
+  );
+  return (
+    <section aria-label="Test run" className="flex h-64 shrink-0 flex-col border-t border-slate-200 bg-white">
+      <div className="flex items-center gap-3 border-b border-slate-100 px-3 py-1.5 text-sm">
+        <span className="font-medium">Test run</span>
+        <StatusBadge status={status} />
+        <span className="text-xs text-slate-500">
+          {totals.tokens} tokens · {formatCost(totals.cost)}
+        </span>
+        {status === "paused" ? (
+          <span className="ml-2 flex gap-1">
+            <Button size="sm" onClick={() => approve.mutate({ id: executionId, approved: true, comment: "" })}>Approve</Button>
+            <Button size="sm" variant="outline" onClick={() => approve.mutate({ id: executionId, approved: false, comment: "" })}>Reject</Button>
+          </span>
+        ) : null}
+        {approve.error ? <span className="text-xs text-red-600">{errorMessage(approve.error)}</span> : null}
+        <Button variant="ghost" size="icon" className="ml-auto" aria-label="Close test run" onClick={onClose}>
+          <X />
+        </Button>
+      </div>
+      <div className="grid min-h-0 flex-1 grid-cols-2 gap-3 overflow-hidden p-3">
+        <div className="overflow-y-auto">
+          {stepList.length ? <Timeline steps={stepList} selected={selectedNodeId} onSelect={select} /> : <p className="text-xs text-slate-500">Waiting for the first step…</p>}
+        </div>
+        <div className="overflow-y-auto">
+          {selectedStep ? <StepDetail step={selectedStep} /> : <p className="text-xs text-slate-500">Click a node or a step to see its input and output.</p>}
+        </div>
+      </div>
+    </section>
+  );
+}

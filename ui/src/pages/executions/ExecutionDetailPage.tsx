@@ -1,0 +1,87 @@
+/** /executions/:executionId — status, totals, every step's input/output, cancel, approve or reject. */
+import * as React from "react";
+import { Link, useParams } from "react-router";
+
+import { isActive, useApprove, useCancelExecution, useExecution, useExecutionSteps } from "@/api/executions";
+import { errorMessage } from "@/api/http";
+import { useAuth } from "@/auth/AuthProvider";
+import { StepDetail, Timeline } from "@/builder/TestRunPanel";
+import { StatusBadge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Alert, Spinner, toast } from "@/components/ui/feedback";
+import { Field, Textarea } from "@/components/ui/input";
+import { formatCost, formatDateTime, formatDuration } from "@/lib/utils";
+
+function ApprovalBox({ executionId }: { executionId: string }) {
+  const [comment, setComment] = React.useState("");
+  const approve = useApprove();
+  const decide = (approved: boolean) =>
+    approve.mutate({ id: executionId, approved, comment }, { onSuccess: () => toast(approved ? "Approved" : "Rejected", "success") });
+  return (
+    <Card className="border-amber-300">
+      <CardHeader>
+        <CardTitle>Waiting for approval</CardTitle>
+      </CardHeader>
+      <CardContent className="space-y-3">
+        {approve.error ? <Alert>{errorMessage(approve.error)}</Alert> : null}
+        <Field id="approval-comment" label="Comment (optional)">
+          <Textarea id="approval-comment" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
+        </Field>
+        <div className="flex gap-2">
+          <Button onClick={() => decide(true)} disabled={approve.isPending}>Approve</Button>
+          <Button variant="outline" onClick={() => decide(false)} disabled={approve.isPending}>Reject</Button>
+        </div>
+      </CardContent>
+    </Card>
+  );
+}
+
+export function ExecutionDetailPage() {
+  const { executionId = "" } = useParams();
+  const { can } = useAuth();
+  const execution = useExecution(executionId);
+  const steps = useExecutionSteps(executionId, Boolean(execution.data && isActive(execution.data.status)));
+  const cancel = useCancelExecution();
+  const [selected, setSelected] = React.useState<string | null>(null);
+  if (execution.isPending) return <Spinner className="m-6" />;
+  if (execution.error) return <Alert className="m-6">{errorMessage(execution.error)}</Alert>;
+  const run = execution.data;
+  const stepList = steps.data ?? [];
+  const selectedStep = stepList.findLast((step) => step.node_id === selected) ?? stepList[0];
+  return (
+    <div className="mx-auto max-w-6xl space-y-5 p-6">
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="text-xl font-semibold text-slate-900">Execution</h1>
+        <StatusBadge status={run.status} />
+        <Link to={`/agents/${run.agent_id}`} className="text-sm text-indigo-700 hover:underline">{run.agent_name ?? "Open agent"}</Link>
+        {isActive(run.status) && can("executions:manage") ? (
+          <Button variant="outline" className="ml-auto" onClick={() => cancel.mutate(run.id, { onError: (e) => toast(errorMessage(e), "error") })}>
+            Cancel run
+          </Button>
+        ) : null}
+      </div>
+      <dl className="grid grid-cols-2 gap-4 rounded-lg border border-slate-200 bg-white p-4 text-sm md:grid-cols-5">
+        <div><dt className="text-slate-500">Triggered by</dt><dd>{run.triggered_by}</dd></div>
+        <div><dt className="text-slate-500">Started</dt><dd>{formatDateTime(run.started_at)}</dd></div>
+        <div><dt className="text-slate-500">Duration</dt><dd>{formatDuration(run.duration_ms)}</dd></div>
+        <div><dt className="text-slate-500">Tokens</dt><dd>{run.tokens ?? "—"}</dd></div>
+        <div><dt className="text-slate-500">Cost</dt><dd>{formatCost(run.cost_usd)}</dd></div>
+      </dl>
+      {run.error ? <Alert>{run.error}</Alert> : null}
+      {run.status === "paused" && can("executions:manage") ? <ApprovalBox executionId={run.id} /> : null}
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Card>
+          <CardHeader><CardTitle>Steps</CardTitle></CardHeader>
+          <CardContent>
+            {steps.isPending ? <Spinner /> : stepList.length ? <Timeline steps={stepList} selected={selectedStep?.node_id ?? null} onSelect={setSelected} /> : <p className="text-sm text-slate-500">No steps yet.</p>}
+          </CardContent>
+        </Card>
+        <Card>
+          <CardHeader><CardTitle>Step detail</CardTitle></CardHeader>
+          <CardContent>{selectedStep ? <StepDetail step={selectedStep} /> : <p className="text-sm text-slate-500">Select a step.</p>}</CardContent>
+        </Card>
+      </div>
+    </div>
+  );
+}
