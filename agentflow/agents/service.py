@@ -33,6 +33,8 @@ from agentflow.graph import DefinitionDiff, ValidationReport, Variable, availabl
 from agentflow.kit.pagination import Page
 from agentflow.models import Agent, AgentStatus, AgentVersion
 from agentflow.rbac import Permission
+from agentflow.secrets.paths import SecretKind
+from agentflow.secrets.repository import SecretRepository
 from agentflow.teams.repository import TeamRepository
 
 _NAME_LIMIT = 200
@@ -358,11 +360,17 @@ class AgentService:
     ) -> builtins.list[Variable]:
         """What the draft node's templates may reference (the builder's variable picker)."""
         agent = await self.get(session, subject=subject, agent_id=agent_id)
-        defn = definitions.parse(agent.draft_definition)
+        defn = definitions.lenient(agent.draft_definition)  # unfinished nodes must not empty the picker
+        secrets = await SecretRepository(session).all_of_kind(agent.org_id, SecretKind.env)
+        env_names = [secret.name for secret in secrets]
         if node_id not in defn.node_map():
-            raise NotFound(f"Node {node_id!r} is not in the draft of agent {agent.id}")
-        # env_names stay empty until org secrets exist.
-        return available_variables(defn, node_id)
+            # A node the builder has not saved yet has no upstream: it sees what every node may use.
+            return [
+                v
+                for v in available_variables(defn, defn.nodes[0].id, env_names=env_names)
+                if v.node_id is None
+            ]
+        return available_variables(defn, node_id, env_names=env_names)
 
     async def export(
         self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, version: int | None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field
@@ -49,7 +48,7 @@ class ExecutionPublic(RecordPublic):
     finished_at: datetime | None
     duration_ms: int | None
     total_tokens: int
-    total_cost_usd: Decimal
+    total_cost_usd: float = Field(description="Sum of the steps' costs in US dollars.")
     attempt: int
     prefect_flow_run_id: uuid.UUID | None
 
@@ -68,7 +67,7 @@ class StepPublic(Schema):
     finished_at: datetime | None
     duration_ms: int | None
     tokens: int
-    cost_usd: Decimal
+    cost_usd: float
 
 
 class LogPublic(Schema):

@@ -312,7 +312,9 @@ async def test_variables_for_the_builder_picker(
     )
     assert not any(v["root"] == "classify" for v in upstream_only.json()["variables"])
     missing = await client.get(f"/agents/{agent}/variables", params={"node": "ghost"}, headers=owner.headers)
-    assert missing.status_code == 404 and "ghost" in missing.json()["error"]["message"]
+    # A node the builder has not saved yet: no upstream outputs, only what every node may use.
+    assert missing.status_code == 200
+    assert {v["root"] for v in missing.json()["variables"]} == {"execution"}
     no_node = await client.get(f"/agents/{agent}/variables", headers=owner.headers)
     assert no_node.status_code == 422
 
@@ -338,3 +340,28 @@ async def test_an_oversized_definition_is_413(
     huge = triage_definition(prompt="x" * (settings.max_body_bytes + 1))
     refused = await client.post("/agents", json={"name": "Huge", "definition": huge}, headers=owner.headers)
     assert refused.status_code == 413 and refused.json()["error"]["code"] == "payload_too_large"
+
+
+async def test_unfinished_node_configs_save_as_draft_errors_and_block_publishing(
+    client: httpx.AsyncClient, owner: Member
+) -> None:
+    draft = {
+        "nodes": [node("start", "trigger"), {"id": "call", "type": "action.http", "config": {"url": ""}}],
+        "edges": [{"source": "start", "target": "call"}],
+    }
+    created = await client.post(
+        "/agents", json={"name": "Half built", "definition": draft}, headers=owner.headers
+    )
+    assert created.status_code == 201, created.text
+    errors = created.json()["validation"]["errors"]
+    assert [(e["node_id"], e["field"]) for e in errors] == [("call", "config.url")]
+    assert created.json()["publishable"] is False
+    variables = await client.get(
+        f"/agents/{created.json()['id']}/variables", params={"node": "call"}, headers=owner.headers
+    )
+    assert variables.status_code == 200
+    assert any(
+        v["template"] == "{{start.output}}" or v["node_id"] == "start" for v in variables.json()["variables"]
+    )
+    published = await client.post(f"/agents/{created.json()['id']}/publish", json={}, headers=owner.headers)
+    assert published.status_code == 422

@@ -47,7 +47,7 @@ def stack_url() -> Iterator[str]:
         return
     if not (REPO / "api" / "static" / "index.html").is_file():
         pytest.fail("api/static/index.html is missing: build the UI first (cd ui && npm ci && npm run build)")
-    ports = {"api": free_port(), "prefect": free_port(), "db": free_port()}
+    ports = {"api": free_port(), "prefect": free_port(), "db": free_port(), "vault": free_port()}
     with tempfile.TemporaryDirectory(prefix="agentflow-e2e-") as data_dir:
         proc = start(Path(data_dir), ports)
         base = f"http://127.0.0.1:{ports['api']}"

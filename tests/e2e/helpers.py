@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page
 
-from tests.e2e.fake_agents import FakeAgentsApi
 from tests.factories import PASSWORD
 
 
@@ -23,15 +22,6 @@ def api_has(stack_url: str, path: str) -> bool:
     """Whether the running API serves `path` (`/api/v1/agents/{}/test`: any parameter name matches `{}`)."""
     spec = httpx.get(f"{stack_url}/api/v1/openapi.json", timeout=10).json()
     return path in {re.sub(r"\{[^}]*\}", "{}", served) for served in spec["paths"]}
-
-
-def agents_backend(page: Page, stack_url: str) -> FakeAgentsApi | None:
-    """The real agents API when the stack has it; until issue 4 is merged, the contract fake in the page."""
-    if api_has(stack_url, "/api/v1/agents"):
-        return None
-    fake = FakeAgentsApi()
-    fake.install(page)
-    return fake
 
 
 def sign_up(page: Page, stack_url: str, *, email: str, org: str, name: str = "Ada Lovelace") -> None:

@@ -10,14 +10,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import shot
-from tests.e2e.helpers import agents_backend, sign_up, token_for, unique_email
+from tests.e2e.helpers import sign_up, token_for, unique_email
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.stack, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 
 def test_signup_dashboard_api_key_and_invitation(page: Page, stack_url: str) -> None:
-    agents_backend(page, stack_url)
     page.goto(stack_url)
     page.wait_for_url("**/login")  # signed out: the dashboard redirects to the login page
     email = unique_email("owner")
@@ -93,7 +92,6 @@ def test_signup_dashboard_api_key_and_invitation(page: Page, stack_url: str) -> 
 
 
 def test_org_switcher_and_sign_out(page: Page, stack_url: str) -> None:
-    agents_backend(page, stack_url)
     email = unique_email("multi")
     sign_up(page, stack_url, email=email, org="First Org")
     # Someone else's org invites the same person; accepting with their token adds a second membership.

@@ -1,7 +1,6 @@
 """The builder in a real browser: drag nodes in, connect them, configure, autosave, undo, publish; 100 nodes.
 
-Runs against the real agents API once the stack has it (issue 4); until then against `FakeAgentsApi`, the
-contract fake routed inside the browser (validation, variables and diffs still come from agentflow.graph).
+Runs against a real `agentflow up` (the agents API of issue 4, validation and variables from agentflow.graph).
 """
 
 from __future__ import annotations
@@ -16,9 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, Console, shot
-from tests.e2e.fake_agents import FakeAgentsApi
 from tests.e2e.helpers import (
-    agents_backend,
     connect,
     drop_from_palette,
     frame_sampler,
@@ -37,11 +34,8 @@ def saved(page: Page) -> None:
     expect(page.get_by_test_id("save-state")).to_have_attribute("data-state", "saved", timeout=10_000)
 
 
-def bump_draft_behind_the_ui(fake: FakeAgentsApi | None, stack_url: str, email: str, agent_id: str) -> None:
+def bump_draft_behind_the_ui(stack_url: str, email: str, agent_id: str) -> None:
     """Someone else saves the draft: the UI's revision goes stale and its next save gets a 409."""
-    if fake is not None:
-        fake.agents[agent_id].revision += 1
-        return
     headers = {"Authorization": f"Bearer {token_for(stack_url, email)}"}
     current = httpx.get(f"{stack_url}/api/v1/agents/{agent_id}", headers=headers)
     httpx.put(
@@ -52,7 +46,6 @@ def bump_draft_behind_the_ui(fake: FakeAgentsApi | None, stack_url: str, email: 
 
 
 def test_build_configure_and_publish_an_agent(page: Page, stack_url: str, console: Console) -> None:
-    fake = agents_backend(page, stack_url)
     email = unique_email("builder")
     sign_up(page, stack_url, email=email, org="Builders")
 
@@ -101,13 +94,17 @@ def test_build_configure_and_publish_an_agent(page: Page, stack_url: str, consol
 
     # Autosave PUTs the draft with If-Match; the draft on the server now has both nodes and edges.
     saved(page)
-    if fake is not None:
-        puts = [headers for method, path, headers in fake.requests if method == "PUT"]
-        assert puts and all(re.fullmatch(r'"\d+"', h["if-match"]) for h in puts)
-        definition = fake.agents[agent_id].definition
-        assert {n["id"] for n in definition["nodes"]} == {"start", "ai", "http"}
-        assert {(e["source"], e["target"]) for e in definition["edges"]} == {("start", "ai"), ("ai", "http")}
-        assert definition["nodes"][1]["config"]["prompt"] == "Reply to: {{start.output}}"
+    stored = httpx.get(
+        f"{stack_url}/api/v1/agents/{agent_id}",
+        headers={"Authorization": f"Bearer {token_for(stack_url, email)}"},
+    ).json()
+    definition = stored["draft"]
+    assert {n["id"] for n in definition["nodes"]} == {"start", "ai", "http"}
+    assert {(e["source"], e["target"]) for e in definition["edges"]} == {("start", "ai"), ("ai", "http")}
+    assert (
+        next(n for n in definition["nodes"] if n["id"] == "ai")["config"]["prompt"]
+        == "Reply to: {{start.output}}"
+    )
 
     # Keyboard: delete the HTTP node, undo brings it back with its edge, redo removes it again, undo again.
     node(page, "http").click()
@@ -142,7 +139,7 @@ def test_build_configure_and_publish_an_agent(page: Page, stack_url: str, consol
 
     # An edit conflict: someone else saves; our next autosave gets 409 and says so instead of overwriting.
     console.allow(r"409")
-    bump_draft_behind_the_ui(fake, stack_url, email, agent_id)
+    bump_draft_behind_the_ui(stack_url, email, agent_id)
     node(page, "ai").click()
     page.fill("#node-name", "Draft a careful reply")
     expect(page.get_by_text("Someone else saved this agent")).to_be_visible()
@@ -237,21 +234,17 @@ def measure_builder(page: Page, url: str, count: int) -> dict[str, Any]:
 
 def test_builder_stays_smooth_with_100_nodes(page: Page, stack_url: str) -> None:
     """The same interactions on 3 nodes (baseline, same run) and on 100; figures in builder-perf.json."""
-    fake = agents_backend(page, stack_url)
     email = unique_email("perf")
     sign_up(page, stack_url, email=email, org="Perf")
     ids = {}
     for count in (3, 100):
-        if fake is not None:
-            ids[count] = fake.add(f"{count} nodes", chain_definition(count)).id
-        else:
-            created = httpx.post(
-                f"{stack_url}/api/v1/agents",
-                json={"name": f"{count} nodes", "definition": chain_definition(count)},
-                headers={"Authorization": f"Bearer {token_for(stack_url, email)}"},
-            )
-            created.raise_for_status()
-            ids[count] = created.json()["id"]
+        created = httpx.post(
+            f"{stack_url}/api/v1/agents",
+            json={"name": f"{count} nodes", "definition": chain_definition(count)},
+            headers={"Authorization": f"Bearer {token_for(stack_url, email)}"},
+        )
+        created.raise_for_status()
+        ids[count] = created.json()["id"]
 
     baseline = measure_builder(page, f"{stack_url}/agents/{ids[3]}", 3)
     big = measure_builder(page, f"{stack_url}/agents/{ids[100]}", 100)

@@ -1,7 +1,6 @@
 """Test runs, live node states, a human approval and run history, in the browser.
 
-WAITS FOR THE ENGINE (issue 5): skipped until the stack serves `POST /agents/{id}/test`; it then runs as is
-(it needs the agents API of issue 4 too, with no fake: the engine must see the agent).
+Needs the whole stack: the agents API, the engine and its in-process worker.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import shot
-from tests.e2e.helpers import api_has, node, sign_up, token_for, unique_email
+from tests.e2e.helpers import node, sign_up, token_for, unique_email
 
 pytestmark = [pytest.mark.stack, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -58,8 +57,6 @@ APPROVAL_AGENT = {
 
 
 def test_test_run_lights_nodes_and_an_approval_resumes_it(page: Page, stack_url: str) -> None:
-    if not (api_has(stack_url, "/api/v1/agents") and api_has(stack_url, "/api/v1/agents/{}/test")):
-        pytest.skip("waits for the agents API (issue 4) and the engine's test runs (issue 5)")
     email = unique_email("runner")
     sign_up(page, stack_url, email=email, org="Runners")
     created = httpx.post(

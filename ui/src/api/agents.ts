@@ -65,7 +65,10 @@ export const agentsApi = {
   rollback: (id: string, n: number) => http.post<AgentDetail>(`/agents/${id}/versions/${n}/rollback`),
   diff: (id: string, a: number, b: number) => http.get<DefinitionDiff>(`/agents/${id}/versions/${a}/diff/${b}`),
   duplicate: (id: string) => http.post<AgentDetail>(`/agents/${id}/duplicate`),
-  variables: (id: string, node: string) => http.get<Variable[]>(`/agents/${id}/variables`, { query: { node } }),
+  variables: (id: string, node: string) =>
+    http
+      .get<{ node_id: string; variables: Variable[] }>(`/agents/${id}/variables`, { query: { node } })
+      .then((body) => body.variables),
   nodeTypes: () => http.get<NodeTypeInfo[]>("/schemas/node-types"),
 };
 

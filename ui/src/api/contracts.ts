@@ -40,7 +40,7 @@ export interface ValidationReport {
 }
 
 export interface AgentDetail extends AgentSummary {
-  draft_definition: AgentDefinition;
+  draft: AgentDefinition;
   draft_revision: number;
   validation: ValidationReport;
 }

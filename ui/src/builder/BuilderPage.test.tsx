@@ -12,14 +12,14 @@ import { server } from "@/test/server";
 
 interface Saved {
   ifMatch: string | null;
-  body: { definition: AgentDetail["draft_definition"] };
+  body: { definition: AgentDetail["draft"] };
 }
 
 function serveAgent(agent: AgentDetail, onPut: (saved: Saved) => Response | Promise<Response>) {
   server.use(
     mock.get("/api/v1/agents/agent-1", () => HttpResponse.json(agent, { headers: { ETag: `"${agent.draft_revision}"` } })),
     mock.get("/api/v1/schemas/node-types", () => HttpResponse.json(catalog)),
-    mock.get("/api/v1/agents/agent-1/variables", () => HttpResponse.json(fileBugVariables)),
+    mock.get("/api/v1/agents/agent-1/variables", () => HttpResponse.json({ node_id: "file_bug", variables: fileBugVariables })),
     mock.put("/api/v1/agents/agent-1", async ({ request }) =>
       onPut({ ifMatch: request.headers.get("If-Match"), body: (await request.json()) as Saved["body"] }),
     ),
@@ -55,7 +55,7 @@ describe("builder page", () => {
     const saves: Saved[] = [];
     serveAgent(agentDetail(), (saved) => {
       saves.push(saved);
-      return HttpResponse.json(agentDetail({ draft_revision: 8, draft_definition: saved.body.definition }), { headers: { ETag: '"8"' } });
+      return HttpResponse.json(agentDetail({ draft_revision: 8, draft: saved.body.definition }), { headers: { ETag: '"8"' } });
     });
     openBuilder();
     await screen.findByTestId("node-file_bug");

@@ -54,7 +54,7 @@ function Builder({ agent, catalog }: { agent: AgentDetail; catalog: NodeTypeInfo
   useBuilderShortcuts({ readOnly, onSave: React.useCallback(() => void flush(), [flush]) });
 
   React.useLayoutEffect(() => {
-    useBuilderStore.getState().load(agent.draft_definition, catalog, agent.id);
+    useBuilderStore.getState().load(agent.draft, catalog, agent.id);
     useBuilderStatus.getState().setValidation(agent.validation);
     useBuilderStatus.getState().resetRun();
     // Load once per agent: later detail refreshes come from our own saves.

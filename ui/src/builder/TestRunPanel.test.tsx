@@ -29,7 +29,7 @@ describe("test runs", () => {
     server.use(
       mock.get("/api/v1/agents/agent-1", () => HttpResponse.json(agentDetail(), { headers: { ETag: '"7"' } })),
       mock.get("/api/v1/schemas/node-types", () => HttpResponse.json(catalog)),
-      mock.get("/api/v1/agents/agent-1/variables", () => HttpResponse.json(fileBugVariables)),
+      mock.get("/api/v1/agents/agent-1/variables", () => HttpResponse.json({ node_id: "file_bug", variables: fileBugVariables })),
       mock.post("/api/v1/agents/agent-1/test", async ({ request }) => {
         testBody = await request.json();
         return HttpResponse.json({ id: "exec-9", status: "pending" }, { status: 202 });

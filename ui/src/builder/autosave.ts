@@ -124,7 +124,7 @@ export function useAutosave(agent: AgentDetail): Autosave {
     const latest = await agentsApi.get(agent.id);
     conflict.current = false;
     applySaved(latest);
-    useBuilderStore.getState().load(latest.draft_definition, undefined, agent.id);
+    useBuilderStore.getState().load(latest.draft, undefined, agent.id);
     setState("saved");
   }, [agent.id, applySaved]);
 

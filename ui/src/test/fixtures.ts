@@ -59,7 +59,7 @@ export function agentSummary(overrides: Partial<AgentSummary> = {}): AgentSummar
 export function agentDetail(overrides: Partial<AgentDetail> = {}): AgentDetail {
   return {
     ...agentSummary(),
-    draft_definition: ticketDefinition,
+    draft: ticketDefinition,
     draft_revision: 7,
     validation: { errors: [], warnings: [] },
     ...overrides,
