@@ -100,6 +100,22 @@ class AINodeHandler:
             usage=result.usage,
         )
 
+    async def run_rendered(self, config: AiConfig, ctx: AINodeContext) -> AINodeResult:
+        """Like `run` for a config the engine has already rendered (its templates must not run twice:
+        text that came from a run's input may itself contain `{{`)."""
+        stored: dict[str, str | None] = {"prompt": config.prompt, "system": config.system}
+        try:
+            result = await self._call(config, ctx)
+        except AIStepError as exc:
+            exc.rendered = stored
+            raise
+        return AINodeResult(
+            output=result.output,
+            provider_attempts=result.provider_attempts,
+            rendered=stored,
+            usage=result.usage,
+        )
+
     async def _call(self, config: AiConfig, ctx: AINodeContext) -> operations.OperationResult:
         deadline = ctx.deadline
         remaining = None if deadline is None else deadline - time.monotonic()

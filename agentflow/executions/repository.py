@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from agentflow.executions.schemas import ExecutionFilters
 from agentflow.kit.pagination import Page
@@ -31,6 +33,29 @@ class ExecutionRepository(TenantRepository[Execution]):
         if filters.until is not None:
             statement = statement.where(Execution.created_at < filters.until)
         return await self.page(statement, cursor=cursor, limit=limit)
+
+    async def run_stats(
+        self, agent_ids: Sequence[uuid.UUID], *, window: timedelta
+    ) -> dict[uuid.UUID, dict[str, Any]]:
+        if not agent_ids:
+            return {}
+        since = datetime.now(UTC) - window
+        recent = Execution.created_at >= since
+        finished = Execution.status.in_(("completed", "failed", "timed_out"))
+        rows = await self.session.execute(
+            select(
+                Execution.agent_id,
+                func.max(Execution.created_at),
+                func.count().filter(recent, finished),
+                func.count().filter(recent, Execution.status == "completed"),
+            )
+            .where(Execution.agent_id.in_(agent_ids))
+            .group_by(Execution.agent_id)
+        )
+        return {
+            agent_id: {"last_run_at": last, "success_rate": (ok / done) if done else None}
+            for agent_id, last, done, ok in rows.all()
+        }
 
     async def by_idempotency_key(self, org_id: uuid.UUID, agent_id: uuid.UUID, key: str) -> Execution | None:
         return await self.one_or_none(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -154,6 +154,13 @@ class ExecutionService:
         if execution is None:
             raise NotFound.resource("Execution", execution_id)
         return execution
+
+    async def run_stats(
+        self, session: AsyncSession, *, agent_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, dict[str, Any]]:
+        """Per agent: when it last started a run, and the share of its finished runs in the last 30 days
+        that completed (None without any)."""
+        return await ExecutionRepository(session).run_stats(agent_ids, window=timedelta(days=30))
 
     async def cancel(
         self, session: AsyncSession, gateway: PrefectGateway, *, subject: AuthSubject, execution_id: uuid.UUID

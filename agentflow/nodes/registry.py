@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agentflow.engine.errors import PermanentStepError
+from agentflow.nodes.ai import AIHandler
 from agentflow.nodes.approval import ApprovalHandler
 from agentflow.nodes.base import NodeHandler
 from agentflow.nodes.http import HttpHandler
@@ -12,6 +13,7 @@ from agentflow.nodes.webhook import WebhookHandler
 
 _HANDLERS: dict[str, NodeHandler] = {
     "trigger": TriggerHandler(),
+    "ai": AIHandler(),
     "action.http": HttpHandler(),
     "action.webhook": WebhookHandler(),
     "logic.if": IfHandler(),

@@ -28,6 +28,7 @@ from agentflow.agents.schemas import (
 from agentflow.agents.service import agent_service
 from agentflow.auth.subject import AuthSubject
 from agentflow.errors import BadRequest
+from agentflow.executions.service import execution_service
 from agentflow.graph.nodes.trigger import TriggerKind
 from agentflow.kit.schemas import PageOf, page_of
 from agentflow.models import Agent, AgentStatus
@@ -103,7 +104,12 @@ async def list_agents(
     result = await agent_service.list(
         session, subject=subject, filters=filters, cursor=page.cursor, limit=page.limit
     )
-    return page_of(AgentSummary, result)
+    stats = await execution_service.run_stats(session, agent_ids=[agent.id for agent in result.items])
+    listed = page_of(AgentSummary, result)
+    listed.items = [
+        item.model_copy(update=stats[item.id]) if item.id in stats else item for item in listed.items
+    ]
+    return listed
 
 
 @router.post(

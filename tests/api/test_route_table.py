@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.agents.schemas import EXAMPLE_DEFINITION, AgentCreate, AgentUpdate
 from agentflow.agents.service import agent_service
+from agentflow.ai.provider_settings import ProviderSettingsIn, provider_settings_service
 from agentflow.api_keys.schemas import APIKeyCreate
 from agentflow.api_keys.service import api_key_service
 from agentflow.config import Settings
@@ -172,6 +173,14 @@ class OrgResources:
                 return str(self.owner.org_id)
             case "agent_id":
                 return str(await self._agent_with_history())
+            case "provider":  # /org/providers/{provider}: settings stored for this org
+                await provider_settings_service.put(
+                    self.session,
+                    SecretStore.from_settings(self.settings),
+                    subject=subject,
+                    body=ProviderSettingsIn(provider="ollama", base_url="http://127.0.0.1:9/"),
+                )
+                return "ollama"
             case "execution_id":  # a queued run of a published agent
                 agent_id = await self._agent_with_history()
                 agent = await agent_service.get(self.session, subject=subject, agent_id=agent_id)

@@ -143,6 +143,9 @@ async def test_execute_is_idempotent(tenant: Tenant) -> None:
     await tenant.wait(first)
     listed = (await tenant.client.get("/executions", params={"agent_id": agent["id"]})).json()
     assert [e["id"] for e in listed["items"]] == [first]
+    summary = next(a for a in (await tenant.client.get("/agents")).json()["items"] if a["id"] == agent["id"])
+    assert summary["last_run_at"] is not None
+    assert summary["success_rate"] == 1.0
 
 
 async def test_input_not_matching_the_trigger_schema_is_422(tenant: Tenant) -> None:

@@ -1,0 +1,86 @@
+"""Org provider settings: the key goes to Vault and never comes back; the check makes a real call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from agentflow.ai.wiring import provider_ref
+from agentflow.config import Settings
+from agentflow.secrets.store import SecretStore
+from tests.factories import Member, create_org_with_owner
+from tests.fakes.loopback import FakeAPI, LoopbackServer
+from tests.fakes.openai_wire import completion, error, openai_api
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[tuple[FakeAPI, str]]:
+    api = openai_api("/v1")
+    server = LoopbackServer(api.app).start()
+    yield api, server.url + "/v1"
+    server.stop()
+
+
+async def test_provider_settings_round_trip_without_the_key(
+    client: httpx.AsyncClient, owner: Member, settings: Settings, fake_openai: tuple[FakeAPI, str]
+) -> None:
+    api, base_url = fake_openai
+    put = await client.post(
+        "/org/providers",
+        json={
+            "provider": "openai",
+            "api_key": "sk-test-very-secret",
+            "base_url": base_url,
+            "default_model": "gpt-4o-mini",
+        },
+        headers=owner.headers,
+    )
+    assert put.status_code == 200, put.text
+    assert "sk-test-very-secret" not in put.text
+    listed = await client.get("/org/providers", headers=owner.headers)
+    assert listed.json() == [
+        {
+            "provider": "openai",
+            "base_url": base_url,
+            "default_model": "gpt-4o-mini",
+            "has_api_key": True,
+            "updated_at": listed.json()[0]["updated_at"],
+        }
+    ]
+    assert "sk-test-very-secret" not in listed.text
+    stored = await SecretStore.from_settings(settings).read(provider_ref(owner.org_id, "openai"))
+    assert stored is not None and stored["api_key"] == "sk-test-very-secret"
+
+    api.enqueue(completion("OK", prompt_tokens=5, completion_tokens=1))
+    checked = await client.post("/org/providers/openai/test", headers=owner.headers)
+    assert checked.status_code == 200
+    assert checked.json()["ok"] is True
+    assert api.last.header("authorization") == "Bearer sk-test-very-secret"
+
+    api.enqueue(error(401, "Incorrect API key provided: sk-tes***"))
+    refused = await client.post("/org/providers/openai/test", headers=owner.headers)
+    assert refused.json()["ok"] is False
+    assert "Incorrect API key provided" in refused.json()["message"]
+
+    assert (await client.delete("/org/providers/openai", headers=owner.headers)).status_code == 204
+    assert (await client.get("/org/providers", headers=owner.headers)).json() == []
+    assert await SecretStore.from_settings(settings).read(provider_ref(owner.org_id, "openai")) is None
+    assert (await client.post("/org/providers/openai/test", headers=owner.headers)).status_code == 404
+
+
+async def test_other_orgs_never_see_provider_settings(
+    client: httpx.AsyncClient, owner: Member, session: object, settings: Settings
+) -> None:
+    await client.post("/org/providers", json={"provider": "anthropic", "api_key": "k"}, headers=owner.headers)
+    other = await create_org_with_owner(session, settings, name="Elsewhere")  # type: ignore[arg-type]
+    assert (await client.get("/org/providers", headers=other.headers)).json() == []
+    assert (await client.post("/org/providers/anthropic/test", headers=other.headers)).status_code == 404
+
+
+async def test_unknown_provider_is_422(client: httpx.AsyncClient, owner: Member) -> None:
+    response = await client.post(
+        "/org/providers", json={"provider": "skynet", "api_key": "x"}, headers=owner.headers
+    )
+    assert response.status_code == 422
