@@ -39,7 +39,7 @@ def test_signup_dashboard_api_key_and_invitation(page: Page, stack_url: str) -> 
 
     # The access token lives in memory only: a reload restores the session from the httpOnly cookie.
     page.reload()
-    expect(page.get_by_role("heading", name="Agents")).to_be_visible()
+    expect(page.get_by_role("heading", name="Agents", exact=True)).to_be_visible()
     nav.get_by_role("link", name="Knowledge").click()
     expect(page.get_by_text("Knowledge is not built yet")).to_be_visible()
 

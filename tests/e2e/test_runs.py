@@ -76,10 +76,11 @@ def test_test_run_lights_nodes_and_an_approval_resumes_it(page: Page, stack_url:
     # Nodes turn green as steps complete; the approval waits.
     expect(node(page, "start").get_by_test_id("run-state-start")).to_have_text("completed", timeout=60_000)
     expect(node(page, "wait").get_by_test_id("run-state-wait")).to_have_text("completed", timeout=60_000)
-    expect(node(page, "approve").get_by_test_id("run-state-approve")).to_have_text("paused", timeout=60_000)
-    shot(page, "test-run-paused")
+    expect(node(page, "approve").get_by_test_id("run-state-approve")).to_have_text("waiting", timeout=60_000)
     panel = page.get_by_role("region", name="Test run")
-    panel.get_by_role("button", name="Approve").click()
+    expect(panel.get_by_test_id("approval")).to_contain_text("Ship release 1.2?")  # the rendered message
+    shot(page, "test-run-paused")
+    panel.get_by_role("button", name="Approve", exact=True).click()
     expect(node(page, "done").get_by_test_id("run-state-done")).to_have_text("completed", timeout=60_000)
     expect(panel.get_by_text("completed").first).to_be_visible()
     shot(page, "test-run-completed")

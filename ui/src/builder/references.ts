@@ -1,5 +1,5 @@
 /** `{{root.path}}` references in node configs: find them, check them against the variables, rename roots. */
-import type { Variable } from "@/api/contracts";
+import type { Variable } from "@/api/agents";
 import type { JsonValue } from "@/api/definition";
 
 const EXPRESSION = /\{\{\s*(.*?)\s*\}\}/g;

@@ -3,7 +3,7 @@ import { Variable as VariableIcon } from "lucide-react";
 import { Popover } from "radix-ui";
 import * as React from "react";
 
-import type { Variable } from "@/api/contracts";
+import type { Variable } from "@/api/agents";
 import { VariablesContext } from "@/builder/panel/variables";
 import { variableKey, variableTemplate } from "@/builder/references";
 import { Input } from "@/components/ui/input";
