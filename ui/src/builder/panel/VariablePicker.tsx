@@ -10,7 +10,7 @@ import { Input } from "@/components/ui/input";
 
 function groupName(variable: Variable): string {
   if (variable.node_id) return variable.node_id;
-  return variable.root ?? variableKey(variable).split(".")[0] ?? "other";
+  return variable.root;
 }
 
 export function VariablePicker({
