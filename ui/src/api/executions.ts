@@ -100,8 +100,7 @@ export function useExecutionSteps(id: string, live: boolean) {
 export function useApprove() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, approved, comment }: { id: string; approved: boolean; comment: string }) =>
-      executionsApi.approve(id, { approved, comment }),
+    mutationFn: ({ id, ...decision }: { id: string } & Schemas["ApproveRequest"]) => executionsApi.approve(id, decision),
     onSuccess: () => client.invalidateQueries({ queryKey: executionKeys.all }),
   });
 }

@@ -3,6 +3,7 @@ import * as React from "react";
 import { Link, useParams } from "react-router";
 
 import type { WaitingFor } from "@/api/contracts";
+import type { JsonObject, JsonSchema } from "@/api/definition";
 import {
   isActive,
   mayApprove,
@@ -14,6 +15,7 @@ import {
 } from "@/api/executions";
 import { errorMessage } from "@/api/http";
 import { useAuth } from "@/auth/AuthProvider";
+import { SchemaFields } from "@/builder/panel/SchemaForm";
 import { JsonBlock, StepDetail, Timeline } from "@/builder/TestRunPanel";
 import { StatusBadge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -26,9 +28,15 @@ import { formatCost, formatDateTime, formatDuration } from "@/lib/utils";
 function ApprovalBox({ executionId, waiting }: { executionId: string; waiting: WaitingFor }) {
   const { me } = useAuth();
   const [comment, setComment] = React.useState("");
+  // The approval's input_schema: extra fields the approver fills in (they join the step's output).
+  const [fields, setFields] = React.useState<JsonObject>({});
+  const schema = waiting.input_schema as JsonSchema | null | undefined;
   const approve = useApprove();
   const decide = (approved: boolean) =>
-    approve.mutate({ id: executionId, approved, comment }, { onSuccess: () => toast(approved ? "Approved" : "Rejected", "success") });
+    approve.mutate(
+      { id: executionId, approved, comment, ...(schema?.properties ? { fields } : {}) },
+      { onSuccess: () => toast(approved ? "Approved" : "Rejected", "success") },
+    );
   return (
     <Card className="border-amber-300">
       <CardHeader>
@@ -43,6 +51,7 @@ function ApprovalBox({ executionId, waiting }: { executionId: string; waiting: W
         {mayApprove(me, waiting.approvers) ? (
           <>
             {approve.error ? <Alert>{errorMessage(approve.error)}</Alert> : null}
+            {schema?.properties ? <SchemaFields path="" schema={schema} root={schema} value={fields} errors={{}} onChange={setFields} /> : null}
             <Field id="approval-comment" label="Comment (optional)">
               <Textarea id="approval-comment" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
             </Field>

@@ -56,7 +56,7 @@ describe("executions", () => {
       approvers: ["role:editor"],
       deadline: "2026-03-02T10:00:00Z",
       on_timeout: "reject",
-      input_schema: null,
+      input_schema: { type: "object", properties: { ticket: { type: "string", title: "Ticket" } }, required: ["ticket"] },
     };
     let current = execution({ status: "paused", finished_at: null, duration_ms: null, output: null, waiting_for: { ...waiting } });
     server.use(
@@ -82,9 +82,10 @@ describe("executions", () => {
     expect(screen.getByTestId("step-detail").textContent).toContain("waiting");
     expect(screen.getByText("Ship release 1.2?")).toBeTruthy();
 
+    await userEvent.type(screen.getByLabelText(/^Ticket/), "REL-12");
     await userEvent.type(screen.getByLabelText("Comment (optional)"), "ship it");
     await userEvent.click(screen.getByRole("button", { name: "Approve" }));
-    await waitFor(() => expect(decision).toEqual({ approved: true, comment: "ship it" }));
+    await waitFor(() => expect(decision).toEqual({ approved: true, comment: "ship it", fields: { ticket: "REL-12" } }));
     await waitFor(() => expect(screen.queryByText("Waiting for approval")).toBeNull());
   });
 });
