@@ -96,7 +96,8 @@ def test_build_configure_and_publish_an_agent(page: Page, stack_url: str, consol
     expect(broken).to_contain_text("{{nowhere.output.id}}")
     url.fill("{{env.TRACKER_URL}}/issues?text={{ai.output.text}}")
     expect(broken).to_have_count(0)
-    expect(panel.locator("[data-broken=false]")).to_contain_text(["{{env.TRACKER_URL}}", "{{ai.output.text}}"])
+    references = panel.locator("[data-broken=false]")
+    expect(references).to_contain_text(["{{env.TRACKER_URL}}", "{{ai.output.text}}"])
     shot(page, "builder-configure")
 
     # Autosave PUTs the draft with If-Match; the draft on the server now has both nodes and edges.
