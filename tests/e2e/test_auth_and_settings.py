@@ -39,7 +39,7 @@ def test_signup_dashboard_api_key_and_invitation(page: Page, stack_url: str) -> 
 
     # The access token lives in memory only: a reload restores the session from the httpOnly cookie.
     page.reload()
-    expect(page.get_by_role("heading", name="Agents")).to_be_visible()
+    expect(page.get_by_role("heading", name="Agents", exact=True)).to_be_visible()
     nav.get_by_role("link", name="Knowledge").click()
     expect(page.get_by_text("Knowledge is not built yet")).to_be_visible()
 
@@ -60,6 +60,22 @@ def test_signup_dashboard_api_key_and_invitation(page: Page, stack_url: str) -> 
     expect(table).to_contain_text("CI pipeline")
     expect(table).to_contain_text(key[:8])
     assert key not in page.content()
+
+    # Secrets: the real list (names, descriptions, versions); the value is write-only and never shown again.
+    page.get_by_role("link", name="Secrets").click()
+    expect(page.get_by_text("No secrets yet")).to_be_visible()
+    page.get_by_role("button", name="Add secret").click()
+    page.fill("#secret-name", "TRACKER_TOKEN")
+    page.fill("#secret-value", "s3cret-value-123")
+    page.fill("#secret-description", "Issue tracker")
+    page.get_by_role("dialog").get_by_role("button", name="Save").click()
+    secrets = page.get_by_role("table", name="Secrets")
+    expect(secrets).to_contain_text("TRACKER_TOKEN")
+    expect(secrets).to_contain_text("Issue tracker")
+    expect(secrets).to_contain_text("v1")
+    assert "s3cret-value-123" not in page.content()
+    listed = httpx.get(f"{stack_url}/api/v1/org/secrets", headers={"X-API-Key": key}).json()
+    assert [s["name"] for s in listed["items"]] == ["TRACKER_TOKEN"]
 
     # Invite a member; the invitation is pending and its link lets them join.
     page.get_by_role("link", name="Members").click()

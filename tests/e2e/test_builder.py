@@ -49,6 +49,13 @@ def test_build_configure_and_publish_an_agent(page: Page, stack_url: str, consol
     email = unique_email("builder")
     sign_up(page, stack_url, email=email, org="Builders")
 
+    # An org secret: the variable picker offers it as {{env.TRACKER_URL}} and references to it are not broken.
+    httpx.post(
+        f"{stack_url}/api/v1/org/secrets",
+        json={"name": "TRACKER_URL", "value": "https://tracker.example.com", "description": "Tracker"},
+        headers={"Authorization": f"Bearer {token_for(stack_url, email)}"},
+    ).raise_for_status()
+
     page.get_by_role("button", name="New agent").first.click()
     page.fill("#agent-name", "Ticket triage")
     page.fill("#agent-description", "Answers tickets, files bugs")
@@ -87,9 +94,10 @@ def test_build_configure_and_publish_an_agent(page: Page, stack_url: str, consol
     url.fill("https://tracker.example.com/{{nowhere.output.id}}")
     broken = panel.locator("[data-broken=true]")
     expect(broken).to_contain_text("{{nowhere.output.id}}")
-    url.fill("https://tracker.example.com/issues?text={{ai.output.text}}")
+    url.fill("{{env.TRACKER_URL}}/issues?text={{ai.output.text}}")
     expect(broken).to_have_count(0)
-    expect(panel.locator("[data-broken=false]")).to_contain_text("{{ai.output.text}}")
+    references = panel.locator("[data-broken=false]")
+    expect(references).to_contain_text(["{{env.TRACKER_URL}}", "{{ai.output.text}}"])
     shot(page, "builder-configure")
 
     # Autosave PUTs the draft with If-Match; the draft on the server now has both nodes and edges.

@@ -56,6 +56,12 @@ APPROVAL_AGENT = {
 }
 
 
+def fit_view(page: Page) -> None:
+    """The test panel narrows the canvas: fit the graph again (a 200 ms animation) before a screenshot."""
+    page.get_by_role("button", name="Fit view", exact=True).click()
+    page.wait_for_timeout(500)
+
+
 def test_test_run_lights_nodes_and_an_approval_resumes_it(page: Page, stack_url: str) -> None:
     email = unique_email("runner")
     sign_up(page, stack_url, email=email, org="Runners")
@@ -76,16 +82,29 @@ def test_test_run_lights_nodes_and_an_approval_resumes_it(page: Page, stack_url:
     # Nodes turn green as steps complete; the approval waits.
     expect(node(page, "start").get_by_test_id("run-state-start")).to_have_text("completed", timeout=60_000)
     expect(node(page, "wait").get_by_test_id("run-state-wait")).to_have_text("completed", timeout=60_000)
-    expect(node(page, "approve").get_by_test_id("run-state-approve")).to_have_text("paused", timeout=60_000)
-    shot(page, "test-run-paused")
+    expect(node(page, "approve").get_by_test_id("run-state-approve")).to_have_text("waiting", timeout=60_000)
     panel = page.get_by_role("region", name="Test run")
-    panel.get_by_role("button", name="Approve").click()
+    expect(panel.get_by_test_id("approval")).to_contain_text("Ship release 1.2?")  # the rendered message
+    fit_view(page)
+    shot(page, "test-run-paused")
+    panel.get_by_role("button", name="Approve", exact=True).click()
     expect(node(page, "done").get_by_test_id("run-state-done")).to_have_text("completed", timeout=60_000)
     expect(panel.get_by_text("completed").first).to_be_visible()
+    fit_view(page)
     shot(page, "test-run-completed")
 
-    # The run is in the history with its steps.
-    page.get_by_role("link", name="Executions").first.click()
-    page.get_by_role("table", name="Executions").get_by_role("link").first.click()
+    # The run is in the history (by agent name, as a test run) with its steps, input and output.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Executions").click()
+    runs = page.get_by_role("table", name="Executions")
+    expect(runs).to_contain_text("Ship it")
+    expect(runs).to_contain_text("test")
+    expect(runs).to_contain_text("completed")
+    runs.get_by_role("link").first.click()
     page.wait_for_url(re.compile(r".*/executions/[0-9a-f-]+$"))
-    expect(page.get_by_role("list", name="Timeline")).to_contain_text("approve")
+    timeline = page.get_by_role("list", name="Timeline")
+    for step_key in ("start", "wait", "approve", "done"):
+        expect(timeline).to_contain_text(step_key)
+    timeline.get_by_role("button", name=re.compile(r"^approve")).click()
+    expect(page.get_by_test_id("step-detail")).to_contain_text('"approved": true')
+    expect(page.get_by_text("release 1.2").first).to_be_visible()
+    shot(page, "execution-detail")

@@ -1,24 +1,31 @@
-/** Agents (issue 4's contract): list, CRUD with optimistic concurrency, publish, versions, variables. */
+/** Agents: list, CRUD with optimistic concurrency, publish, versions and diffs, variables (docs/api.md). */
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import type {
-  AgentCreate,
-  AgentDetail,
-  AgentStatus,
-  AgentSummary,
-  AgentUpdate,
-  AgentVersion,
-  DefinitionDiff,
-  Page,
-  Variable,
-} from "@/api/contracts";
-import type { NodeTypeInfo } from "@/api/definition";
-import { http, request } from "@/api/http";
+import type { AgentDefinition, NodeTypeInfo } from "@/api/definition";
+import { http, request, type Schemas } from "@/api/http";
+import type { operations } from "@/api/schema";
+
+type AgentListQuery = NonNullable<operations["list_agents_api_v1_agents_get"]["parameters"]["query"]>;
+
+export type AgentStatus = Schemas["AgentStatus"];
+export type TriggerType = NonNullable<AgentListQuery["trigger_type"]>;
+export type AgentSummary = Schemas["AgentSummary"];
+export type AgentPage = Schemas["PageOf_AgentSummary_"];
+export type ValidationIssue = Schemas["Issue"];
+export type ValidationReport = Schemas["ValidationReport"];
+export type VersionSummary = Schemas["VersionSummary"];
+export type VersionDiff = Schemas["VersionDiff"];
+export type Variable = Schemas["Variable"];
+// The OpenAPI document leaves definitions free-form ({[key: string]: unknown}); AgentDefinition is their shape.
+export type AgentDetail = Omit<Schemas["AgentDetail"], "draft"> & { draft: AgentDefinition };
+export type AgentCreate = Omit<Schemas["AgentCreate"], "definition"> & { definition?: AgentDefinition | null };
+export type AgentUpdate = Omit<Schemas["AgentUpdate"], "definition"> & { definition?: AgentDefinition | null };
+export type Version = Omit<Schemas["VersionPublic"], "definition"> & { definition: AgentDefinition };
 
 export interface AgentFilters {
   q?: string;
-  status?: AgentStatus | "";
-  trigger_type?: string;
+  status?: AgentStatus;
+  trigger_type?: TriggerType;
   tag?: string;
   team_id?: string;
 }
@@ -27,6 +34,7 @@ export const agentKeys = {
   all: ["agents"] as const,
   list: (filters: AgentFilters) => ["agents", "list", filters] as const,
   detail: (id: string) => ["agents", "detail", id] as const,
+  name: (id: string) => ["agents", "name", id] as const,
   versions: (id: string) => ["agents", id, "versions"] as const,
   version: (id: string, n: number) => ["agents", id, "versions", n] as const,
   diff: (id: string, a: number, b: number) => ["agents", id, "diff", a, b] as const,
@@ -43,7 +51,7 @@ export const revisionFrom = (etag: string | null): number | null => {
 
 export const agentsApi = {
   list: (filters: AgentFilters, cursor?: string | null) =>
-    http.get<Page<AgentSummary>>("/agents", { query: { ...filters, cursor, limit: 50 } }),
+    http.get<AgentPage>("/agents", { query: { ...filters, cursor, limit: 50 } }),
   create: (body: AgentCreate) => http.post<AgentDetail>("/agents", body),
   get: async (id: string): Promise<AgentDetail> => {
     const { data, headers } = await request<AgentDetail>("GET", `/agents/${id}`);
@@ -58,17 +66,20 @@ export const agentsApi = {
     return { ...data, draft_revision: revisionFrom(headers.get("ETag")) ?? data.draft_revision };
   },
   archive: (id: string) => http.delete(`/agents/${id}`),
-  setStatus: (id: string, status: AgentStatus) => http.put<AgentSummary>(`/agents/${id}/status`, { status }),
-  publish: (id: string, message: string) => http.post<AgentVersion>(`/agents/${id}/publish`, { message }),
-  versions: (id: string) => http.get<Page<AgentVersion> | AgentVersion[]>(`/agents/${id}/versions`),
-  version: (id: string, n: number) => http.get<AgentVersion>(`/agents/${id}/versions/${n}`),
-  rollback: (id: string, n: number) => http.post<AgentDetail>(`/agents/${id}/versions/${n}/rollback`),
-  diff: (id: string, a: number, b: number) => http.get<DefinitionDiff>(`/agents/${id}/versions/${a}/diff/${b}`),
-  duplicate: (id: string) => http.post<AgentDetail>(`/agents/${id}/duplicate`),
+  setStatus: (id: string, status: AgentStatus) =>
+    http.put<AgentSummary>(`/agents/${id}/status`, { status } satisfies Schemas["AgentStatusChange"]),
+  publish: (id: string, message: string) =>
+    http.post<Version>(`/agents/${id}/publish`, { message } satisfies Schemas["PublishRequest"]),
+  /** Newest first; 200 is the API's page limit (an agent with more versions shows its latest 200). */
+  versions: (id: string) => http.get<Schemas["PageOf_VersionSummary_"]>(`/agents/${id}/versions`, { query: { limit: 200 } }),
+  version: (id: string, n: number) => http.get<Version>(`/agents/${id}/versions/${n}`),
+  /** Publishes version n's definition again as a new version (N+1), which also becomes the draft. */
+  rollback: (id: string, n: number) =>
+    http.post<Version>(`/agents/${id}/versions/${n}/rollback`, {} satisfies Schemas["RollbackRequest"]),
+  diff: (id: string, a: number, b: number) => http.get<VersionDiff>(`/agents/${id}/versions/${a}/diff/${b}`),
+  duplicate: (id: string) => http.post<AgentDetail>(`/agents/${id}/duplicate`, {} satisfies Schemas["DuplicateRequest"]),
   variables: (id: string, node: string) =>
-    http
-      .get<{ node_id: string; variables: Variable[] }>(`/agents/${id}/variables`, { query: { node } })
-      .then((body) => body.variables),
+    http.get<Schemas["AgentVariables"]>(`/agents/${id}/variables`, { query: { node } }).then((body) => body.variables),
   nodeTypes: () => http.get<NodeTypeInfo[]>("/schemas/node-types"),
 };
 
@@ -99,15 +110,11 @@ export function useVariables(agentId: string, nodeId: string | null, revision: n
   });
 }
 
-/** The versions endpoint may page (`{items}`) or not; the UI wants the list, newest first. */
+/** Published versions, newest first. */
 export function useVersions(agentId: string) {
   return useQuery({
     queryKey: agentKeys.versions(agentId),
-    queryFn: async () => {
-      const body = await agentsApi.versions(agentId);
-      const items = Array.isArray(body) ? body : body.items;
-      return [...items].sort((a, b) => b.version - a.version);
-    },
+    queryFn: async () => (await agentsApi.versions(agentId)).items,
   });
 }
 
@@ -144,5 +151,17 @@ export const useSetAgentStatus = () =>
   useAgentMutation(({ id, status }: { id: string; status: AgentStatus }) => agentsApi.setStatus(id, status));
 export const usePublish = () =>
   useAgentMutation(({ id, message }: { id: string; message: string }) => agentsApi.publish(id, message));
-export const useRollback = () =>
-  useAgentMutation(({ id, version }: { id: string; version: number }) => agentsApi.rollback(id, version));
+/**
+ * A rollback rewrites the draft: drop the cached detail so the builder opens on the new draft and revision
+ * (a stale copy would be shown first, and its revision would make the next autosave a conflict).
+ */
+export function useRollback() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, version }: { id: string; version: number }) => agentsApi.rollback(id, version),
+    onSuccess: (_version, { id }) => {
+      client.removeQueries({ queryKey: agentKeys.detail(id) });
+      return client.invalidateQueries({ queryKey: agentKeys.all });
+    },
+  });
+}

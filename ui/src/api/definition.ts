@@ -1,17 +1,11 @@
-/** The agent definition document (shared AGENT_DEFINITION.md): what the builder edits and the API stores. */
+/**
+ * The agent definition document (docs/agent-definition.md): what the builder edits and the API stores.
+ * The API's OpenAPI document leaves definitions free-form (`{[key: string]: unknown}`), so their shape is
+ * typed here; the node types and the palette entry come from the generated schema.
+ */
+import type { components } from "@/api/schema";
 
-export type NodeType =
-  | "trigger"
-  | "ai"
-  | "action.http"
-  | "action.webhook"
-  | "action.integration"
-  | "logic.if"
-  | "logic.switch"
-  | "logic.loop"
-  | "logic.delay"
-  | "human.approval"
-  | "knowledge.retrieve";
+export type NodeType = components["schemas"]["NodeTypeInfo"]["type"];
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -46,15 +40,7 @@ export interface AgentDefinition {
 export const DEFAULT_HANDLE = "default";
 
 /** One entry of `GET /schemas/node-types`: the palette, the handles and the config form come from it. */
-export interface NodeTypeInfo {
-  type: NodeType;
-  label: string;
-  category: "trigger" | "ai" | "action" | "logic" | "human" | "knowledge";
-  description: string;
-  handles: string[];
-  dynamic_handles: boolean;
-  config_schema: JsonSchema;
-}
+export type NodeTypeInfo = Omit<components["schemas"]["NodeTypeInfo"], "config_schema"> & { config_schema: JsonSchema };
 
 export interface JsonSchema {
   type?: string | string[];

@@ -1,17 +1,38 @@
-/** Executions (issue 5's contract): list, detail, steps, cancel, approve, test runs and the live stream. */
+/** Executions: list, detail, steps, cancel, approve, test runs and the live stream (docs/api.md). */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import type { Execution, ExecutionStatus, ExecutionStep, Page, StreamEvent } from "@/api/contracts";
+import type { Me } from "@/api/auth";
+import type { StreamEvent, StreamMessage, WaitingFor } from "@/api/contracts";
 import type { AgentDefinition, JsonValue } from "@/api/definition";
-import { API_BASE, http, session } from "@/api/http";
+import { API_BASE, http, session, type Schemas } from "@/api/http";
+import type { operations } from "@/api/schema";
 
-export interface ExecutionFilters {
-  agent_id?: string;
-  status?: ExecutionStatus | "";
-  triggered_by?: string;
-  from?: string;
-  to?: string;
-}
+export type Execution = Schemas["ExecutionPublic"];
+export type ExecutionPage = Schemas["PageOf_ExecutionPublic_"];
+export type ExecutionStatus = Schemas["ExecutionStatus"];
+export type TriggeredBy = Schemas["TriggeredBy"];
+export type ExecutionAccepted = Schemas["ExecutionAccepted"];
+export type Step = Schemas["StepPublic"];
+export type StepStatus = Step["status"];
+export type ExecutionFilters = Pick<
+  NonNullable<operations["list_executions_api_v1_executions_get"]["parameters"]["query"]>,
+  "agent_id" | "status" | "triggered_by" | "since" | "until"
+>;
+
+// Records, so a status the API adds fails the typecheck until the UI knows it.
+const STATUS_ACTIVE: Record<ExecutionStatus, boolean> = {
+  queued: true,
+  running: true,
+  paused: true,
+  completed: false,
+  failed: false,
+  cancelled: false,
+  timed_out: false,
+};
+const TRIGGERS: Record<TriggeredBy, true> = { manual: true, api: true, webhook: true, schedule: true, test: true };
+export const EXECUTION_STATUSES = Object.keys(STATUS_ACTIVE) as ExecutionStatus[];
+export const TRIGGERED_BY = Object.keys(TRIGGERS) as TriggeredBy[];
+export const isActive = (status: ExecutionStatus): boolean => STATUS_ACTIVE[status];
 
 export const executionKeys = {
   all: ["executions"] as const,
@@ -20,22 +41,34 @@ export const executionKeys = {
   steps: (id: string) => ["executions", id, "steps"] as const,
 };
 
-const ACTIVE: ReadonlySet<ExecutionStatus> = new Set(["pending", "running", "paused"]);
-export const isActive = (status: ExecutionStatus): boolean => ACTIVE.has(status);
+/** The pending approval of a paused execution (`waiting_for` is a free-form object in the OpenAPI document). */
+export function pendingApproval(execution: Pick<Execution, "status" | "waiting_for">): WaitingFor | null {
+  const waiting = execution.waiting_for as WaitingFor | null;
+  return execution.status === "paused" && waiting?.node_id && !waiting.decision ? waiting : null;
+}
+
+/** Mirrors the API's rule: the node's approvers (user ids, `role:<role>` and above), else editors and above. */
+const ROLE_RANK: Record<Me["role"], number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
+export function mayApprove(me: Me | undefined, approvers: string[]): boolean {
+  if (!me) return false;
+  if (approvers.length === 0) return ROLE_RANK[me.role] >= ROLE_RANK.editor;
+  return approvers.some((approver) => {
+    if (!approver.startsWith("role:")) return approver === me.user.id;
+    const rank = ROLE_RANK[approver.slice("role:".length) as Me["role"]];
+    return rank !== undefined && ROLE_RANK[me.role] >= rank;
+  });
+}
 
 export const executionsApi = {
   list: (filters: ExecutionFilters, cursor?: string | null) =>
-    http.get<Page<Execution>>("/executions", { query: { ...filters, cursor, limit: 50 } }),
+    http.get<ExecutionPage>("/executions", { query: { ...filters, cursor, limit: 50 } }),
   get: (id: string) => http.get<Execution>(`/executions/${id}`),
-  steps: async (id: string) => {
-    const body = await http.get<ExecutionStep[] | Page<ExecutionStep>>(`/executions/${id}/steps`);
-    return Array.isArray(body) ? body : body.items;
-  },
+  steps: (id: string) => http.get<Step[]>(`/executions/${id}/steps`),
   cancel: (id: string) => http.post<Execution>(`/executions/${id}/cancel`),
-  approve: (id: string, approved: boolean, comment: string) =>
-    http.post<Execution>(`/executions/${id}/approve`, { approved, comment }),
+  approve: (id: string, body: Schemas["ApproveRequest"]) => http.post<Execution>(`/executions/${id}/approve`, body),
+  /** Runs the draft, or `definition` (unsaved edits), with side-effecting actions previewed. */
   test: (agentId: string, input: JsonValue, definition?: AgentDefinition) =>
-    http.post<{ id: string; status: ExecutionStatus }>(`/agents/${agentId}/test`, { input, definition }),
+    http.post<ExecutionAccepted>(`/agents/${agentId}/test`, { input, definition }),
 };
 
 /** Running executions are polled every few seconds so their rows stay live. */
@@ -67,8 +100,7 @@ export function useExecutionSteps(id: string, live: boolean) {
 export function useApprove() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, approved, comment }: { id: string; approved: boolean; comment: string }) =>
-      executionsApi.approve(id, approved, comment),
+    mutationFn: ({ id, ...decision }: { id: string } & Schemas["ApproveRequest"]) => executionsApi.approve(id, decision),
     onSuccess: () => client.invalidateQueries({ queryKey: executionKeys.all }),
   });
 }
@@ -89,20 +121,36 @@ export function streamUrl(executionId: string, base: string = window.location.hr
   return url.toString();
 }
 
-/** Open the execution's event stream; returns a function that closes it. */
+/** Close codes: 1000 when the execution ended; 4401/4403/4404 when the server refused the stream. */
+export const STREAM_ENDED = 1000;
+
+/**
+ * Open the execution's event stream; returns a function that closes it. `onClose` gets the close code and,
+ * for a refusal, the server's message; it is not called when the caller closes the stream.
+ */
 export function openStream(
   executionId: string,
   onEvent: (event: StreamEvent) => void,
-  onClose?: (clean: boolean) => void,
+  onClose?: (code: number, message: string | null) => void,
 ): () => void {
   const socket = new WebSocket(streamUrl(executionId));
+  let refusal: string | null = null;
   socket.onmessage = (message) => {
+    let parsed: StreamMessage;
     try {
-      onEvent(JSON.parse(String(message.data)) as StreamEvent);
+      parsed = JSON.parse(String(message.data)) as StreamMessage;
     } catch {
-      // A frame that is not an event (keep-alive text) is ignored.
+      return; // a frame that is not an event (keep-alive text) is ignored
     }
+    if (parsed.type === "error") refusal = parsed.message;
+    else onEvent(parsed);
   };
-  socket.onclose = (event) => onClose?.(event.wasClean);
-  return () => socket.close();
+  socket.onclose = (event) => onClose?.(event.code, refusal);
+  return () => {
+    socket.onmessage = null;
+    socket.onclose = null;
+    // Closing a socket that is still connecting logs a browser error: close it once it opens instead.
+    if (socket.readyState === WebSocket.CONNECTING) socket.onopen = () => socket.close();
+    else socket.close();
+  };
 }

@@ -1,7 +1,6 @@
 /** Organization settings: the org, members and invitations, API keys, secrets. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import type { Page, Secret } from "@/api/contracts";
 import { http, type Schemas } from "@/api/http";
 
 export type Org = Schemas["OrgPublic"];
@@ -10,6 +9,7 @@ export type Invitation = Schemas["InvitationPublic"];
 export type InvitationCreated = Schemas["InvitationCreated"];
 export type ApiKey = Schemas["APIKeyPublic"];
 export type ApiKeyCreated = Schemas["APIKeyCreated"];
+export type Secret = Schemas["SecretPublic"];
 
 export const orgKeys = {
   org: ["org"] as const,
@@ -37,14 +37,14 @@ export function useUpdateOrg() {
 export function useMembers() {
   return useQuery({
     queryKey: orgKeys.members,
-    queryFn: () => http.get<Page<Member>>("/org/members", { query: { limit: 200 } }),
+    queryFn: () => http.get<Schemas["PageOf_MemberPublic_"]>("/org/members", { query: { limit: 200 } }),
   });
 }
 
 export function useInvitations(enabled: boolean) {
   return useQuery({
     queryKey: orgKeys.invitations,
-    queryFn: () => http.get<Page<Invitation>>("/org/invitations", { query: { limit: 200 } }),
+    queryFn: () => http.get<Schemas["PageOf_InvitationPublic_"]>("/org/invitations", { query: { limit: 200 } }),
     enabled,
   });
 }
@@ -85,7 +85,7 @@ export function useRemoveMember() {
 export function useApiKeys(enabled: boolean) {
   return useQuery({
     queryKey: orgKeys.apiKeys,
-    queryFn: () => http.get<Page<ApiKey>>("/org/api-keys", { query: { limit: 200 } }),
+    queryFn: () => http.get<Schemas["PageOf_APIKeyPublic_"]>("/org/api-keys", { query: { limit: 200 } }),
     enabled,
   });
 }
@@ -106,22 +106,26 @@ export function useRevokeApiKey() {
   });
 }
 
+/** Metadata only (values are write-only); 200 is the API's page limit. */
 export function useSecrets(enabled: boolean) {
   return useQuery({
     queryKey: orgKeys.secrets,
-    queryFn: () => http.get<{ items: Secret[] }>("/org/secrets"),
-    retry: false,
+    queryFn: () => http.get<Schemas["PageOf_SecretPublic_"]>("/org/secrets", { query: { limit: 200 } }),
     enabled,
   });
 }
 
+/** Create (POST), or for an existing name set a new value and/or description (PUT; an empty value keeps it). */
 export function useSaveSecret() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ name, value, description, exists }: { name: string; value: string; description: string; exists: boolean }) =>
       exists
-        ? http.put<Secret>(`/org/secrets/${encodeURIComponent(name)}`, { value, description })
-        : http.post<Secret>("/org/secrets", { name, value, description }),
+        ? http.put<Secret>(`/org/secrets/${encodeURIComponent(name)}`, {
+            value: value || null,
+            description,
+          } satisfies Schemas["SecretUpdate"])
+        : http.post<Secret>("/org/secrets", { name, value, description } satisfies Schemas["SecretCreate"]),
     onSuccess: () => client.invalidateQueries({ queryKey: orgKeys.secrets }),
   });
 }

@@ -1579,8 +1579,11 @@ export interface components {
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["ExecutionStatus"];
-            /** Total Cost Usd */
-            total_cost_usd: string;
+            /**
+             * Total Cost Usd
+             * @description Sum of the steps' costs in US dollars.
+             */
+            total_cost_usd: number;
             /** Total Tokens */
             total_tokens: number;
             triggered_by: components["schemas"]["TriggeredBy"];
@@ -2171,7 +2174,7 @@ export interface components {
             /** Attempt */
             attempt: number;
             /** Cost Usd */
-            cost_usd: string;
+            cost_usd: number;
             /** Duration Ms */
             duration_ms: number | null;
             /** Error */

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { http as mock, HttpResponse } from "msw";
 import { beforeEach, describe, expect, it } from "vitest";
 
-import type { AgentDetail } from "@/api/contracts";
+import type { AgentDetail } from "@/api/agents";
 import { BuilderPage } from "@/builder/BuilderPage";
 import { useBuilderStore } from "@/builder/store";
 import { agentDetail, catalog, fileBugVariables } from "@/test/fixtures";

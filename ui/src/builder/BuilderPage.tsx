@@ -3,10 +3,9 @@ import { ReactFlowProvider } from "@xyflow/react";
 import * as React from "react";
 import { useParams, useSearchParams } from "react-router";
 
-import { useAgent, useNodeTypes, useVariables } from "@/api/agents";
-import type { AgentDetail } from "@/api/contracts";
+import { useAgent, useNodeTypes, useVariables, type AgentDetail } from "@/api/agents";
 import type { NodeTypeInfo } from "@/api/definition";
-import { executionsApi } from "@/api/executions";
+import { executionsApi, type ExecutionAccepted } from "@/api/executions";
 import { errorMessage } from "@/api/http";
 import { useAuth } from "@/auth/AuthProvider";
 import { useAutosave } from "@/builder/autosave";
@@ -49,7 +48,7 @@ function Builder({ agent, catalog }: { agent: AgentDetail; catalog: NodeTypeInfo
   const [params] = useSearchParams();
   const [testOpen, setTestOpen] = React.useState(() => params.get("test") === "1" && !readOnly);
   const [testError, setTestError] = React.useState<string | null>(null);
-  const [executionId, setExecutionId] = React.useState<string | null>(null);
+  const [testRun, setTestRun] = React.useState<ExecutionAccepted | null>(null);
   const { flush } = autosave;
   useBuilderShortcuts({ readOnly, onSave: React.useCallback(() => void flush(), [flush]) });
 
@@ -78,7 +77,17 @@ function Builder({ agent, catalog }: { agent: AgentDetail; catalog: NodeTypeInfo
           {readOnly ? null : <Palette />}
           <div className="flex min-w-0 flex-1 flex-col">
             <Canvas readOnly={readOnly} />
-            {executionId ? <TestRunPanel executionId={executionId} onClose={() => { setExecutionId(null); useBuilderStatus.getState().resetRun(); }} /> : null}
+            {testRun ? (
+              <TestRunPanel
+                key={testRun.id}
+                executionId={testRun.id}
+                initialStatus={testRun.status}
+                onClose={() => {
+                  setTestRun(null);
+                  useBuilderStatus.getState().resetRun();
+                }}
+              />
+            ) : null}
           </div>
           <ConfigPanel />
         </div>
@@ -91,8 +100,7 @@ function Builder({ agent, catalog }: { agent: AgentDetail; catalog: NodeTypeInfo
           setTestError(null);
           try {
             await flush();
-            const started = await executionsApi.test(agent.id, input, useBuilderStore.getState().toDefinition());
-            setExecutionId(started.id);
+            setTestRun(await executionsApi.test(agent.id, input, useBuilderStore.getState().toDefinition()));
             setTestOpen(false);
           } catch (error) {
             setTestError(errorMessage(error));

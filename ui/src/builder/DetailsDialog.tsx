@@ -3,7 +3,7 @@ import { useMutation } from "@tanstack/react-query";
 import { Pencil } from "lucide-react";
 import * as React from "react";
 
-import type { AgentDetail } from "@/api/contracts";
+import type { AgentDetail } from "@/api/agents";
 import { errorMessage } from "@/api/http";
 import type { Autosave } from "@/builder/autosave";
 import { Button } from "@/components/ui/button";
@@ -55,6 +55,11 @@ export function DetailsDialog({ agent, autosave, readOnly }: { agent: AgentDetai
           <Field id="details-tags" label="Tags" hint="Comma-separated">
             <Input id="details-tags" value={tags} onChange={(e) => setTags(e.target.value)} />
           </Field>
+          {agent.webhook_url ? (
+            <Field id="details-webhook" label="Webhook URL" hint="POST JSON or a form to it to start the published agent.">
+              <Input id="details-webhook" readOnly className="font-mono text-xs" value={agent.webhook_url} onFocus={(e) => e.target.select()} />
+            </Field>
+          ) : null}
           <DialogFooter>
             <Button type="submit" disabled={save.isPending}>
               {save.isPending ? "Saving…" : "Save"}

@@ -2,8 +2,7 @@
 import { Rocket } from "lucide-react";
 import * as React from "react";
 
-import { usePublish } from "@/api/agents";
-import type { ValidationIssue } from "@/api/contracts";
+import { usePublish, type ValidationIssue } from "@/api/agents";
 import { ApiError, errorMessage } from "@/api/http";
 import { useBuilderStatus } from "@/builder/status";
 import { useBuilderStore } from "@/builder/store";
@@ -50,7 +49,7 @@ export function PublishDialog({ agentId, flush, disabled }: { agentId: string; f
               { id: agentId, message },
               {
                 onSuccess: (version) => {
-                  toast(`Published version ${version.version}`, "success");
+                  toast(`Published version ${version.number}`, "success");
                   setOpen(false);
                   setMessage("");
                 },
@@ -73,7 +72,7 @@ export function PublishDialog({ agentId, flush, disabled }: { agentId: string; f
                         type="button"
                         className="underline"
                         onClick={() => {
-                          select(issue.node_id);
+                          select(issue.node_id ?? null);
                           setOpen(false);
                         }}
                       >

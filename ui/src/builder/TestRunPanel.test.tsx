@@ -3,28 +3,41 @@ import userEvent from "@testing-library/user-event";
 import { http as mock, HttpResponse, ws } from "msw";
 import { describe, expect, it } from "vitest";
 
-import type { StreamEvent } from "@/api/contracts";
+import type { StreamEvent, WaitingFor } from "@/api/contracts";
 import { BuilderPage } from "@/builder/BuilderPage";
 import { useBuilderStore } from "@/builder/store";
 import { agentDetail, catalog, fileBugVariables } from "@/test/fixtures";
-import { step } from "@/test/executions";
+import type { ExecutionAccepted } from "@/api/executions";
+import { execution, step } from "@/test/executions";
 import { renderPage } from "@/test/render";
 import { server } from "@/test/server";
 
 const stream = ws.link("ws://localhost:3000/api/v1/executions/*/stream");
-const at = "2026-03-01T10:00:00Z";
+let nextId = 0;
+/** A stream frame as the server sends it. */
+const event = (type: StreamEvent["type"], nodeId: string | null = null, data: StreamEvent["data"] = null): StreamEvent => ({
+  id: ++nextId,
+  type,
+  node_id: nodeId,
+  step_key: nodeId,
+  data,
+  at: "2026-03-01T10:00:00Z",
+});
 
 describe("test runs", () => {
   it("runs the draft with JSON input, lights nodes from the stream and lists steps", async () => {
     let testBody: unknown = null;
     let streamUrl = "";
     const events: StreamEvent[] = [
-      { type: "step.started", node_id: "start", at },
-      { type: "step.completed", node_id: "start", at },
-      { type: "step.completed", node_id: "classify", at },
-      { type: "step.failed", node_id: "is_bug", at },
-      { type: "step.skipped", node_id: "file_bug", at },
-      { type: "execution.failed", at },
+      event("execution.started"),
+      event("step.started", "start"),
+      event("step.completed", "start", { output: { body: { text: "crash" } }, handles: ["default"] }),
+      event("step.started", "classify"),
+      event("step.completed", "classify", { output: { label: "bug" }, handles: ["default"] }),
+      event("step.started", "is_bug"),
+      event("step.failed", "is_bug", { error: "boom" }),
+      event("step.skipped", "file_bug"),
+      event("execution.failed", null, { status: "failed", output: null, error: "boom", failed_node: "is_bug" }),
     ];
     server.use(
       mock.get("/api/v1/agents/agent-1", () => HttpResponse.json(agentDetail(), { headers: { ETag: '"7"' } })),
@@ -32,14 +45,14 @@ describe("test runs", () => {
       mock.get("/api/v1/agents/agent-1/variables", () => HttpResponse.json({ node_id: "file_bug", variables: fileBugVariables })),
       mock.post("/api/v1/agents/agent-1/test", async ({ request }) => {
         testBody = await request.json();
-        return HttpResponse.json({ id: "exec-9", status: "pending" }, { status: 202 });
+        return HttpResponse.json({ id: "exec-9", status: "queued", agent_id: "agent-1" } satisfies ExecutionAccepted, { status: 202 });
       }),
       mock.get("/api/v1/executions/exec-9/steps", () =>
         HttpResponse.json([step("start", { node_type: "trigger" }), step("classify", { tokens: 812, cost_usd: 0.0042 })]),
       ),
       stream.addEventListener("connection", ({ client }) => {
         streamUrl = client.url.toString();
-        for (const event of events) client.send(JSON.stringify(event));
+        for (const frame of events) client.send(JSON.stringify(frame));
       }),
     );
     renderPage(<BuilderPage />, { path: "/agents/:agentId", url: "/agents/agent-1" });
@@ -63,5 +76,63 @@ describe("test runs", () => {
     // Clicking a node shows its step's input and output.
     act(() => useBuilderStore.getState().select("classify"));
     expect((await within(panel).findByTestId("step-detail")).textContent).toContain("done classify");
+  });
+
+  it("shows a waiting approval on its node and approves it from the panel", async () => {
+    let decision: unknown = null;
+    const waiting: WaitingFor = {
+      node_id: "is_bug",
+      step_key: "is_bug",
+      message: "File it?",
+      approvers: [],
+      deadline: "2026-03-02T10:00:00Z",
+      on_timeout: "reject",
+      input_schema: null,
+    };
+    let send: (frame: StreamEvent) => void = () => {};
+    server.use(
+      mock.get("/api/v1/agents/agent-1", () => HttpResponse.json(agentDetail(), { headers: { ETag: '"7"' } })),
+      mock.get("/api/v1/schemas/node-types", () => HttpResponse.json(catalog)),
+      mock.post("/api/v1/agents/agent-1/test", () =>
+        HttpResponse.json({ id: "exec-9", status: "queued", agent_id: "agent-1" } satisfies ExecutionAccepted, { status: 202 }),
+      ),
+      mock.get("/api/v1/agents/agent-1/variables", () => HttpResponse.json({ node_id: "classify", variables: fileBugVariables.slice(0, 1) })),
+      mock.get("/api/v1/executions/exec-9/steps", () => HttpResponse.json([step("start", { node_type: "trigger" })])),
+      mock.post("/api/v1/executions/exec-9/approve", async ({ request }) => {
+        decision = await request.json();
+        return HttpResponse.json(execution({ id: "exec-9", status: "paused", waiting_for: { ...waiting } }));
+      }),
+      stream.addEventListener("connection", ({ client }) => {
+        send = (frame) => client.send(JSON.stringify(frame));
+        for (const frame of [
+          event("execution.started"),
+          event("step.completed", "start"),
+          event("step.started", "is_bug"),
+          event("execution.paused", "is_bug", waiting as unknown as StreamEvent["data"]),
+        ]) {
+          send(frame);
+        }
+      }),
+    );
+    renderPage(<BuilderPage />, { path: "/agents/:agentId", url: "/agents/agent-1" });
+    await screen.findByTestId("node-start");
+    await userEvent.click(screen.getByRole("button", { name: "Test" }));
+    await userEvent.click(screen.getByRole("button", { name: "Run test" }));
+
+    await waitFor(() => expect(screen.getByTestId("node-is_bug").dataset.runState).toBe("waiting"));
+    const panel = screen.getByRole("region", { name: "Test run" });
+    expect(within(panel).getByText("paused")).toBeTruthy();
+    expect(within(panel).getByTestId("approval").textContent).toContain("File it?");
+    await userEvent.click(within(panel).getByRole("button", { name: "Approve" }));
+    await waitFor(() => expect(decision).toEqual({ approved: true, comment: "" }));
+
+    act(() => {
+      send(event("execution.resumed"));
+      send(event("step.completed", "is_bug", { output: { approved: true }, handles: ["approved"] }));
+      send(event("execution.completed", null, { status: "completed", output: null, error: null, failed_node: null }));
+    });
+    await waitFor(() => expect(screen.getByTestId("node-is_bug").dataset.runState).toBe("completed"));
+    expect(within(panel).getByText("completed")).toBeTruthy();
+    expect(within(panel).queryByTestId("approval")).toBeNull();
   });
 });

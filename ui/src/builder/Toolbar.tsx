@@ -2,7 +2,7 @@
 import { useReactFlow } from "@xyflow/react";
 import { AlertTriangle, Check, CloudUpload, FlaskConical, Keyboard, Loader2, Maximize, Redo2, Undo2 } from "lucide-react";
 
-import type { AgentDetail } from "@/api/contracts";
+import type { AgentDetail } from "@/api/agents";
 import type { Autosave } from "@/builder/autosave";
 import { DetailsDialog } from "@/builder/DetailsDialog";
 import { PublishDialog } from "@/builder/PublishDialog";
@@ -11,6 +11,7 @@ import { useBuilderStore } from "@/builder/store";
 import { Button } from "@/components/ui/button";
 import { DropdownMenu, DropdownMenuContent, DropdownMenuLabel, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
 import { StatusBadge } from "@/components/ui/badge";
+import { formatDateTime } from "@/lib/utils";
 
 function SaveIndicator({ autosave }: { autosave: Autosave }) {
   const { state, error } = autosave;
@@ -56,8 +57,17 @@ export function Toolbar({
       </h1>
       <DetailsDialog agent={agent} autosave={autosave} readOnly={readOnly} />
       <StatusBadge status={agent.status} />
-      {agent.current_version ? <span className="text-xs text-slate-500">v{agent.current_version} live</span> : null}
+      {agent.current ? (
+        <span className="text-xs text-slate-500" title={`Published ${formatDateTime(agent.current.published_at)}${agent.current.message ? `: ${agent.current.message}` : ""}`}>
+          v{agent.current.number} live
+        </span>
+      ) : null}
       <SaveIndicator autosave={autosave} />
+      {agent.publishable ? null : (
+        <span data-testid="not-publishable" className="text-xs text-amber-700" title="Publishing would be refused: fix the problems flagged on the nodes and in the run settings.">
+          Not publishable yet
+        </span>
+      )}
       <div className="ml-auto flex items-center gap-1">
         <Button variant="ghost" size="icon" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!canUndo || readOnly} onClick={undo}>
           <Undo2 />

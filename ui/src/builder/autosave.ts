@@ -5,8 +5,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import * as React from "react";
 
-import { agentKeys, agentsApi } from "@/api/agents";
-import type { AgentDetail, AgentUpdate } from "@/api/contracts";
+import { agentKeys, agentsApi, type AgentDetail, type AgentUpdate } from "@/api/agents";
 import { ApiError, errorMessage } from "@/api/http";
 import { useBuilderStatus } from "@/builder/status";
 import { useBuilderStore } from "@/builder/store";

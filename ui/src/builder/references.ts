@@ -1,5 +1,5 @@
 /** `{{root.path}}` references in node configs: find them, check them against the variables, rename roots. */
-import type { Variable } from "@/api/contracts";
+import type { Variable } from "@/api/agents";
 import type { JsonValue } from "@/api/definition";
 
 const EXPRESSION = /\{\{\s*(.*?)\s*\}\}/g;
@@ -45,12 +45,12 @@ export function referencesInValue(value: unknown, field = ""): FoundReference[] 
 
 /** `start.output.body` for a node output, `env.API_TOKEN` for a secret: the reference without braces. */
 export function variableKey(variable: Variable): string {
-  const fromTemplate = variable.template?.match(/^\{\{\s*(.*?)\s*\}\}$/)?.[1];
-  return fromTemplate ?? `${variable.root ?? variable.node_id ?? ""}.${variable.path}`;
+  const fromTemplate = variable.template.match(/^\{\{\s*(.*?)\s*\}\}$/)?.[1];
+  return fromTemplate ?? `${variable.root}.${variable.path}`;
 }
 
 /** `{{start.output.body}}`: what the variable picker inserts. */
-export const variableTemplate = (variable: Variable): string => variable.template ?? `{{${variableKey(variable)}}}`;
+export const variableTemplate = (variable: Variable): string => variable.template;
 
 /** Paths a reference may go below: an object/array/any value can be indexed further, a string cannot. */
 const OPEN_SHAPES = new Set(["object", "array", "any"]);

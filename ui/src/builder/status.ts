@@ -1,8 +1,10 @@
 /** What the canvas shows on top of the document: validation issues and live test-run states per node. */
 import { create } from "zustand";
 
-import type { StepStatus, ValidationIssue, ValidationReport } from "@/api/contracts";
+import type { ValidationIssue, ValidationReport } from "@/api/agents";
+import type { StepStatus } from "@/api/executions";
 
+/** A node's state in a test run: its latest step's status (`waiting` while an approval waits). */
 export type RunState = StepStatus;
 
 interface StatusState {
@@ -12,8 +14,12 @@ interface StatusState {
   run: Record<string, RunState>;
   setValidation: (report: ValidationReport | null) => void;
   setRunState: (nodeId: string, state: RunState) => void;
+  /** The run ended: nodes still running or waiting were interrupted. */
+  endRun: () => void;
   resetRun: () => void;
 }
+
+const UNFINISHED: ReadonlySet<RunState> = new Set(["running", "retrying", "waiting"]);
 
 export const useBuilderStatus = create<StatusState>()((set) => ({
   issues: {},
@@ -29,6 +35,12 @@ export const useBuilderStatus = create<StatusState>()((set) => ({
     set({ issues, graphIssues });
   },
   setRunState: (nodeId, state) => set((current) => ({ run: { ...current.run, [nodeId]: state } })),
+  endRun: () =>
+    set((current) => ({
+      run: Object.fromEntries(
+        Object.entries(current.run).map(([nodeId, state]) => [nodeId, UNFINISHED.has(state) ? "cancelled" : state]),
+      ),
+    })),
   resetRun: () => set({ run: {} }),
 }));
 

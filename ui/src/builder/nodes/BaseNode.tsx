@@ -9,12 +9,13 @@ import { NODE_LOOKS } from "@/builder/nodes/meta";
 import { cn } from "@/lib/utils";
 
 const RUN_STYLES: Record<RunState, string> = {
-  pending: "border-slate-300",
   running: "border-sky-500 ring-4 ring-sky-200 animate-pulse",
+  retrying: "border-orange-500 ring-4 ring-orange-200 animate-pulse",
+  waiting: "border-amber-500 ring-2 ring-amber-200",
   completed: "border-emerald-500 ring-2 ring-emerald-200",
   failed: "border-red-500 ring-2 ring-red-200",
   skipped: "border-slate-300 opacity-60",
-  paused: "border-amber-500 ring-2 ring-amber-200",
+  cancelled: "border-slate-400 border-dashed",
 };
 
 export interface BaseNodeProps {

@@ -2,7 +2,7 @@
 import { Trash2 } from "lucide-react";
 import * as React from "react";
 
-import type { ValidationIssue } from "@/api/contracts";
+import type { ValidationIssue } from "@/api/agents";
 import type { JsonObject } from "@/api/definition";
 import { nodeIdProblem } from "@/builder/ids";
 import { SchemaForm } from "@/builder/panel/SchemaForm";

@@ -3,14 +3,14 @@ import { Variable as VariableIcon } from "lucide-react";
 import { Popover } from "radix-ui";
 import * as React from "react";
 
-import type { Variable } from "@/api/contracts";
+import type { Variable } from "@/api/agents";
 import { VariablesContext } from "@/builder/panel/variables";
 import { variableKey, variableTemplate } from "@/builder/references";
 import { Input } from "@/components/ui/input";
 
 function groupName(variable: Variable): string {
   if (variable.node_id) return variable.node_id;
-  return variable.root ?? variableKey(variable).split(".")[0] ?? "other";
+  return variable.root;
 }
 
 export function VariablePicker({

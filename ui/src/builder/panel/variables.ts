@@ -1,6 +1,6 @@
 import * as React from "react";
 
-import type { Variable } from "@/api/contracts";
+import type { Variable } from "@/api/agents";
 
 export interface VariableContext {
   variables: Variable[];

@@ -27,15 +27,19 @@ export function Badge({
   return <span className={cn(badgeVariants({ tone }), className)} {...props} />;
 }
 
+/** Agent, execution and step statuses. */
 const STATUS_TONES: Record<string, BadgeTone> = {
   active: "green",
   completed: "green",
   draft: "neutral",
-  pending: "neutral",
+  queued: "neutral",
   skipped: "neutral",
   paused: "amber",
+  waiting: "amber",
   running: "blue",
+  retrying: "blue",
   failed: "red",
+  timed_out: "red",
   cancelled: "neutral",
   archived: "neutral",
 };

@@ -64,10 +64,4 @@ describe("agents list", () => {
     await userEvent.click(await screen.findByRole("menuitem", { name: "Pause" }));
     await waitFor(() => expect(statusBody).toEqual({ status: "paused" }));
   });
-
-  it("says honestly when the server has no agents API yet", async () => {
-    server.use(mock.get("/api/v1/agents", () => HttpResponse.json({ error: { code: "not_found", message: "No route" } }, { status: 404 })));
-    renderPage(<AgentsPage />, { path: "/agents" });
-    expect(await screen.findByText("Agents are not available on this server yet")).toBeTruthy();
-  });
 });

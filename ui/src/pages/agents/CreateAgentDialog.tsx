@@ -43,7 +43,7 @@ export function CreateAgentDialog() {
             create.mutate(
               {
                 name,
-                description: description || undefined,
+                description,
                 tags: tags.split(",").map((t) => t.trim()).filter(Boolean),
                 definition: STARTER_DEFINITION,
               },

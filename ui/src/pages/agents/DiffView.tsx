@@ -13,8 +13,8 @@ import {
 } from "@xyflow/react";
 import { memo } from "react";
 
-import type { DefinitionDiff } from "@/api/contracts";
-import type { AgentDefinition } from "@/api/definition";
+import type { VersionDiff } from "@/api/agents";
+import { DEFAULT_HANDLE, type AgentDefinition } from "@/api/definition";
 import { NODE_LOOKS } from "@/builder/nodes/meta";
 import { definitionToFlow } from "@/builder/store";
 import { cn } from "@/lib/utils";
@@ -53,15 +53,19 @@ const DiffNode = memo(function DiffNode({ id, data }: NodeProps<Node<DiffNodeDat
 
 const diffNodeTypes: NodeTypes = { diff: DiffNode };
 
-export function diffFlow(before: AgentDefinition, after: AgentDefinition, diff: DefinitionDiff) {
-  const changed = new Map(diff.nodes_changed.map((change) => [change.node_id, change.fields]));
-  const added = new Set(diff.nodes_added);
-  const moved = new Set(diff.moved ?? diff.nodes_moved ?? []);
+const edgeKey = (edge: { source: string; target: string; source_handle?: string | null }) =>
+  `${edge.source}->${edge.target}:${edge.source_handle ?? DEFAULT_HANDLE}`;
+
+export function diffFlow(before: AgentDefinition, after: AgentDefinition, diff: VersionDiff) {
+  const changed = new Map((diff.nodes_changed ?? []).map((change) => [change.node_id, change.fields]));
+  const added = new Set(diff.nodes_added ?? []);
+  const removedIds = new Set(diff.nodes_removed ?? []);
+  const moved = new Set(diff.nodes_moved ?? []);
   const changeOf = (id: string): Change =>
     added.has(id) ? "added" : changed.has(id) ? "changed" : moved.has(id) ? "moved" : "same";
   const afterFlow = definitionToFlow(after);
   const beforeFlow = definitionToFlow(before);
-  const removed = beforeFlow.nodes.filter((node) => diff.nodes_removed.includes(node.id));
+  const removed = beforeFlow.nodes.filter((node) => removedIds.has(node.id));
   const nodes: Node<DiffNodeData>[] = [
     ...afterFlow.nodes.map((node) => ({ ...node, change: changeOf(node.id) })),
     ...removed.map((node) => ({ ...node, change: "removed" as Change })),
@@ -71,24 +75,25 @@ export function diffFlow(before: AgentDefinition, after: AgentDefinition, diff: 
     position: node.position,
     data: { label: node.data.name || node.id, nodeType: node.data.nodeType, change: node.change, fields: changed.get(node.id) ?? [] },
   }));
-  const addedEdges = new Set(diff.edges_added.map((e) => `${e.source}->${e.target}`));
+  const addedEdges = new Set((diff.edges_added ?? []).map(edgeKey));
   const edges: Edge[] = [
     // Diff nodes have one unnamed output handle: drop the branch handle, keep the branch name as the label.
-    ...afterFlow.edges.map(({ sourceHandle: _handle, ...edge }) => ({
+    ...afterFlow.edges.map(({ sourceHandle, ...edge }) => ({
       ...edge,
-      style: addedEdges.has(`${edge.source}->${edge.target}`) ? { stroke: "#10b981", strokeWidth: 2 } : undefined,
+      style: addedEdges.has(edgeKey({ ...edge, source_handle: sourceHandle })) ? { stroke: "#10b981", strokeWidth: 2 } : undefined,
     })),
-    ...diff.edges_removed.map((edge) => ({
+    ...(diff.edges_removed ?? []).map((edge) => ({
       id: `removed:${edge.source}->${edge.target}`,
       source: edge.source,
       target: edge.target,
+      label: edge.source_handle && edge.source_handle !== DEFAULT_HANDLE ? edge.source_handle : undefined,
       style: { stroke: "#f87171", strokeDasharray: "4 4" },
     })),
   ];
   return { nodes, edges };
 }
 
-export function DiffView({ before, after, diff }: { before: AgentDefinition; after: AgentDefinition; diff: DefinitionDiff }) {
+export function DiffView({ before, after, diff }: { before: AgentDefinition; after: AgentDefinition; diff: VersionDiff }) {
   const { nodes, edges } = diffFlow(before, after, diff);
   return (
     <div className="h-[28rem] rounded-lg border border-slate-200 bg-white" data-testid="diff-canvas">

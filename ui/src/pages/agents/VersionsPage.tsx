@@ -5,6 +5,7 @@ import { useNavigate, useParams } from "react-router";
 
 import { useRollback, useVersion, useVersionDiff, useVersions } from "@/api/agents";
 import { errorMessage } from "@/api/http";
+import { useMembers } from "@/api/org";
 import { useAuth } from "@/auth/AuthProvider";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm";
@@ -30,15 +31,17 @@ function Compare({ agentId, from, to }: { agentId: string; from: number; to: num
   const before = useVersion(agentId, from);
   const after = useVersion(agentId, to);
   if (diff.error || before.error || after.error) return <Alert>{errorMessage(diff.error ?? before.error ?? after.error)}</Alert>;
-  if (!diff.data || !before.data?.definition || !after.data?.definition) return <Spinner />;
+  if (!diff.data || !before.data || !after.data) return <Spinner />;
   const d = diff.data;
-  const edgeChanges = d.edges_added.length + d.edges_removed.length;
+  const count = (list: unknown[] | undefined) => list?.length ?? 0;
+  const edgeChanges = count(d.edges_added) + count(d.edges_removed);
   const summary = [
-    d.nodes_added.length && `${d.nodes_added.length} added`,
-    d.nodes_removed.length && `${d.nodes_removed.length} removed`,
-    d.nodes_changed.length && `${d.nodes_changed.length} changed`,
+    count(d.nodes_added) && `${count(d.nodes_added)} added`,
+    count(d.nodes_removed) && `${count(d.nodes_removed)} removed`,
+    count(d.nodes_changed) && `${count(d.nodes_changed)} changed`,
+    count(d.nodes_moved) && `${count(d.nodes_moved)} moved`,
     edgeChanges && `${edgeChanges} connection${edgeChanges === 1 ? "" : "s"} changed`,
-    d.settings_changed.length && `settings: ${d.settings_changed.join(", ")}`,
+    count(d.settings_changed) && `settings: ${(d.settings_changed ?? []).join(", ")}`,
   ].filter(Boolean);
   return (
     <div className="space-y-2">
@@ -56,6 +59,7 @@ export function VersionsPage() {
   const { can } = useAuth();
   const navigate = useNavigate();
   const versions = useVersions(agentId);
+  const members = useMembers();
   const rollback = useRollback();
   const [pair, setPair] = React.useState<{ from: number; to: number } | null>(null);
   if (versions.isPending) return <Spinner className="m-6" />;
@@ -68,7 +72,11 @@ export function VersionsPage() {
       </div>
     );
   }
-  const compare = pair ?? (list.length > 1 && list[0] && list[1] ? { from: list[1].version, to: list[0].version } : null);
+  const compare = pair ?? (list.length > 1 && list[0] && list[1] ? { from: list[1].number, to: list[0].number } : null);
+  const memberName = (userId: string | null) => {
+    const user = members.data?.items.find((m) => m.user.id === userId)?.user;
+    return user ? user.full_name || user.email : "—";
+  };
   return (
     <div className="space-y-6 overflow-y-auto p-6">
       <Table aria-label="Versions">
@@ -77,29 +85,33 @@ export function VersionsPage() {
             <Th>Version</Th>
             <Th>Message</Th>
             <Th>Published</Th>
+            <Th>By</Th>
+            <Th>Checksum</Th>
             <Th className="w-40" />
           </tr>
         </thead>
         <tbody>
           {list.map((version, index) => (
-            <tr key={version.version}>
-              <Td className="font-medium">v{version.version}{index === 0 ? <span className="ml-2 text-xs text-emerald-700">latest</span> : null}</Td>
+            <tr key={version.number}>
+              <Td className="font-medium">v{version.number}{index === 0 ? <span className="ml-2 text-xs text-emerald-700">latest</span> : null}</Td>
               <Td>{version.message || "—"}</Td>
-              <Td>{formatDateTime(version.created_at)}</Td>
+              <Td>{formatDateTime(version.published_at)}</Td>
+              <Td>{memberName(version.published_by)}</Td>
+              <Td className="font-mono text-xs text-slate-500" title={version.checksum}>{version.checksum.slice(0, 12)}</Td>
               <Td>
                 {can("agents:publish") && index > 0 ? (
                   <ConfirmButton
                     variant="outline"
                     size="sm"
-                    title={`Roll back to v${version.version}`}
-                    description="The draft is replaced by this version's definition; publish it to make it live."
+                    title={`Roll back to v${version.number}`}
+                    description={`Version ${version.number}'s definition is published again as a new version, which runs from now on, and becomes the draft.`}
                     confirmLabel="Roll back"
                     onConfirm={() =>
                       rollback.mutate(
-                        { id: agentId, version: version.version },
+                        { id: agentId, version: version.number },
                         {
-                          onSuccess: () => {
-                            toast(`Draft restored from v${version.version}`, "success");
+                          onSuccess: (published) => {
+                            toast(`Rolled back: version ${published.number} runs v${version.number}'s definition`, "success");
                             navigate(`/agents/${agentId}`);
                           },
                           onError: (error) => toast(errorMessage(error), "error"),
@@ -120,11 +132,11 @@ export function VersionsPage() {
           <div className="flex items-center gap-2 text-sm">
             <h2 className="font-semibold text-slate-900">Compare</h2>
             <NativeSelect aria-label="From version" className="w-24" value={compare.from} onChange={(e) => setPair({ ...compare, from: Number(e.target.value) })}>
-              {list.map((v) => <option key={v.version} value={v.version}>v{v.version}</option>)}
+              {list.map((v) => <option key={v.number} value={v.number}>v{v.number}</option>)}
             </NativeSelect>
             <span>→</span>
             <NativeSelect aria-label="To version" className="w-24" value={compare.to} onChange={(e) => setPair({ ...compare, to: Number(e.target.value) })}>
-              {list.map((v) => <option key={v.version} value={v.version}>v{v.version}</option>)}
+              {list.map((v) => <option key={v.number} value={v.number}>v{v.number}</option>)}
             </NativeSelect>
             {pair ? <Button variant="ghost" size="sm" onClick={() => setPair(null)}>Latest two</Button> : null}
           </div>

@@ -25,7 +25,9 @@ export function AcceptInvitationPage() {
     mutationFn: () =>
       authApi.acceptInvitation(token, signedInAsInvitee ? { full_name: fullName } : { password, full_name: fullName }),
     onSuccess: async () => {
-      queryClient.clear();
+      // Drop what was cached for whoever was signed in before, but not this page's preview: removing it
+      // while the page is still mounted would fetch it again, and a used invitation answers 404.
+      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== "invitation" });
       navigate("/agents", { replace: true });
     },
   });

@@ -2,9 +2,15 @@
 import { History } from "lucide-react";
 import { Link, useParams } from "react-router";
 
-import type { ExecutionStatus } from "@/api/contracts";
-import { useExecutions, type ExecutionFilters } from "@/api/executions";
-import { ApiError, errorMessage } from "@/api/http";
+import {
+  EXECUTION_STATUSES,
+  TRIGGERED_BY,
+  useExecutions,
+  type ExecutionFilters,
+  type ExecutionStatus,
+  type TriggeredBy,
+} from "@/api/executions";
+import { errorMessage } from "@/api/http";
 import { StatusBadge } from "@/components/ui/badge";
 import { Alert, EmptyState, Spinner } from "@/components/ui/feedback";
 import { Input, NativeSelect } from "@/components/ui/input";
@@ -12,13 +18,16 @@ import { Table, Td, Th } from "@/components/ui/table";
 import { PageHeader } from "@/layout/AppShell";
 import { useUrlParams } from "@/lib/useUrlParams";
 import { formatCost, formatDateTime, formatDuration } from "@/lib/utils";
+import { AgentName } from "@/pages/executions/AgentName";
 
-const STATUSES: ExecutionStatus[] = ["pending", "running", "paused", "completed", "failed", "cancelled"];
-const TRIGGERS = ["manual", "api", "webhook", "schedule", "test"];
-
-/** `2025-01-31` from a date input → an ISO instant at the start (from) or end (to) of that day, UTC. */
-const dayBound = (day: string | null, end: boolean): string | undefined =>
-  day ? `${day}T${end ? "23:59:59.999" : "00:00:00"}Z` : undefined;
+/** `2025-01-31` from a date input → the API's `since` (that day, 00:00 UTC) or `until` (the next day, 00:00 UTC). */
+const dayBound = (day: string | null, end: boolean): string | undefined => {
+  if (!day) return undefined;
+  const start = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(start.getTime())) return undefined;
+  if (end) start.setUTCDate(start.getUTCDate() + 1); // `until` is exclusive: created before it
+  return start.toISOString();
+};
 
 export function ExecutionsPage() {
   const { agentId } = useParams();
@@ -26,23 +35,22 @@ export function ExecutionsPage() {
   const filters: ExecutionFilters = {
     agent_id: agentId,
     status: (params.get("status") as ExecutionStatus | null) ?? undefined,
-    triggered_by: params.get("triggered_by") ?? undefined,
-    from: dayBound(params.get("from"), false),
-    to: dayBound(params.get("to"), true),
+    triggered_by: (params.get("triggered_by") as TriggeredBy | null) ?? undefined,
+    since: dayBound(params.get("from"), false),
+    until: dayBound(params.get("to"), true),
   };
   const executions = useExecutions(filters);
-  const missingApi = executions.error instanceof ApiError && executions.error.status === 404;
   return (
     <div className="p-6">
       {agentId ? null : <PageHeader title="Executions" description="Every run of every agent, newest first." />}
       <div className="mb-4 flex flex-wrap items-center gap-2">
         <NativeSelect aria-label="Status" className="w-36" value={params.get("status") ?? ""} onChange={(e) => setParam("status", e.target.value)}>
           <option value="">Any status</option>
-          {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+          {EXECUTION_STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
         </NativeSelect>
         <NativeSelect aria-label="Triggered by" className="w-40" value={params.get("triggered_by") ?? ""} onChange={(e) => setParam("triggered_by", e.target.value)}>
           <option value="">Any trigger</option>
-          {TRIGGERS.map((s) => <option key={s} value={s}>{s}</option>)}
+          {TRIGGERED_BY.map((s) => <option key={s} value={s}>{s}</option>)}
         </NativeSelect>
         <label className="flex items-center gap-1 text-sm text-slate-600">
           From <Input type="date" className="w-40" value={params.get("from") ?? ""} onChange={(e) => setParam("from", e.target.value)} />
@@ -53,8 +61,6 @@ export function ExecutionsPage() {
       </div>
       {executions.isPending ? (
         <Spinner />
-      ) : missingApi ? (
-        <EmptyState icon={<History />} title="Executions are not available on this server yet">Run history arrives with the engine (issue 5).</EmptyState>
       ) : executions.error ? (
         <Alert>{errorMessage(executions.error)}</Alert>
       ) : executions.data.items.length === 0 ? (
@@ -74,18 +80,18 @@ export function ExecutionsPage() {
           <tbody>
             {executions.data.items.map((execution) => (
               <tr key={execution.id} className="hover:bg-slate-50">
-                {agentId ? null : <Td>{execution.agent_name ?? execution.agent_id.slice(0, 8)}</Td>}
+                {agentId ? null : <Td><AgentName agentId={execution.agent_id} /></Td>}
                 <Td>
                   <Link to={`/executions/${execution.id}`} className="hover:underline">
                     <StatusBadge status={execution.status} />
                   </Link>
                 </Td>
-                <Td>{execution.triggered_by}{execution.is_test ? " (test)" : ""}</Td>
+                <Td>{execution.triggered_by}</Td>
                 <Td>
                   <Link to={`/executions/${execution.id}`} className="text-indigo-700 hover:underline">{formatDateTime(execution.started_at ?? execution.created_at)}</Link>
                 </Td>
                 <Td>{formatDuration(execution.duration_ms)}</Td>
-                <Td>{formatCost(execution.cost_usd)}</Td>
+                <Td>{formatCost(execution.total_cost_usd)}</Td>
               </tr>
             ))}
           </tbody>

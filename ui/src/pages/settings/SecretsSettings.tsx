@@ -1,9 +1,8 @@
 import { Lock } from "lucide-react";
 import * as React from "react";
 
-import type { Secret } from "@/api/contracts";
-import { ApiError, errorMessage } from "@/api/http";
-import { useDeleteSecret, useSaveSecret, useSecrets } from "@/api/org";
+import { errorMessage } from "@/api/http";
+import { useDeleteSecret, useSaveSecret, useSecrets, type Secret } from "@/api/org";
 import { useAuth } from "@/auth/AuthProvider";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm";
@@ -13,16 +12,17 @@ import { Field, Input } from "@/components/ui/input";
 import { Table, Td, Th } from "@/components/ui/table";
 import { formatDateTime } from "@/lib/utils";
 
-const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The API's rule for secret names (they are used as `{{env.NAME}}`). */
+const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,127}$/;
 
-/** Create a secret, or set a new value for an existing one (values are write-only). */
+/** Create a secret, or rotate an existing one's value and/or edit its description (values are write-only). */
 function SecretDialog({ existing }: { existing?: Secret }) {
   const [open, setOpen] = React.useState(false);
   const [name, setName] = React.useState(existing?.name ?? "");
   const [value, setValue] = React.useState("");
   const [description, setDescription] = React.useState(existing?.description ?? "");
   const save = useSaveSecret();
-  const nameError = name && !SECRET_NAME.test(name) ? "Letters, digits and _, not starting with a digit." : null;
+  const nameError = name && !SECRET_NAME.test(name) ? "Upper-case letters, digits and _, starting with a letter." : null;
   return (
     <Dialog
       open={open}
@@ -68,8 +68,8 @@ function SecretDialog({ existing }: { existing?: Secret }) {
               onChange={(e) => setName(e.target.value)}
             />
           </Field>
-          <Field id="secret-value" label="Value">
-            <Input id="secret-value" type="password" required autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} />
+          <Field id="secret-value" label={existing ? "New value" : "Value"} hint={existing ? "Leave empty to keep the current value." : undefined}>
+            <Input id="secret-value" type="password" required={!existing} autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} />
           </Field>
           <Field id="secret-description" label="Description">
             <Input id="secret-description" value={description} onChange={(e) => setDescription(e.target.value)} />
@@ -91,7 +91,6 @@ export function SecretsSettings() {
   const remove = useDeleteSecret();
   const writable = can("secrets:write");
   if (!can("secrets:read")) return <Alert tone="info">Your role cannot see the organization's secrets.</Alert>;
-  const missingApi = secrets.error instanceof ApiError && secrets.error.status === 404;
   return (
     <section className="space-y-3">
       <div className="flex items-center justify-between">
@@ -99,13 +98,9 @@ export function SecretsSettings() {
           <h2 className="text-base font-semibold text-slate-900">Secrets</h2>
           <p className="text-sm text-slate-500">Names only: values are write-only and masked in every record.</p>
         </div>
-        {writable && !missingApi ? <SecretDialog /> : null}
+        {writable ? <SecretDialog /> : null}
       </div>
-      {secrets.isPending ? <Spinner /> : missingApi ? (
-        <EmptyState icon={<Lock />} title="Secrets are not available yet">
-          This server has no secrets API yet; it arrives with the secrets issue.
-        </EmptyState>
-      ) : secrets.error ? <Alert>{errorMessage(secrets.error)}</Alert> : secrets.data.items.length === 0 ? (
+      {secrets.isPending ? <Spinner /> : secrets.error ? <Alert>{errorMessage(secrets.error)}</Alert> : secrets.data.items.length === 0 ? (
         <EmptyState icon={<Lock />} title="No secrets yet">Add API tokens and passwords here, then use them as {"{{env.NAME}}"}.</EmptyState>
       ) : (
         <Table aria-label="Secrets">
@@ -113,6 +108,7 @@ export function SecretsSettings() {
             <tr>
               <Th>Name</Th>
               <Th>Description</Th>
+              <Th>Version</Th>
               <Th>Updated</Th>
               <Th className="w-40" />
             </tr>
@@ -122,6 +118,7 @@ export function SecretsSettings() {
               <tr key={secret.name}>
                 <Td className="font-mono text-xs font-medium">{secret.name}</Td>
                 <Td>{secret.description || "—"}</Td>
+                <Td>v{secret.version}</Td>
                 <Td>{formatDateTime(secret.updated_at)}</Td>
                 <Td className="flex gap-1">
                   {writable ? (
