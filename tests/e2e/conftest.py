@@ -36,7 +36,9 @@ pytestmark = [pytest.mark.stack, pytest.mark.e2e]
 playwright_api.expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API holds an event loop open while the browser lives, which
+# would break every later test on this xdist worker that calls asyncio.run(); both end with the e2e package.
+@pytest.fixture(scope="package")
 def stack_url() -> Iterator[str]:
     """A real stack on free ports serving the built UI (ui/ → api/static).
 
@@ -58,7 +60,7 @@ def stack_url() -> Iterator[str]:
             stop(proc, signal.SIGINT)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[playwright_api.Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (never a downloaded browser)")
