@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(
         default=20, description="Connections per API process; requests beyond it wait for a free one."
     )
+    auth_cache_ttl_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long an API process may reuse a resolved API key or membership; changes "
+        "invalidate it at once through Postgres NOTIFY, this is only the backstop. 0 turns the cache off.",
+    )
     prefect_api_url: str | None = Field(
         default=None,
         validation_alias="PREFECT_API_URL",

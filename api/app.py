@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from prefect.client.orchestration import PrefectClient
 
 import agentflow
+from agentflow.auth.cache import AuthCache, AuthInvalidationListener
 from agentflow.config import Settings, get_settings
 from agentflow.db import create_engine, create_sessionmaker
 from agentflow.engine.dispatch import Dispatcher
@@ -76,6 +77,11 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         events = EventHub(settings.database_url)
         await events.start()
         app.state.events = events
+        auth_cache = AuthCache(ttl=settings.auth_cache_ttl_seconds)
+        auth_listener = AuthInvalidationListener(settings.database_url, auth_cache)
+        if settings.auth_cache_ttl_seconds > 0:
+            await auth_listener.start()
+            app.state.auth_cache = auth_cache
         try:
             async with AsyncExitStack() as stack:
                 app.state.http = await stack.enter_async_context(httpx.AsyncClient())
@@ -86,6 +92,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
                     app.state.dispatcher = Dispatcher(app.state.gateway, reader)
                 yield
         finally:
+            await auth_listener.stop()
             await events.stop()
             await reader.close()
             await engine.dispose()

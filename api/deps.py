@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.auth.subject import AuthSubject, authenticate
@@ -83,25 +83,38 @@ async def get_reader(request: Request) -> FastReader:
 ReaderDep = Annotated[FastReader, Depends(get_reader)]
 
 
-async def get_subject(
-    reader: ReaderDep,
-    settings: SettingsDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> AuthSubject:
-    return await authenticate(reader, settings, bearer=_bearer(authorization), api_key=x_api_key)
+async def _authenticate(request: Request, bearer: str | None, api_key: str | None) -> AuthSubject:
+    state = request.app.state
+    return await authenticate(
+        state.reader,
+        state.settings,
+        bearer=bearer,
+        api_key=api_key,
+        cache=getattr(state, "auth_cache", None),
+    )
 
 
-async def get_optional_subject(
-    reader: ReaderDep,
-    settings: SettingsDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-    x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> AuthSubject | None:
-    bearer = _bearer(authorization)
-    if bearer is None and x_api_key is None:
+def forget_credentials(request: Request) -> None:
+    """Call where a key, role or membership changes: this process's auth cache is dropped at once, so the
+    caller's next request sees the change; other processes drop theirs on the NOTIFY the commit sends."""
+    cache = getattr(request.app.state, "auth_cache", None)
+    if cache is not None:
+        cache.invalidate()
+
+
+# Headers are read from the request, not declared as Header() parameters: on a path every request takes,
+# each declared parameter and sub-dependency is measurable work for FastAPI's dependency solver.
+async def get_subject(request: Request) -> AuthSubject:
+    headers = request.headers
+    return await _authenticate(request, _bearer(headers.get("authorization")), headers.get("x-api-key"))
+
+
+async def get_optional_subject(request: Request) -> AuthSubject | None:
+    headers = request.headers
+    bearer, api_key = _bearer(headers.get("authorization")), headers.get("x-api-key")
+    if bearer is None and api_key is None:
         return None
-    return await authenticate(reader, settings, bearer=bearer, api_key=x_api_key)
+    return await _authenticate(request, bearer, api_key)
 
 
 CurrentSubject = Annotated[AuthSubject, Depends(get_subject)]

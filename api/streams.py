@@ -60,7 +60,11 @@ async def stream_execution(websocket: WebSocket, execution_id: uuid.UUID) -> Non
     bearer = websocket.headers.get("authorization", "").removeprefix("Bearer ").strip() or token
     try:
         subject = await authenticate(
-            reader, app.state.settings, bearer=bearer, api_key=websocket.headers.get("x-api-key")
+            reader,
+            app.state.settings,
+            bearer=bearer,
+            api_key=websocket.headers.get("x-api-key"),
+            cache=getattr(app.state, "auth_cache", None),
         )
         subject.require(Permission.executions_read)
     except AgentFlowError as exc:

@@ -1,6 +1,7 @@
 """Who is calling: a user (access token) or an API key, always inside exactly one organization.
 
-Runs on every request, so its lookups use the fast reader (see kit/fastread.py), one query each.
+Runs on every request, so its lookups use the fast reader (see kit/fastread.py), one query each, and an
+`AuthCache` (auth/cache.py) when the API process has one: a hit costs no query at all.
 """
 
 from __future__ import annotations
@@ -8,15 +9,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import bindparam, select, update
 
+from agentflow.auth.cache import AuthCache
 from agentflow.auth.tokens import decode_access_token
 from agentflow.config import Settings
 from agentflow.errors import Forbidden, Unauthorized
 from agentflow.kit.crypto import digest
-from agentflow.kit.fastread import FastReader, compile_query
+from agentflow.kit.fastread import CompiledQuery, FastReader, compile_query
 from agentflow.models import APIKey, OrgMembership, User
 from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
 
@@ -69,9 +71,28 @@ class AuthSubject:
             raise Forbidden(f"Your role ({self.role}) lacks the {permission} permission", code="forbidden")
 
 
-async def authenticate_token(reader: FastReader, settings: Settings, token: str) -> AuthSubject:
+async def _lookup(
+    reader: FastReader, cache: AuthCache | None, kind: str, key: Any, query: CompiledQuery, **values: Any
+) -> dict[str, Any] | None:
+    """One row as a dict, from the cache when it has it; successful lookups are cached."""
+    if cache is not None and (hit := cache.get(kind, key)) is not None:
+        return cast(dict[str, Any], hit)
+    generation = cache.generation if cache is not None else 0
+    record = await reader.fetchrow(query, **values)
+    row = dict(record) if record is not None else None
+    if cache is not None and row is not None:
+        cache.put(kind, key, row, generation=generation)
+    return row
+
+
+async def authenticate_token(
+    reader: FastReader, settings: Settings, token: str, cache: AuthCache | None = None
+) -> AuthSubject:
     claims = decode_access_token(settings, token)
-    row = await reader.fetchrow(_MEMBERSHIP_QUERY, org_id=claims.org_id, user_id=claims.user_id)
+    member = (claims.org_id, claims.user_id)
+    row = await _lookup(
+        reader, cache, "member", member, _MEMBERSHIP_QUERY, org_id=claims.org_id, user_id=claims.user_id
+    )
     if row is None or not row["is_active"]:
         raise Unauthorized("Your membership in this organization is no longer active", code="invalid_token")
     role = Role(row["role"])
@@ -84,8 +105,11 @@ async def authenticate_token(reader: FastReader, settings: Settings, token: str)
     )
 
 
-async def authenticate_api_key(reader: FastReader, raw_key: str) -> AuthSubject:
-    row = await reader.fetchrow(_API_KEY_QUERY, key_hash=digest(raw_key))
+async def authenticate_api_key(
+    reader: FastReader, raw_key: str, cache: AuthCache | None = None
+) -> AuthSubject:
+    key_hash = digest(raw_key)
+    row = await _lookup(reader, cache, "api_key", key_hash, _API_KEY_QUERY, key_hash=key_hash)
     now = datetime.now(UTC)
     if row is None or row["revoked_at"] is not None:
         raise Unauthorized("Invalid or revoked API key", code="invalid_api_key")
@@ -93,6 +117,7 @@ async def authenticate_api_key(reader: FastReader, raw_key: str) -> AuthSubject:
         raise Unauthorized("API key expired", code="api_key_expired")
     if row["last_used_at"] is None or now - row["last_used_at"] > _LAST_USED_RESOLUTION:
         await reader.execute(_TOUCH_API_KEY, key_id=row["id"], now=now)
+        row["last_used_at"] = now  # the cached row too: touch once a minute, not on every hit
     role = Role(row["role"])
     # A key never exceeds its creator's current role, whatever scopes it was given.
     permissions = frozenset(Permission(s) for s in row["scopes"]) & ROLE_PERMISSIONS[role]
@@ -107,13 +132,18 @@ async def authenticate_api_key(reader: FastReader, raw_key: str) -> AuthSubject:
 
 
 async def authenticate(
-    reader: FastReader, settings: Settings, *, bearer: str | None, api_key: str | None
+    reader: FastReader,
+    settings: Settings,
+    *,
+    bearer: str | None,
+    api_key: str | None,
+    cache: AuthCache | None = None,
 ) -> AuthSubject:
     """Resolve `Authorization: Bearer <jwt|af_key>` or `X-API-Key: af_key`."""
     if api_key:
-        return await authenticate_api_key(reader, api_key)
+        return await authenticate_api_key(reader, api_key, cache)
     if bearer:
         if bearer.startswith(API_KEY_PREFIX):
-            return await authenticate_api_key(reader, bearer)
-        return await authenticate_token(reader, settings, bearer)
+            return await authenticate_api_key(reader, bearer, cache)
+        return await authenticate_token(reader, settings, bearer, cache)
     raise Unauthorized("Authentication required", code="not_authenticated")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from agentflow.api_keys.schemas import APIKeyCreate, APIKeyCreated, APIKeyPublic
 from agentflow.api_keys.service import api_key_service
 from agentflow.auth.subject import AuthSubject
 from agentflow.kit.schemas import PageOf, page_of
 from agentflow.rbac import Permission
-from api.deps import Authorize, PageDep, SessionDep
+from api.deps import Authorize, PageDep, SessionDep, forget_credentials
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/org/api-keys", tags=["api keys"], responses=ERROR_RESPONSES)
@@ -38,7 +38,10 @@ async def list_api_keys(subject: KeyReader, session: SessionDep, page: PageDep) 
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_api_key(key_id: uuid.UUID, subject: KeyWriter, session: SessionDep) -> Response:
+async def revoke_api_key(
+    key_id: uuid.UUID, subject: KeyWriter, session: SessionDep, request: Request
+) -> Response:
     """Revoke a key; requests using it get 401 from now on."""
     await api_key_service.revoke(session, subject=subject, key_id=key_id)
+    forget_credentials(request)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

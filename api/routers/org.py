@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from agentflow.auth.schemas import OrgPublic
 from agentflow.auth.subject import AuthSubject
@@ -21,7 +21,7 @@ from agentflow.members.service import member_service
 from agentflow.orgs.schemas import OrgUpdate
 from agentflow.orgs.service import organization_service
 from agentflow.rbac import Permission
-from api.deps import Authorize, EmailSenderDep, PageDep, SessionDep, SettingsDep
+from api.deps import Authorize, EmailSenderDep, PageDep, SessionDep, SettingsDep, forget_credentials
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/org", tags=["organization"], responses=ERROR_RESPONSES)
@@ -88,15 +88,19 @@ async def revoke_invitation(invitation_id: uuid.UUID, subject: Inviter, session:
 
 @router.put("/members/{user_id}/role", response_model=MemberPublic)
 async def change_role(
-    user_id: uuid.UUID, body: RoleChange, subject: MemberManager, session: SessionDep
+    user_id: uuid.UUID, body: RoleChange, subject: MemberManager, session: SessionDep, request: Request
 ) -> MemberPublic:
     """Change a member's role. Only owners grant or take away ownership; the last owner stays."""
     membership = await member_service.change_role(session, subject=subject, user_id=user_id, role=body.role)
+    forget_credentials(request)
     return MemberPublic.model_validate(membership)
 
 
 @router.delete("/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def remove_member(user_id: uuid.UUID, subject: MemberManager, session: SessionDep) -> Response:
+async def remove_member(
+    user_id: uuid.UUID, subject: MemberManager, session: SessionDep, request: Request
+) -> Response:
     """Remove a member; their sessions and API keys in this org stop working at once."""
     await member_service.remove(session, subject=subject, user_id=user_id)
+    forget_credentials(request)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
