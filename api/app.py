@@ -120,7 +120,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
-    app.include_router(streams.router, prefix=API_PREFIX)  # WebSockets: not in the OpenAPI route table
+    # Streams run until their execution ends: not in ROUTERS (the route-table walk); tests/engine cover them.
+    app.include_router(streams.router, prefix=API_PREFIX)
     # After every API route: the web builder's files, and index.html for its client-side routes.
     mount_ui(app, api_prefix="/api")
     # Added last = outermost: request ids wrap everything, including 413s from the body limit.

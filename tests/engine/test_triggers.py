@@ -165,6 +165,77 @@ async def test_stream_refuses_strangers(tenant: Tenant, engine_api: EngineStack)
         assert error["code"] == 4404
 
 
+def parse_sse(body: str) -> list[dict[str, object]]:
+    """`id:`/`event:`/`data:` frames as dicts; comments (`: keep-alive`) dropped."""
+    frames = []
+    for block in body.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if not line.startswith(":"))
+        if fields:
+            frames.append({"id": int(fields["id"]), "event": fields["event"], **json.loads(fields["data"])})
+    return frames
+
+
+async def test_server_sent_events_carry_the_same_stream_and_resume_after_last_event_id(
+    tenant: Tenant, outside: Outside, engine_api: EngineStack
+) -> None:
+    definition = {
+        "nodes": [
+            node("start", "trigger", kind="api"),
+            node("pause", "logic.delay", seconds=0.3),
+            node("call", "action.http", url=outside.url + "/x"),
+        ],
+        "edges": [edge("start", "pause"), edge("pause", "call")],
+    }
+    agent = await tenant.agent(definition)
+    execution_id = await tenant.run(agent["id"])
+    url = f"/executions/{execution_id}/stream"
+    # Subscribed while the run is going: the response ends by itself when the execution ends.
+    async with tenant.client.stream("GET", url, timeout=60) as live:
+        assert live.status_code == 200
+        assert live.headers["content-type"].startswith("text/event-stream")
+        body = "".join([chunk async for chunk in live.aiter_text()])
+    frames = parse_sse(body)
+    assert [(f["event"], f["node_id"]) for f in frames] == [
+        ("execution.started", None),
+        ("step.started", "start"),
+        ("step.completed", "start"),
+        ("step.started", "pause"),
+        ("step.completed", "pause"),
+        ("step.started", "call"),
+        ("step.completed", "call"),
+        ("execution.completed", None),
+    ]
+    assert all(f["event"] == f["type"] for f in frames)
+    listed = (await tenant.client.get(f"/executions/{execution_id}/events")).json()
+    keys = ("id", "type", "node_id", "step_key", "data")
+    assert [[e[k] for k in keys] for e in listed] == [[f[k] for k in keys] for f in frames]
+
+    # A reconnecting EventSource sends Last-Event-ID and gets only what came after it.
+    resumed = await tenant.client.get(url, headers={"Last-Event-ID": str(frames[4]["id"])}, timeout=60)
+    assert [f["id"] for f in parse_sse(resumed.text)] == [f["id"] for f in frames[5:]]
+
+    # EventSource cannot send headers: ?token= works; strangers and bad input get the usual errors.
+    token = tenant.client.headers["Authorization"].removeprefix("Bearer ")
+    async with httpx.AsyncClient(base_url=engine_api.api_url, timeout=60) as anonymous:
+        with_token = await anonymous.get(url, params={"token": token})
+        assert [f["id"] for f in parse_sse(with_token.text)] == [f["id"] for f in frames]
+        refused = await anonymous.get(url)
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "not_authenticated"
+        signup = await anonymous.post(
+            "/auth/signup",
+            json={
+                "email": f"{uuid.uuid4().hex[:10]}@example.com",
+                "password": "long enough pw",
+                "org_name": "O",
+            },
+        )
+        stranger = {"Authorization": f"Bearer {signup.json()['access_token']}"}
+        assert (await anonymous.get(url, headers=stranger)).status_code == 404
+        bad_id = await anonymous.get(url, headers={**stranger, "Last-Event-ID": "yesterday"})
+        assert bad_id.status_code == 422
+
+
 async def test_a_schedule_trigger_creates_a_deployment_with_its_cron_and_timezone(
     tenant: Tenant, engine_api: EngineStack
 ) -> None:

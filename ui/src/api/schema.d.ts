@@ -601,6 +601,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/executions/{execution_id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream Execution Sse
+         * @description The live stream as Server-Sent Events, for clients without WebSockets (`EventSource`, curl).
+         *
+         *     Same events as the WebSocket, each as `id:` (its event id), `event:` (its type) and `data:` (the JSON
+         *     object); a `: keep-alive` comment after a quiet while; the response ends after the execution ends. A
+         *     reconnecting `EventSource` sends `Last-Event-ID` and gets only what it missed.
+         */
+        get: operations["stream_execution_sse_api_v1_executions__execution_id__stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -1668,6 +1692,11 @@ export interface components {
          * @enum {string}
          */
         ExecutionStatus: "queued" | "running" | "paused" | "completed" | "failed" | "cancelled" | "timed_out";
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
+        };
         /** Health */
         Health: {
             /** Components */
@@ -2489,6 +2518,19 @@ export interface components {
              * Format: uuid
              */
             id: string;
+        };
+        /** ValidationError */
+        ValidationError: {
+            /** Context */
+            ctx?: Record<string, never>;
+            /** Input */
+            input?: unknown;
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
         };
         /**
          * ValidationReport
@@ -7839,6 +7881,43 @@ export interface operations {
                      *     }
                      */
                     "application/json": unknown;
+                };
+            };
+        };
+    };
+    stream_execution_sse_api_v1_executions__execution_id__stream_get: {
+        parameters: {
+            query?: {
+                /** @description Access token or API key, for `EventSource`. */
+                token?: string | null;
+            };
+            header?: {
+                /** @description Resume after this event id. */
+                "last-event-id"?: number | null;
+            };
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
