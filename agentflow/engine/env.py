@@ -20,7 +20,8 @@ _NAMES = compile_query(
 _store: SecretStore | None = None
 
 
-def _secret_store() -> SecretStore:
+def secret_store() -> SecretStore:
+    """The worker's Vault client (its own scoped credentials from the environment), built once."""
     global _store
     if _store is None:
         from agentflow.config import get_settings
@@ -34,7 +35,7 @@ async def resolve_org_env(org_id: uuid.UUID) -> dict[str, str]:
     names = [row["name"] for row in await (await engine_store()).db.fetch(_NAMES, org_id=org_id)]
     if not names:
         return {}
-    store = _secret_store()
+    store = secret_store()
     values: dict[str, str] = {}
     for name in names:
         value = await store.read_value(SecretRef(org_id=org_id, kind=SecretKind.env, name=name))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,13 +18,16 @@ from prefect.exceptions import Pause
 from prefect.flow_runs import asuspend_flow_run
 from prefect.input import RunInput
 
+from agentflow.engine import checkpoints
 from agentflow.engine.errors import PermanentStepError, StepError, is_retryable
 from agentflow.engine.steps import execute_step, render_step_input
-from agentflow.engine.store import EngineStore, LoadedExecution
+from agentflow.engine.store import CompletedStep, EngineStore, LoadedExecution
 from agentflow.engine.walker import StepScope, Walker
 from agentflow.graph import AgentDefinition, Node, parse_definition
 from agentflow.nodes.base import NodeContext, NodeResult
 from agentflow.secrets.masking import Masker
+
+logger = logging.getLogger("agentflow.engine")
 
 # Loop and approval nodes run at flow level: a loop's body nodes are tasks of their own, and Prefect can
 # only suspend a flow run from flow code, never from inside a task.
@@ -47,11 +51,6 @@ class ExecutionFailed(Exception):
     """Raised after the failure is recorded, so Prefect shows the flow run Failed as well."""
 
 
-def _step_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
-    # Same flow run + same step = same result: a resumed or retried run reuses what already completed.
-    return f"{context.task_run.flow_run_id}:{parameters['step_key']}"
-
-
 def _retry_condition(task: Any, task_run: Any, state: Any) -> bool:
     # Prefect hands over a Failed state whose data is the exception the step raised.
     return isinstance(state.data, BaseException) and is_retryable(state.data)
@@ -63,7 +62,10 @@ def _retry_condition(task: Any, task_run: Any, state: Any) -> bool:
 _RUNNING: dict[str, Runtime] = {}
 
 
-@task(persist_result=True, result_serializer="json", cache_key_fn=_step_cache_key, log_prints=False)
+# No Prefect result persistence: a resumed or retried run reuses completed steps from their step rows
+# (and Vault checkpoints, see checkpoints.py), which costs nothing per step; Prefect's persisted result
+# and cache lookup cost about 1 ms per node (docs/performance.md).
+@task(persist_result=False, log_prints=False)
 async def node_step(execution_id: str, step_key: str) -> dict[str, Any]:
     """One node as a Prefect task (retries, timeout and name set per node with `with_options`)."""
     runtime = _RUNNING[execution_id]
@@ -111,6 +113,9 @@ class Runtime:
         self.steps_in_flight: dict[str, tuple[Node, StepScope]] = {}
         # Neither resumed after an approval nor retried: no step can have a result to reuse.
         self.fresh = self.execution.status == "queued" and self.execution.attempt == 1
+        # Completed steps of an earlier walk of this execution, reused instead of run again.
+        self.reusable: dict[str, CompletedStep] = {}
+        self.checkpointed: list[str] = []
         self._pending_wait: tuple[Node, str, dict[str, Any]] | None = None
 
     @property
@@ -140,6 +145,9 @@ class Runtime:
         """The walker's StepRunner."""
         if node.type in FLOW_LEVEL_TYPES:
             return await self.flow_level_step(node, scope)
+        done = self.reusable.get(scope.key)
+        if done is not None:
+            return await self._reuse(done)
         self.steps_in_flight[scope.key] = (node, scope)
         try:
             data = await self._task_for(node)(str(self.execution.id), scope.key)
@@ -151,6 +159,15 @@ class Runtime:
             tokens=int(data["tokens"]),
             cost_usd=float(data["cost_usd"]),
         )
+
+    async def _reuse(self, done: CompletedStep) -> NodeResult:
+        """A step this execution already completed: its recorded result, without running it again."""
+        output = (
+            await checkpoints.load(self.org_id, self.execution.id, done.step_key)
+            if done.output_in_vault
+            else done.output
+        )
+        return NodeResult(output=output, handles=done.handles, tokens=done.tokens, cost_usd=done.cost_usd)
 
     async def on_skip(self, node: Node, step_key: str) -> None:
         if await self.store.step_skipped(
@@ -177,6 +194,12 @@ class Runtime:
 
     async def _completed(self, node: Node, scope: StepScope, result: NodeResult) -> None:
         output = self.masker.mask(result.output)
+        # The row keeps the masked output; one that held a secret is checkpointed whole in Vault, so that
+        # a resumed or retried run hands the real value downstream.
+        in_vault = output != result.output
+        if in_vault:
+            await checkpoints.save(self.org_id, self.execution.id, scope.key, result.output)
+            self.checkpointed.append(scope.key)
         await self.store.step_ended(
             self.org_id,
             self.execution.id,
@@ -187,6 +210,8 @@ class Runtime:
             output=output,
             tokens=result.tokens,
             cost_usd=result.cost_usd,
+            handles=list(result.handles),
+            output_in_vault=in_vault,
         )
 
     async def _failed(self, node: Node, scope: StepScope, exc: BaseException, *, will_retry: bool) -> None:
@@ -327,6 +352,13 @@ class Runtime:
             raise ExecutionFailed(message) from None
         if result.status == "completed":
             await self._finish("completed", output=result.output)
+            # Nothing will resume or retry a completed execution: its checkpoints go.
+            kept = [key for key, done in self.reusable.items() if done.output_in_vault]
+            if kept or self.checkpointed:
+                try:
+                    await checkpoints.discard(self.org_id, self.execution.id, [*kept, *self.checkpointed])
+                except Exception as exc:  # the execution did complete; a leftover checkpoint is only litter
+                    logger.warning("could not delete checkpoints of execution %s: %s", self.execution.id, exc)
             return {"status": "completed"}
         await self._finish("failed", error=result.error, failed_node=result.failed_node)
         raise ExecutionFailed(f"Step {result.failed_node} failed: {result.error}")
@@ -366,6 +398,9 @@ async def build_runtime(
         preview=execution.triggered_by == "test",
         allow_private_network=bool(execution.org_settings.get("allow_private_network", False)),
     )
-    return Runtime(
+    runtime = Runtime(
         store=store, execution=execution, definition=definition, env=env, base=base, flow_run_id=flow_run_id
     )
+    if not runtime.fresh:
+        runtime.reusable = {done.step_key: done for done in await store.completed_steps(execution.id)}
+    return runtime

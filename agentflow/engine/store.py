@@ -111,7 +111,8 @@ _STEP_END = _q(
         SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error,
             finished_at = now(),
             duration_ms = CAST(EXTRACT(EPOCH FROM (now() - started_at)) * 1000 AS integer),
-            tokens = :tokens, cost_usd = :cost_usd, updated_at = now()
+            tokens = :tokens, cost_usd = :cost_usd, handles = CAST(CAST(:handles AS text) AS jsonb),
+            output_in_vault = :output_in_vault, updated_at = now()
         WHERE execution_id = :execution_id AND step_key = :step_key
         RETURNING node_id
     ), event AS (
@@ -122,6 +123,13 @@ _STEP_END = _q(
         RETURNING id
     )
     SELECT pg_notify('agentflow_events', CAST(:channel_payload AS text)) FROM event
+    """
+)
+# What a resumed or retried run reuses instead of running again.
+_COMPLETED_STEPS = _q(
+    """
+    SELECT step_key, output, handles, tokens, cost_usd, output_in_vault FROM execution_steps
+    WHERE execution_id = :execution_id AND status = 'completed'
     """
 )
 _STEP_SKIPPED = _q(
@@ -172,6 +180,16 @@ class LoadedExecution:
     waiting_for: dict[str, Any] | None
     definition: dict[str, Any]
     org_settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CompletedStep:
+    step_key: str
+    output: Any  # masked; the unmasked output is in Vault when `output_in_vault`
+    handles: tuple[str, ...]
+    tokens: int
+    cost_usd: float
+    output_in_vault: bool
 
 
 class EngineStore:
@@ -286,6 +304,8 @@ class EngineStore:
         error: str | None = None,
         tokens: int = 0,
         cost_usd: float | Decimal = 0,
+        handles: list[str] | None = None,
+        output_in_vault: bool = False,
     ) -> None:
         """Record how the step ended and stream `event_type` with `event_data`, in one round trip."""
         await self.db.execute(
@@ -301,7 +321,23 @@ class EngineStore:
             error=error,
             tokens=tokens,
             cost_usd=Decimal(str(cost_usd)),
+            handles=_json(handles),
+            output_in_vault=output_in_vault,
         )
+
+    async def completed_steps(self, execution_id: uuid.UUID) -> list[CompletedStep]:
+        rows = await self.db.fetch(_COMPLETED_STEPS, execution_id=execution_id)
+        return [
+            CompletedStep(
+                step_key=row["step_key"],
+                output=row["output"],
+                handles=tuple(row["handles"] or ()),
+                tokens=row["tokens"],
+                cost_usd=float(row["cost_usd"]),
+                output_in_vault=row["output_in_vault"],
+            )
+            for row in rows
+        ]
 
     async def step_skipped(
         self,

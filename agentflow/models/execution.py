@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -122,6 +124,12 @@ class ExecutionStep(TenantModel):
     tokens: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     cost_usd: Mapped[Decimal] = mapped_column(
         Numeric(18, 8), nullable=False, default=Decimal(0), server_default="0"
+    )
+    # What a resumed or retried run needs to reuse a completed step instead of running it again: the
+    # branch handles it took, and whether its unmasked output (it held a secret) is checkpointed in Vault.
+    handles: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    output_in_vault: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
     )
 
 

@@ -21,6 +21,8 @@ class SecretKind(StrEnum):
     env = "env"
     provider = "provider"
     integration = "integration"
+    # A run's step output that contained a secret value: kept here, not in Postgres, for a resume or retry.
+    checkpoint = "checkpoint"
 
 
 def valid_name(kind: SecretKind, name: str) -> bool:

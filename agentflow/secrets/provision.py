@@ -44,10 +44,13 @@ def role_name(role: Role) -> str:
 def policies(mount: str, prefix: str) -> dict[Role, str]:
     """HCL policies reaching only `<mount>/{data,metadata}/<prefix>/*`.
 
-    The API creates, rotates and deletes; the worker only reads (values are resolved at run time).
+    The API creates, rotates and deletes; the worker reads (values are resolved at run time) and writes
+    only run checkpoints (`orgs/<org>/checkpoint/…`: step outputs that held a secret, engine/checkpoints.py).
     """
     check_prefix(prefix)
     data, metadata = f"{mount}/data/{prefix}/*", f"{mount}/metadata/{prefix}/*"
+    checkpoint_data = f"{mount}/data/{prefix}/orgs/+/checkpoint/*"
+    checkpoint_metadata = f"{mount}/metadata/{prefix}/orgs/+/checkpoint/*"
     return {
         "api": (
             f'path "{data}" {{\n  capabilities = ["create", "read", "update", "delete"]\n}}\n'
@@ -56,6 +59,8 @@ def policies(mount: str, prefix: str) -> dict[Role, str]:
         "worker": (
             f'path "{data}" {{\n  capabilities = ["read"]\n}}\n'
             f'path "{metadata}" {{\n  capabilities = ["read", "list"]\n}}\n'
+            f'path "{checkpoint_data}" {{\n  capabilities = ["create", "read", "update", "delete"]\n}}\n'
+            f'path "{checkpoint_metadata}" {{\n  capabilities = ["read", "list", "delete"]\n}}\n'
         ),
     }
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import uuid
 
+import hvac
 import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
+from agentflow.engine.checkpoints import checkpoint_ref
 from tests.engine.conftest import EngineStack, Tenant, edge, node
 from tests.support.outside import Outside, flaky, outside_server
+from tests.vault import root_client
 
 pytestmark = pytest.mark.xdist_group("engine")
 
@@ -156,3 +163,56 @@ async def test_a_killed_worker_fails_the_execution_and_retry_resumes_from_the_fa
     assert done["attempt"] == 2
     assert outside.counters["/first"] == 1  # completed before the crash: reused, not called again
     assert outside.counters["/last"] == 1
+
+
+def read_checkpoint(org_id: str, execution_id: str, step_key: str) -> dict[str, str] | None:
+    path = checkpoint_ref(uuid.UUID(org_id), uuid.UUID(execution_id), step_key).path("agentflow")
+    try:
+        answer = root_client().secrets.kv.v2.read_secret_version(
+            path=path, mount_point="secret", raise_on_deleted_version=True
+        )
+    except hvac.exceptions.InvalidPath:
+        return None
+    return dict(answer["data"]["data"])
+
+
+async def test_an_output_holding_a_secret_is_reused_from_vault_after_a_pause(
+    tenant: Tenant, outside: Outside
+) -> None:
+    """Postgres keeps the masked output; the resumed run still hands the real value downstream."""
+    await tenant.client.post("/org/secrets", json={"name": "LEAKY", "value": "leaky-secret-42"})
+
+    async def echo_token(request: Request, payload: object) -> JSONResponse:
+        return JSONResponse({"token": request.headers["x-token"]})
+
+    outside.routes["/token"] = echo_token
+    definition = {
+        "nodes": [
+            node("start", "trigger", kind="api"),
+            node("issue", "action.http", url=outside.url + "/token", headers={"X-Token": "{{env.LEAKY}}"}),
+            node("ask", "human.approval", message="Use it?"),
+            node(
+                "use",
+                "action.http",
+                method="POST",
+                url=outside.url + "/use",
+                json={"t": "{{issue.output.body.token}}"},
+            ),
+        ],
+        "edges": [edge("start", "issue"), edge("issue", "ask"), edge("ask", "use", "approved")],
+    }
+    agent = await tenant.agent(definition)
+    execution_id = await tenant.run(agent["id"])
+    await tenant.wait(execution_id, "paused")
+    assert (await tenant.steps(execution_id))["issue"]["output"]["body"] == {"token": "***"}
+    checkpoint = read_checkpoint(tenant.org_id, execution_id, "issue")
+    assert checkpoint is not None and "leaky-secret-42" in checkpoint["output"]
+
+    approved = await tenant.client.post(f"/executions/{execution_id}/approve", json={"approved": True})
+    assert approved.status_code == 200, approved.text
+    done = await tenant.wait(execution_id)
+    assert done["status"] == "completed", done
+    assert outside.counters["/token"] == 1  # reused, not called again
+    used = next(r for r in outside.requests if r.path == "/use")
+    assert json.loads(used.body) == {"t": "leaky-secret-42"}
+    assert read_checkpoint(tenant.org_id, execution_id, "issue") is None  # gone once the run completed

@@ -165,6 +165,27 @@ def test_the_api_writes_under_the_prefix_and_the_worker_only_reads() -> None:
     api.delete_metadata_and_all_versions(path=path, mount_point="secret")
 
 
+def test_the_worker_writes_run_checkpoints_and_nothing_else() -> None:
+    org = uuid.uuid4()
+    worker = approle_client("worker").secrets.kv.v2
+    checkpoint = f"agentflow/orgs/{org}/checkpoint/{uuid.uuid4()}.abc"
+    worker.create_or_update_secret(path=checkpoint, secret={"output": "{}"}, mount_point="secret")
+    answer = worker.read_secret_version(path=checkpoint, mount_point="secret", raise_on_deleted_version=True)
+    assert answer["data"]["data"] == {"output": "{}"}
+    worker.delete_metadata_and_all_versions(path=checkpoint, mount_point="secret")
+    for elsewhere in (
+        f"agentflow/orgs/{org}/env/CHECKPOINT",
+        f"agentflow/orgs/{org}/provider/checkpoint",
+        f"agentflow/checkpoint/{org}",
+        f"agentflow/orgs/{org}/x/checkpoint/y",
+    ):
+        denied(
+            lambda p=elsewhere: worker.create_or_update_secret(
+                path=p, secret={"v": "w"}, mount_point="secret"
+            )
+        )
+
+
 def test_credentials_stay_out_of_repr() -> None:
     vault = vault_info()
     config = VaultConfig(
