@@ -107,7 +107,11 @@ class Stack:
             self._step("Prefect server", self._start_prefect)
             self._step(
                 "Work pool 'agentflow'",
-                lambda: asyncio.run(embedded_prefect.ensure_work_pool(self.prefect_api_url)),
+                lambda: asyncio.run(
+                    embedded_prefect.ensure_work_pool(
+                        self.prefect_api_url, results_dir=c.data_dir / "results"
+                    )
+                ),
             )
             app_env = self._app_env(database_url)
             worker_env = self._child_env(app_env, role="worker")

@@ -68,7 +68,7 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
     pool = f"agentflow-{worker_id}"
     worker: ManagedProcess | None = None
     try:
-        asyncio.run(embedded_prefect.ensure_work_pool(prefect, name=pool))
+        asyncio.run(embedded_prefect.ensure_work_pool(prefect, name=pool, results_dir=data_dir / "results"))
         worker = embedded_prefect.worker_process(
             data_dir,
             pool=pool,
