@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
+from agentflow.graph.definition import DEFAULT_HANDLE
 from agentflow.kit.fastread import CompiledQuery, FastReader, PoolReader, compile_query
 
 EVENTS_CHANNEL = "agentflow_events"
@@ -331,7 +332,8 @@ class EngineStore:
             CompletedStep(
                 step_key=row["step_key"],
                 output=row["output"],
-                handles=tuple(row["handles"] or ()),
+                # NULL only for a row older than the handles column with no event to backfill from.
+                handles=tuple(row["handles"]) if row["handles"] is not None else (DEFAULT_HANDLE,),
                 tokens=row["tokens"],
                 cost_usd=float(row["cost_usd"]),
                 output_in_vault=row["output_in_vault"],

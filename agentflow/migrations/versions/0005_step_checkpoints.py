@@ -25,6 +25,19 @@ def upgrade() -> None:
         "execution_steps",
         sa.Column("output_in_vault", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
+    # Steps completed before this revision: their handles are in their `step.completed` event. (An output
+    # that held a secret was masked in the row and is not recoverable from it; such a step of a run paused
+    # across the upgrade resumes with the masked value.)
+    op.execute(
+        """
+        UPDATE execution_steps s SET handles = (
+            SELECT e.data -> 'handles' FROM execution_events e
+            WHERE e.execution_id = s.execution_id AND e.step_key = s.step_key AND e.type = 'step.completed'
+            ORDER BY e.id DESC LIMIT 1
+        )
+        WHERE s.status = 'completed'
+        """
+    )
 
 
 def downgrade() -> None:
