@@ -26,15 +26,14 @@ from agentflow.agents.schemas import (
     VersionSummary,
     revision_etag,
 )
+from agentflow.agents.versions import version_of
 from agentflow.auth.subject import AuthSubject
 from agentflow.engine.deployments import AgentDeployer, webhook_token
 from agentflow.errors import BadRequest, Conflict, NotFound, PreconditionRequired, ValidationFailed
-from agentflow.graph import DefinitionDiff, ValidationReport, Variable, available_variables, diff_definitions
+from agentflow.graph import ValidationReport
 from agentflow.kit.pagination import Page
 from agentflow.models import Agent, AgentStatus, AgentVersion
 from agentflow.rbac import Permission
-from agentflow.secrets.paths import SecretKind
-from agentflow.secrets.repository import SecretRepository
 from agentflow.teams.repository import TeamRepository
 
 _NAME_LIMIT = 200
@@ -303,7 +302,7 @@ class AgentService:
     ) -> AgentVersion:
         """Make version `number`'s definition the draft and publish it as a new version."""
         agent = await self._editable(session, subject, agent_id)
-        target = await self._version(session, agent, number)
+        target = await version_of(session, agent, number)
         current = await self.current_version(session, agent=agent)
         if current is not None and current.checksum == target.checksum:
             raise Conflict(
@@ -322,73 +321,6 @@ class AgentService:
             agent_id=agent.id,
             message=message or f"Rollback to version {number}",
             deployer=deployer,
-        )
-
-    async def versions(
-        self,
-        session: AsyncSession,
-        *,
-        subject: AuthSubject,
-        agent_id: uuid.UUID,
-        cursor: str | None,
-        limit: int,
-    ) -> Page[AgentVersion]:
-        """The agent's versions, newest first."""
-        agent = await self.get(session, subject=subject, agent_id=agent_id)
-        return await AgentVersionRepository(session).page_newest_first(
-            agent.org_id, agent.id, cursor=cursor, limit=limit
-        )
-
-    async def version(
-        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, number: int
-    ) -> AgentVersion:
-        """One version with its frozen definition."""
-        agent = await self.get(session, subject=subject, agent_id=agent_id)
-        return await self._version(session, agent, number)
-
-    async def diff(
-        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, a: int, b: int
-    ) -> DefinitionDiff:
-        """What changed from version `a` to version `b`."""
-        agent = await self.get(session, subject=subject, agent_id=agent_id)
-        old = await self._version(session, agent, a)
-        new = await self._version(session, agent, b)
-        return diff_definitions(old.definition, new.definition)
-
-    async def variables(
-        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, node_id: str
-    ) -> builtins.list[Variable]:
-        """What the draft node's templates may reference (the builder's variable picker)."""
-        agent = await self.get(session, subject=subject, agent_id=agent_id)
-        defn = definitions.lenient(agent.draft_definition)  # unfinished nodes must not empty the picker
-        secrets = await SecretRepository(session).all_of_kind(agent.org_id, SecretKind.env)
-        env_names = [secret.name for secret in secrets]
-        if node_id not in defn.node_map():
-            # A node the builder has not saved yet has no upstream: it sees what every node may use.
-            return [
-                v
-                for v in available_variables(defn, defn.nodes[0].id, env_names=env_names)
-                if v.node_id is None
-            ]
-        return available_variables(defn, node_id, env_names=env_names)
-
-    async def export(
-        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, version: int | None
-    ) -> AgentDocument:
-        """The agent as a document: name, description, tags and the draft's (or a version's) definition."""
-        agent = await self.get(session, subject=subject, agent_id=agent_id)
-        raw = (
-            agent.draft_definition
-            if version is None
-            else (await self._version(session, agent, version)).definition
-        )
-        return AgentDocument.model_validate(
-            {
-                "name": agent.name,
-                "description": agent.description,
-                "tags": list(agent.tags),
-                "definition": raw,
-            }
         )
 
     async def _add(
@@ -432,12 +364,6 @@ class AgentService:
                 code="agent_archived",
             )
         return agent
-
-    async def _version(self, session: AsyncSession, agent: Agent, number: int) -> AgentVersion:
-        version = await AgentVersionRepository(session).get_number(agent.org_id, agent.id, number)
-        if version is None:
-            raise NotFound(f"Version {number} of agent {agent.id} not found")
-        return version
 
     async def _require_team(self, session: AsyncSession, subject: AuthSubject, team_id: uuid.UUID) -> None:
         if await TeamRepository(session).get_in_org(subject.org_id, team_id) is None:

@@ -64,7 +64,7 @@ _RUNNING: dict[str, Runtime] = {}
 
 # No Prefect result persistence: a resumed or retried run reuses completed steps from their step rows
 # (and Vault checkpoints, see checkpoints.py), which costs nothing per step; Prefect's persisted result
-# and cache lookup cost about 1.5–2 ms per node (docs/performance.md).
+# and cache lookup cost about 1.5 to 2 ms per node (docs/performance.md).
 @task(persist_result=False, log_prints=False)
 async def node_step(execution_id: str, step_key: str) -> dict[str, Any]:
     """One node as a Prefect task (retries, timeout and name set per node with `with_options`)."""

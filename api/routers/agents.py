@@ -26,6 +26,7 @@ from agentflow.agents.schemas import (
     revision_etag,
 )
 from agentflow.agents.service import agent_service
+from agentflow.agents.versions import version_service
 from agentflow.auth.subject import AuthSubject
 from agentflow.errors import BadRequest
 from agentflow.executions.service import execution_service
@@ -220,7 +221,7 @@ async def list_versions(
     agent_id: uuid.UUID, subject: AgentReader, session: SessionDep, page: PageDep
 ) -> PageOf[VersionSummary]:
     """Published versions, newest first."""
-    result = await agent_service.versions(
+    result = await version_service.versions(
         session, subject=subject, agent_id=agent_id, cursor=page.cursor, limit=page.limit
     )
     return page_of(VersionSummary, result)
@@ -231,7 +232,7 @@ async def get_version(
     agent_id: uuid.UUID, number: int, subject: AgentReader, session: SessionDep
 ) -> VersionPublic:
     """One version with its frozen definition."""
-    version = await agent_service.version(session, subject=subject, agent_id=agent_id, number=number)
+    version = await version_service.version(session, subject=subject, agent_id=agent_id, number=number)
     return VersionPublic.model_validate(version)
 
 
@@ -260,7 +261,7 @@ async def diff_versions(
     agent_id: uuid.UUID, a: int, b: int, subject: AgentReader, session: SessionDep
 ) -> VersionDiff:
     """What changed from version `a` to version `b`: nodes, fields, edges, settings."""
-    diff = await agent_service.diff(session, subject=subject, agent_id=agent_id, a=a, b=b)
+    diff = await version_service.diff(session, subject=subject, agent_id=agent_id, a=a, b=b)
     return VersionDiff.model_validate({**diff.model_dump(), "from_version": a, "to_version": b})
 
 
@@ -289,7 +290,7 @@ async def export_agent(
     ] = None,
 ) -> Response:
     """The agent as a YAML or JSON file (name, description, tags, definition), for import elsewhere."""
-    document = await agent_service.export(session, subject=subject, agent_id=agent_id, version=version)
+    document = await version_service.export(session, subject=subject, agent_id=agent_id, version=version)
     rendered = render(document, format)
     return Response(
         content=rendered.text,
@@ -306,5 +307,5 @@ async def agent_variables(
     node: Annotated[str, Query(min_length=1, max_length=64, examples=["classify"], description="A node id.")],
 ) -> AgentVariables:
     """What a draft node's templates may reference: upstream outputs with shapes, env, loop, execution."""
-    variables = await agent_service.variables(session, subject=subject, agent_id=agent_id, node_id=node)
+    variables = await version_service.variables(session, subject=subject, agent_id=agent_id, node_id=node)
     return AgentVariables(node_id=node, variables=variables)
