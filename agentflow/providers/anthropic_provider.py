@@ -175,17 +175,13 @@ class AnthropicProvider(LLMProvider):
             for block in reply.content
             if block.type == "tool_use"
         )
-        input_tokens, output_tokens = reply.usage.input_tokens, reply.usage.output_tokens
-        cost = self.price_call(model, reply.model, input_tokens, output_tokens)
-        return LLMResponse(
+        return self.priced_response(
+            requested=model,
+            answered=reply.model,
             content=text,
             tool_calls=tool_calls,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            cost_usd=cost.usd,
-            cost_known=cost.known,
-            model=reply.model or model,
-            provider=self.name,
+            input_tokens=reply.usage.input_tokens,
+            output_tokens=reply.usage.output_tokens,
             latency_ms=latency_ms,
             finish_reason=reply.stop_reason,
         )
@@ -223,17 +219,14 @@ class AnthropicProvider(LLMProvider):
                         stop_reason = event.delta.stop_reason or stop_reason
         except anthropic.AnthropicError as exc:
             raise self._fail(exc, model) from exc
-        cost = self.price_call(model, answered, input_tokens, output_tokens)
         yield StreamEnd(
-            LLMResponse(
+            self.priced_response(
+                requested=model,
+                answered=answered,
                 content="".join(parts),
                 tool_calls=(),
                 input_tokens=input_tokens,
                 output_tokens=output_tokens,
-                cost_usd=cost.usd,
-                cost_known=cost.known,
-                model=answered,
-                provider=self.name,
                 latency_ms=(time.perf_counter() - started) * 1000,
                 finish_reason=stop_reason,
             )

@@ -317,6 +317,33 @@ class LLMProvider(ABC):
                 return by_answer
         return self.estimate_cost(requested, input_tokens, output_tokens)
 
+    def priced_response(
+        self,
+        *,
+        requested: str,
+        answered: str | None,
+        content: str,
+        tool_calls: tuple[ToolCall, ...],
+        input_tokens: int,
+        output_tokens: int,
+        latency_ms: float,
+        finish_reason: str | None,
+    ) -> LLMResponse:
+        """A completed call, priced with `price_call` and named by the model that answered (if it said)."""
+        cost = self.price_call(requested, answered, input_tokens, output_tokens)
+        return LLMResponse(
+            content=content,
+            tool_calls=tool_calls,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cost_usd=cost.usd,
+            cost_known=cost.known,
+            model=answered or requested,
+            provider=self.name,
+            latency_ms=latency_ms,
+            finish_reason=finish_reason,
+        )
+
     def error(
         self, message: str, kind: ErrorKind, *, status_code: int | None = None, model: str | None = None
     ) -> ProviderError:

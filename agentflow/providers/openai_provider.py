@@ -179,18 +179,13 @@ class OpenAIProvider(LLMProvider):
             for call in choice.message.tool_calls or ()
             if call.type == "function"
         )
-        input_tokens = completion.usage.prompt_tokens if completion.usage else 0
-        output_tokens = completion.usage.completion_tokens if completion.usage else 0
-        cost = self.price_call(model, completion.model, input_tokens, output_tokens)
-        return LLMResponse(
+        return self.priced_response(
+            requested=model,
+            answered=completion.model,
             content=choice.message.content or "",
             tool_calls=tool_calls,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            cost_usd=cost.usd,
-            cost_known=cost.known,
-            model=completion.model or model,
-            provider=self.name,
+            input_tokens=completion.usage.prompt_tokens if completion.usage else 0,
+            output_tokens=completion.usage.completion_tokens if completion.usage else 0,
             latency_ms=latency_ms,
             finish_reason=choice.finish_reason,
         )
@@ -233,17 +228,14 @@ class OpenAIProvider(LLMProvider):
                             yield TextDelta(text)
         except openai.OpenAIError as exc:
             raise self._fail(exc, model) from exc
-        cost = self.price_call(model, answered, input_tokens, output_tokens)
         yield StreamEnd(
-            LLMResponse(
+            self.priced_response(
+                requested=model,
+                answered=answered,
                 content="".join(parts),
                 tool_calls=(),
                 input_tokens=input_tokens,
                 output_tokens=output_tokens,
-                cost_usd=cost.usd,
-                cost_known=cost.known,
-                model=answered,
-                provider=self.name,
                 latency_ms=(time.perf_counter() - started) * 1000,
                 finish_reason=finish_reason,
             )
