@@ -19,16 +19,18 @@ from agentflow.ai.structured import InvalidSchema, classification_model, extract
 from agentflow.graph.nodes.ai import AiConfig
 from agentflow.providers.base import (
     LLMResponse,
+    M,
     Message,
     ProviderAttempt,
     ProviderError,
     StreamEnd,
     StructuredOutputError,
+    StructuredResponse,
     TextDelta,
     ToolSpec,
     Usage,
 )
-from agentflow.providers.router import Router
+from agentflow.providers.router import Routed, Router
 
 DEFAULT_VALIDATION_RETRIES = 2
 OnText = Callable[[str], Awaitable[None]]
@@ -136,6 +138,34 @@ async def _complete(
         raise _failure(exc) from exc
 
 
+async def _structured(
+    config: AiConfig,
+    messages: Sequence[Message],
+    response_model: type[M],
+    *,
+    router: Router,
+    org_id: uuid.UUID,
+    fallback_models: Sequence[str],
+    deadline: float | None,
+    validation_retries: int,
+) -> Routed[StructuredResponse[M]]:
+    """A validated answer through the router (the node's fallback chain first); failures as step errors."""
+    try:
+        return await router.structured(
+            org_id,
+            messages,
+            model=config.model,
+            response_model=response_model,
+            validation_retries=validation_retries,
+            fallback_models=config.fallback_models or fallback_models,
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+            deadline=deadline,
+        )
+    except (ProviderError, StructuredOutputError) as exc:
+        raise _failure(exc) from exc
+
+
 async def chat(
     config: AiConfig,
     *,
@@ -200,21 +230,16 @@ async def classify(
     labels = config.labels or []
     if len(labels) < 2:
         raise AIStepError("classify needs at least two labels", kind="config", retryable=False)
-    model = classification_model(labels)
-    try:
-        routed = await router.structured(
-            org_id,
-            prompts.classify_messages(config),
-            model=config.model,
-            response_model=model,
-            validation_retries=validation_retries,
-            fallback_models=config.fallback_models or fallback_models,
-            temperature=config.temperature,
-            max_tokens=config.max_tokens,
-            deadline=deadline,
-        )
-    except (ProviderError, StructuredOutputError) as exc:
-        raise _failure(exc) from exc
+    routed = await _structured(
+        config,
+        prompts.classify_messages(config),
+        classification_model(labels),
+        router=router,
+        org_id=org_id,
+        fallback_models=fallback_models,
+        deadline=deadline,
+        validation_retries=validation_retries,
+    )
     answer = routed.result
     body = {"label": answer.value.label, "confidence": answer.value.confidence}
     return _result(body, routed.usage, routed.attempts, model=answer.model, provider=answer.provider)
@@ -236,20 +261,16 @@ async def extract(
         model = extraction_model(config.output_schema)
     except InvalidSchema as exc:
         raise AIStepError(str(exc), kind="config", retryable=False) from exc
-    try:
-        routed = await router.structured(
-            org_id,
-            prompts.extract_messages(config),
-            model=config.model,
-            response_model=model,
-            validation_retries=validation_retries,
-            fallback_models=config.fallback_models or fallback_models,
-            temperature=config.temperature,
-            max_tokens=config.max_tokens,
-            deadline=deadline,
-        )
-    except (ProviderError, StructuredOutputError) as exc:
-        raise _failure(exc) from exc
+    routed = await _structured(
+        config,
+        prompts.extract_messages(config),
+        model,
+        router=router,
+        org_id=org_id,
+        fallback_models=fallback_models,
+        deadline=deadline,
+        validation_retries=validation_retries,
+    )
     answer = routed.result
     return _result(
         answer.value.model_dump(), routed.usage, routed.attempts, model=answer.model, provider=answer.provider
