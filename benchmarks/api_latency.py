@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
@@ -25,41 +21,7 @@ import psutil
 
 from agentflow.embedded.ports import free_port, wait_for_port
 from benchmarks.loadgen import LoadResult, median, run_load
-
-
-def start_stack(data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
-    ports = [free_port() for _ in range(3)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTFLOW_", "PREFECT_"))}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "agentflow",
-            "up",
-            "--data-dir",
-            data_dir,
-            "--port",
-            str(ports[0]),
-            "--prefect-port",
-            str(ports[1]),
-            "--db-port",
-            str(ports[2]),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{ports[0]}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    raise SystemExit("stack did not start")
+from benchmarks.stack import BenchStack
 
 
 def make_api_key(base: str) -> str:
@@ -195,11 +157,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    stack = data_dir = None
+    stack = None
     base = args.base_url
     if not base:
-        data_dir = tempfile.mkdtemp(prefix="agentflow-bench-")
-        stack, base = start_stack(data_dir)
+        # The API as deployed: its access log on (INFO), one line per request.
+        stack = BenchStack.start(log_level="INFO")
+        base = stack.api.removesuffix("/api/v1")
     bare, bare_port = start_bare()
     try:
         api_key = args.api_key or make_api_key(base)
@@ -227,10 +190,7 @@ def main() -> None:
         bare.terminate()
         bare.wait()
         if stack is not None:
-            stack.send_signal(signal.SIGINT)
-            stack.wait(timeout=90)
-        if data_dir:
-            shutil.rmtree(data_dir, ignore_errors=True)
+            stack.stop()
 
 
 if __name__ == "__main__":

@@ -32,11 +32,12 @@ class BenchStack:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def start(cls) -> BenchStack:
+    def start(cls, *, log_level: str = "WARNING") -> BenchStack:
+        """`log_level` INFO keeps the per-request access log, as a production API writes it."""
         data_dir = tempfile.mkdtemp(prefix="agentflow-bench-")
         ports = {name: free_port() for name in ("api", "prefect", "db", "vault")}
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTFLOW_", "PREFECT_", "VAULT_"))}
-        env["AGENTFLOW_LOG_LEVEL"] = "WARNING"
+        env["AGENTFLOW_LOG_LEVEL"] = log_level
         process = subprocess.Popen(
             [
                 sys.executable,
