@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from agentflow.graph.definition import Node
+from agentflow.graph.errors import RegexError
 from agentflow.graph.nodes import (
     AiNode,
     DelayNode,
@@ -24,6 +25,7 @@ from agentflow.graph.nodes import (
 )
 from agentflow.graph.nodes.actions import HttpAuth
 from agentflow.graph.nodes.logic import UNARY_OPS
+from agentflow.graph.regex import compile_regex
 from agentflow.graph.report import Severity
 from agentflow.graph.templating import has_template
 
@@ -173,11 +175,9 @@ def _check_if(node: IfNode, known_env: Set[str] | None) -> list[Finding]:
         right = condition.right
         if condition.op == "matches" and isinstance(right, str) and not has_template(right):
             try:
-                re.compile(right)
-            except re.error as exc:
-                found.append(
-                    Finding("invalid_regex", field, f"{right!r} is not a valid regular expression: {exc}")
-                )
+                compile_regex(right)
+            except RegexError as exc:
+                found.append(Finding("invalid_regex", field, exc.message))
         if condition.op not in UNARY_OPS and right is None:
             found.append(
                 Finding("missing_operand", field, f"{condition.op} needs a right operand", "warning")
