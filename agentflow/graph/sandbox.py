@@ -17,10 +17,11 @@ from typing import Any
 from jinja2 import StrictUndefined, Undefined, nodes, pass_environment, pass_eval_context
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import Environment
+from jinja2.exceptions import SecurityError
 from jinja2.filters import make_attrgetter, sync_do_join, sync_do_slice, sync_do_sum
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context, LoopContext, markup_join, str_join
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import generate_lorem_ipsum
 
 from agentflow.graph import limits
@@ -322,7 +323,9 @@ def _bounded_filters(original: Mapping[str, Callable[..., Any]]) -> dict[str, Ca
         check_printable(value, "pprint")
         return original["pprint"](value)  # type: ignore[no-any-return]
 
-    bounded = [center, indent, wordwrap, truncate, format, batch, slice, replace, join, sum, string, pprint]
+    bounded: list[Callable[..., Any]] = [
+        center, indent, wordwrap, truncate, format, batch, slice, replace, join, sum, string, pprint
+    ]  # fmt: skip
     return {function.__name__: function for function in bounded}
 
 

@@ -30,14 +30,13 @@ class _Loader(yaml.SafeLoader):
     _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: yaml.error.Mark | None = event.start_mark
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise yaml.composer.ComposerError(
-                None, None, "YAML anchors and aliases are not allowed", event.start_mark
-            )
+            raise yaml.composer.ComposerError(None, None, "YAML anchors and aliases are not allowed", mark)
         if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent) and self._depth >= MAX_DEPTH:
             raise yaml.composer.ComposerError(
-                None, None, f"nesting deeper than {MAX_DEPTH} levels is not allowed", event.start_mark
+                None, None, f"nesting deeper than {MAX_DEPTH} levels is not allowed", mark
             )
         self._depth += 1
         try:
