@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from agentflow.graph.definition import Node
-from agentflow.graph.errors import RegexError
 from agentflow.graph.nodes import (
     AiNode,
     DelayNode,
@@ -25,9 +24,9 @@ from agentflow.graph.nodes import (
 )
 from agentflow.graph.nodes.actions import HttpAuth
 from agentflow.graph.nodes.logic import UNARY_OPS
-from agentflow.graph.regex import compile_regex
 from agentflow.graph.report import Severity
 from agentflow.graph.templating import has_template
+from agentflow.kit.regex import RegexError, compile_regex
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,3 @@ class TemplateError(GraphError):
         super().__init__(message)
         self.template = template
         self.reference = reference
-
-
-class RegexError(GraphError):
-    """A `matches` pattern is not a valid regular expression, or needs backtracking (not supported)."""
-
-    def __init__(self, message: str, *, pattern: str) -> None:
-        super().__init__(message)
-        self.pattern = pattern

@@ -8,8 +8,7 @@ from typing import Any
 
 from agentflow.engine.errors import PermanentStepError
 from agentflow.graph import Node
-from agentflow.graph.errors import RegexError
-from agentflow.graph.regex import search
+from agentflow.kit.regex import RegexError, search
 from agentflow.nodes.base import NodeContext, NodeResult
 
 MAX_DELAY_SECONDS = 7 * 24 * 3600

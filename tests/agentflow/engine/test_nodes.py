@@ -265,3 +265,30 @@ async def test_a_template_that_loops_forever_fails_its_step(http: httpx.AsyncCli
     run = await walk(one(node("wait", "logic.delay", seconds=nested)), http)
     assert run.result.status == "failed"
     assert "did too much work" in (run.result.error or "") or "took too long" in (run.result.error or "")
+
+
+async def test_schema_patterns_run_in_linear_time(http: httpx.AsyncClient) -> None:
+    # A webhook's body is checked against the tenant's input_schema in the API: `(a+)+$` must not backtrack.
+    schema = {
+        "type": "object",
+        "properties": {"code": {"type": "string", "pattern": "(a+)+$"}},
+        "patternProperties": {"^(x+x+)+y$": {"type": "integer"}},
+        "additionalProperties": {"type": "string"},
+    }
+    raw = {"nodes": [node("start", "trigger", input_schema=schema)], "edges": []}
+    near_miss = {"code": "a" * 5000 + "b", "x" * 5000: "not checked as an integer"}
+    refused = await walk(raw, http, trigger_input=near_miss)
+    assert refused.result.status == "failed"
+    assert "does not match '(a+)+$'" in (refused.result.error or "")
+    fine = await walk(raw, http, trigger_input={"code": "aaa", "xxxy": 3, "x" * 5000: "text"})
+    assert fine.result.status == "completed"
+    wrong_type = await walk(raw, http, trigger_input={"code": "aaa", "xxxy": "three"})
+    assert "is not of type 'integer'" in (wrong_type.result.error or "")
+
+
+async def test_a_schema_pattern_that_needs_backtracking_is_named(http: httpx.AsyncClient) -> None:
+    schema = {"type": "object", "properties": {"word": {"type": "string", "pattern": r"(\w)\1"}}}
+    raw = {"nodes": [node("start", "trigger", input_schema=schema)], "edges": []}
+    run = await walk(raw, http, trigger_input={"word": "aa"})
+    assert run.result.status == "failed"
+    assert "is not supported: backreferences/lookaround" in (run.result.error or "")

@@ -1,4 +1,4 @@
-"""Regular expressions from tenant definitions, on RE2: matching time grows linearly with the text.
+"""Regular expressions that tenants write, on RE2: matching time grows linearly with the text.
 
 Python's `re` backtracks, so a pattern such as `(a+)+$` against a long near-miss takes exponential time
 and would stall the shared worker. RE2 never backtracks; it refuses the few constructs that need it
@@ -12,7 +12,15 @@ import re
 
 import re2
 
-from agentflow.graph.errors import RegexError
+
+class RegexError(ValueError):
+    """A pattern is not a valid regular expression, or needs backtracking (not supported)."""
+
+    def __init__(self, message: str, *, pattern: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pattern = pattern
+
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # a refused pattern is the tenant's mistake, reported to them, not to stderr
