@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agentflow.graph import parse_definition, render_node_config
 from agentflow.graph.errors import TemplateError
 from agentflow.graph.templating import render, render_string
 
@@ -144,3 +145,19 @@ def test_budget_is_released_after_each_render() -> None:
         render_string(loop, {})
     # A new render starts with a fresh budget (nothing carried over from the refused one).
     assert render_string("{% for i in range(10) %}{{ i }}{% endfor %}", {}) == "0123456789"
+
+
+def test_a_node_config_renders_within_one_budget() -> None:
+    loop = "{% for i in range(100000) %}{% endfor %}"  # fine once; twelve of them in one config are not
+    config = {"url": "https://example.com/" + loop, "headers": {f"h{i}": loop for i in range(12)}}
+    node = parse_definition(
+        {
+            "nodes": [
+                {"id": "start", "type": "trigger", "name": "Start", "config": {"kind": "manual"}},
+                {"id": "call", "type": "action.http", "name": "Call", "config": config},
+            ],
+            "edges": [{"source": "start", "target": "call"}],
+        }
+    ).nodes[1]
+    with pytest.raises(TemplateError, match="did too much work"):
+        render_node_config(node, {})
