@@ -13,9 +13,11 @@ from typing import Any
 from agentflow.errors import ValidationFailed
 from agentflow.graph import AgentDefinition, DefinitionError, ValidationReport, parse_definition
 from agentflow.graph import validate_definition as validate
-from agentflow.graph.templating import join_field
+from agentflow.graph.limits import template_code
+from agentflow.graph.templating import iter_template_strings, join_field
 
 MAX_NODES = 500
+MAX_TEMPLATE_CODE = 100_000  # characters inside `{{…}}` / `{%…%}` over the whole definition
 
 
 def starter_definition() -> dict[str, Any]:
@@ -27,13 +29,23 @@ def starter_definition() -> dict[str, Any]:
 
 
 def check_size(raw: Mapping[str, Any]) -> None:
-    """ValidationFailed (422 `too_many_nodes`) for a definition with more than `MAX_NODES` nodes."""
+    """ValidationFailed (422) for a definition with more than `MAX_NODES` nodes (`too_many_nodes`) or more
+    than `MAX_TEMPLATE_CODE` characters inside its template tags (`templates_too_large`): every save
+    parses every template, so both bound the work one request can ask of the API."""
     nodes = raw.get("nodes")
     if isinstance(nodes, list) and len(nodes) > MAX_NODES:
         raise ValidationFailed(
             f"definition nodes: {len(nodes)} nodes; an agent has at most {MAX_NODES}",
             code="too_many_nodes",
             details={"max_nodes": MAX_NODES, "nodes": len(nodes)},
+        )
+    code = sum(template_code(source)[1] for _, source in iter_template_strings(raw.get("nodes")))
+    if code > MAX_TEMPLATE_CODE:
+        raise ValidationFailed(
+            f"definition nodes: {code:,} characters inside template tags; an agent has at most "
+            f"{MAX_TEMPLATE_CODE:,}",
+            code="templates_too_large",
+            details={"max_template_code": MAX_TEMPLATE_CODE, "template_code": code},
         )
 
 

@@ -25,6 +25,8 @@ MAX_ITERATIONS = 1_000_000  # loop iterations, calls and filter calls in one ren
 MAX_CPU_SECONDS = 1.0  # CPU time of one render
 MAX_SEQUENCE_REPEAT = 1_000_000  # items of `sequence * n`
 MAX_EXPONENT = 1000
+MAX_TEMPLATE_TAGS = 1000  # `{{…}}` and `{%…%}` in one template string: parsing and compiling cost per tag
+MAX_TEMPLATE_CODE = 50_000  # characters inside the tags of one template string (the lexer's work)
 _CHECK_EVERY = 1000  # steps between two looks at the CPU clock (a look costs about a microsecond)
 
 
@@ -142,6 +144,33 @@ def bounded_text(pieces: Iterator[str], limit: int, what: str) -> str:
         if len(chunk) == 256 and (budget := _BUDGET.get()) is not None:
             budget.check_time()
     return "".join(taken)
+
+
+def template_code(source: str) -> tuple[int, int]:
+    """How many tags (`{{…}}`, `{%…%}`) a template has (counting stops past the limit) and how many
+    characters are inside them; text between tags costs the parser nothing. Linear: each `find` starts
+    where the last one stopped."""
+    tags = code = position = 0
+    next_output, next_statement = source.find("{{"), source.find("{%")
+    while next_output != -1 or next_statement != -1:
+        if next_statement == -1 or (next_output != -1 and next_output < next_statement):
+            start, closer = next_output, "}}"
+        else:
+            start, closer = next_statement, "%}"
+        end = source.find(closer, start + 2)
+        tags += 1
+        if end == -1:
+            return tags, code + len(source) - start
+        code += end + 2 - start
+        position = end + 2
+        if tags > MAX_TEMPLATE_TAGS:
+            return tags, code  # refused anyway: no need to count further
+        # A marker that was not found is not searched for again (that would scan the rest every time).
+        if -1 < next_output < position:
+            next_output = source.find("{{", position)
+        if -1 < next_statement < position:
+            next_statement = source.find("{%", position)
+    return tags, code
 
 
 def check_width(value: Any, what: str, limit: int = MAX_WIDTH) -> None:

@@ -16,7 +16,15 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from pydantic import BaseModel
 
 from agentflow.graph.errors import TemplateError
-from agentflow.graph.limits import MAX_RENDERED_CHARS, LimitExceeded, bounded_text, budgeted
+from agentflow.graph.limits import (
+    MAX_RENDERED_CHARS,
+    MAX_TEMPLATE_CODE,
+    MAX_TEMPLATE_TAGS,
+    LimitExceeded,
+    bounded_text,
+    budgeted,
+    template_code,
+)
 from agentflow.graph.sandbox import build_environment, to_json_value
 
 ReferenceKind = Literal["node", "trigger", "env", "loop", "execution"]
@@ -165,17 +173,45 @@ def _collect(node: nodes.Node, undeclared: set[str], found: list[Reference]) -> 
 
 
 @functools.lru_cache(maxsize=4096)
-def _parse_references(source: str) -> tuple[Reference, ...]:
+def _check_tags(source: str) -> None:
+    """Refuse a template with more tags, or more code in them, than the limits, before parsing it: parsing
+    and compiling cost per tag and per token."""
+    tags, code = template_code(source)
+    if tags > MAX_TEMPLATE_TAGS:
+        raise TemplateError(
+            f"template {_quote(source)} has more than {MAX_TEMPLATE_TAGS:,} tags ({{{{…}}}} and {{%…%}})",
+            template=source,
+        )
+    if code > MAX_TEMPLATE_CODE:
+        raise TemplateError(
+            f"template {_quote(source)} has {code:,} characters inside its tags; "
+            f"a template has at most {MAX_TEMPLATE_CODE:,}",
+            template=source,
+        )
+
+
+def _parse(source: str) -> nodes.Template:
+    _check_tags(source)
     try:
-        tree = _ENV.parse(source)
+        return _ENV.parse(source)
     except TemplateSyntaxError as exc:
         raise TemplateError(
             f"template {_quote(source)} has a syntax error at line {exc.lineno}: {exc.message}",
             template=source,
         ) from exc
-    undeclared = meta.find_undeclared_variables(tree) - JINJA_GLOBALS
+    except RecursionError as exc:
+        raise TemplateError(f"template {_quote(source)} nests too deeply", template=source) from exc
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_references(source: str) -> tuple[Reference, ...]:
+    tree = _parse(source)
     found: list[Reference] = []
-    _collect(tree, undeclared, found)
+    try:
+        undeclared = meta.find_undeclared_variables(tree) - JINJA_GLOBALS
+        _collect(tree, undeclared, found)
+    except RecursionError as exc:
+        raise TemplateError(f"template {_quote(source)} nests too deeply", template=source) from exc
     unique = dict.fromkeys(found)  # keep the first occurrence's order
     return tuple(unique)
 
@@ -218,15 +254,12 @@ def _unsafe(node: nodes.Node, found: list[str]) -> None:
 
 @functools.lru_cache(maxsize=4096)
 def _parse_unsafe(source: str) -> tuple[str, ...]:
-    try:
-        tree = _ENV.parse(source)
-    except TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"template {_quote(source)} has a syntax error at line {exc.lineno}: {exc.message}",
-            template=source,
-        ) from exc
+    tree = _parse(source)
     found: list[str] = []
-    _unsafe(tree, found)
+    try:
+        _unsafe(tree, found)
+    except RecursionError as exc:
+        raise TemplateError(f"template {_quote(source)} nests too deeply", template=source) from exc
     return tuple(dict.fromkeys(found))
 
 
@@ -307,6 +340,7 @@ def render_string(source: str, context: Mapping[str, Any]) -> Any:
     """Render one template: a lone `{{expr}}` keeps its JSON type, anything else becomes text."""
     if not has_template(source):
         return source
+    _check_tags(source)
     lone = _LONE_EXPRESSION.match(source)
     try:
         with budgeted():

@@ -63,7 +63,9 @@ def _additional_properties(
     validator: Any, additional: Any, instance: Any, schema: Mapping[str, Any]
 ) -> Iterator[ValidationError]:
     if "patternProperties" not in schema:  # no regex involved: jsonschema's own keyword
-        yield from keywords.additionalProperties(validator, additional, instance, schema)
+        yield from keywords.additionalProperties(  # type: ignore[func-returns-value,misc]  # stubs: None
+            validator, additional, instance, schema
+        )
         return
     if not validator.is_type(instance, "object"):
         return
@@ -98,7 +100,8 @@ _LINEAR = {
 @functools.cache
 def _linear(base: type[Validator]) -> type[Validator]:
     replaced = {name: function for name, function in _LINEAR.items() if name in base.VALIDATORS}
-    return extend(base, replaced)  # type: ignore[arg-type]
+    extended: type[Validator] = extend(base, replaced)  # type: ignore[no-untyped-call]
+    return extended
 
 
 def _has_key(value: Any, key: str) -> bool:

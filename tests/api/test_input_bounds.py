@@ -187,3 +187,30 @@ async def test_a_test_run_obeys_the_node_limit(
     assert "at most 500" in refused.json()["error"]["message"]
     executions = await client.get("/executions", params={"agent_id": str(agent_id)}, headers=owner.headers)
     assert executions.json()["items"] == []
+
+
+async def test_template_work_per_definition_is_bounded(client: httpx.AsyncClient, owner: Member) -> None:
+    # Every save parses every template in the API: 20 strings of 40,000 characters of tags each is refused.
+    definition = triage_definition()
+    definition["nodes"][1]["config"]["prompt"] = "{{ " + " ~ ".join(["start.output.body.text"] * 1600) + " }}"
+    many = [{**definition["nodes"][1], "id": f"ai{i}", "name": f"ai{i}"} for i in range(20)]
+    definition["nodes"].extend(many)
+    refused = await client.post(
+        "/agents", json={"name": "Heavy", "definition": definition}, headers=owner.headers
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "templates_too_large"
+    assert "at most 100,000" in refused.json()["error"]["message"]
+
+
+async def test_a_template_that_nests_too_deeply_is_reported_not_500(
+    client: httpx.AsyncClient, owner: Member
+) -> None:
+    definition = triage_definition()
+    definition["nodes"][1]["config"]["prompt"] = "{% if x %}" * 300 + "deep" + "{% endif %}" * 300
+    saved = await client.post(
+        "/agents", json={"name": "Deep", "definition": definition}, headers=owner.headers
+    )
+    assert saved.status_code == 201, saved.text
+    messages = [issue["message"] for issue in saved.json()["validation"]["errors"]]
+    assert any("nests too deeply" in message for message in messages), messages

@@ -6,7 +6,7 @@ import pytest
 
 from agentflow.graph import parse_definition, render_node_config
 from agentflow.graph.errors import TemplateError
-from agentflow.graph.templating import render, render_string
+from agentflow.graph.templating import references_in, render, render_string, unsafe_constructs
 
 BIG = "x" * 1000
 
@@ -161,3 +161,29 @@ def test_a_node_config_renders_within_one_budget() -> None:
     ).nodes[1]
     with pytest.raises(TemplateError, match="did too much work"):
         render_node_config(node, {})
+
+
+@pytest.mark.parametrize(
+    ("attack", "message"),
+    [
+        ("{{ a }}" * 140_000, "has more than 1,000 tags"),
+        ("{% if a %}{{ b }}{% endif %}" * 500, "has more than 1,000 tags"),
+        (
+            "{{ a" + "|upper" * 100_000 + " }}",
+            "has 600,007 characters inside its tags; a template has at most 50,000",
+        ),
+        ("{% if a %}" * 300 + "x" + "{% endif %}" * 300, "nests too deeply|maximum recursion depth"),
+        ("{{ " + "(" * 5000 + "a" + ")" * 5000 + " }}", "nests too deeply|maximum recursion depth"),
+        ("{{ " + "[" * 500 + "]" * 500 + " }}", "nests too deeply|maximum recursion depth"),
+    ],
+)
+def test_templates_too_big_to_parse_cheaply_are_refused_before_parsing(attack: str, message: str) -> None:
+    # Saving a draft parses every template (references, unsafe constructs) in the API: bounded as well.
+    with pytest.raises(TemplateError, match=message):
+        render_string(attack, {"a": "x"})
+    with pytest.raises(TemplateError, match=message):
+        references_in(attack)
+    with pytest.raises(TemplateError, match=message):
+        unsafe_constructs(attack)
+    long_text = "x" * 1_000_000 + "{{ a }}"  # text between tags costs nothing: a long prompt is fine
+    assert render_string(long_text, {"a": "!"}).endswith("x!")
