@@ -36,6 +36,20 @@ class Settings(BaseSettings):
         description="Prefect server API; read from PREFECT_API_URL like Prefect itself does.",
     )
 
+    prefect_api_auth_string: SecretStr | None = Field(
+        default=None,
+        validation_alias="PREFECT_API_AUTH_STRING",
+        description="`user:password` for a Prefect server started with PREFECT_SERVER_API_AUTH_STRING; "
+        "`agentflow up` generates one per data dir.",
+    )
+    egress_allowlist: str = Field(
+        default="",
+        max_length=10_000,
+        description="Private destinations agents may call, comma-separated: CIDRs (`10.0.0.0/8`) and "
+        "`host:port` entries (`127.0.0.1:11434`). Empty: only public addresses. The stack's own services "
+        "(Prefect, Vault, Postgres, this API) are refused whatever it says.",
+    )
+
     work_pool: str = Field(
         default="agentflow",
         description="Prefect work pool agents are deployed to (the in-process worker serves it by default).",
@@ -101,8 +115,22 @@ class Settings(BaseSettings):
         default=5.0, description="How long a read secret stays cached in this process (0 disables)."
     )
 
+    @field_validator("egress_allowlist")
+    @classmethod
+    def _valid_allowlist(cls, value: str) -> str:
+        from agentflow.egress.policy import parse_allowlist
+
+        parse_allowlist(value)  # a typo must stop the process, not silently allow nothing (or everything)
+        return value
+
     @field_validator(
-        "vault_addr", "vault_token", "vault_role_id", "vault_secret_id", "vault_namespace", mode="before"
+        "vault_addr",
+        "vault_token",
+        "vault_role_id",
+        "vault_secret_id",
+        "vault_namespace",
+        "prefect_api_auth_string",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -15,6 +15,7 @@ import agentflow
 from agentflow.auth.cache import AuthCache, AuthInvalidationListener
 from agentflow.config import Settings, get_settings
 from agentflow.db import create_engine, create_sessionmaker
+from agentflow.egress import EgressPolicy
 from agentflow.engine.dispatch import Dispatcher
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.engine.hub import EventHub
@@ -88,7 +89,13 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
                 app.state.http = await stack.enter_async_context(httpx.AsyncClient())
                 app.state.gateway = app.state.dispatcher = None
                 if settings.prefect_api_url:
-                    prefect = await stack.enter_async_context(PrefectClient(api=settings.prefect_api_url))
+                    auth = settings.prefect_api_auth_string
+                    prefect = await stack.enter_async_context(
+                        PrefectClient(
+                            api=settings.prefect_api_url,
+                            auth_string=auth.get_secret_value() if auth else None,
+                        )
+                    )
                     app.state.gateway = PrefectGateway(prefect, work_pool=settings.work_pool)
                     app.state.dispatcher = Dispatcher(app.state.gateway, reader)
                 # Everything loaded so far (Prefect, pydantic models, the routes) lives as long as the
@@ -117,6 +124,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.state.settings = settings
     # Vault is reached lazily (no connection here): the API starts, and serves, while Vault is down.
     app.state.secret_store = SecretStore.from_settings(settings)
+    # The API's own outbound calls (provider checks) pass the same guard as the worker's.
+    app.state.egress = EgressPolicy.from_settings(settings)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

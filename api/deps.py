@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.auth.subject import AuthSubject, authenticate
 from agentflow.config import Settings
+from agentflow.egress import EgressPolicy
 from agentflow.email.sender import EmailSender, get_sender
 from agentflow.engine.deployments import AgentDeployer
 from agentflow.engine.dispatch import Dispatcher
@@ -192,6 +193,14 @@ async def get_email_sender(settings: SettingsDep) -> EmailSender:
 
 
 EmailSenderDep = Annotated[EmailSender, Depends(get_email_sender)]
+
+
+async def get_egress(request: Request) -> EgressPolicy:
+    policy: EgressPolicy = request.app.state.egress
+    return policy
+
+
+EgressDep = Annotated[EgressPolicy, Depends(get_egress)]
 
 
 async def get_secret_store(request: Request) -> SecretStore:

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from prefect.context import FlowRunContext
 
+from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.engine import crash_recovery
 from agentflow.engine.runtime import build_runtime
 from agentflow.engine.store import engine_store
@@ -32,10 +33,13 @@ async def _resolve_env(org_id: uuid.UUID) -> dict[str, str]:
 
 
 def _client() -> httpx.AsyncClient:
-    """One connection pool per worker process for every action node (their own timeouts apply)."""
+    """One connection pool per worker process for every action node (their own timeouts apply), behind the
+    egress guard built from the operator's settings."""
     global _http
     if _http is None:
-        _http = httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_connections=200))
+        from agentflow.config import get_settings
+
+        _http = guarded_client(EgressPolicy.from_settings(get_settings()), max_connections=200)
     return _http
 
 

@@ -396,7 +396,6 @@ async def build_runtime(
         env=env,
         trigger_input=execution.input,
         preview=execution.triggered_by == "test",
-        allow_private_network=bool(execution.org_settings.get("allow_private_network", False)),
     )
     runtime = Runtime(
         store=store, execution=execution, definition=definition, env=env, base=base, flow_run_id=flow_run_id

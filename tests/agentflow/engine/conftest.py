@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.engine.steps import execute_step, render_step_input
 from agentflow.engine.walker import StepScope, Walker, WalkResult
 from agentflow.graph import Node, parse_definition
@@ -34,9 +35,21 @@ def outside() -> Iterator[Outside]:
         yield server
 
 
+# The loopback "outside world" is a private destination an operator allowlisted, as tests/engine does.
+LOOPBACK_ALLOWED = EgressPolicy.build("127.0.0.0/8")
+
+
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+    """The run's HTTP client, behind the egress guard, as the worker builds it."""
+    async with guarded_client(LOOPBACK_ALLOWED) as client:
+        yield client
+
+
+@pytest.fixture
+async def strict_http() -> AsyncIterator[httpx.AsyncClient]:
+    """The guard with the default (empty) allowlist: only public addresses."""
+    async with guarded_client(EgressPolicy.build("")) as client:
         yield client
 
 
@@ -46,7 +59,6 @@ async def walk(
     *,
     trigger_input: Any = None,
     env: dict[str, str] | None = None,
-    allow_private: bool = True,
     preview: bool = False,
 ) -> Run:
     definition = parse_definition(raw)
@@ -60,7 +72,6 @@ async def walk(
         env=env or {},
         trigger_input=trigger_input,
         preview=preview,
-        allow_private_network=allow_private,
     )
     events: list[tuple[str, str]] = []
     inputs: dict[str, Any] = {}
