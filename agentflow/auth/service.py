@@ -22,7 +22,7 @@ from agentflow.auth.schemas import (
 from agentflow.auth.subject import AuthSubject
 from agentflow.auth.tokens import issue_access_token
 from agentflow.config import Settings
-from agentflow.errors import Conflict, NotFound, RateLimited, Unauthorized
+from agentflow.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
 from agentflow.kit.crypto import digest, new_token
 from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.models import Organization, OrgMembership, RefreshToken, User
@@ -181,7 +181,8 @@ class AuthService:
     async def switch_org(
         self, session: AsyncSession, settings: Settings, *, subject: AuthSubject, org_id: uuid.UUID
     ) -> IssuedSession:
-        """Sign the caller in to another org they belong to (404 when they do not)."""
+        """Sign the caller in to another org they belong to (404 when they do not); never for an API key."""
+        refuse_api_keys(subject)
         membership = await MembershipRepository(session).get_for_user(org_id, subject.user_id)
         if membership is None:
             raise NotFound.resource("Organization", org_id)
@@ -248,6 +249,12 @@ class AuthService:
             org=org,
             role=role,
         )
+
+
+def refuse_api_keys(subject: AuthSubject | None) -> None:
+    """Routes that mint tokens are for people: a key stays inside its own org and scopes (403)."""
+    if subject is not None and subject.method == "api_key":
+        raise Forbidden("API keys cannot mint tokens; sign in as a user", code="api_key_not_allowed")
 
 
 def _locked(until: datetime) -> RateLimited:

@@ -119,7 +119,7 @@ class EgressPolicy:
                 except OSError:
                     logger.warning("egress guard: cannot resolve the stack service %s:%s", host, port)
                     continue
-                addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+                addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
             protected.update((policy._key(address), port) for address in addresses)
         return cls(networks=networks, endpoints=endpoints, protected=frozenset(protected), local=local)
 
@@ -172,7 +172,7 @@ class EgressPolicy:
         else:
             lookup = asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
             infos = await asyncio.wait_for(lookup, timeout)
-            addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+            addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
         for address in addresses:
             self.check(host, port, address)
         return str(addresses[0])

@@ -9,14 +9,14 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 from prefect import task
 from prefect.context import TaskRunContext
 from prefect.exceptions import Pause
 from prefect.flow_runs import asuspend_flow_run
-from prefect.input import RunInput
+from pydantic import BaseModel
 
 from agentflow.engine import checkpoints
 from agentflow.engine.errors import PermanentStepError, StepError, is_retryable
@@ -36,8 +36,9 @@ FLOW_LEVEL_TYPES = frozenset({"logic.loop", "human.approval"})
 _SUSPEND_BACKSTOP = timedelta(days=1)
 
 
-class ApprovalDecision(RunInput):
-    """What resumes a paused approval (the API, the deadline sweeper, or Prefect's UI form)."""
+class ApprovalDecision(BaseModel):
+    """A decision on a paused approval, as the API (or the deadline sweeper) records it in the execution's
+    `waiting_for.decision`; the engine reads it from there, never from Prefect's run input."""
 
     approved: bool
     comment: str = ""
@@ -281,10 +282,37 @@ class Runtime:
             node, scope, trigger_id=self.trigger_id, env=self.env, execution_id=str(self.execution.id)
         )
         waiting = self.execution.waiting_for or {}
-        if waiting.get("step_key") != scope.key:  # first time here: record the wait, then suspend
+        here = waiting.get("step_key") == scope.key
+        recorded = waiting.get("decision") if here else None
+        if not isinstance(recorded, dict) or recorded.get("pending"):
+            await self._wait_for_decision(node, scope, config, waiting if here else None)
+        decision = ApprovalDecision.model_validate(recorded)
+        if decision.timed_out and config["on_timeout"] == "fail":
+            error = PermanentStepError(f"Nobody decided on {node.id} within {config['timeout_seconds']}s")
+            await self._failed(node, scope, error, will_retry=False)
+            raise error
+        output = {
+            **decision.fields,  # the approver's fields never override what the decision itself says
+            "approved": decision.approved,
+            "comment": decision.comment,
+            "by": decision.by,
+            "at": decision.at,
+            "timed_out": decision.timed_out,
+        }
+        result = NodeResult(output=output, handles=("approved" if decision.approved else "rejected",))
+        await self._completed(node, scope, result)
+        return result
+
+    async def _wait_for_decision(
+        self, node: Node, scope: StepScope, config: dict[str, Any], waiting: dict[str, Any] | None
+    ) -> NoReturn:
+        """Suspend the flow run until the API records a decision (never returns: Prefect's Pause ends the
+        walk). A resume that brought no decision (from Prefect's UI or API, not AgentFlow's) waits anew
+        under a fresh suspension key: only a decision recorded through the API decides."""
+        if waiting is None:  # first time here: record the wait, then suspend
             await self._started(node, scope, config, status="waiting")
             deadline = datetime.now(UTC) + timedelta(seconds=int(config["timeout_seconds"]))
-            waiting_for = {
+            waiting = {
                 "node_id": node.id,
                 "step_key": scope.key,
                 "message": config["message"],
@@ -292,28 +320,21 @@ class Runtime:
                 "on_timeout": config["on_timeout"],
                 "deadline": deadline.isoformat(),
                 "input_schema": config.get("input_schema"),
+                "round": 0,
             }
-            self._pending_wait = (node, scope.key, self.masker.mask(waiting_for))
-        decision = await asuspend_flow_run(
-            wait_for_input=ApprovalDecision,
-            key=scope.key,
-            timeout=int(config["timeout_seconds"] + _SUSPEND_BACKSTOP.total_seconds()),
-        )
-        if decision.timed_out and config["on_timeout"] == "fail":
-            error = PermanentStepError(f"Nobody decided on {node.id} within {config['timeout_seconds']}s")
-            await self._failed(node, scope, error, will_retry=False)
-            raise error
-        output = {
-            "approved": decision.approved,
-            "comment": decision.comment,
-            "by": decision.by,
-            "at": decision.at,
-            "timed_out": decision.timed_out,
-            **decision.fields,
-        }
-        result = NodeResult(output=output, handles=("approved" if decision.approved else "rejected",))
-        await self._completed(node, scope, result)
-        return result
+        else:
+            logger.warning("execution %s resumed without a decision; waiting again", self.execution.id)
+            waiting = {k: v for k, v in waiting.items() if k != "decision"}
+            waiting["round"] = int(waiting.get("round", 0)) + 1
+        self._pending_wait = (node, scope.key, self.masker.mask(waiting))
+        while True:
+            # Returns (instead of suspending) only for a key that was already suspended and resumed.
+            await asuspend_flow_run(
+                key=f"{scope.key}#{waiting['round']}",
+                timeout=int(config["timeout_seconds"] + _SUSPEND_BACKSTOP.total_seconds()),
+            )
+            waiting["round"] += 1
+            self._pending_wait = (node, scope.key, self.masker.mask(waiting))
 
     async def run(self) -> dict[str, Any]:
         """Run the execution to its end (or to a pause); the record says how it went."""

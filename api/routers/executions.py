@@ -34,6 +34,7 @@ router = APIRouter(tags=["executions"], responses=ERROR_RESPONSES)
 Runner = Annotated[AuthSubject, Depends(Authorize(Permission.agents_execute))]
 Reader = Annotated[AuthSubject, Depends(Authorize(Permission.executions_read))]
 Manager = Annotated[AuthSubject, Depends(Authorize(Permission.executions_manage))]
+Approver = Annotated[AuthSubject, Depends(Authorize(Permission.executions_approve))]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -182,14 +183,22 @@ async def cancel_execution(
 
 @router.post("/executions/{execution_id}/approve", response_model=ExecutionPublic)
 async def approve_execution(
-    execution_id: uuid.UUID, body: ApproveRequest, subject: Reader, session: SessionDep, gateway: GatewayDep
+    execution_id: uuid.UUID,
+    body: ApproveRequest,
+    subject: Approver,
+    session: SessionDep,
+    dispatcher: DispatcherDep,
+    background: BackgroundTasks,
 ) -> ExecutionPublic:
-    """Approve or reject a paused approval step; only its approvers may (409 if nothing is waiting)."""
-    return ExecutionPublic.model_validate(
-        await execution_service.approve(
-            session, gateway, subject=subject, execution_id=execution_id, body=body
-        )
+    """Approve or reject a paused approval step; only its approvers may (409 if nothing is waiting).
+
+    The decision is stored first; the run resumes right after (it reads the decision from AgentFlow, so a
+    resume from anywhere else decides nothing)."""
+    execution = await execution_service.approve(
+        session, subject=subject, execution_id=execution_id, body=body
     )
+    background.add_task(dispatcher.resume_decided, execution.id)
+    return ExecutionPublic.model_validate(execution)
 
 
 @router.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from agentflow.auth.schemas import OrgSummary, TokenResponse
+from agentflow.auth.service import refuse_api_keys
 from agentflow.members.schemas import AcceptInvitation, InvitationPreview
 from agentflow.members.service import member_service
 from agentflow.rbac import Role
@@ -38,6 +39,7 @@ async def accept_invitation(
     settings: SettingsDep,
 ) -> TokenResponse:
     """Join the organization. New accounts send a password; existing ones confirm theirs or send a token."""
+    refuse_api_keys(caller)
     issued = await member_service.accept(
         session,
         settings,
