@@ -59,6 +59,7 @@ def pytest_configure(config: pytest.Config) -> None:
     prefect_url = f"http://127.0.0.1:{prefect_port}/api"
     embedded_prefect.wait_healthy(prefect_url, timeout=120, process=prefect_process)
     os.environ[_PREFECT_ENV] = prefect_url
+    os.environ["AGENTFLOW_TEST_PREFECT_HOME"] = str(data_dir / "prefect")  # its SQLite database and logs
     os.environ["PREFECT_API_AUTH_STRING"] = prefect_auth  # Prefect's own clients in the test processes
     os.environ[_VAULT_ENV] = json.dumps(
         {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -12,26 +11,12 @@ from prefect.context import FlowRunContext
 
 from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.engine import crash_recovery
+from agentflow.engine.env import resolve_org_env
 from agentflow.engine.runtime import build_runtime
 from agentflow.engine.store import engine_store
 
 logger = logging.getLogger("agentflow.engine")
-EnvResolver = Callable[[uuid.UUID], Awaitable[dict[str, str]]]
 _http: httpx.AsyncClient | None = None
-_env_resolver: EnvResolver | None = None
-
-
-def set_env_resolver(resolver: EnvResolver | None) -> None:
-    global _env_resolver
-    _env_resolver = resolver
-
-
-async def _resolve_env(org_id: uuid.UUID) -> dict[str, str]:
-    if _env_resolver is None:
-        from agentflow.engine.env import resolve_org_env
-
-        return await resolve_org_env(org_id)
-    return await _env_resolver(org_id)
 
 
 def _client() -> httpx.AsyncClient:
@@ -71,8 +56,9 @@ async def run_execution(
         or (version_id is not None and version_id != execution.version_id)
     ):
         raise UntrustedRun(f"This flow run is not the run of execution {execution_id}")
-    env = await _resolve_env(execution.org_id)
-    runtime = await build_runtime(store, execution, env=env, http=_client(), flow_run_id=flow_run_id)
+    runtime = await build_runtime(
+        store, execution, resolve_env=resolve_org_env, http=_client(), flow_run_id=flow_run_id
+    )
     return await runtime.run()
 
 

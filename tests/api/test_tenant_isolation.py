@@ -172,3 +172,24 @@ async def test_an_api_key_approves_only_within_its_scopes(
     assert (await client.post(url_mine, json={"approved": True}, headers=viewer.headers)).status_code == 403
     assert (await client.post(url_mine, json={"approved": True}, headers=named.headers)).status_code == 200
     assert (await client.post(url_nobody, json={"approved": True}, headers=viewer.headers)).status_code == 403
+
+
+async def test_secret_names_are_shown_only_to_roles_that_may_read_secrets(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member
+) -> None:
+    created = await client.post(
+        "/org/secrets", json={"name": "BILLING_TOKEN", "value": "v-123456"}, headers=owner.headers
+    )
+    assert created.status_code == 201, created.text
+    agent_id = await create_agent(session, owner)
+    viewer = await add_member(session, settings, owner.org_id, Role.viewer)
+    editor = await add_member(session, settings, owner.org_id, Role.editor)
+    seen = {}
+    for member in (viewer, editor):
+        response = await client.get(
+            f"/agents/{agent_id}/variables", params={"node": "classify"}, headers=member.headers
+        )
+        assert response.status_code == 200, response.text
+        seen[member.role] = {v["template"] for v in response.json()["variables"] if v["root"] == "env"}
+    assert seen[Role.viewer] == set()
+    assert "{{env.BILLING_TOKEN}}" in seen[Role.editor]

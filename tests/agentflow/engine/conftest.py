@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from agentflow.egress import EgressPolicy, guarded_client
-from agentflow.engine.steps import execute_step, render_step_input
+from agentflow.engine.steps import execute_step, prepare_step
 from agentflow.engine.walker import StepScope, Walker, WalkResult
 from agentflow.graph import Node, parse_definition
 from agentflow.nodes.base import NodeContext, NodeResult
@@ -69,7 +69,6 @@ async def walk(
         execution_id=execution_id,
         org_id=uuid.uuid4(),
         http=http,
-        env=env or {},
         trigger_input=trigger_input,
         preview=preview,
     )
@@ -79,11 +78,11 @@ async def walk(
     async def run_step(node: Node, scope: StepScope) -> NodeResult:
         events.append(("started", scope.key))
         try:
-            config = render_step_input(
-                node, scope, trigger_id=trigger.id, env=base.env, execution_id=str(execution_id)
+            step = prepare_step(
+                node, scope, trigger_id=trigger.id, env=env or {}, execution_id=str(execution_id)
             )
-            inputs[scope.key] = config
-            result = await execute_step(node, config, scope, base)
+            inputs[scope.key] = step.recorded
+            result = await execute_step(node, step.config, scope, base, secrets=step.secrets)
         except Exception:
             events.append(("failed", scope.key))
             raise
