@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 # Published in this file, so anyone can sign access tokens with it: refused unless the API is loopback-only.
-DEV_JWT_SECRET = "dev-insecure-change-me-please-0123456789abcdef"
+DEV_JWT_SECRET = "dev-insecure-change-me-please-0123456789abcdef"  # noqa: S105
 
 
 class InsecureSettings(RuntimeError):
@@ -20,7 +19,7 @@ class InsecureSettings(RuntimeError):
 
 
 def url_origin(url: str) -> str:
-    """`scheme://host[:port]` of a URL, lowercased, the scheme's default port dropped (`""` if it has none)."""
+    """`scheme://host[:port]` of a URL, lowercased, without the scheme's default port (`""` if none)."""
     parts = urlsplit(url.strip())
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
     if not scheme or not host:
@@ -87,8 +86,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, description="Requests with a larger body get 413.")
     public_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="The URL browsers reach the API at: emailed links, the token issuer, the origin allowed to "
-        "refresh a session, HSTS when https.",
+        description="The URL browsers reach the API at: emailed links, the token issuer, the origin "
+        "allowed to refresh a session, HSTS when https.",
     )
 
     smtp_host: str | None = None

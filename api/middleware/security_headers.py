@@ -14,8 +14,8 @@ APP_POLICY = (
     "connect-src 'self' ws: wss:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# FastAPI's Swagger UI and ReDoc pages load their bundles from jsDelivr and start them with an inline script;
-# ReDoc's search runs in a blob: worker and its fonts come from Google Fonts. Only those pages get this policy.
+# FastAPI's Swagger UI and ReDoc pages load their bundles from jsDelivr and start them with an inline
+# script; ReDoc's search runs in a blob: worker, its fonts come from Google Fonts. Only those pages get it.
 DOCS_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "

@@ -26,7 +26,7 @@ REFRESH_COOKIE_PATH = "/api/v1/auth"
 
 
 def cookie_secure(settings: Settings) -> bool:
-    """HTTPS-only whenever the public URL is https; AGENTFLOW_COOKIE_SECURE forces it on behind other setups."""
+    """HTTPS-only whenever the public URL is https; AGENTFLOW_COOKIE_SECURE forces it on otherwise."""
     return settings.cookie_secure or settings.public_url_is_https
 
 
