@@ -157,3 +157,16 @@ def test_the_configured_handler_redacts_messages_extras_and_tracebacks(restored_
     assert second["message"] == "while serving /api/v1/executions/1/stream?token=[redacted]"
     assert "/invitations/[redacted]/accept failed" in second["exc_info"]
     assert third["path"] == "/api/v1/org/invitations/5d1f"  # an invitation's id, not its token: kept
+
+
+async def test_the_access_log_redacts_at_the_source(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without the production handler too (an app embedded with its own logging), the access line is clean."""
+    secret = "whk_" + uuid.uuid4().hex
+    with caplog.at_level("INFO", logger="agentflow.access"):
+        await client.post(f"/hooks/{secret}", json={})
+    record = next(r for r in caplog.records if r.name == "agentflow.access")
+    assert record.getMessage().startswith("POST /api/v1/hooks/[redacted] ")
+    assert getattr(record, "path", None) == "/api/v1/hooks/[redacted]"
+    assert secret not in caplog.text
