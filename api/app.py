@@ -26,6 +26,7 @@ from api import streams
 from api.errors import install_error_handlers
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.request_id import RequestIDMiddleware
+from api.middleware.security_headers import SecurityHeadersMiddleware
 from api.routers import (
     agents,
     api_keys,
@@ -65,6 +66,7 @@ ROUTERS: tuple[APIRouter, ...] = (
 def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> FastAPI:
     """Build the app; the engine and HTTP client live for the app's lifespan."""
     settings = settings or get_settings()
+    settings.refuse_insecure()  # before anything starts: a public API must not run on the published key
     if configure_logs:
         configure_logging(json=settings.log_json, level=settings.log_level)
 
@@ -144,5 +146,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "ETag"],
         )
+    # Swagger UI and ReDoc pages (and Swagger's OAuth2 redirect) run CDN scripts: they get the docs policy.
+    docs = [p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p]
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=docs, hsts=settings.public_url_is_https)
     app.add_middleware(RequestIDMiddleware)
     return app

@@ -164,7 +164,13 @@ async def test_bad_credentials_are_401(client: httpx.AsyncClient, header: str, c
 
 async def test_expired_and_forged_tokens_are_401(client: httpx.AsyncClient, settings: Settings) -> None:
     body = (await signup(client)).json()
-    claims = {"sub": body["user"]["id"], "org": body["org"]["id"], "typ": "access"}
+    claims = {
+        "sub": body["user"]["id"],
+        "org": body["org"]["id"],
+        "typ": "access",
+        "iss": settings.jwt_issuer,
+        "aud": "agentflow-api",
+    }
     secret = settings.jwt_secret.get_secret_value()
     expired = jwt.encode({**claims, "exp": int(time.time()) - 10}, secret, algorithm="HS256")
     response = await client.get("/auth/me", headers={"Authorization": f"Bearer {expired}"})
