@@ -141,6 +141,9 @@ def settings(database_url: str) -> Settings:
         vault_role_id=vault["api"]["role_id"],
         vault_secret_id=vault["api"]["secret_id"],
         jwt_secret="test-secret-" + "x" * 40,  # type: ignore[arg-type]
+        # The fake providers and "outside world" listen on loopback, a private destination the operator
+        # allows here; tests that check refusals build their own policy.
+        egress_allowlist="127.0.0.0/8",
         login_max_failures=3,
         login_lockout_seconds=60,
         max_body_bytes=64 * 1024,
