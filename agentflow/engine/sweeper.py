@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from sqlalchemy import text
 
 from agentflow.engine.dispatch import Dispatcher
 from agentflow.engine.gateway import PrefectGateway
-from agentflow.errors import AgentFlowError
 from agentflow.kit.fastread import FastReader, compile_query
 
 logger = logging.getLogger("agentflow.sweeper")
@@ -35,7 +33,7 @@ _OVERDUE = compile_query(
               AND CAST(waiting_for ->> 'deadline' AS timestamptz) <= now()
             ORDER BY updated_at LIMIT 50 FOR UPDATE SKIP LOCKED
         )
-        RETURNING e.id, e.prefect_flow_run_id
+        RETURNING e.id
         """
     )
 )
@@ -44,7 +42,7 @@ _OVERDUE = compile_query(
 _DECIDED = compile_query(
     text(
         """
-        SELECT id, prefect_flow_run_id FROM executions
+        SELECT id FROM executions
         WHERE status = 'paused' AND waiting_for ? 'decision' AND prefect_flow_run_id IS NOT NULL
           AND updated_at < now() - make_interval(secs => :age)
         ORDER BY updated_at LIMIT 50
@@ -62,21 +60,15 @@ class Sweeper:
     async def apply_timeouts(self) -> int:
         rows = await self.db.fetch(_OVERDUE)
         for row in rows:
-            await self._wake(row["id"], row["prefect_flow_run_id"])
+            await self.dispatcher.resume_decided(row["id"])
         return len(rows)
 
     async def wake_decided(self, *, older_than_seconds: float = 5.0) -> int:
         """Resume paused runs whose decision is recorded but which never woke."""
         rows = await self.db.fetch(_DECIDED, age=older_than_seconds)
         for row in rows:
-            await self._wake(row["id"], row["prefect_flow_run_id"])
+            await self.dispatcher.resume_decided(row["id"])
         return len(rows)
-
-    async def _wake(self, execution_id: Any, flow_run_id: Any) -> None:
-        try:
-            await self.gateway.resume(flow_run_id)
-        except AgentFlowError as exc:
-            logger.warning("could not resume execution %s: %s", execution_id, exc.message)
 
     async def run_forever(self, interval: float = 2.0) -> None:
         while True:
