@@ -25,7 +25,7 @@ from agentflow.agents.schemas import (
     VersionSummary,
     revision_etag,
 )
-from agentflow.agents.service import agent_service
+from agentflow.agents.service import agent_service, shows_webhook
 from agentflow.agents.versions import version_service
 from agentflow.auth.subject import AuthSubject
 from agentflow.errors import BadRequest
@@ -61,9 +61,9 @@ _DOCUMENT: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _detail(session: SessionDep, response: Response, agent: Agent) -> AgentDetail:
+async def _detail(session: SessionDep, response: Response, agent: Agent, subject: AuthSubject) -> AgentDetail:
     response.headers["ETag"] = revision_etag(agent.draft_revision)
-    return await agent_service.describe(session, agent=agent)
+    return await agent_service.describe(session, agent=agent, subject=subject)
 
 
 def _if_match(value: str | None) -> int | None:
@@ -107,9 +107,8 @@ async def list_agents(
     )
     stats = await execution_service.run_stats(session, agent_ids=[agent.id for agent in result.items])
     listed = page_of(AgentSummary, result)
-    listed.items = [
-        item.model_copy(update=stats[item.id]) if item.id in stats else item for item in listed.items
-    ]
+    hidden = {} if shows_webhook(subject) else {"webhook_token": None}
+    listed.items = [item.model_copy(update={**stats.get(item.id, {}), **hidden}) for item in listed.items]
     return listed
 
 
@@ -120,7 +119,8 @@ async def create_agent(
     body: AgentCreate, subject: AgentWriter, session: SessionDep, response: Response
 ) -> AgentDetail:
     """Create a draft agent (editor+). Without a definition the draft is one manual trigger."""
-    return await _detail(session, response, await agent_service.create(session, subject=subject, body=body))
+    agent = await agent_service.create(session, subject=subject, body=body)
+    return await _detail(session, response, agent, subject)
 
 
 @router.post(
@@ -134,7 +134,7 @@ async def import_agent(
 ) -> AgentDetail:
     """Create a draft agent from an exported document: JSON, YAML, or a file upload in `file` (editor+)."""
     agent = await agent_service.import_document(session, subject=subject, document=document)
-    return await _detail(session, response, agent)
+    return await _detail(session, response, agent, subject)
 
 
 @router.get("/{agent_id}", response_model=AgentDetail, responses={200: {"headers": _ETAG}})
@@ -142,9 +142,8 @@ async def get_agent(
     agent_id: uuid.UUID, subject: AgentReader, session: SessionDep, response: Response
 ) -> AgentDetail:
     """The agent with its draft, the draft's validation report and the current version."""
-    return await _detail(
-        session, response, await agent_service.get(session, subject=subject, agent_id=agent_id)
-    )
+    agent = await agent_service.get(session, subject=subject, agent_id=agent_id)
+    return await _detail(session, response, agent, subject)
 
 
 @router.put("/{agent_id}", response_model=AgentDetail, responses={200: {"headers": _ETAG}, **_CONFLICT})
@@ -164,7 +163,7 @@ async def update_agent(
     agent = await agent_service.update(
         session, subject=subject, agent_id=agent_id, body=body, if_match=_if_match(if_match)
     )
-    return await _detail(session, response, agent)
+    return await _detail(session, response, agent, subject)
 
 
 @router.delete("/{agent_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -188,15 +187,14 @@ async def set_agent_status(
     agent = await agent_service.set_status(
         session, subject=subject, agent_id=agent_id, status=body.status, deployer=deployer
     )
-    return AgentSummary.model_validate(agent)
+    return agent_service.summary(agent=agent, subject=subject)
 
 
 @router.post("/{agent_id}/webhook/rotate", response_model=AgentSummary)
 async def rotate_webhook(agent_id: uuid.UUID, subject: AgentPublisher, session: SessionDep) -> AgentSummary:
     """Give the agent a new webhook URL (editor+); the previous URL answers 404 from now on."""
-    return AgentSummary.model_validate(
-        await agent_service.rotate_webhook(session, subject=subject, agent_id=agent_id)
-    )
+    agent = await agent_service.rotate_webhook(session, subject=subject, agent_id=agent_id)
+    return agent_service.summary(agent=agent, subject=subject)
 
 
 @router.post("/{agent_id}/publish", status_code=status.HTTP_201_CREATED, response_model=VersionPublic)
@@ -276,7 +274,7 @@ async def duplicate_agent(
 ) -> AgentDetail:
     """A new draft agent with a copy of this one's draft, description, tags and team (editor+)."""
     agent = await agent_service.duplicate(session, subject=subject, agent_id=agent_id, name=body.name)
-    return await _detail(session, response, agent)
+    return await _detail(session, response, agent, subject)
 
 
 @router.get("/{agent_id}/export", response_class=Response, responses=_DOCUMENT)
