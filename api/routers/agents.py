@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
 
 from agentflow.agents.documents import render
 from agentflow.agents.schemas import (
@@ -35,7 +35,7 @@ from agentflow.kit.schemas import PageOf, page_of
 from agentflow.models import Agent, AgentStatus
 from agentflow.rbac import Permission
 from api.bodies import DocumentBody
-from api.deps import Authorize, DeployerDep, PageDep, SessionDep
+from api.deps import INT32_MAX, Authorize, DeployerDep, PageDep, SessionDep
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
@@ -44,6 +44,8 @@ AgentReader = Annotated[AuthSubject, Depends(Authorize(Permission.agents_read))]
 AgentWriter = Annotated[AuthSubject, Depends(Authorize(Permission.agents_write))]
 AgentPublisher = Annotated[AuthSubject, Depends(Authorize(Permission.agents_publish))]
 AgentArchiver = Annotated[AuthSubject, Depends(Authorize(Permission.agents_archive))]
+
+VersionNumber = Annotated[int, Path(ge=1, le=INT32_MAX, description="A published version's number.")]
 
 _import_body = DocumentBody(AgentDocument)
 ImportedDocument = Annotated[AgentDocument, Depends(_import_body)]
@@ -227,7 +229,7 @@ async def list_versions(
 
 @router.get("/{agent_id}/versions/{number}", response_model=VersionPublic)
 async def get_version(
-    agent_id: uuid.UUID, number: int, subject: AgentReader, session: SessionDep
+    agent_id: uuid.UUID, number: VersionNumber, subject: AgentReader, session: SessionDep
 ) -> VersionPublic:
     """One version with its frozen definition."""
     version = await version_service.version(session, subject=subject, agent_id=agent_id, number=number)
@@ -241,22 +243,29 @@ async def get_version(
 )
 async def rollback_agent(
     agent_id: uuid.UUID,
-    number: int,
-    body: RollbackRequest,
+    number: VersionNumber,
     subject: AgentPublisher,
     session: SessionDep,
     deployer: DeployerDep,
+    body: Annotated[RollbackRequest | None, Body()] = None,
 ) -> VersionPublic:
-    """Make version `number`'s definition the draft and publish it as a new version (editor+)."""
+    """Make version `number`'s definition the draft and publish it as a new version (editor+).
+
+    The body is optional: without one (or without `message`) the version is described as a rollback."""
     version = await agent_service.rollback(
-        session, subject=subject, agent_id=agent_id, number=number, message=body.message, deployer=deployer
+        session,
+        subject=subject,
+        agent_id=agent_id,
+        number=number,
+        message=body.message if body is not None else None,
+        deployer=deployer,
     )
     return VersionPublic.model_validate(version)
 
 
 @router.get("/{agent_id}/versions/{a}/diff/{b}", response_model=VersionDiff)
 async def diff_versions(
-    agent_id: uuid.UUID, a: int, b: int, subject: AgentReader, session: SessionDep
+    agent_id: uuid.UUID, a: VersionNumber, b: VersionNumber, subject: AgentReader, session: SessionDep
 ) -> VersionDiff:
     """What changed from version `a` to version `b`: nodes, fields, edges, settings."""
     diff = await version_service.diff(session, subject=subject, agent_id=agent_id, a=a, b=b)
@@ -284,7 +293,7 @@ async def export_agent(
     session: SessionDep,
     format: Literal["yaml", "json"] = "yaml",
     version: Annotated[
-        int | None, Query(ge=1, description="A published version; the draft if omitted.")
+        int | None, Query(ge=1, le=INT32_MAX, description="A published version; the draft if omitted.")
     ] = None,
 ) -> Response:
     """The agent as a YAML or JSON file (name, description, tags, definition), for import elsewhere."""
