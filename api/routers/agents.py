@@ -45,6 +45,8 @@ AgentWriter = Annotated[AuthSubject, Depends(Authorize(Permission.agents_write))
 AgentPublisher = Annotated[AuthSubject, Depends(Authorize(Permission.agents_publish))]
 AgentArchiver = Annotated[AuthSubject, Depends(Authorize(Permission.agents_archive))]
 
+# Rollback's body is optional (its one field is): no body, `{}` and `{"message": …}` all work.
+_NO_ROLLBACK_BODY = RollbackRequest()
 VersionNumber = Annotated[int, Path(ge=1, le=INT32_MAX, description="A published version's number.")]
 
 _import_body = DocumentBody(AgentDocument)
@@ -247,7 +249,7 @@ async def rollback_agent(
     subject: AgentPublisher,
     session: SessionDep,
     deployer: DeployerDep,
-    body: Annotated[RollbackRequest | None, Body()] = None,
+    body: Annotated[RollbackRequest, Body()] = _NO_ROLLBACK_BODY,
 ) -> VersionPublic:
     """Make version `number`'s definition the draft and publish it as a new version (editor+).
 
@@ -257,7 +259,7 @@ async def rollback_agent(
         subject=subject,
         agent_id=agent_id,
         number=number,
-        message=body.message if body is not None else None,
+        message=body.message,
         deployer=deployer,
     )
     return VersionPublic.model_validate(version)
