@@ -66,7 +66,7 @@ class LoginThrottleRepository:
                 LoginThrottle.key.in_(keys), LoginThrottle.locked_until > datetime.now(UTC)
             )
         )
-        return {key: until for key, until in rows}
+        return {key: until for key, until in rows if until is not None}
 
     async def count_failure(self, key: str, *, window: timedelta) -> int:
         """Count one failure and return the failures in the current window (a new window once it passed)."""

@@ -43,7 +43,8 @@ def backoff_delay(settings: Settings, failures: int) -> float:
     beyond = failures - settings.login_backoff_after
     if beyond < 0:
         return 0.0
-    return min(settings.login_backoff_max_seconds, settings.login_backoff_base_seconds * 2 ** min(beyond, 32))
+    delay = settings.login_backoff_base_seconds * 2.0 ** min(beyond, 32)
+    return min(settings.login_backoff_max_seconds, delay)
 
 
 class SignInThrottle:
