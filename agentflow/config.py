@@ -95,6 +95,24 @@ class Settings(BaseSettings):
 
     login_max_failures: int = Field(default=5, description="Failed logins per email+IP before a lock-out.")
     login_lockout_seconds: int = 300
+    login_backoff_after: int = Field(
+        default=10,
+        ge=1,
+        description="Failed sign-ins for one email, from any IP, within login_backoff_window_seconds before "
+        "each further attempt for it must wait: a back-off (the account's owner waits at most "
+        "login_backoff_max_seconds), not a lock-out.",
+    )
+    login_backoff_window_seconds: int = Field(
+        default=3600, ge=1, description="How long failed sign-ins count toward the per-email back-off."
+    )
+    login_backoff_base_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="The first back-off delay; each further failure doubles it, up to the maximum.",
+    )
+    login_backoff_max_seconds: float = Field(
+        default=60.0, gt=0, le=60, description="The longest wait the per-email back-off imposes."
+    )
 
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, description="Requests with a larger body get 413.")

@@ -136,6 +136,12 @@ class Authorize:
         return subject
 
 
+# Integers in paths, queries and headers stop at their column's range: beyond it Postgres would refuse the
+# parameter (an overflow, a 500); bounded here it is a 422 naming the limit.
+INT32_MAX = 2_147_483_647  # version numbers, revisions (`integer` columns)
+INT64_MAX = 9_223_372_036_854_775_807  # log and event ids (`bigint` columns)
+
+
 @dataclass(frozen=True)
 class PageParams:
     cursor: str | None

@@ -35,6 +35,9 @@ async def check_provider(
     model = model or config.default_model or CHECK_MODELS.get(config.provider)
     if model is None:
         return ProviderCheck(False, config.provider, None, "set a default model to test this provider with")
+    if config.needs_api_key:  # the call could only fail, and how it fails depends on the network
+        message = f"no API key is set for {config.provider}: add one to its provider settings"
+        return ProviderCheck(False, config.provider, model, message)
     provider = create_provider(config, egress=egress, timeout=timeout)
     try:
         response = await provider.chat([Message("user", "Reply with OK.")], model=model, max_tokens=1)

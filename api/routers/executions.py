@@ -26,7 +26,7 @@ from agentflow.executions.service import execution_service
 from agentflow.kit.schemas import PageOf, page_of
 from agentflow.models import Execution, ExecutionStatus, TriggeredBy
 from agentflow.rbac import Permission
-from api.deps import Authorize, DispatcherDep, GatewayDep, PageDep, SessionDep
+from api.deps import INT64_MAX, Authorize, DispatcherDep, GatewayDep, PageDep, SessionDep
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(tags=["executions"], responses=ERROR_RESPONSES)
@@ -146,7 +146,7 @@ async def list_logs(
     execution_id: uuid.UUID,
     subject: Reader,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="Only lines after this id.")] = 0,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX, description="Only lines after this id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[LogPublic]:
     """Log lines in order; poll with the last id seen."""
@@ -161,7 +161,7 @@ async def list_events(
     execution_id: uuid.UUID,
     subject: Reader,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="Only events after this id.")] = 0,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX, description="Only events after this id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[EventPublic]:
     """The execution's event stream as a list (the WebSocket `/stream` pushes the same events live)."""

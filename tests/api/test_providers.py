@@ -107,3 +107,16 @@ async def test_a_private_base_url_is_refused_unless_the_operator_allows_it(
     assert ollama.status_code == 200
     default_address = await client.post("/org/providers/ollama/test", headers=owner.headers)
     assert "AGENTFLOW_EGRESS_ALLOWLIST" in default_address.json()["message"]
+
+
+@pytest.mark.parametrize("provider", ["google", "openai", "anthropic"])
+async def test_a_hosted_provider_without_an_api_key_checks_as_not_ok(
+    client: httpx.AsyncClient, owner: Member, provider: str
+) -> None:
+    put = await client.post("/org/providers", json={"provider": provider}, headers=owner.headers)
+    assert put.status_code == 200, put.text
+    assert put.json()["has_api_key"] is False
+    checked = await client.post(f"/org/providers/{provider}/test", headers=owner.headers)
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["ok"] is False
+    assert checked.json()["message"] == f"no API key is set for {provider}: add one to its provider settings"
