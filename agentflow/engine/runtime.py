@@ -21,7 +21,13 @@ from pydantic import BaseModel
 
 from agentflow.engine import checkpoints
 from agentflow.engine.errors import PermanentStepError, StepError, is_retryable
-from agentflow.engine.steps import StepInput, definition_secret_names, execute_step, prepare_step
+from agentflow.engine.steps import (
+    StepInput,
+    definition_secret_names,
+    execute_step,
+    prepare_step,
+    secret_names,
+)
 from agentflow.engine.store import CompletedStep, EngineStore, LoadedExecution
 from agentflow.engine.walker import StepScope, Walker
 from agentflow.graph import AgentDefinition, Node, parse_definition
@@ -128,6 +134,7 @@ class Runtime:
         self.checkpointed: list[str] = []
         # Some step's output held a secret: records render later inputs from masked outputs.
         self.secret_outputs = False
+        self._secret_names: dict[str, frozenset[str]] = {}
         self._pending_wait: tuple[Node, str, dict[str, Any]] | None = None
 
     @property
@@ -197,6 +204,9 @@ class Runtime:
     def _prepare(self, node: Node, scope: StepScope) -> tuple[StepInput, Masker]:
         """The step's input, and the masker for what it writes (the run's secrets, plus the rendered strings
         that carry one: a URL or header with a transformed secret is masked whole)."""
+        names = self._secret_names.get(node.id)
+        if names is None:  # once per node of the walk (a loop body's nodes run many times)
+            names = self._secret_names[node.id] = secret_names(node)
         step = prepare_step(
             node,
             scope,
@@ -204,6 +214,7 @@ class Runtime:
             env=self.env,
             execution_id=str(self.execution.id),
             recorded_outputs=self.masker.mask(dict(scope.outputs)) if self.secret_outputs else None,
+            names=names,
         )
         return step, self.masker.with_values(s for s in step.sensitive if len(s) >= 4)
 

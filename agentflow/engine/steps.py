@@ -107,10 +107,12 @@ def prepare_step(
     env: Mapping[str, str],
     execution_id: str,
     recorded_outputs: Mapping[str, Any] | None = None,
+    names: frozenset[str] | None = None,
 ) -> StepInput:
     """The node's config with every `{{…}}` resolved (a failed reference fails the step, clearly), and what
-    the records may show of it. `recorded_outputs` are masked upstream outputs, when some held a secret."""
-    names = secret_names(node)
+    the records may show of it. `recorded_outputs` are masked upstream outputs, when some held a secret;
+    `names` are the node's `secret_names`, when the caller has them already."""
+    names = secret_names(node) if names is None else names
     secrets = {name: env[name] for name in names if name in env}
 
     def rendered(outputs: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
