@@ -25,6 +25,7 @@ from agentflow.secrets.store import SecretStore
 from api import streams
 from api.errors import install_error_handlers
 from api.middleware.body_limit import BodyLimitMiddleware
+from api.middleware.json_depth import JSONDepthMiddleware
 from api.middleware.request_id import RequestIDMiddleware
 from api.middleware.security_headers import SecurityHeadersMiddleware
 from api.routers import (
@@ -135,7 +136,9 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.include_router(streams.router, prefix=API_PREFIX)
     # After every API route: the web builder's files, and index.html for its client-side routes.
     mount_ui(app, api_prefix="/api")
-    # Added last = outermost: request ids wrap everything, including 413s from the body limit.
+    # Added last = outermost: request ids wrap everything, including 413s from the body limit, which in
+    # turn bounds what the JSON depth check buffers.
+    app.add_middleware(JSONDepthMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

@@ -26,8 +26,8 @@ def starter_definition() -> dict[str, Any]:
     }
 
 
-def parse(raw: Mapping[str, Any]) -> AgentDefinition:
-    """The definition, or ValidationFailed (422) listing every shape problem with its node and field."""
+def check_size(raw: Mapping[str, Any]) -> None:
+    """ValidationFailed (422 `too_many_nodes`) for a definition with more than `MAX_NODES` nodes."""
     nodes = raw.get("nodes")
     if isinstance(nodes, list) and len(nodes) > MAX_NODES:
         raise ValidationFailed(
@@ -35,6 +35,11 @@ def parse(raw: Mapping[str, Any]) -> AgentDefinition:
             code="too_many_nodes",
             details={"max_nodes": MAX_NODES, "nodes": len(nodes)},
         )
+
+
+def parse(raw: Mapping[str, Any]) -> AgentDefinition:
+    """The definition, or ValidationFailed (422) listing every shape problem with its node and field."""
+    check_size(raw)
     where = _non_finite(raw, "")
     if where is not None:
         raise ValidationFailed(

@@ -11,10 +11,11 @@ from typing import Any, ClassVar, Literal
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
 from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, create_model, model_validator
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
+
+from agentflow.kit.json_schema import linear_validator_class
 
 _MAX_REPORTED_ERRORS = 10
 
@@ -80,8 +81,8 @@ class ExtractedObject(BaseModel):
 @functools.lru_cache(maxsize=256)
 def _extraction_model(canonical: str) -> type[ExtractedObject]:
     schema = json.loads(canonical)
-    validator_class = validator_for(schema, default=Draft202012Validator)
     try:
+        validator_class = linear_validator_class(schema)  # the model's answer is checked with RE2 patterns
         validator_class.check_schema(schema)
     except SchemaError as exc:
         raise InvalidSchema(f"output_schema is not a valid JSON Schema: {exc.message}") from exc

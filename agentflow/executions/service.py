@@ -11,6 +11,7 @@ import jsonschema
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
+from agentflow.agents import definitions
 from agentflow.agents.repository import AgentVersionRepository
 from agentflow.auth.subject import AuthSubject
 from agentflow.engine.errors import StepError
@@ -70,6 +71,7 @@ class ExecutionService:
         version_id: uuid.UUID | None = None
         if triggered_by == TriggeredBy.test:
             definition = test_definition if test_definition is not None else agent.draft_definition
+            definitions.check_size(definition)  # a test run is held to what a saved draft may be
             try:
                 parse_definition(definition)
             except DefinitionError as exc:

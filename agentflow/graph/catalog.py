@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from agentflow.graph.definition import CONFIG_MODELS, DEFAULT_HANDLE, NODE_MODELS, Node, NodeType
+from agentflow.graph.limits import budgeted
 from agentflow.graph.nodes import LoopNode, SwitchNode
 from agentflow.graph.nodes.base import NOT_TEMPLATED
 from agentflow.graph.templating import iter_template_strings, render
@@ -114,7 +115,11 @@ def template_strings(node: Node) -> Iterator[tuple[str, str]]:
 
 
 def render_node_config(node: Node, context: Mapping[str, Any]) -> dict[str, Any]:
-    """The node's config as JSON data with every template rendered (schema fields are left as written)."""
+    """The node's config as JSON data with every template rendered (schema fields are left as written).
+
+    All its templates share one budget of loop iterations and CPU time (`limits`).
+    """
     data = node.config.model_dump(mode="json", by_alias=True)
     skipped = _untemplated_fields(node.type)
-    return {key: value if key in skipped else render(value, context) for key, value in data.items()}
+    with budgeted():
+        return {key: value if key in skipped else render(value, context) for key, value in data.items()}

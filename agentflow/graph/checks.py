@@ -26,6 +26,7 @@ from agentflow.graph.nodes.actions import HttpAuth
 from agentflow.graph.nodes.logic import UNARY_OPS
 from agentflow.graph.report import Severity
 from agentflow.graph.templating import has_template
+from agentflow.kit.regex import RegexError, compile_regex
 
 
 @dataclass(frozen=True)
@@ -173,11 +174,9 @@ def _check_if(node: IfNode, known_env: Set[str] | None) -> list[Finding]:
         right = condition.right
         if condition.op == "matches" and isinstance(right, str) and not has_template(right):
             try:
-                re.compile(right)
-            except re.error as exc:
-                found.append(
-                    Finding("invalid_regex", field, f"{right!r} is not a valid regular expression: {exc}")
-                )
+                compile_regex(right)
+            except RegexError as exc:
+                found.append(Finding("invalid_regex", field, exc.message))
         if condition.op not in UNARY_OPS and right is None:
             found.append(
                 Finding("missing_operand", field, f"{condition.op} needs a right operand", "warning")

@@ -9,15 +9,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from jinja2 import StrictUndefined, Undefined, meta, nodes
 from jinja2 import TemplateError as JinjaTemplateError
+from jinja2 import meta, nodes
 from jinja2.environment import Template, TemplateExpression
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
-from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel
 
 from agentflow.graph.errors import TemplateError
+from agentflow.graph.limits import MAX_RENDERED_CHARS, LimitExceeded, bounded_text, budgeted
+from agentflow.graph.sandbox import build_environment, to_json_value
 
 ReferenceKind = Literal["node", "trigger", "env", "loop", "execution"]
 SPECIAL_ROOTS: frozenset[str] = frozenset({"trigger", "env", "loop", "execution"})
@@ -26,74 +26,7 @@ SPECIAL_ROOTS: frozenset[str] = frozenset({"trigger", "env", "loop", "execution"
 _LONE_EXPRESSION = re.compile(r"^\{\{[-+]?(?P<expr>(?:(?!\{\{|\}\}).)*?)[-+]?\}\}$", re.DOTALL)
 _MARKERS = ("{{", "{%", "{#")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_MAX_SEQUENCE_REPEAT = 1_000_000
-_MAX_EXPONENT = 1000
-
-
-class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox, plus data-first attribute lookup and guards against memory and CPU bombs."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        # `{{ body.items }}` must mean the key "items" of JSON data, not the dict method.
-        if isinstance(obj, Mapping):
-            try:
-                return obj[attribute]
-            except (KeyError, TypeError):
-                pass
-        return super().getattr(obj, attribute)
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
-            raise SecurityError(f"exponent {right} is larger than {_MAX_EXPONENT}")
-        if operator == "*":
-            for sequence, times in ((left, right), (right, left)):
-                if (
-                    isinstance(sequence, str | list | tuple)
-                    and isinstance(times, int)
-                    and len(sequence) * times > _MAX_SEQUENCE_REPEAT
-                ):
-                    raise SecurityError(f"repeating a sequence to more than {_MAX_SEQUENCE_REPEAT} items")
-        return super().call_binop(context, operator, left, right)
-
-
-def _to_json_value(value: Any) -> Any:
-    """Turn an expression result into plain JSON data; Undefined raises, non-data is refused."""
-    if isinstance(value, Undefined):
-        value._fail_with_undefined_error()
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(key): _to_json_value(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | range | set | frozenset | Iterator):
-        return [_to_json_value(item) for item in value]
-    raise TypeError(f"the expression evaluates to a {type(value).__name__}, which is not JSON data")
-
-
-def _to_text(value: Any) -> Any:
-    """How a value is written inside text: strings as is, null as empty, the rest as JSON."""
-    if isinstance(value, Undefined | str):
-        return value  # Jinja stringifies; StrictUndefined raises there
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(_to_json_value(value), ensure_ascii=False)
-
-
-def _tojson(value: Any, indent: int | None = None) -> str:
-    return json.dumps(_to_json_value(value), ensure_ascii=False, indent=indent)
-
-
-_ENV = _Environment(
-    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_to_text
-)
-_ENV.filters["tojson"] = _tojson
+_ENV = build_environment()
 JINJA_GLOBALS: frozenset[str] = frozenset(_ENV.globals)
 
 
@@ -351,13 +284,22 @@ def build_context(
 
 
 def render(value: Any, context: Mapping[str, Any]) -> Any:
-    """Render every string inside `value` (recursing through dicts and lists); other values are kept."""
+    """Render every string inside `value` (recursing through dicts and lists); other values are kept.
+
+    The strings share one budget of loop iterations and CPU time (`limits`); each renders to at most
+    `MAX_RENDERED_CHARS` of text.
+    """
+    with budgeted():
+        return _render(value, context)
+
+
+def _render(value: Any, context: Mapping[str, Any]) -> Any:
     if isinstance(value, str):
         return render_string(value, context)
     if isinstance(value, Mapping):
-        return {key: render(item, context) for key, item in value.items()}
+        return {key: _render(item, context) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [render(item, context) for item in value]
+        return [_render(item, context) for item in value]
     return value
 
 
@@ -367,9 +309,12 @@ def render_string(source: str, context: Mapping[str, Any]) -> Any:
         return source
     lone = _LONE_EXPRESSION.match(source)
     try:
-        if lone is not None:
-            return _to_json_value(_expression(lone.group("expr"))(context))
-        return _template(source).render(context)
+        with budgeted():
+            if lone is not None:
+                return to_json_value(_expression(lone.group("expr"))(context))
+            return _text(_template(source), context)
+    except LimitExceeded as exc:
+        raise TemplateError(f"template {_quote(source)} {exc}", template=source) from exc
     except UndefinedError as exc:
         raise _undefined_error(source, context, exc) from exc
     except SecurityError as exc:
@@ -381,6 +326,18 @@ def render_string(source: str, context: Mapping[str, Any]) -> Any:
         ) from exc
     except (JinjaTemplateError, ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
         raise TemplateError(f"template {_quote(source)} failed: {exc}", template=source) from exc
+
+
+def _text(template: Template, context: Mapping[str, Any]) -> str:
+    """The rendered text, stopped as soon as it passes the limit (a huge output is never built).
+
+    What `Template.render` does, with the bounded join (`generate` would cost a generator hop per piece).
+    """
+    ctx = template.new_context(dict(context))
+    try:
+        return bounded_text(template.root_render_func(ctx), MAX_RENDERED_CHARS, "characters of text")
+    except Exception:
+        return template.environment.handle_exception()  # re-raises, pointing at the template's line
 
 
 def _quote(source: str, limit: int = 120) -> str:

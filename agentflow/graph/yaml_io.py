@@ -12,14 +12,37 @@ import yaml
 from agentflow.graph.definition import AgentDefinition
 from agentflow.graph.errors import DefinitionError
 from agentflow.graph.parsing import parse_definition
+from agentflow.kit.json_depth import MAX_JSON_DEPTH, too_deep
+
+MAX_DEPTH = MAX_JSON_DEPTH  # levels of nested mappings and lists in a definition document
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe loader with YAML 1.2 core scalars (JSON-like) that refuses duplicate keys.
+    """Safe loader with YAML 1.2 core scalars (JSON-like) that refuses duplicate keys, anchors and aliases,
+    and nesting deeper than `MAX_DEPTH`.
 
     PyYAML follows YAML 1.1, which reads `no`/`on` as booleans, `012` as octal 10, `1:30` as 90 and
     unquoted dates as datetime objects; none of that is what someone writing a definition means.
+    Aliases are refused outright: a few lines of them ("billion laughs") expand to gigabytes, and a
+    definition never needs them.
     """
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: yaml.error.Mark | None = event.start_mark
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(None, None, "YAML anchors and aliases are not allowed", mark)
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent) and self._depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nesting deeper than {MAX_DEPTH} levels is not allowed", mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
 
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -144,6 +167,8 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def load_json(text: str) -> dict[str, Any]:
     """The object in a JSON text; DefinitionError with line and column if it is not valid JSON."""
+    if too_deep(text):  # checked first: `json` recurses per level, and a deep enough text overflows it
+        raise DefinitionError(f"JSON error: nesting deeper than {MAX_JSON_DEPTH} levels is not allowed")
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from agentflow.engine.errors import PermanentStepError
 from agentflow.graph import Node
+from agentflow.kit.regex import RegexError, search
 from agentflow.nodes.base import NodeContext, NodeResult
 
 MAX_DELAY_SECONDS = 7 * 24 * 3600
@@ -75,9 +75,9 @@ def evaluate(left: Any, op: str, right: Any) -> bool:
             return left is None or left == "" or left == [] or left == {}
         case "matches":
             try:
-                return re.search(str(right), str(left)) is not None
-            except re.error as exc:
-                raise PermanentStepError(f"Invalid regular expression {right!r}: {exc}") from exc
+                return search(str(right), str(left))
+            except RegexError as exc:
+                raise PermanentStepError(exc.message) from exc
     raise PermanentStepError(f"Unknown operator {op!r}")
 
 

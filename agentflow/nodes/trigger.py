@@ -8,6 +8,7 @@ import jsonschema
 
 from agentflow.engine.errors import PermanentStepError
 from agentflow.graph import Node
+from agentflow.kit.json_schema import linear_validator
 from agentflow.nodes.base import NodeContext, NodeResult
 
 
@@ -15,7 +16,11 @@ def check_input(schema: dict[str, Any] | None, value: Any) -> None:
     """Raise a clear error if `value` does not match the trigger's JSON Schema."""
     if not schema:
         return
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+    try:
+        validator = linear_validator(schema)  # patterns on RE2: anyone who has the webhook URL sends `value`
+    except jsonschema.exceptions.SchemaError as exc:
+        raise PermanentStepError(f"The trigger's input_schema cannot be used: {exc.message}") from exc
+    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "input"
         raise PermanentStepError(

@@ -8,6 +8,8 @@ from pydantic import Field
 
 from agentflow.graph.nodes.base import NOT_TEMPLATED, NodeBase, StrictModel
 
+MAX_APPROVAL_SECONDS = 30 * 24 * 3600  # a paused run holds its state that long at most
+
 
 class ApprovalConfig(StrictModel):
     """Who decides, what they are shown and what happens if nobody answers."""
@@ -18,7 +20,10 @@ class ApprovalConfig(StrictModel):
         description="User ids, or `role:<role>` (e.g. `role:admin`); any editor of the agent if empty.",
     )
     timeout_seconds: int = Field(
-        default=86400, gt=0, description="How long to wait for a decision, in seconds (must be positive)."
+        default=86400,
+        gt=0,
+        le=MAX_APPROVAL_SECONDS,
+        description="How long to wait for a decision, in seconds (positive, at most 30 days: 2592000).",
     )
     on_timeout: Literal["approve", "reject", "fail"] = Field(
         default="reject", description="Decision taken when the timeout passes, or `fail` to fail the step."

@@ -22,7 +22,8 @@ class Condition(StrictModel):
         description=(
             "Comparison: eq ne gt gte lt lte, contains / not_contains (substring or list member), "
             "in (left is in the right list), exists (left is defined and not null), empty, "
-            "matches (left matches the regular expression right)."
+            "matches (the regular expression right is found in left; RE2 syntax, which runs in linear "
+            "time: no backreferences or lookaround)."
         )
     )
     right: Any = Field(default=None, description="Right operand; unused by `exists` and `empty`.")

@@ -242,6 +242,28 @@ async def test_delay_waits_and_reports(http: httpx.AsyncClient) -> None:
         ([], "empty", None, True),
         ("abc-123", "matches", r"\d+$", True),
         ("x", "not_contains", "y", True),
+        ("Order #42 shipped", "matches", r"#\d+ ship", True),  # a search anywhere, as re.search
+        ("ADA", "matches", r"(?i)^ada$", True),
+        # the false side of every operator
+        ("bug", "eq", "feature", False),
+        ("3", "eq", 4, False),
+        (3, "ne", 3, False),
+        ("9", "gt", 10, False),
+        (10, "gt", 10, False),
+        ("c", "lt", "b", False),
+        (10, "lt", 9, False),
+        ("z", "in", ["a", "b"], False),
+        ("ab", "in", "cab", True),
+        ("x", "in", "abc", False),
+        ("hello world", "contains", "planet", False),
+        (["a", "b"], "contains", "c", False),
+        ({"a": 1}, "contains", "b", False),
+        (42, "contains", "4", False),
+        ("x", "not_contains", "x", False),
+        ("value", "exists", None, True),
+        ("text", "empty", None, False),
+        ("abc-123", "matches", r"^\d+$", False),
+        ("abc", "matches", r"ABC", False),
     ],
 )
 def test_condition_operators(left: Any, op: str, right: Any, expected: bool) -> None:
@@ -253,3 +275,74 @@ def test_incomparable_values_fail_clearly() -> None:
 
     with pytest.raises(PermanentStepError, match="Cannot compare"):
         evaluate({"a": 1}, "gt", 3)
+
+
+def test_a_catastrophic_pattern_answers_at_once() -> None:
+    # `(a+)+$` against a long near-miss backtracks for ages in Python's `re`; RE2 is linear in the text.
+    assert evaluate("a" * 5000 + "b", "matches", r"(a+)+$") is False
+    assert evaluate("a" * 5000, "matches", r"(a+)+$") is True
+    assert evaluate("x" * 100_000 + "!", "matches", r"^(\w+\s?)*$") is False
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"(a)\1", r"(?P<w>a)(?P=w)", r"foo(?=bar)", r"foo(?!bar)", r"(?<=x)y", r"(?<!x)y", r"(?>a+)"]
+)
+def test_patterns_that_need_backtracking_fail_the_step_clearly(pattern: str) -> None:
+    from agentflow.engine.errors import PermanentStepError
+
+    with pytest.raises(PermanentStepError, match="is not supported: backreferences/lookaround") as caught:
+        evaluate("aa", "matches", pattern)
+    assert repr(pattern) in caught.value.message
+    assert not is_retryable(caught.value)
+
+
+def test_an_invalid_pattern_fails_the_step_clearly() -> None:
+    from agentflow.engine.errors import PermanentStepError
+
+    with pytest.raises(PermanentStepError, match=r"'\[a-' is not a valid regular expression"):
+        evaluate("a", "matches", "[a-")
+
+
+async def test_an_if_node_with_a_catastrophic_pattern_completes(http: httpx.AsyncClient) -> None:
+    check = node(
+        "check",
+        "logic.if",
+        conditions=[{"left": "{{trigger.output.text}}", "op": "matches", "right": "(a+)+$"}],
+    )
+    run = await walk(one(check), http, trigger_input={"text": "a" * 5000 + "b"})
+    assert run.result.status == "completed"
+    assert run.result.outputs["check"] == {"result": False}
+
+
+async def test_a_template_that_loops_forever_fails_its_step(http: httpx.AsyncClient) -> None:
+    nested = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    run = await walk(one(node("wait", "logic.delay", seconds=nested)), http)
+    assert run.result.status == "failed"
+    assert "did too much work" in (run.result.error or "") or "took too long" in (run.result.error or "")
+
+
+async def test_schema_patterns_run_in_linear_time(http: httpx.AsyncClient) -> None:
+    # A webhook's body is checked against the tenant's input_schema in the API: `(a+)+$` must not backtrack.
+    schema = {
+        "type": "object",
+        "properties": {"code": {"type": "string", "pattern": "(a+)+$"}},
+        "patternProperties": {"^(x+x+)+y$": {"type": "integer"}},
+        "additionalProperties": {"type": "string"},
+    }
+    raw = {"nodes": [node("start", "trigger", input_schema=schema)], "edges": []}
+    near_miss = {"code": "a" * 5000 + "b", "x" * 5000: "not checked as an integer"}
+    refused = await walk(raw, http, trigger_input=near_miss)
+    assert refused.result.status == "failed"
+    assert "does not match '(a+)+$'" in (refused.result.error or "")
+    fine = await walk(raw, http, trigger_input={"code": "aaa", "xxxy": 3, "x" * 5000: "text"})
+    assert fine.result.status == "completed"
+    wrong_type = await walk(raw, http, trigger_input={"code": "aaa", "xxxy": "three"})
+    assert "is not of type 'integer'" in (wrong_type.result.error or "")
+
+
+async def test_a_schema_pattern_that_needs_backtracking_is_named(http: httpx.AsyncClient) -> None:
+    schema = {"type": "object", "properties": {"word": {"type": "string", "pattern": r"(\w)\1"}}}
+    raw = {"nodes": [node("start", "trigger", input_schema=schema)], "edges": []}
+    run = await walk(raw, http, trigger_input={"word": "aa"})
+    assert run.result.status == "failed"
+    assert "is not supported: backreferences/lookaround" in (run.result.error or "")

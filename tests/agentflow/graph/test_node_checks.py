@@ -96,6 +96,16 @@ def test_if_needs_conditions_and_valid_regular_expressions(build: Any) -> None:
     build.assert_names(build.only(publish(raw), "invalid_regex"), "check", "config.conditions[0].right")
 
 
+def test_a_saved_draft_reports_a_pattern_the_linear_time_engine_cannot_run(build: Any) -> None:
+    condition = {"left": "{{start.output.x}}", "op": "matches", "right": r"(\w+)\s\1"}
+    raw = build.chain(build.trigger(), build.node("check", "logic.if", conditions=[condition]))
+    issue = build.only(validate_definition(raw, for_publish=False), "invalid_regex")
+    build.assert_names(issue, "check", "config.conditions[0].right")
+    assert "is not supported: backreferences/lookaround" in issue.message
+    condition["right"] = r"(a+)+$"  # catastrophic for a backtracking engine, linear on RE2: accepted
+    assert [i.code for i in validate_definition(raw, for_publish=False).errors] == []
+
+
 def test_loop_items_must_be_a_list_or_a_reference(build: Any) -> None:
     raw = build.chain(build.trigger(), build.node("each", "logic.loop", items="start.output.items"))
     build.assert_names(build.only(publish(raw), "invalid_loop_items"), "each", "config.items")

@@ -117,3 +117,50 @@ def test_json_errors_carry_line_and_column() -> None:
 def test_a_document_that_is_not_a_mapping_is_refused(text: str) -> None:
     with pytest.raises(DefinitionError, match="must be a mapping"):
         load_yaml(text)
+
+
+BILLION_LAUGHS = """\
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+nodes: *i
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        (BILLION_LAUGHS, 1, 4),
+        ("base: &cfg {kind: manual}\nnodes: []\n", 1, 7),
+        ("nodes: []\nedges: *missing\n", 2, 8),
+        ("nodes:\n  - &start {id: start, type: trigger}\n", 2, 5),
+    ],
+)
+def test_yaml_anchors_and_aliases_are_refused(text: str, line: int, column: int) -> None:
+    with pytest.raises(DefinitionError, match="YAML anchors and aliases are not allowed") as caught:
+        load_yaml(text)
+    assert (caught.value.line, caught.value.column) == (line, column)
+
+
+def test_yaml_nesting_is_limited() -> None:
+    with pytest.raises(DefinitionError, match="nesting deeper than 64 levels is not allowed") as caught:
+        load_yaml("nodes: " + "[" * 100_000 + "]" * 100_000)
+    assert caught.value.line == 1
+    with pytest.raises(DefinitionError, match="nesting deeper than 64 levels"):
+        load_yaml("nodes:\n" + "".join("  " * depth + "- k:\n" for depth in range(1, 80)))
+    assert load_yaml("nodes: " + "[" * 63 + "]" * 63)["nodes"] != []  # 64 levels with the top mapping
+
+
+def test_json_nesting_is_limited() -> None:
+    for text in ("[" * 100_000 + "]" * 100_000, "[" * 100_000, '{"nodes": ' + "[" * 64 + "]" * 64 + "}"):
+        with pytest.raises(DefinitionError, match="nesting deeper than 64 levels is not allowed"):
+            load_json(text)
+    assert load_json('{"nodes": ' + "[" * 63 + "]" * 63 + "}")["nodes"] != []
+    # brackets inside strings are text, not nesting
+    assert load_json(json.dumps({"nodes": [], "note": "[" * 1000 + '\\"{{{{'}))["note"].startswith("[[[")

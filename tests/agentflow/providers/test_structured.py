@@ -170,3 +170,12 @@ async def test_concurrent_calls_on_one_client_keep_their_own_usage(
     )
     assert sorted([first.usage.input_tokens, second.usage.input_tokens]) == [100, 300]
     assert first.result.calls == second.result.calls == 1
+
+
+def test_extraction_schema_patterns_run_in_linear_time() -> None:
+    model = extraction_model(
+        {"type": "object", "properties": {"id": {"type": "string", "pattern": "^(a+)+$"}}}
+    )
+    with pytest.raises(ValueError, match="does not match"):
+        model.model_validate({"id": "a" * 5000 + "b"})
+    assert model.model_validate({"id": "aaaa"}).model_extra == {"id": "aaaa"}
