@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Published in this file, so anyone can sign access tokens with it: refused unless the API is loopback-only.
+DEV_JWT_SECRET = "dev-insecure-change-me-please-0123456789abcdef"  # noqa: S105
+
+
+class InsecureSettings(RuntimeError):
+    """A setting that would let anyone in if the API served it beyond this machine."""
+
+
+def url_origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL, lowercased, without the scheme's default port (`""` if none)."""
+    parts = urlsplit(url.strip())
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if not scheme or not host:
+        return ""
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(scheme)
+    return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
 
 
 class Settings(BaseSettings):
@@ -36,26 +61,66 @@ class Settings(BaseSettings):
         description="Prefect server API; read from PREFECT_API_URL like Prefect itself does.",
     )
 
+    prefect_api_auth_string: SecretStr | None = Field(
+        default=None,
+        validation_alias="PREFECT_API_AUTH_STRING",
+        description="`user:password` for a Prefect server started with PREFECT_SERVER_API_AUTH_STRING; "
+        "`agentflow up` generates one per data dir.",
+    )
+    egress_allowlist: str = Field(
+        default="",
+        max_length=10_000,
+        description="Private destinations agents may call, comma-separated: CIDRs (`10.0.0.0/8`) and "
+        "`host:port` entries (`127.0.0.1:11434`). Empty: only public addresses. The stack's own services "
+        "(Prefect, Vault, Postgres, this API) are refused whatever it says.",
+    )
+
     work_pool: str = Field(
         default="agentflow",
         description="Prefect work pool agents are deployed to (the in-process worker serves it by default).",
     )
 
     jwt_secret: SecretStr = Field(
-        default=SecretStr("dev-insecure-change-me-please-0123456789abcdef"),
-        description="HMAC key for access tokens; `agentflow up` generates one per data dir.",
+        default=SecretStr(DEV_JWT_SECRET),
+        description="HMAC key for access tokens; `agentflow up` generates one per data dir. The built-in "
+        "development key is refused when the public URL is not loopback.",
     )
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     invitation_days: int = 7
-    cookie_secure: bool = Field(default=False, description="Send the refresh cookie over HTTPS only.")
+    cookie_secure: bool = Field(
+        default=False,
+        description="Send the refresh cookie over HTTPS only; always on when the public URL is https.",
+    )
 
     login_max_failures: int = Field(default=5, description="Failed logins per email+IP before a lock-out.")
     login_lockout_seconds: int = 300
+    login_backoff_after: int = Field(
+        default=10,
+        ge=1,
+        description="Failed sign-ins for one email, from any IP, within login_backoff_window_seconds before "
+        "each further attempt for it must wait: a back-off (the account's owner waits at most "
+        "login_backoff_max_seconds), not a lock-out.",
+    )
+    login_backoff_window_seconds: int = Field(
+        default=3600, ge=1, description="How long failed sign-ins count toward the per-email back-off."
+    )
+    login_backoff_base_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="The first back-off delay; each further failure doubles it, up to the maximum.",
+    )
+    login_backoff_max_seconds: float = Field(
+        default=60.0, gt=0, le=60, description="The longest wait the per-email back-off imposes."
+    )
 
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, description="Requests with a larger body get 413.")
-    public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL used in emailed links.")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The URL browsers reach the API at: emailed links, the token issuer, the origin "
+        "allowed to refresh a session, HSTS when https.",
+    )
 
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -101,8 +166,57 @@ class Settings(BaseSettings):
         default=5.0, description="How long a read secret stays cached in this process (0 disables)."
     )
 
+    @field_validator("egress_allowlist")
+    @classmethod
+    def _valid_allowlist(cls, value: str) -> str:
+        from agentflow.egress.policy import parse_allowlist
+
+        parse_allowlist(value)  # a typo must stop the process, not silently allow nothing (or everything)
+        return value
+
+    @property
+    def public_origin(self) -> str:
+        """The public URL's origin (`https://agentflow.example.com`)."""
+        return url_origin(self.public_url)
+
+    @property
+    def public_url_is_https(self) -> bool:
+        return self.public_origin.startswith("https://")
+
+    @property
+    def public_url_is_loopback(self) -> bool:
+        """True when the public URL names this machine only (127.0.0.0/8, ::1, localhost)."""
+        host = (urlsplit(self.public_url.strip()).hostname or "").lower()
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def jwt_issuer(self) -> str:
+        """`iss` of access tokens: the public origin, so a token from another deployment is refused."""
+        return self.public_origin or "agentflow"
+
+    def refuse_insecure(self) -> None:
+        """Raise InsecureSettings for a configuration that must not serve beyond loopback."""
+        if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET and not self.public_url_is_loopback:
+            raise InsecureSettings(
+                f"AGENTFLOW_JWT_SECRET is the built-in development key, which is public, but "
+                f"AGENTFLOW_PUBLIC_URL ({self.public_url}) is not a loopback address: anyone could sign "
+                "access tokens. Set AGENTFLOW_JWT_SECRET to a long random value (for example "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
+
     @field_validator(
-        "vault_addr", "vault_token", "vault_role_id", "vault_secret_id", "vault_namespace", mode="before"
+        "vault_addr",
+        "vault_token",
+        "vault_role_id",
+        "vault_secret_id",
+        "vault_namespace",
+        "prefect_api_auth_string",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -34,6 +34,9 @@ class Permission(StrEnum):
     agents_execute = "agents:execute"
     executions_read = "executions:read"
     executions_manage = "executions:manage"
+    # Deciding approvals: every role has it (the approval node's `approvers` say who may decide); an API key
+    # decides only when it was given this scope.
+    executions_approve = "executions:approve"
     billing_manage = "billing:manage"
 
 
@@ -43,6 +46,7 @@ _VIEWER = {
     Permission.teams_read,
     Permission.agents_read,
     Permission.executions_read,
+    Permission.executions_approve,
 }
 _EDITOR = _VIEWER | {
     Permission.agents_write,

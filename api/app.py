@@ -15,6 +15,7 @@ import agentflow
 from agentflow.auth.cache import AuthCache, AuthInvalidationListener
 from agentflow.config import Settings, get_settings
 from agentflow.db import create_engine, create_sessionmaker
+from agentflow.egress import EgressPolicy
 from agentflow.engine.dispatch import Dispatcher
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.engine.hub import EventHub
@@ -26,6 +27,7 @@ from api.errors import install_error_handlers
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.json_depth import JSONDepthMiddleware
 from api.middleware.request_id import RequestIDMiddleware
+from api.middleware.security_headers import SecurityHeadersMiddleware
 from api.routers import (
     agents,
     api_keys,
@@ -65,6 +67,7 @@ ROUTERS: tuple[APIRouter, ...] = (
 def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> FastAPI:
     """Build the app; the engine and HTTP client live for the app's lifespan."""
     settings = settings or get_settings()
+    settings.refuse_insecure()  # before anything starts: a public API must not run on the published key
     if configure_logs:
         configure_logging(json=settings.log_json, level=settings.log_level)
 
@@ -89,7 +92,13 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
                 app.state.http = await stack.enter_async_context(httpx.AsyncClient())
                 app.state.gateway = app.state.dispatcher = None
                 if settings.prefect_api_url:
-                    prefect = await stack.enter_async_context(PrefectClient(api=settings.prefect_api_url))
+                    auth = settings.prefect_api_auth_string
+                    prefect = await stack.enter_async_context(
+                        PrefectClient(
+                            api=settings.prefect_api_url,
+                            auth_string=auth.get_secret_value() if auth else None,
+                        )
+                    )
                     app.state.gateway = PrefectGateway(prefect, work_pool=settings.work_pool)
                     app.state.dispatcher = Dispatcher(app.state.gateway, reader)
                 # Everything loaded so far (Prefect, pydantic models, the routes) lives as long as the
@@ -118,6 +127,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     app.state.settings = settings
     # Vault is reached lazily (no connection here): the API starts, and serves, while Vault is down.
     app.state.secret_store = SecretStore.from_settings(settings)
+    # The API's own outbound calls (provider checks) pass the same guard as the worker's.
+    app.state.egress = EgressPolicy.from_settings(settings)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
@@ -138,5 +149,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "ETag"],
         )
+    # Swagger UI and ReDoc pages (and Swagger's OAuth2 redirect) run CDN scripts: they get the docs policy.
+    docs = [p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p]
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=docs, hsts=settings.public_url_is_https)
     app.add_middleware(RequestIDMiddleware)
     return app

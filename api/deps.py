@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.auth.subject import AuthSubject, authenticate
 from agentflow.config import Settings
+from agentflow.egress import EgressPolicy
 from agentflow.email.sender import EmailSender, get_sender
 from agentflow.engine.deployments import AgentDeployer
 from agentflow.engine.dispatch import Dispatcher
@@ -135,6 +136,12 @@ class Authorize:
         return subject
 
 
+# Integers in paths, queries and headers stop at their column's range: beyond it Postgres would refuse the
+# parameter (an overflow, a 500); bounded here it is a 422 naming the limit.
+INT32_MAX = 2_147_483_647  # version numbers, revisions (`integer` columns)
+INT64_MAX = 9_223_372_036_854_775_807  # log and event ids (`bigint` columns)
+
+
 @dataclass(frozen=True)
 class PageParams:
     cursor: str | None
@@ -192,6 +199,14 @@ async def get_email_sender(settings: SettingsDep) -> EmailSender:
 
 
 EmailSenderDep = Annotated[EmailSender, Depends(get_email_sender)]
+
+
+async def get_egress(request: Request) -> EgressPolicy:
+    policy: EgressPolicy = request.app.state.egress
+    return policy
+
+
+EgressDep = Annotated[EgressPolicy, Depends(get_egress)]
 
 
 async def get_secret_store(request: Request) -> SecretStore:

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from agentflow.errors import AgentFlowError
 from agentflow.logs import request_id_var
+from api.middleware.security_headers import security_headers
 
 logger = logging.getLogger("agentflow.api")
 
@@ -73,13 +74,19 @@ async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception(
         "unhandled error on %s %s", request.method, request.url.path, extra={"request_id": request_id}
     )
-    return error_response(
+    response = error_response(
         500,
         "internal_error",
         "Something went wrong on our side; the request id helps us find it",
         {"request_id": request_id},
         headers={"X-Request-ID": request_id} if request_id else None,
     )
+    # Starlette sends a 500 from outside every middleware: it gets the security headers here.
+    settings = getattr(request.app.state, "settings", None)
+    hsts = settings is not None and settings.public_url_is_https
+    for name, value in security_headers(request.url.path, docs_paths=(), hsts=hsts):
+        response.headers[name.decode()] = value.decode()
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -17,6 +17,7 @@ from agentflow.auth.subject import AuthSubject, authenticate
 from agentflow.errors import AgentFlowError, NotFound
 from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.rbac import Permission
+from api.deps import INT64_MAX
 
 router = APIRouter()
 
@@ -104,7 +105,9 @@ async def stream_execution_sse(
     request: Request,
     execution_id: uuid.UUID,
     token: Annotated[str | None, Query(description="Access token or API key, for `EventSource`.")] = None,
-    last_event_id: Annotated[int | None, Header(ge=0, description="Resume after this event id.")] = None,
+    last_event_id: Annotated[
+        int | None, Header(ge=0, le=INT64_MAX, description="Resume after this event id.")
+    ] = None,
 ) -> StreamingResponse:
     """The live stream as Server-Sent Events, for clients without WebSockets (`EventSource`, curl).
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from openai import AsyncOpenAI
 
 from agentflow.ai.node import AINodeHandler, StepContext
+from agentflow.egress import EgressPolicy
 from agentflow.embedded.ports import free_port, wait_for_port
 from agentflow.graph.templating import build_context
 from agentflow.providers import InMemoryCredentials, ProviderConfig, Router
@@ -88,7 +89,8 @@ async def main(calls: int, rounds: int) -> None:
     try:
         raw_client = AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_retries=0, timeout=30)
         router = Router(
-            InMemoryCredentials({ORG: [ProviderConfig("openai", api_key="sk-bench", base_url=base_url)]})
+            InMemoryCredentials({ORG: [ProviderConfig("openai", api_key="sk-bench", base_url=base_url)]}),
+            egress=EgressPolicy.build("127.0.0.0/8"),  # the benchmark's server is on loopback
         )
         handler = AINodeHandler()
         ctx = StepContext(

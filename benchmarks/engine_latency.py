@@ -27,7 +27,7 @@ def _at(value: str) -> datetime:
 async def prefect_floor(stack: BenchStack, runs: int) -> list[float]:
     """Create a flow run of a one-task deployment and wait for it to complete (same worker, same pool)."""
     samples: list[float] = []
-    async with PrefectClient(api=stack.prefect) as prefect:
+    async with PrefectClient(api=stack.prefect, auth_string=stack.prefect_auth) as prefect:
         flow_id = await prefect.create_flow_from_name("bare-tasks")
         deployment = await prefect.create_deployment(
             flow_id=flow_id,

@@ -64,7 +64,7 @@ async def timings(stack: BenchStack, prefect: PrefectClient, nodes: int, runs: i
 
 
 async def measure(stack: BenchStack, runs: int) -> None:
-    async with PrefectClient(api=stack.prefect) as prefect:
+    async with PrefectClient(api=stack.prefect, auth_string=stack.prefect_auth) as prefect:
         small_ours, small_bare = await timings(stack, prefect, SMALL, runs)
         big_ours, big_bare = await timings(stack, prefect, NODES, runs)
     # Per node = the slope between the two sizes; what stays is the fixed cost of an execution.

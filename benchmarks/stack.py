@@ -31,6 +31,11 @@ class BenchStack:
     process: subprocess.Popen[bytes]
     headers: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def prefect_auth(self) -> str:
+        """The generated Prefect API credentials (`agentflow up` keeps them in the data dir)."""
+        return (Path(self.data_dir) / "secrets" / "prefect_auth").read_text().strip()
+
     @classmethod
     def start(cls, *, log_level: str = "WARNING") -> BenchStack:
         """`log_level` INFO keeps the per-request access log, as a production API writes it."""
@@ -38,6 +43,7 @@ class BenchStack:
         ports = {name: free_port() for name in ("api", "prefect", "db", "vault")}
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTFLOW_", "PREFECT_", "VAULT_"))}
         env["AGENTFLOW_LOG_LEVEL"] = log_level
+        env["AGENTFLOW_EGRESS_ALLOWLIST"] = "127.0.0.0/8"  # benchmarks call loopback servers
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -86,9 +92,6 @@ class BenchStack:
             },
         )
         stack.headers = {"Authorization": f"Bearer {signup.json()['access_token']}"}
-        httpx.put(
-            f"{stack.api}/org", json={"settings": {"allow_private_network": True}}, headers=stack.headers
-        )
         time.sleep(2)  # let the worker finish starting
         return stack
 

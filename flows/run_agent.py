@@ -28,4 +28,8 @@ async def run_agent(
     if execution_id is None:
         assert agent_id and version_id, "scheduled runs carry the agent and version"
         return await run_scheduled(uuid.UUID(agent_id), uuid.UUID(version_id))
-    return await run_execution(uuid.UUID(execution_id))
+    return await run_execution(
+        uuid.UUID(execution_id),
+        agent_id=uuid.UUID(agent_id) if agent_id else None,
+        version_id=uuid.UUID(version_id) if version_id else None,
+    )

@@ -46,7 +46,11 @@ def pytest_configure(config: pytest.Config) -> None:
     bao_process = bao.process()
     bao_process.start()
     prefect_port = free_port()
-    prefect_process = embedded_prefect.server_process(data_dir, host="127.0.0.1", port=prefect_port)
+    # Authenticated, like `agentflow up` runs it: every test client must carry the credentials.
+    prefect_auth = embedded_prefect.new_auth_string()
+    prefect_process = embedded_prefect.server_process(
+        data_dir, host="127.0.0.1", port=prefect_port, auth_string=prefect_auth
+    )
     prefect_process.start()
     _controller_state.update(processes=[pg_process, bao_process, prefect_process], data_dir=data_dir)
     asyncio.run(pg.wait_ready())
@@ -55,6 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
     prefect_url = f"http://127.0.0.1:{prefect_port}/api"
     embedded_prefect.wait_healthy(prefect_url, timeout=120, process=prefect_process)
     os.environ[_PREFECT_ENV] = prefect_url
+    os.environ["AGENTFLOW_TEST_PREFECT_HOME"] = str(data_dir / "prefect")  # its SQLite database and logs
+    os.environ["PREFECT_API_AUTH_STRING"] = prefect_auth  # Prefect's own clients in the test processes
     os.environ[_VAULT_ENV] = json.dumps(
         {
             "addr": bao.addr,
@@ -76,6 +82,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def prefect_url() -> str:
     """The session's Prefect server (SQLite, in the session's temporary directory)."""
     return os.environ[_PREFECT_ENV]
+
+
+def prefect_auth() -> str:
+    """The session's Prefect server credentials (`user:password`)."""
+    return os.environ["PREFECT_API_AUTH_STRING"]
+
+
+def prefect_basic_auth() -> tuple[str, str]:
+    """The same credentials for a plain httpx client (`auth=`)."""
+    user, _, password = prefect_auth().partition(":")
+    return user, password
 
 
 def vault_info() -> dict[str, Any]:
@@ -124,6 +141,9 @@ def settings(database_url: str) -> Settings:
         vault_role_id=vault["api"]["role_id"],
         vault_secret_id=vault["api"]["secret_id"],
         jwt_secret="test-secret-" + "x" * 40,  # type: ignore[arg-type]
+        # The fake providers and "outside world" listen on loopback, a private destination the operator
+        # allows here; tests that check refusals build their own policy.
+        egress_allowlist="127.0.0.0/8",
         login_max_failures=3,
         login_lockout_seconds=60,
         max_body_bytes=64 * 1024,

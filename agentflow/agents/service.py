@@ -39,6 +39,11 @@ from agentflow.teams.repository import TeamRepository
 _NAME_LIMIT = 200
 
 
+def shows_webhook(subject: AuthSubject) -> bool:
+    """The webhook URL is a credential that starts runs: only callers with `agents:execute` see it."""
+    return Permission.agents_execute in subject.permissions
+
+
 class AgentService:
     async def list(
         self,
@@ -67,14 +72,19 @@ class AgentService:
             return None
         return await AgentVersionRepository(session).get_number(agent.org_id, agent.id, agent.current_version)
 
-    async def describe(self, session: AsyncSession, *, agent: Agent) -> AgentDetail:
+    def summary(self, *, agent: Agent, subject: AuthSubject) -> AgentSummary:
+        """The agent as lists show it; its webhook URL only to callers who may run it."""
+        summary = AgentSummary.model_validate(agent)
+        return summary if shows_webhook(subject) else summary.model_copy(update={"webhook_token": None})
+
+    async def describe(self, session: AsyncSession, *, agent: Agent, subject: AuthSubject) -> AgentDetail:
         """The agent with its draft, the validation report of the draft and its current version."""
         current = await self.current_version(session, agent=agent)
         checked = definitions.draft_report(agent.draft_definition)
         return AgentDetail.model_validate(
             {
                 **AgentSummary.model_validate(agent).model_dump(exclude={"webhook_url"}),
-                "webhook_token": agent.webhook_token,
+                "webhook_token": agent.webhook_token if shows_webhook(subject) else None,
                 "created_by": agent.created_by,
                 "updated_by": agent.updated_by,
                 "draft": agent.draft_definition,

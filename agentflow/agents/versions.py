@@ -15,6 +15,7 @@ from agentflow.errors import NotFound
 from agentflow.graph import DefinitionDiff, Variable, available_variables, diff_definitions
 from agentflow.kit.pagination import Page
 from agentflow.models import Agent, AgentVersion
+from agentflow.rbac import Permission
 from agentflow.secrets.paths import SecretKind
 from agentflow.secrets.repository import SecretRepository
 
@@ -72,8 +73,10 @@ class VersionService:
         """What the draft node's templates may reference (the builder's variable picker)."""
         agent = await _readable(session, subject, agent_id)
         defn = definitions.lenient(agent.draft_definition)  # unfinished nodes must not empty the picker
-        secrets = await SecretRepository(session).all_of_kind(agent.org_id, SecretKind.env)
-        env_names = [secret.name for secret in secrets]
+        env_names: list[str] = []
+        if Permission.secrets_read in subject.permissions:  # secret names are for those who may read them
+            secrets = await SecretRepository(session).all_of_kind(agent.org_id, SecretKind.env)
+            env_names = [secret.name for secret in secrets]
         if node_id not in defn.node_map():
             # A node the builder has not saved yet has no upstream: it sees what every node may use.
             return [

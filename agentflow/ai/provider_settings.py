@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.ai.wiring import config_from_secret, provider_ref
 from agentflow.auth.subject import AuthSubject
+from agentflow.egress import EgressPolicy
 from agentflow.errors import NotFound
 from agentflow.kit.schemas import InputSchema, Schema, examples
 from agentflow.models import OrgSecret
@@ -120,13 +121,13 @@ class ProviderSettingsService:
         await store.delete(provider_ref(subject.org_id, provider))
 
     async def test(
-        self, store: SecretStore, *, subject: AuthSubject, provider: ProviderName
+        self, store: SecretStore, *, subject: AuthSubject, provider: ProviderName, egress: EgressPolicy
     ) -> ProviderCheck:
         """One tiny real call with the stored settings; the provider's own error message when it fails."""
         data = await store.read(provider_ref(subject.org_id, provider))
         if data is None:
             raise NotFound(f"Provider {provider} is not configured", code="provider_not_configured")
-        return await check_provider(config_from_secret(provider, data))
+        return await check_provider(config_from_secret(provider, data), egress=egress)
 
 
 provider_settings_service = ProviderSettingsService()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from agentflow.egress import EgressPolicy
 from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.providers.config import PROVIDER_NAMES, ProviderConfig, ProviderName, is_provider_name
 from agentflow.providers.router import Router
@@ -89,6 +90,11 @@ def process_router(db: FastReader) -> Router:
     if _router is None:
         from agentflow.config import get_settings
 
-        store = SecretStore.from_settings(get_settings())
-        _router = Router(VaultCredentials(store), policies=OrgSettingsPolicies(db))
+        settings = get_settings()
+        store = SecretStore.from_settings(settings)
+        _router = Router(
+            VaultCredentials(store),
+            egress=EgressPolicy.from_settings(settings),
+            policies=OrgSettingsPolicies(db),
+        )
     return _router

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,18 +49,27 @@ class RefreshTokenRepository(Repository[RefreshToken]):
 
 
 class LoginThrottleRepository:
-    """Counts failures in a sliding window per key; upserts so concurrent failures all count."""
+    """Failures per throttle key in a window; upserts so concurrent failures all count."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def locked_until(self, key: str) -> datetime | None:
-        until: datetime | None = (
-            await self.session.execute(select(LoginThrottle.locked_until).where(LoginThrottle.key == key))
-        ).scalar_one_or_none()
-        return until if until is not None and until > datetime.now(UTC) else None
+    async def serialize(self, key: str) -> None:
+        """Take a transaction-scoped advisory lock on `key`: attempts on the same key run one at a time,
+        so a burst of parallel guesses cannot all pass the check before the first failure is counted."""
+        await self.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
-    async def record_failure(self, key: str, *, max_failures: int, window: timedelta) -> datetime | None:
+    async def held_until(self, keys: Sequence[str]) -> dict[str, datetime]:
+        """The keys among `keys` that are held (locked out or backing off), and until when."""
+        rows = await self.session.execute(
+            select(LoginThrottle.key, LoginThrottle.locked_until).where(
+                LoginThrottle.key.in_(keys), LoginThrottle.locked_until > datetime.now(UTC)
+            )
+        )
+        return {key: until for key, until in rows if until is not None}
+
+    async def count_failure(self, key: str, *, window: timedelta) -> int:
+        """Count one failure and return the failures in the current window (a new window once it passed)."""
         now = datetime.now(UTC)
         stmt = insert(LoginThrottle).values(key=key, failures=1, window_started_at=now)
         window_expired = LoginThrottle.window_started_at < now - window
@@ -70,14 +80,12 @@ class LoginThrottleRepository:
                 "window_started_at": case((window_expired, now), else_=LoginThrottle.window_started_at),
             },
         ).returning(LoginThrottle.failures)
-        failures = int((await self.session.execute(upsert)).scalar_one())
-        if failures >= max_failures:
-            until = now + window
-            await self.session.execute(
-                update(LoginThrottle).where(LoginThrottle.key == key).values(locked_until=until)
-            )
-            return until
-        return None
+        return int((await self.session.execute(upsert)).scalar_one())
 
-    async def clear(self, key: str) -> None:
-        await self.session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+    async def hold(self, key: str, *, until: datetime) -> None:
+        await self.session.execute(
+            update(LoginThrottle).where(LoginThrottle.key == key).values(locked_until=until)
+        )
+
+    async def clear(self, *keys: str) -> None:
+        await self.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.auth.passwords import hash_password, verify_password
-from agentflow.auth.repository import LoginThrottleRepository, RefreshTokenRepository, UserRepository
+from agentflow.auth.repository import RefreshTokenRepository, UserRepository
 from agentflow.auth.schemas import (
     LoginRequest,
     MembershipPublic,
@@ -20,9 +20,10 @@ from agentflow.auth.schemas import (
     UserPublic,
 )
 from agentflow.auth.subject import AuthSubject
+from agentflow.auth.throttle import SignInThrottle
 from agentflow.auth.tokens import issue_access_token
 from agentflow.config import Settings
-from agentflow.errors import Conflict, NotFound, RateLimited, Unauthorized
+from agentflow.errors import Conflict, Forbidden, NotFound, Unauthorized
 from agentflow.kit.crypto import digest, new_token
 from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.models import Organization, OrgMembership, RefreshToken, User
@@ -82,10 +83,6 @@ _PROFILE_QUERY = compile_query(
 )
 
 
-def throttle_key(email: str, client_ip: str) -> str:
-    return digest(f"{email.lower()}|{client_ip}")
-
-
 class AuthService:
     async def signup(
         self, session: AsyncSession, settings: Settings, *, body: SignupRequest
@@ -107,24 +104,10 @@ class AuthService:
     async def login(
         self, session: AsyncSession, settings: Settings, *, body: LoginRequest, client_ip: str
     ) -> IssuedSession:
-        """Check the password (throttled per email+IP) and sign in to the requested or default org."""
-        throttles = LoginThrottleRepository(session)
-        key = throttle_key(body.email, client_ip)
-        window = timedelta(seconds=settings.login_lockout_seconds)
-        locked_until = await throttles.locked_until(key)
-        if locked_until is not None:
-            raise _locked(locked_until)
-        user = await UserRepository(session).get_by_email(body.email)
-        if user is None or not user.is_active or not verify_password(body.password, user.password_hash):
-            until = await throttles.record_failure(
-                key, max_failures=settings.login_max_failures, window=window
-            )
-            if until is not None:
-                error = _locked(until)
-                error.persist_changes = True
-                raise error
-            raise LoginFailed("Incorrect email or password")
-        await throttles.clear(key)
+        """Check the password (under the sign-in throttle) and sign in to the requested or default org."""
+        user = await self.check_password(
+            session, settings, email=body.email, password=body.password, client_ip=client_ip
+        )
         memberships = await MembershipRepository(session).list_for_user(user.id)
         if not memberships:
             raise LoginFailed("This account is not a member of any organization")
@@ -138,6 +121,26 @@ class AuthService:
         return await self.issue(
             session, settings, user=user, org=membership.organization, role=Role(membership.role)
         )
+
+    async def check_password(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        *,
+        email: str,
+        password: str,
+        client_ip: str,
+        failure: str = "Incorrect email or password",
+    ) -> User:
+        """The active user with this email and password; 429 while the sign-in throttle holds the attempt."""
+        throttle = SignInThrottle(session, settings, email=email, client_ip=client_ip)
+        await throttle.admit()
+        user = await UserRepository(session).get_by_email(email)
+        if user is None or not user.is_active or not verify_password(password, user.password_hash):
+            locked = await throttle.failed()
+            raise locked or LoginFailed(failure)
+        await throttle.succeeded()
+        return user
 
     async def refresh(
         self, session: AsyncSession, settings: Settings, *, raw_token: str | None
@@ -181,7 +184,8 @@ class AuthService:
     async def switch_org(
         self, session: AsyncSession, settings: Settings, *, subject: AuthSubject, org_id: uuid.UUID
     ) -> IssuedSession:
-        """Sign the caller in to another org they belong to (404 when they do not)."""
+        """Sign the caller in to another org they belong to (404 when they do not); never for an API key."""
+        refuse_api_keys(subject)
         membership = await MembershipRepository(session).get_for_user(org_id, subject.user_id)
         if membership is None:
             raise NotFound.resource("Organization", org_id)
@@ -250,9 +254,10 @@ class AuthService:
         )
 
 
-def _locked(until: datetime) -> RateLimited:
-    retry_after = max(1, int((until - datetime.now(UTC)).total_seconds()))
-    return RateLimited("Too many failed sign-in attempts; try again later", retry_after=retry_after)
+def refuse_api_keys(subject: AuthSubject | None) -> None:
+    """Routes that mint tokens are for people: a key stays inside its own org and scopes (403)."""
+    if subject is not None and subject.method == "api_key":
+        raise Forbidden("API keys cannot mint tokens; sign in as a user", code="api_key_not_allowed")
 
 
 auth_service = AuthService()

@@ -20,7 +20,7 @@ from agentflow.errors import Forbidden, Unauthorized
 from agentflow.kit.crypto import digest
 from agentflow.kit.fastread import CompiledQuery, FastReader, compile_query
 from agentflow.models import APIKey, OrgMembership, User
-from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
+from agentflow.rbac import ROLE_PERMISSIONS, ROLE_RANK, Permission, Role
 
 API_KEY_PREFIX = "af_"
 # last_used_at is advisory; writing it at most once a minute keeps the hot path a single read.
@@ -65,6 +65,17 @@ class AuthSubject:
     permissions: frozenset[Permission]
     method: Literal["token", "api_key"]
     api_key_id: uuid.UUID | None = None
+
+    @property
+    def acting_role(self) -> Role | None:
+        """The role the caller acts with. A key acts with the highest role, up to its creator's, whose every
+        permission it holds (its scopes), or with none; so a key never acts beyond its own scopes."""
+        if self.method != "api_key":
+            return self.role
+        for role in sorted(Role, key=ROLE_RANK.__getitem__, reverse=True):
+            if ROLE_RANK[role] <= ROLE_RANK[self.role] and ROLE_PERMISSIONS[role] <= self.permissions:
+                return role
+        return None
 
     def require(self, permission: Permission) -> None:
         if permission not in self.permissions:

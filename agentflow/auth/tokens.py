@@ -1,4 +1,5 @@
-"""Short-lived JWT access tokens carrying the user id and the current org id."""
+"""Short-lived JWT access tokens carrying the user id and the current org id, for this API only (`aud`) from
+this deployment only (`iss`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from agentflow.config import Settings
 from agentflow.errors import Unauthorized
 
 ALGORITHM = "HS256"
+AUDIENCE = "agentflow-api"
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ def issue_access_token(settings: Settings, *, user_id: uuid.UUID, org_id: uuid.U
         "sub": str(user_id),
         "org": str(org_id),
         "typ": "access",
+        "iss": settings.jwt_issuer,
+        "aud": AUDIENCE,
         "iat": now,
         "exp": now + timedelta(minutes=settings.access_token_minutes),
         "jti": uuid.uuid4().hex,
@@ -39,7 +43,9 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
             token,
             settings.jwt_secret.get_secret_value(),
             algorithms=[ALGORITHM],
-            options={"require": ["sub", "org", "exp", "typ"]},
+            audience=AUDIENCE,
+            issuer=settings.jwt_issuer,
+            options={"require": ["sub", "org", "exp", "typ", "iss", "aud"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("Access token expired", code="token_expired") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import sys
 import time
 from collections.abc import Mapping
@@ -16,14 +17,18 @@ from agentflow.embedded.process import ManagedProcess
 from agentflow.errors import AgentFlowError
 
 WORK_POOL = "agentflow"
+AUTH_USER = "agentflow"
 
 
 class PrefectError(AgentFlowError):
     code = "prefect_failed"
 
 
-def prefect_env(data_dir: Path, api_url: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Environment for every Prefect process: its home (SQLite database, profiles) in the data dir."""
+def prefect_env(
+    data_dir: Path, api_url: str, base: Mapping[str, str] | None = None, *, auth_string: str | None = None
+) -> dict[str, str]:
+    """Environment for every Prefect process: its home (SQLite database, profiles) in the data dir, and the
+    credentials of the authenticated Prefect API."""
     env = dict(os.environ if base is None else base)
     env.update(
         {
@@ -33,7 +38,14 @@ def prefect_env(data_dir: Path, api_url: str, base: Mapping[str, str] | None = N
             "PREFECT_LOGGING_COLORS": "false",
         }
     )
+    if auth_string:
+        env["PREFECT_API_AUTH_STRING"] = auth_string
     return env
+
+
+def new_auth_string() -> str:
+    """`agentflow:<random>`: the Prefect server's basic-auth credentials (user `agentflow`)."""
+    return f"{AUTH_USER}:{secrets.token_urlsafe(32)}"
 
 
 # The server's event services write one transaction per event by default; batching them cut the server's
@@ -47,10 +59,13 @@ SERVER_TUNING = {
 RESULTS_BLOCK = "agentflow-results"
 
 
-def server_process(data_dir: Path, *, host: str, port: int) -> ManagedProcess:
+def server_process(data_dir: Path, *, host: str, port: int, auth_string: str | None) -> ManagedProcess:
+    """The Prefect server; with `auth_string` every API call (and the UI) needs those credentials."""
     api_url = f"http://{host}:{port}/api"
-    env = prefect_env(data_dir, api_url)
+    env = prefect_env(data_dir, api_url, auth_string=auth_string)
     env["PREFECT_UI_API_URL"] = api_url
+    if auth_string:
+        env["PREFECT_SERVER_API_AUTH_STRING"] = auth_string
     for key, value in SERVER_TUNING.items():
         env.setdefault(key, value)
     return ManagedProcess(
@@ -74,9 +89,9 @@ def server_process(data_dir: Path, *, host: str, port: int) -> ManagedProcess:
 
 
 def worker_env(data_dir: Path, *, api_url: str, env: Mapping[str, str]) -> dict[str, str]:
-    """The worker's whole environment: `env` (AgentFlow's settings, Vault credentials), Prefect's settings,
-    and the result storage Prefect insists on resolving."""
-    merged = prefect_env(data_dir, api_url, base=env)
+    """The worker's whole environment: `env` (AgentFlow's settings, Vault and Prefect credentials), Prefect's
+    settings, and the result storage Prefect insists on resolving."""
+    merged = prefect_env(data_dir, api_url, base=env, auth_string=env.get("PREFECT_API_AUTH_STRING"))
     merged.update(
         {
             # Node tasks persist no results (completed steps are reused from their rows). A default block
@@ -119,18 +134,24 @@ def wait_healthy(api_url: str, *, timeout: float, process: ManagedProcess | None
     raise PrefectError(f"Prefect at {api_url} did not become healthy within {timeout:.0f}s")
 
 
-async def ensure_work_pool(api_url: str, *, name: str = WORK_POOL, results_dir: Path | None = None) -> None:
+async def ensure_work_pool(
+    api_url: str,
+    *,
+    auth_string: str | None,
+    name: str = WORK_POOL,
+    results_dir: Path | None = None,
+) -> None:
     """Create the `agentflow-inproc` work pool if missing (an existing pool and an operator's edits are left
     alone) and the default result storage block (see `worker_env`)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
     from prefect.filesystems import LocalFileSystem
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     from agentflow.engine.worker import AgentFlowWorker
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+    with temporary_settings(updates={PREFECT_API_URL: api_url, PREFECT_API_AUTH_STRING: auth_string}):
         if results_dir is not None:
             # `local-file-system/agentflow-results`: named so Prefect need not ask the server; nothing of
             # AgentFlow's is written there, so it need not be shared between machines.

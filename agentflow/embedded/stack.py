@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from rich.table import Table
 
 from agentflow.config import get_settings
 from agentflow.embedded import prefect as embedded_prefect
-from agentflow.embedded.openbao import EmbeddedOpenBao, scrub_vault_env
+from agentflow.embedded.openbao import EmbeddedOpenBao, scrub_vault_env, write_private
 from agentflow.embedded.ports import ensure_free, wait_for_port
 from agentflow.embedded.postgres import EmbeddedPostgres
 from agentflow.embedded.process import ManagedProcess
@@ -81,6 +82,28 @@ class Stack:
     def vault_addr(self) -> str:
         return self.config.external_vault_addr or f"http://127.0.0.1:{self.config.vault_port}"
 
+    @property
+    def prefect_env_file(self) -> Path:
+        return self.config.data_dir / "prefect.env"
+
+    def prefect_auth_string(self) -> str | None:
+        """The Prefect API's basic-auth credentials: generated once per data dir for the embedded server,
+        PREFECT_API_AUTH_STRING for an external one (None if it needs none)."""
+        if self.config.external_prefect_url:
+            return os.environ.get("PREFECT_API_AUTH_STRING") or None
+        path = self.config.data_dir / "secrets" / "prefect_auth"
+        if not path.exists():
+            write_private(path, embedded_prefect.new_auth_string())
+        return path.read_text().strip()
+
+    def write_prefect_env(self) -> None:
+        """`<data-dir>/prefect.env`, so an operator can `set -a; . prefect.env` and use Prefect's CLI."""
+        lines = [f"PREFECT_API_URL={shlex.quote(self.prefect_api_url)}"]
+        auth = self.prefect_auth_string()
+        if auth:
+            lines.append(f"PREFECT_API_AUTH_STRING={shlex.quote(auth)}")
+        write_private(self.prefect_env_file, "\n".join(lines) + "\n")
+
     def jwt_secret(self) -> str:
         """One signing key per data dir, so access tokens survive a restart."""
         path = self.config.data_dir / "secrets" / "jwt_secret"
@@ -105,11 +128,14 @@ class Stack:
             else:
                 self._step("OpenBao", self._start_openbao)
             self._step("Prefect server", self._start_prefect)
+            self.write_prefect_env()
             self._step(
                 "Work pool 'agentflow'",
                 lambda: asyncio.run(
                     embedded_prefect.ensure_work_pool(
-                        self.prefect_api_url, results_dir=c.data_dir / "results"
+                        self.prefect_api_url,
+                        auth_string=self.prefect_auth_string(),
+                        results_dir=c.data_dir / "results",
                     )
                 ),
             )
@@ -194,20 +220,27 @@ class Stack:
             embedded_prefect.wait_healthy(self.prefect_api_url, timeout=30)
             return
         process = embedded_prefect.server_process(
-            self.config.data_dir, host=self.config.host, port=self.config.prefect_port
+            self.config.data_dir,
+            host=self.config.host,
+            port=self.config.prefect_port,
+            auth_string=self.prefect_auth_string(),
         )
         self._launch(process)
         embedded_prefect.wait_healthy(self.prefect_api_url, timeout=120, process=process)
 
     def _app_env(self, database_url: str) -> dict[str, str]:
         c = self.config
-        return {
+        env = {
             "AGENTFLOW_DATA_DIR": str(c.data_dir),
             "AGENTFLOW_DATABASE_URL": database_url,
             "AGENTFLOW_JWT_SECRET": os.environ.get("AGENTFLOW_JWT_SECRET") or self.jwt_secret(),
             "AGENTFLOW_PUBLIC_URL": os.environ.get("AGENTFLOW_PUBLIC_URL") or self.api_url,
             "PREFECT_API_URL": self.prefect_api_url,
         }
+        auth = self.prefect_auth_string()
+        if auth:
+            env["PREFECT_API_AUTH_STRING"] = auth
+        return env
 
     def _start_worker(self, env: dict[str, str]) -> None:
         worker = embedded_prefect.worker_process(
@@ -251,7 +284,11 @@ class Stack:
         table.add_row("Web app", f"{self.api_url}/")
         table.add_row("API", f"{self.api_url}/api/v1")
         table.add_row("API docs (OpenAPI)", f"{self.api_url}/api/v1/docs")
-        table.add_row("Prefect UI", self.prefect_api_url.removesuffix("/api"))
+        prefect_ui = self.prefect_api_url.removesuffix("/api")
+        if self.prefect_auth_string():
+            prefect_ui += f" (sign in with the password in {self.prefect_env_file})"
+        table.add_row("Prefect UI", prefect_ui)
+        table.add_row("Prefect CLI", f"set -a; . {self.prefect_env_file}; set +a; prefect flow-run ls")
         table.add_row("Vault", self.vault_addr + ("" if self.config.external_vault_addr else " (OpenBao)"))
         table.add_row("Data", str(self.config.data_dir))
         table.add_row("Logs", str(self.config.data_dir / "logs"))

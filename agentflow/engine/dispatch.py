@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import text
 
 from agentflow.engine.gateway import PrefectGateway
-from agentflow.errors import ServiceUnavailable
+from agentflow.errors import AgentFlowError, ServiceUnavailable
 from agentflow.kit.fastread import FastReader, compile_query
 
 logger = logging.getLogger("agentflow.dispatch")
@@ -28,6 +28,15 @@ _SET_RUN = compile_query(
         """
         UPDATE executions SET prefect_flow_run_id = :flow_run_id, updated_at = now()
         WHERE id = :execution_id AND prefect_flow_run_id IS NULL
+        """
+    )
+)
+_DECIDED = compile_query(
+    text(
+        """
+        SELECT prefect_flow_run_id FROM executions
+        WHERE id = :execution_id AND status = 'paused' AND waiting_for ? 'decision'
+          AND prefect_flow_run_id IS NOT NULL
         """
     )
 )
@@ -79,6 +88,17 @@ class Dispatcher:
             logger.warning("execution %s stays queued: %s", execution_id, exc.message)
         except Exception:
             logger.exception("execution %s stays queued", execution_id)
+
+    async def resume_decided(self, execution_id: uuid.UUID) -> None:
+        """Wake a paused run whose decision is committed (a background task after the approve request);
+        a failure leaves it for the sweeper, which wakes decided runs that stay paused."""
+        row = await self.db.fetchrow(_DECIDED, execution_id=execution_id)
+        if row is None:
+            return
+        try:
+            await self.gateway.resume(row["prefect_flow_run_id"])
+        except AgentFlowError as exc:
+            logger.warning("execution %s: the resume waits for the sweeper: %s", execution_id, exc.message)
 
     async def sweep(self, *, older_than_seconds: float = 3.0) -> int:
         rows = await self.db.fetch(_STRANDED, age=older_than_seconds)

@@ -15,7 +15,10 @@ from agentflow.secrets.store import SecretStore
 logger = logging.getLogger("agentflow.engine.env")
 
 _NAMES = compile_query(
-    text("SELECT name FROM org_secrets WHERE org_id = :org_id AND kind = 'env' ORDER BY name")
+    text(
+        "SELECT name FROM org_secrets WHERE org_id = :org_id AND kind = 'env' AND name = ANY(:names) "
+        "ORDER BY name"
+    )
 )
 _store: SecretStore | None = None
 
@@ -30,9 +33,13 @@ def secret_store() -> SecretStore:
     return _store
 
 
-async def resolve_org_env(org_id: uuid.UUID) -> dict[str, str]:
-    """Every env secret of the org as NAME → value (none when the org has none, even without Vault)."""
-    names = [row["name"] for row in await (await engine_store()).db.fetch(_NAMES, org_id=org_id)]
+async def resolve_org_env(org_id: uuid.UUID, wanted: frozenset[str]) -> dict[str, str]:
+    """The org's env secrets among `wanted` (the names a definition uses) as NAME → value; nothing is read
+    when it names none, so a run without secrets never needs Vault."""
+    if not wanted:
+        return {}
+    rows = await (await engine_store()).db.fetch(_NAMES, org_id=org_id, names=sorted(wanted))
+    names = [row["name"] for row in rows]
     if not names:
         return {}
     store = secret_store()

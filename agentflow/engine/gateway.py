@@ -153,9 +153,10 @@ class PrefectGateway:
         except Exception as exc:
             raise _unavailable(exc) from exc
 
-    async def resume(self, flow_run_id: uuid.UUID, decision: dict[str, Any]) -> None:
+    async def resume(self, flow_run_id: uuid.UUID) -> None:
+        """Wake a suspended run; it reads the decision recorded in AgentFlow's database, not a run input."""
         try:
-            response = await self.client.resume_flow_run(flow_run_id, run_input=decision)
+            response = await self.client.resume_flow_run(flow_run_id)
         except Exception as exc:
             raise _unavailable(exc) from exc
         if response.status.value == "REJECT":

@@ -7,25 +7,32 @@ import asyncio
 import functools
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 from prefect import task
 from prefect.context import TaskRunContext
 from prefect.exceptions import Pause
 from prefect.flow_runs import asuspend_flow_run
-from prefect.input import RunInput
+from pydantic import BaseModel
 
 from agentflow.engine import checkpoints
 from agentflow.engine.errors import PermanentStepError, StepError, is_retryable
-from agentflow.engine.steps import execute_step, render_step_input
+from agentflow.engine.steps import (
+    StepInput,
+    definition_secret_names,
+    execute_step,
+    prepare_step,
+    secret_names,
+)
 from agentflow.engine.store import CompletedStep, EngineStore, LoadedExecution
 from agentflow.engine.walker import StepScope, Walker
 from agentflow.graph import AgentDefinition, Node, parse_definition
 from agentflow.nodes.base import NodeContext, NodeResult
-from agentflow.secrets.masking import Masker
+from agentflow.secrets.masking import ACTIVE_MASKERS, Masker
 
 logger = logging.getLogger("agentflow.engine")
 
@@ -36,8 +43,9 @@ FLOW_LEVEL_TYPES = frozenset({"logic.loop", "human.approval"})
 _SUSPEND_BACKSTOP = timedelta(days=1)
 
 
-class ApprovalDecision(RunInput):
-    """What resumes a paused approval (the API, the deadline sweeper, or Prefect's UI form)."""
+class ApprovalDecision(BaseModel):
+    """A decision on a paused approval, as the API (or the deadline sweeper) records it in the execution's
+    `waiting_for.decision`; the engine reads it from there, never from Prefect's run input."""
 
     approved: bool
     comment: str = ""
@@ -49,6 +57,14 @@ class ApprovalDecision(RunInput):
 
 class ExecutionFailed(Exception):
     """Raised after the failure is recorded, so Prefect shows the flow run Failed as well."""
+
+
+def masked_error(exc: BaseException, masker: Masker) -> StepError:
+    """The failure as it may be recorded and handed to Prefect: message and output masked, the same kind
+    (retryable or not), with nothing of the original exception (its message may hold a secret) attached."""
+    detail = exc.message if isinstance(exc, StepError) else f"{type(exc).__name__}: {exc}"
+    output = masker.mask(exc.output) if isinstance(exc, StepError) else None
+    return StepError(masker.mask_text(detail), output=output, retryable=is_retryable(exc))
 
 
 def _retry_condition(task: Any, task_run: Any, state: Any) -> bool:
@@ -116,6 +132,9 @@ class Runtime:
         # Completed steps of an earlier walk of this execution, reused instead of run again.
         self.reusable: dict[str, CompletedStep] = {}
         self.checkpointed: list[str] = []
+        # Some step's output held a secret: records render later inputs from masked outputs.
+        self.secret_outputs = False
+        self._secret_names: dict[str, frozenset[str]] = {}
         self._pending_wait: tuple[Node, str, dict[str, Any]] | None = None
 
     @property
@@ -162,6 +181,8 @@ class Runtime:
 
     async def _reuse(self, done: CompletedStep) -> NodeResult:
         """A step this execution already completed: its recorded result, without running it again."""
+        if done.output_in_vault:
+            self.secret_outputs = True
         output = (
             await checkpoints.load(self.org_id, self.execution.id, done.step_key)
             if done.output_in_vault
@@ -180,6 +201,23 @@ class Runtime:
         ):
             await self.event("step.skipped", node=node, step_key=step_key)
 
+    def _prepare(self, node: Node, scope: StepScope) -> tuple[StepInput, Masker]:
+        """The step's input, and the masker for what it writes (the run's secrets, plus the rendered strings
+        that carry one: a URL or header with a transformed secret is masked whole)."""
+        names = self._secret_names.get(node.id)
+        if names is None:  # once per node of the walk (a loop body's nodes run many times)
+            names = self._secret_names[node.id] = secret_names(node)
+        step = prepare_step(
+            node,
+            scope,
+            trigger_id=self.trigger_id,
+            env=self.env,
+            execution_id=str(self.execution.id),
+            recorded_outputs=self.masker.mask(dict(scope.outputs)) if self.secret_outputs else None,
+            names=names,
+        )
+        return step, self.masker.with_values(s for s in step.sensitive if len(s) >= 4)
+
     async def _started(self, node: Node, scope: StepScope, config: Any, *, status: str = "running") -> int:
         return await self.store.step_started(
             self.org_id,
@@ -192,12 +230,15 @@ class Runtime:
             status=status,
         )
 
-    async def _completed(self, node: Node, scope: StepScope, result: NodeResult) -> None:
-        output = self.masker.mask(result.output)
+    async def _completed(
+        self, node: Node, scope: StepScope, result: NodeResult, masker: Masker | None = None
+    ) -> None:
+        output = (masker or self.masker).mask(result.output)
         # The row keeps the masked output; one that held a secret is checkpointed whole in Vault, so that
         # a resumed or retried run hands the real value downstream.
         in_vault = output != result.output
         if in_vault:
+            self.secret_outputs = True
             await checkpoints.save(self.org_id, self.execution.id, scope.key, result.output)
             self.checkpointed.append(scope.key)
         await self.store.step_ended(
@@ -214,10 +255,17 @@ class Runtime:
             output_in_vault=in_vault,
         )
 
-    async def _failed(self, node: Node, scope: StepScope, exc: BaseException, *, will_retry: bool) -> None:
-        detail = exc.message if isinstance(exc, StepError) else f"{type(exc).__name__}: {exc}"
-        message = self.masker.mask_text(detail)
-        output = self.masker.mask(exc.output) if isinstance(exc, StepError) else None
+    async def _failed(
+        self,
+        node: Node,
+        scope: StepScope,
+        exc: BaseException,
+        *,
+        will_retry: bool,
+        masker: Masker | None = None,
+    ) -> None:
+        masked = masked_error(exc, masker or self.masker)
+        message, output = masked.message, masked.output if isinstance(exc, StepError) else None
         await self.store.step_ended(
             self.org_id,
             self.execution.id,
@@ -238,89 +286,115 @@ class Runtime:
         )
 
     async def task_body(self, node: Node, scope: StepScope) -> NodeResult:
-        """Inside the Prefect task: record, render, run, record."""
-        config: Any = None
+        """Inside the Prefect task: record, render, run, record. A failure leaves as a masked StepError,
+        so Prefect's task state and logs never see a secret either."""
         try:
-            config = render_step_input(
-                node, scope, trigger_id=self.trigger_id, env=self.env, execution_id=str(self.execution.id)
-            )
+            step, masker = self._prepare(node, scope)
         except StepError as exc:
             await self._started(node, scope, None)
             await self._failed(node, scope, exc, will_retry=False)
-            raise
-        await self._started(node, scope, config)
+            raise masked_error(exc, self.masker) from None
+        await self._started(node, scope, step.recorded)
         try:
-            result = await execute_step(node, config, scope, self.base)
-        except BaseException as exc:
+            result = await execute_step(node, step.config, scope, self.base, secrets=step.secrets)
+        except Exception as exc:
             context = TaskRunContext.get()
             retries = context.task.retries if context else 0
             run_count = context.task_run.run_count if context else 1
-            await self._failed(node, scope, exc, will_retry=is_retryable(exc) and run_count <= retries)
+            will_retry = is_retryable(exc) and run_count <= retries
+            await self._failed(node, scope, exc, will_retry=will_retry, masker=masker)
+            raise masked_error(exc, masker) from None
+        except BaseException as exc:  # cancelled: recorded, and passed on as it is
+            await self._failed(node, scope, exc, will_retry=False, masker=masker)
             raise
-        await self._completed(node, scope, result)
+        await self._completed(node, scope, result, masker)
         return result
 
     async def flow_level_step(self, node: Node, scope: StepScope) -> NodeResult:
         if node.type == "human.approval":
             return await self.approval_step(node, scope)
-        config = render_step_input(
-            node, scope, trigger_id=self.trigger_id, env=self.env, execution_id=str(self.execution.id)
-        )
-        await self._started(node, scope, config)
+        step, masker = self._prepare(node, scope)
+        await self._started(node, scope, step.recorded)
         try:
-            result = await execute_step(node, config, scope, self.base)
-        except BaseException as exc:
-            if isinstance(exc, Exception):
-                await self._failed(node, scope, exc, will_retry=False)
-            raise
-        await self._completed(node, scope, result)
+            result = await execute_step(node, step.config, scope, self.base, secrets=step.secrets)
+        except Exception as exc:
+            await self._failed(node, scope, exc, will_retry=False, masker=masker)
+            raise masked_error(exc, masker) from None
+        await self._completed(node, scope, result, masker)
         return result
 
     async def approval_step(self, node: Node, scope: StepScope) -> NodeResult:
-        config = render_step_input(
-            node, scope, trigger_id=self.trigger_id, env=self.env, execution_id=str(self.execution.id)
-        )
+        step, _ = self._prepare(node, scope)
+        config = step.config
         waiting = self.execution.waiting_for or {}
-        if waiting.get("step_key") != scope.key:  # first time here: record the wait, then suspend
-            await self._started(node, scope, config, status="waiting")
-            deadline = datetime.now(UTC) + timedelta(seconds=int(config["timeout_seconds"]))
-            waiting_for = {
-                "node_id": node.id,
-                "step_key": scope.key,
-                "message": config["message"],
-                "approvers": config.get("approvers", []),
-                "on_timeout": config["on_timeout"],
-                "deadline": deadline.isoformat(),
-                "input_schema": config.get("input_schema"),
-            }
-            self._pending_wait = (node, scope.key, self.masker.mask(waiting_for))
-        decision = await asuspend_flow_run(
-            wait_for_input=ApprovalDecision,
-            key=scope.key,
-            timeout=int(config["timeout_seconds"] + _SUSPEND_BACKSTOP.total_seconds()),
-        )
+        here = waiting.get("step_key") == scope.key
+        recorded = waiting.get("decision") if here else None
+        if not isinstance(recorded, dict) or recorded.get("pending"):
+            await self._wait_for_decision(node, scope, config, step.recorded, waiting if here else None)
+        decision = ApprovalDecision.model_validate(recorded)
         if decision.timed_out and config["on_timeout"] == "fail":
             error = PermanentStepError(f"Nobody decided on {node.id} within {config['timeout_seconds']}s")
             await self._failed(node, scope, error, will_retry=False)
             raise error
         output = {
+            **decision.fields,  # the approver's fields never override what the decision itself says
             "approved": decision.approved,
             "comment": decision.comment,
             "by": decision.by,
             "at": decision.at,
             "timed_out": decision.timed_out,
-            **decision.fields,
         }
         result = NodeResult(output=output, handles=("approved" if decision.approved else "rejected",))
         await self._completed(node, scope, result)
         return result
 
+    async def _wait_for_decision(
+        self,
+        node: Node,
+        scope: StepScope,
+        config: dict[str, Any],
+        step_input: Any,
+        waiting: dict[str, Any] | None,
+    ) -> NoReturn:
+        """Suspend the flow run until the API records a decision (never returns: Prefect's Pause ends the
+        walk). A resume that brought no decision (from Prefect's UI or API, not AgentFlow's) waits anew
+        under a fresh suspension key: only a decision recorded through the API decides."""
+        if waiting is None:  # first time here: record the wait, then suspend
+            await self._started(node, scope, step_input, status="waiting")
+            deadline = datetime.now(UTC) + timedelta(seconds=int(config["timeout_seconds"]))
+            waiting = {
+                "node_id": node.id,
+                "step_key": scope.key,
+                # What approvers read: the recorded form, where a secret is a placeholder.
+                "message": step_input.get("message", "") if isinstance(step_input, dict) else "",
+                "approvers": config.get("approvers", []),
+                "on_timeout": config["on_timeout"],
+                "deadline": deadline.isoformat(),
+                "input_schema": config.get("input_schema"),
+                "round": 0,
+            }
+        else:
+            logger.warning("execution %s resumed without a decision; waiting again", self.execution.id)
+            waiting = {k: v for k, v in waiting.items() if k != "decision"}
+            waiting["round"] = int(waiting.get("round", 0)) + 1
+        self._pending_wait = (node, scope.key, self.masker.mask(waiting))
+        while True:
+            # Returns (instead of suspending) only for a key that was already suspended and resumed.
+            await asuspend_flow_run(
+                key=f"{scope.key}#{waiting['round']}",
+                timeout=int(config["timeout_seconds"] + _SUSPEND_BACKSTOP.total_seconds()),
+            )
+            waiting["round"] += 1
+            self._pending_wait = (node, scope.key, self.masker.mask(waiting))
+
     async def run(self) -> dict[str, Any]:
         """Run the execution to its end (or to a pause); the record says how it went."""
         _RUNNING[str(self.execution.id)] = self
+        masking = ACTIVE_MASKERS.add(self.masker)  # log lines of any logger, Prefect's too, get masked
         try:
             return await self._run()
         finally:
+            ACTIVE_MASKERS.discard(masking)
             _RUNNING.pop(str(self.execution.id), None)
 
     async def _run(self) -> dict[str, Any]:
@@ -384,19 +458,19 @@ async def build_runtime(
     store: EngineStore,
     execution: LoadedExecution,
     *,
-    env: dict[str, str],
+    resolve_env: Callable[[uuid.UUID, frozenset[str]], Awaitable[dict[str, str]]],
     http: httpx.AsyncClient,
     flow_run_id: uuid.UUID | None,
 ) -> Runtime:
+    """The runtime of one walk; it reads from Vault only the secrets some node of the definition names."""
     definition = parse_definition(execution.definition)
+    env = await resolve_env(execution.org_id, definition_secret_names(definition))
     base = NodeContext(
         execution_id=execution.id,
         org_id=execution.org_id,
         http=http,
-        env=env,
         trigger_input=execution.input,
         preview=execution.triggered_by == "test",
-        allow_private_network=bool(execution.org_settings.get("allow_private_network", False)),
     )
     runtime = Runtime(
         store=store, execution=execution, definition=definition, env=env, base=base, flow_run_id=flow_run_id

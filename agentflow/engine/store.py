@@ -30,15 +30,16 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
+# The execution with what it runs, joined so that nothing crosses a tenant: its agent is of the execution's
+# org, its version is of that agent (a test run carries its own definition and no version).
 _LOAD = _q(
     """
-    SELECT e.id, e.org_id, e.agent_id, e.status, e.triggered_by, e.input, e.attempt, e.waiting_for,
-           e.prefect_flow_run_id, COALESCE(e.definition, v.definition) AS definition,
-           o.settings AS org_settings
+    SELECT e.id, e.org_id, e.agent_id, e.version_id, e.status, e.triggered_by, e.input, e.attempt,
+           e.waiting_for, e.prefect_flow_run_id, COALESCE(e.definition, v.definition) AS definition
     FROM executions e
-    JOIN organizations o ON o.id = e.org_id
-    LEFT JOIN agent_versions v ON v.id = e.version_id
-    WHERE e.id = :execution_id
+    JOIN agents a ON a.id = e.agent_id AND a.org_id = e.org_id
+    LEFT JOIN agent_versions v ON v.id = e.version_id AND v.agent_id = e.agent_id
+    WHERE e.id = :execution_id AND (e.version_id IS NULL OR v.id IS NOT NULL)
     """
 )
 _EVENT = _q(
@@ -51,12 +52,15 @@ _EVENT = _q(
     SELECT pg_notify('agentflow_events', CAST(:channel_payload AS text)) FROM inserted
     """
 )
+# Only the execution's own flow run may run it: the first to start claims it (the dispatcher may record the
+# run a moment later), any other is refused.
 _RUNNING = _q(
     """
     UPDATE executions SET status = 'running', started_at = COALESCE(started_at, now()),
            prefect_flow_run_id = COALESCE(prefect_flow_run_id, :flow_run_id), waiting_for = NULL,
            updated_at = now()
     WHERE id = :execution_id AND status IN ('queued', 'running', 'paused')
+      AND (prefect_flow_run_id IS NULL OR prefect_flow_run_id = :flow_run_id)
     RETURNING status
     """
 )
@@ -154,14 +158,18 @@ _LOG = _q(
     VALUES (:org_id, :execution_id, :level, :message, :node_id, :step_key, now())
     """
 )
+# A scheduled flow run becomes an execution only when its parameters hold together: the version is the
+# agent's, the flow run is of the agent's own deployment, and the agent is switched on (a paused or archived
+# agent's schedule does not run it, whatever is still scheduled in Prefect).
 _CREATE_SCHEDULED = _q(
     """
     INSERT INTO executions (id, org_id, agent_id, version_id, status, triggered_by, input,
                             prefect_flow_run_id, attempt, total_tokens, total_cost_usd,
                             created_at, updated_at)
-    SELECT :id, a.org_id, a.id, :version_id, 'queued', 'schedule',
+    SELECT :id, a.org_id, a.id, v.id, 'queued', 'schedule',
            CAST(CAST(:input AS text) AS jsonb), :flow_run_id, 1, 0, 0, now(), now()
-    FROM agents a WHERE a.id = :agent_id
+    FROM agents a JOIN agent_versions v ON v.id = :version_id AND v.agent_id = a.id
+    WHERE a.id = :agent_id AND a.status = 'active' AND a.prefect_deployment_id = :deployment_id
     ON CONFLICT (prefect_flow_run_id) DO UPDATE SET updated_at = now()
     RETURNING id
     """
@@ -174,13 +182,14 @@ class LoadedExecution:
     id: uuid.UUID
     org_id: uuid.UUID
     agent_id: uuid.UUID
+    version_id: uuid.UUID | None
     status: str
     triggered_by: str
     input: Any
     attempt: int
     waiting_for: dict[str, Any] | None
+    prefect_flow_run_id: uuid.UUID | None
     definition: dict[str, Any]
-    org_settings: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -205,13 +214,14 @@ class EngineStore:
             id=row["id"],
             org_id=row["org_id"],
             agent_id=row["agent_id"],
+            version_id=row["version_id"],
             status=row["status"],
             triggered_by=row["triggered_by"],
             input=row["input"],
             attempt=row["attempt"],
             waiting_for=row["waiting_for"],
+            prefect_flow_run_id=row["prefect_flow_run_id"],
             definition=row["definition"],
-            org_settings=row["org_settings"] or {},
         )
 
     async def event(
@@ -389,20 +399,26 @@ class EngineStore:
         )
 
     async def create_scheduled(
-        self, *, agent_id: uuid.UUID, version_id: uuid.UUID, flow_run_id: uuid.UUID, scheduled_at: str | None
-    ) -> uuid.UUID:
-        """The execution of a scheduled flow run (idempotent per flow run: a retried run finds its own)."""
+        self,
+        *,
+        agent_id: uuid.UUID,
+        version_id: uuid.UUID,
+        flow_run_id: uuid.UUID,
+        deployment_id: uuid.UUID | None,
+        scheduled_at: str | None,
+    ) -> uuid.UUID | None:
+        """The execution of a scheduled flow run (idempotent per flow run: a retried run finds its own);
+        None when the run must not happen (agent paused or archived, or parameters that do not match)."""
         row = await self.db.fetchrow(
             _CREATE_SCHEDULED,
             id=uuid.uuid4(),
             agent_id=agent_id,
             version_id=version_id,
             flow_run_id=flow_run_id,
+            deployment_id=deployment_id,
             input=_json({"scheduled_at": scheduled_at}),
         )
-        if row is None:
-            raise ValueError(f"Agent {agent_id} does not exist")
-        return uuid.UUID(str(row["id"]))
+        return uuid.UUID(str(row["id"])) if row is not None else None
 
     async def executions_of_flow_runs(self, flow_run_ids: list[uuid.UUID]) -> list[uuid.UUID]:
         rows = await self.db.fetch(_BY_FLOW_RUN, flow_run_ids=flow_run_ids)

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
-from typing import Any
 
-import orjson
 from sqlalchemy import text
 
 from agentflow.engine.dispatch import Dispatcher
 from agentflow.engine.gateway import PrefectGateway
-from agentflow.errors import AgentFlowError
 from agentflow.kit.fastread import FastReader, compile_query
 
 logger = logging.getLogger("agentflow.sweeper")
 
-# Claim overdue approvals atomically (several workers may sweep): the decision is written first.
+# Decide overdue approvals atomically (several workers may sweep): the decision is recorded in the row,
+# where the resumed run reads it, before the run is woken.
 _OVERDUE = compile_query(
     text(
         """
         UPDATE executions e
-        SET waiting_for = jsonb_set(e.waiting_for, '{decision}', CAST(CAST(:decision AS text) AS jsonb)),
+        SET waiting_for = jsonb_set(
+                e.waiting_for,
+                '{decision}',
+                jsonb_build_object(
+                    'approved', e.waiting_for ->> 'on_timeout' = 'approve',
+                    'comment', 'No decision before the deadline',
+                    'by', NULL, 'at', to_jsonb(now()), 'timed_out', true, 'fields', '{}'::jsonb)),
             updated_at = now()
         WHERE e.id IN (
             SELECT id FROM executions
@@ -30,21 +33,22 @@ _OVERDUE = compile_query(
               AND CAST(waiting_for ->> 'deadline' AS timestamptz) <= now()
             ORDER BY updated_at LIMIT 50 FOR UPDATE SKIP LOCKED
         )
-        RETURNING e.id, e.prefect_flow_run_id, e.waiting_for
+        RETURNING e.id
         """
     )
 )
-
-
-def timeout_decision(on_timeout: str) -> dict[str, Any]:
-    return {
-        "approved": on_timeout == "approve",
-        "comment": "No decision before the deadline",
-        "by": None,
-        "at": datetime.now(UTC).isoformat(),
-        "timed_out": True,
-        "fields": {},
-    }
+# Decided but still paused a while later: the wake-up after the decision was lost (Prefect was down, the API
+# stopped between its commit and the resume). Waking a run twice is harmless: Prefect refuses the second.
+_DECIDED = compile_query(
+    text(
+        """
+        SELECT id FROM executions
+        WHERE status = 'paused' AND waiting_for ? 'decision' AND prefect_flow_run_id IS NOT NULL
+          AND updated_at < now() - make_interval(secs => :age)
+        ORDER BY updated_at LIMIT 50
+        """
+    )
+)
 
 
 class Sweeper:
@@ -54,15 +58,16 @@ class Sweeper:
         self.dispatcher = Dispatcher(gateway, db)
 
     async def apply_timeouts(self) -> int:
-        # The decision differs per row (approve / reject / fail), so claim with a marker, then fill it in.
-        rows = await self.db.fetch(_OVERDUE, decision=orjson.dumps({"pending": True}).decode())
+        rows = await self.db.fetch(_OVERDUE)
         for row in rows:
-            waiting = row["waiting_for"]
-            decision = timeout_decision(str(waiting.get("on_timeout", "reject")))
-            try:
-                await self.gateway.resume(row["prefect_flow_run_id"], decision)
-            except AgentFlowError as exc:
-                logger.warning("could not apply the timeout of execution %s: %s", row["id"], exc.message)
+            await self.dispatcher.resume_decided(row["id"])
+        return len(rows)
+
+    async def wake_decided(self, *, older_than_seconds: float = 5.0) -> int:
+        """Resume paused runs whose decision is recorded but which never woke."""
+        rows = await self.db.fetch(_DECIDED, age=older_than_seconds)
+        for row in rows:
+            await self.dispatcher.resume_decided(row["id"])
         return len(rows)
 
     async def run_forever(self, interval: float = 2.0) -> None:
@@ -70,6 +75,7 @@ class Sweeper:
             try:
                 await self.dispatcher.sweep()
                 await self.apply_timeouts()
+                await self.wake_decided()
             except Exception:
                 logger.exception("sweep failed")
             await asyncio.sleep(interval)

@@ -44,6 +44,7 @@ from agentflow.engine import crash_recovery
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.engine.store import engine_store
 from agentflow.engine.sweeper import Sweeper
+from agentflow.secrets.masking import mask_every_handler
 
 WORKER_TYPE = "agentflow-inproc"
 logger = logging.getLogger("agentflow.worker")
@@ -253,6 +254,8 @@ async def serve(pool: str, name: str, limit: int) -> None:
             group.start_soon(worker.start)
             while not (worker.is_setup and worker._has_successfully_synced):  # noqa: ASYNC110 (Prefect has no event)
                 await anyio.sleep(0.05)
+            # Every handler configured by now (ours, Prefect's) masks the secrets of the runs in progress.
+            mask_every_handler()
             reconciled = await worker.reconcile_orphans()
             logger.info("worker %s ready (pool %s, limit %s, reconciled %s)", name, pool, limit, reconciled)
             sweeper = Sweeper(PrefectGateway(worker.client, work_pool=pool), (await engine_store()).db)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jsonschema
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -199,30 +200,26 @@ class ExecutionService:
         )
 
     async def approve(
-        self,
-        session: AsyncSession,
-        gateway: PrefectGateway,
-        *,
-        subject: AuthSubject,
-        execution_id: uuid.UUID,
-        body: ApproveRequest,
+        self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID, body: ApproveRequest
     ) -> Execution:
-        """Decide a pending approval; only the approvers the node names may (any editor if it names none)."""
+        """Record the decision on a pending approval (the run is woken once it is committed); only the
+        approvers the node names may decide (any editor if it names none), as themselves."""
         execution = await self._locked(session, subject, execution_id)
         waiting = execution.waiting_for
         if execution.status != ExecutionStatus.paused or not waiting or waiting.get("decision"):
             raise Conflict("This execution is not waiting for an approval", code="not_waiting")
         if not _may_approve(subject, waiting.get("approvers") or []):
             raise Forbidden("You are not one of this step's approvers")
+        _check_fields(body.fields, waiting.get("input_schema"), approved=body.approved)
+        # `by` is always the authenticated caller; the engine reads the decision from this row only.
         decision = {
             "approved": body.approved,
             "comment": body.comment,
             "by": str(subject.user_id),
             "at": datetime.now(UTC).isoformat(),
+            "timed_out": False,
             "fields": body.fields,
         }
-        assert execution.prefect_flow_run_id is not None
-        await gateway.resume(execution.prefect_flow_run_id, decision)
         execution.waiting_for = {**waiting, "decision": decision}
         flag_modified(execution, "waiting_for")
         return execution
@@ -261,16 +258,44 @@ class ExecutionService:
 
 
 def _may_approve(subject: AuthSubject, approvers: list[str]) -> bool:
+    role = subject.acting_role
+    rank = ROLE_RANK[role] if role is not None else -1
     if not approvers:
-        return ROLE_RANK[subject.role] >= ROLE_RANK[Role.editor]
+        return rank >= ROLE_RANK[Role.editor]
     for approver in approvers:
         if approver.startswith("role:"):
             wanted = approver.removeprefix("role:")
-            if wanted in Role.__members__ and ROLE_RANK[subject.role] >= ROLE_RANK[Role(wanted)]:
+            if wanted in Role.__members__ and rank >= ROLE_RANK[Role(wanted)]:
                 return True
         elif approver == str(subject.user_id):
             return True
     return False
+
+
+# What the decision itself says: an approver's fields may not set these.
+RESERVED_FIELDS = frozenset({"approved", "comment", "by", "at", "timed_out"})
+
+
+def _check_fields(fields: dict[str, Any], schema: dict[str, Any] | None, *, approved: bool) -> None:
+    """The approver's fields must match the node's input_schema and leave the decision's own keys alone
+    (a rejection need not fill the required ones)."""
+    reserved = sorted(RESERVED_FIELDS & set(fields))
+    if reserved:
+        raise ValidationFailed(
+            f"fields.{reserved[0]} is part of the decision itself and cannot be set as a field",
+            code="invalid_fields",
+        )
+    if not schema:
+        return
+    if not approved:
+        schema = {k: v for k, v in schema.items() if k != "required"}
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(fields))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "fields"
+        raise ValidationFailed(
+            f"The approval fields do not match the step's input_schema at {where}: {error.message}",
+            code="invalid_fields",
+        )
 
 
 execution_service = ExecutionService()

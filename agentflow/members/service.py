@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agentflow.auth.passwords import hash_password, verify_password
+from agentflow.auth.passwords import hash_password
 from agentflow.auth.repository import RefreshTokenRepository, UserRepository
 from agentflow.auth.service import IssuedSession, auth_service
 from agentflow.auth.subject import AuthSubject
 from agentflow.config import Settings
 from agentflow.email.sender import Email, EmailSender
-from agentflow.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from agentflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from agentflow.kit.crypto import digest, new_token
 from agentflow.kit.pagination import Page
 from agentflow.members.repository import InvitationRepository
@@ -135,16 +135,25 @@ class MemberService:
         token: str,
         body: AcceptInvitation,
         caller_user_id: uuid.UUID | None,
+        client_ip: str,
     ) -> IssuedSession:
-        """Join the org: an existing account proves itself (token or password), a new one is created."""
+        """Join the org: an existing account proves itself (token, or password under the sign-in throttle);
+        a new one is created."""
         invitation = await self.find_open_invitation(session, token=token)
         users = UserRepository(session)
         user = await users.get_by_email(invitation.email)
         if user is not None:
             if caller_user_id is not None and caller_user_id != user.id:
                 raise Forbidden("This invitation was sent to a different email address")
-            if caller_user_id is None and not verify_password(body.password or "", user.password_hash):
-                raise Unauthorized("Confirm your password to accept", code="invalid_credentials")
+            if caller_user_id is None:
+                user = await auth_service.check_password(
+                    session,
+                    settings,
+                    email=invitation.email,
+                    password=body.password or "",
+                    client_ip=client_ip,
+                    failure="Confirm your password to accept",
+                )
         else:
             if caller_user_id is not None:
                 raise Forbidden("This invitation was sent to a different email address")

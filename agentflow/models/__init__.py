@@ -16,6 +16,7 @@ from agentflow.models.organization import Invitation, Organization, OrgMembershi
 from agentflow.models.secret import OrgSecret
 from agentflow.models.team import Team, TeamMembership
 from agentflow.models.user import User
+from agentflow.models.webhook import WebhookDelivery
 
 __all__ = [
     "APIKey",
@@ -39,4 +40,5 @@ __all__ = [
     "TeamMembership",
     "TriggeredBy",
     "User",
+    "WebhookDelivery",
 ]

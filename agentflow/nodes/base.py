@@ -28,12 +28,11 @@ class NodeContext:
 
     execution_id: uuid.UUID
     org_id: uuid.UUID
-    http: httpx.AsyncClient
+    http: httpx.AsyncClient  # guarded by the egress policy (agentflow/egress): use it for every call
     env: Mapping[str, str] = field(default_factory=dict)
     trigger_input: Any = None
     # Test runs: side-effecting actions describe what they would do instead of doing it.
     preview: bool = False
-    allow_private_network: bool = False
     # Set by the engine: runs a loop's body once per item and returns each iteration's result.
     run_loop_body: Callable[[str, list[Any]], Awaitable[list[Any]]] | None = None
     # Set by the engine: waits for a human decision (Prefect pause) and returns it.

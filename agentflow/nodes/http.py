@@ -29,6 +29,11 @@ def auth_headers(auth: dict[str, Any], env: dict[str, str] | Any) -> dict[str, s
     return {auth.get("header") or "X-API-Key": secret}
 
 
+def _credential_headers(auth: dict[str, Any]) -> tuple[str, ...]:
+    """The header carrying an `api_key` secret: dropped, like Authorization, on a cross-origin redirect."""
+    return (auth.get("header") or "X-API-Key",) if auth.get("type") == "api_key" else ()
+
+
 class HttpHandler:
     async def run(self, node: Node, config: dict[str, Any], ctx: NodeContext) -> NodeResult:
         method = config["method"]
@@ -57,7 +62,7 @@ class HttpHandler:
             json=body,
             content=raw,
             timeout_seconds=float(config.get("timeout_seconds", 30)),
-            allow_private=ctx.allow_private_network,
+            credential_headers=_credential_headers(config.get("auth") or {}),
         )
         outbound.raise_for_status(method, config["url"], response)
         return NodeResult(output=response.as_output())

@@ -47,7 +47,6 @@ class WebhookHandler:
             headers=headers,
             content=body,
             timeout_seconds=30.0,
-            allow_private=ctx.allow_private_network,
         )
         outbound.raise_for_status("POST", config["url"], response)
         return NodeResult(output={"status": response.status})

@@ -1,19 +1,68 @@
-"""Org settings bodies."""
+"""Org settings bodies: only known, typed keys (a free-form settings document was a way to widen what the
+engine allows; what only an operator may decide is never an org setting)."""
 
 from __future__ import annotations
 
-from typing import Any
+import zoneinfo
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from agentflow.kit.schemas import InputSchema, examples
+from agentflow.providers.config import ProviderName
+
+MODEL_NAME = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class AiRoutingSettings(InputSchema):
+    """Which provider answers a model name (`settings.ai`), read by every AI node of the org."""
+
+    default_provider: ProviderName | None = Field(
+        default=None, description="Provider of models no route matches (ollama if unset)."
+    )
+    default_model: MODEL_NAME | None = Field(default=None, description="Model of AI nodes that name none.")
+    routes: dict[MODEL_NAME, ProviderName] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Model name pattern (e.g. `my-*`) → provider, tried before the built-in table.",
+    )
+
+
+class OrgSettingsUpdate(InputSchema):
+    """The settings an org admin may change; a key sent as null is removed."""
+
+    ai: AiRoutingSettings | None = Field(default=None, description="AI provider routing.")
+    timezone: str | None = Field(
+        default=None, max_length=64, description="IANA time zone shown in the web app, e.g. `Europe/Berlin`."
+    )
+    allow_private_network: Any = Field(
+        default=None,
+        description="Not an org setting: private destinations are allowed by the operator "
+        "(AGENTFLOW_EGRESS_ALLOWLIST). Sending it is refused.",
+        json_schema_extra={"deprecated": True},
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in zoneinfo.available_timezones():
+            raise ValueError(f"{value!r} is not an IANA time zone")
+        return value
+
+    @field_validator("allow_private_network")
+    @classmethod
+    def _operator_only(cls, value: Any) -> Any:
+        raise ValueError(
+            "private network access is not an organization setting; the operator allows private "
+            "destinations with AGENTFLOW_EGRESS_ALLOWLIST"
+        )
 
 
 class OrgUpdate(InputSchema):
-    model_config = examples({"name": "Acme Robotics", "settings": {"allow_private_network": False}})
+    model_config = examples({"name": "Acme Robotics", "settings": {"timezone": "Europe/Berlin"}})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    settings: dict[str, Any] | None = Field(
+    settings: OrgSettingsUpdate | None = Field(
         default=None, description="Merged into the org's settings; a key set to null is removed."
     )
     data_region: str | None = Field(default=None, pattern="^(us|eu)$")

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agentflow.errors import NotFound, ValidationFailed
 from agentflow.models import Organization
 from agentflow.orgs.repository import OrganizationRepository
-from agentflow.orgs.schemas import OrgUpdate
+from agentflow.orgs.schemas import OrgSettingsUpdate, OrgUpdate
 
-# Org settings are free-form JSON, but a settings document this large is a mistake, not a configuration.
+# A settings document this large is a mistake, not a configuration.
 MAX_SETTINGS_BYTES = 64 * 1024
+_KNOWN_SETTINGS = frozenset(OrgSettingsUpdate.model_fields) - {"allow_private_network"}
 
 
 def slugify(name: str) -> str:
@@ -47,8 +48,10 @@ class OrganizationService:
         if changes.data_region is not None:
             org.data_region = changes.data_region
         if changes.settings is not None:
-            merged = {**org.settings, **changes.settings}
-            merged = {k: v for k, v in merged.items() if v is not None}
+            sent = changes.settings.model_dump(mode="json", exclude_unset=True)
+            merged = {**org.settings, **sent}
+            # Only known keys are kept: one written before settings were typed (allow_private_network) goes.
+            merged = {k: v for k, v in merged.items() if v is not None and k in _KNOWN_SETTINGS}
             if len(orjson.dumps(merged)) > MAX_SETTINGS_BYTES:
                 raise ValidationFailed(f"Org settings must stay under {MAX_SETTINGS_BYTES} bytes")
             org.settings = merged

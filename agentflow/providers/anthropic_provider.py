@@ -11,6 +11,7 @@ import anthropic
 import instructor
 from anthropic import AsyncAnthropic
 
+from agentflow.egress import EgressPolicy
 from agentflow.providers._structured import Reading, run_instructor
 from agentflow.providers.base import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -30,6 +31,7 @@ from agentflow.providers.base import (
     ToolSpec,
     effective_timeout,
     message_from_body,
+    refusal,
     status_kind,
 )
 from agentflow.providers.config import ProviderConfig, ProviderName
@@ -43,6 +45,8 @@ def map_anthropic_error(exc: BaseException, model: str) -> ProviderError | None:
     if isinstance(exc, anthropic.APITimeoutError):
         return ProviderError("the request timed out", provider="anthropic", kind="timeout", model=model)
     if isinstance(exc, anthropic.APIConnectionError):
+        if (refused := refusal(exc, "anthropic", model)) is not None:
+            return refused
         cause = exc.__cause__
         detail = f": {cause}" if cause is not None and str(cause) else ""
         return ProviderError(
@@ -105,13 +109,16 @@ class AnthropicProvider(LLMProvider):
 
     name: ClassVar[ProviderName] = "anthropic"
 
-    def __init__(self, config: ProviderConfig, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
-        super().__init__(config, timeout=timeout)
+    def __init__(
+        self, config: ProviderConfig, *, egress: EgressPolicy, timeout: float = DEFAULT_TIMEOUT_SECONDS
+    ) -> None:
+        super().__init__(config, egress=egress, timeout=timeout)
         self.client = AsyncAnthropic(
             api_key=config.api_key or "no-key",  # never let the SDK fall back to env or profiles
             base_url=config.effective_base_url,
             max_retries=0,  # retries and fallback are the router's and the engine's
             timeout=timeout,
+            http_client=self.sdk_http_client(),
         )
         self._instructor = instructor.from_anthropic(self.client, mode=instructor.Mode.TOOLS)
 

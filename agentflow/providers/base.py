@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
+import httpx
+import httpx2
 from pydantic import BaseModel
 
+from agentflow.egress import EgressPolicy, EgressRefused, guarded_client, guarded_sdk_client
 from agentflow.providers import pricing
 from agentflow.providers.config import ProviderConfig, ProviderName
 
@@ -25,6 +28,7 @@ ErrorKind = Literal[
     "not_configured",  # no credentials for the provider in this organization
     "unsupported",  # the provider has no such API (Anthropic embeddings)
     "invalid_response",  # the provider answered with something we cannot read
+    "refused",  # the egress guard refused the provider's address (private, or one of the stack's own)
 ]
 RETRYABLE_KINDS: frozenset[ErrorKind] = frozenset({"rate_limit", "server", "timeout", "connection"})
 DEFAULT_TIMEOUT_SECONDS = 60.0
@@ -227,6 +231,14 @@ class StructuredOutputError(Exception):
         self.attempts: list[ProviderAttempt] = []  # filled by the router: every call it made
 
 
+def refusal(exc: BaseException, provider: ProviderName, model: str | None) -> ProviderError | None:
+    """The guard's refusal, raised directly or wrapped by an SDK's connection error; never retried."""
+    cause = exc if isinstance(exc, EgressRefused) else exc.__cause__
+    if isinstance(cause, EgressRefused):
+        return ProviderError(cause.message, provider=provider, kind="refused", model=model)
+    return None
+
+
 def status_kind(status_code: int) -> ErrorKind:
     """How an HTTP status from a provider is classified."""
     if status_code == 429:
@@ -249,9 +261,21 @@ class LLMProvider(ABC):
 
     name: ClassVar[ProviderName]
 
-    def __init__(self, config: ProviderConfig, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, config: ProviderConfig, *, egress: EgressPolicy, timeout: float = DEFAULT_TIMEOUT_SECONDS
+    ) -> None:
         self.config = config
+        self.egress = egress
         self.timeout = timeout
+
+    def http_client(self, **options: Any) -> httpx.AsyncClient:
+        """The HTTP client a provider talks through: the egress guard checks each connection (a tenant's
+        base URL cannot point at the private network), and redirects are not followed."""
+        return guarded_client(self.egress, timeout=self.timeout, **options)
+
+    def sdk_http_client(self) -> httpx2.AsyncClient:
+        """The same for the OpenAI and Anthropic SDKs, which are built on `httpx2`."""
+        return guarded_sdk_client(self.egress, timeout=self.timeout)
 
     @abstractmethod
     async def chat(

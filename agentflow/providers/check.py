@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agentflow.egress import EgressPolicy
 from agentflow.providers.base import Message, ProviderError
 from agentflow.providers.config import ProviderConfig, ProviderName
 from agentflow.providers.registry import create_provider
@@ -28,13 +29,16 @@ class ProviderCheck:
 
 
 async def check_provider(
-    config: ProviderConfig, *, model: str | None = None, timeout: float = 15
+    config: ProviderConfig, *, egress: EgressPolicy, model: str | None = None, timeout: float = 15
 ) -> ProviderCheck:
     """Ask for one token from `model` (else the default model, else a cheap one) with these settings."""
     model = model or config.default_model or CHECK_MODELS.get(config.provider)
     if model is None:
         return ProviderCheck(False, config.provider, None, "set a default model to test this provider with")
-    provider = create_provider(config, timeout=timeout)
+    if config.needs_api_key:  # the call could only fail, and how it fails depends on the network
+        message = f"no API key is set for {config.provider}: add one to its provider settings"
+        return ProviderCheck(False, config.provider, model, message)
+    provider = create_provider(config, egress=egress, timeout=timeout)
     try:
         response = await provider.chat([Message("user", "Reply with OK.")], model=model, max_tokens=1)
     except ProviderError as exc:

@@ -16,6 +16,8 @@ DEFAULT_BASE_URLS: dict[ProviderName, str] = {
     "ollama": "http://127.0.0.1:11434",
 }
 
+HOSTED_PROVIDERS: frozenset[ProviderName] = frozenset({"openai", "anthropic", "google"})
+
 
 @dataclass(frozen=True, slots=True)
 class ProviderConfig:
@@ -25,6 +27,12 @@ class ProviderConfig:
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
     default_model: str | None = None
+
+    @property
+    def needs_api_key(self) -> bool:
+        """True when no call can succeed without a key: a hosted provider on its public endpoint (a custom
+        base URL may be a compatible server or a proxy that needs none)."""
+        return not self.api_key and self.base_url is None and self.provider in HOSTED_PROVIDERS
 
     @property
     def effective_base_url(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import httpx
 import instructor
 
+from agentflow.egress import EgressPolicy, EgressRefused
 from agentflow.providers import pricing
 from agentflow.providers.base import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -55,11 +56,14 @@ class OllamaProvider(LLMProvider):
 
     name: ClassVar[ProviderName] = "ollama"
 
-    def __init__(self, config: ProviderConfig, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
-        super().__init__(config, timeout=timeout)
+    def __init__(
+        self, config: ProviderConfig, *, egress: EgressPolicy, timeout: float = DEFAULT_TIMEOUT_SECONDS
+    ) -> None:
+        super().__init__(config, egress=egress, timeout=timeout)
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
-        self.client = httpx.AsyncClient(base_url=config.effective_base_url, headers=headers, timeout=timeout)
-        self._compatible = _OllamaOpenAI(config, timeout=timeout)
+        self.client = self.http_client(headers=headers)
+        self.client.base_url = httpx.URL(config.effective_base_url)
+        self._compatible = _OllamaOpenAI(config, egress=egress, timeout=timeout)
 
     def estimate_cost(self, model: str, input_tokens: int, output_tokens: int) -> pricing.Cost:
         return pricing.free()
@@ -87,7 +91,9 @@ class OllamaProvider(LLMProvider):
             body["options"] = options
         return body
 
-    def _transport_error(self, exc: httpx.HTTPError, model: str) -> ProviderError:
+    def _transport_error(self, exc: httpx.HTTPError | EgressRefused, model: str) -> ProviderError:
+        if isinstance(exc, EgressRefused):
+            return self.error(exc.message, "refused", model=model)
         if isinstance(exc, httpx.TimeoutException):
             return self.error("the request timed out", "timeout", model=model)
         return self.error(f"could not connect to Ollama: {exc}", "connection", model=model)
@@ -109,7 +115,7 @@ class OllamaProvider(LLMProvider):
             response = await self.client.post(
                 path, json=body, timeout=effective_timeout(self.timeout, timeout)
             )
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, EgressRefused) as exc:
             raise self._transport_error(exc, model) from exc
         if response.status_code >= 400:
             raise self._status_error(response, model)
@@ -205,7 +211,7 @@ class OllamaProvider(LLMProvider):
                         yield TextDelta(text)
                     if chunk.get("done"):
                         final = chunk
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, EgressRefused) as exc:
             raise self._transport_error(exc, model) from exc
         if not final:
             raise self.error("the stream ended before Ollama said it was done", "server", model=model)

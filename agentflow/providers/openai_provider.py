@@ -12,6 +12,7 @@ import openai
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletionMessageParam
 
+from agentflow.egress import EgressPolicy
 from agentflow.providers._structured import Reading, run_instructor
 from agentflow.providers.base import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -30,6 +31,7 @@ from agentflow.providers.base import (
     ToolSpec,
     effective_timeout,
     message_from_body,
+    refusal,
     status_kind,
 )
 from agentflow.providers.config import DEFAULT_BASE_URLS, ProviderConfig, ProviderName
@@ -71,6 +73,8 @@ def map_openai_error(exc: BaseException, provider: ProviderName, model: str) -> 
     if isinstance(exc, openai.APITimeoutError):
         return ProviderError("the request timed out", provider=provider, kind="timeout", model=model)
     if isinstance(exc, openai.APIConnectionError):
+        if (refused := refusal(exc, provider, model)) is not None:
+            return refused
         cause = exc.__cause__
         detail = f": {cause}" if cause is not None and str(cause) else ""
         return ProviderError(
@@ -104,13 +108,16 @@ class OpenAIProvider(LLMProvider):
     structured_mode: ClassVar[instructor.Mode] = instructor.Mode.TOOLS
     path_suffix: ClassVar[str] = ""
 
-    def __init__(self, config: ProviderConfig, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
-        super().__init__(config, timeout=timeout)
+    def __init__(
+        self, config: ProviderConfig, *, egress: EgressPolicy, timeout: float = DEFAULT_TIMEOUT_SECONDS
+    ) -> None:
+        super().__init__(config, egress=egress, timeout=timeout)
         self.client = AsyncOpenAI(
             api_key=config.api_key or _NO_KEY,
             base_url=config.effective_base_url + self.path_suffix,
             max_retries=0,  # retries and fallback are the router's and the engine's
             timeout=timeout,
+            http_client=self.sdk_http_client(),
         )
         self._instructor = instructor.from_openai(self.client, mode=self.structured_mode)
         # OpenAI itself wants max_completion_tokens (o-series models refuse max_tokens); compatible servers

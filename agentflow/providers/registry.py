@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agentflow.egress import EgressPolicy
 from agentflow.providers.anthropic_provider import AnthropicProvider
 from agentflow.providers.base import DEFAULT_TIMEOUT_SECONDS, LLMProvider
 from agentflow.providers.config import ProviderConfig, ProviderName
@@ -17,6 +18,9 @@ PROVIDER_CLASSES: dict[ProviderName, type[LLMProvider]] = {
 }
 
 
-def create_provider(config: ProviderConfig, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> LLMProvider:
-    """A provider client for these settings (SDK retries off, `timeout` seconds per call by default)."""
-    return PROVIDER_CLASSES[config.provider](config, timeout=timeout)
+def create_provider(
+    config: ProviderConfig, *, egress: EgressPolicy, timeout: float = DEFAULT_TIMEOUT_SECONDS
+) -> LLMProvider:
+    """A provider client for these settings (SDK retries off, `timeout` seconds per call by default), whose
+    every connection goes through the egress guard."""
+    return PROVIDER_CLASSES[config.provider](config, egress=egress, timeout=timeout)

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from agentflow.egress import EgressPolicy
 from agentflow.providers.base import (
     DEFAULT_TIMEOUT_SECONDS,
     EmbeddingResponse,
@@ -75,12 +76,14 @@ class Router:
         self,
         credentials: CredentialSource,
         *,
+        egress: EgressPolicy,
         policies: RoutingPolicySource | None = None,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         table: Sequence[tuple[str, ProviderName]] = MODEL_ROUTES,
         max_clients: int = 512,
     ) -> None:
         self.credentials = credentials
+        self.egress = egress
         self.policies: RoutingPolicySource = policies or StaticPolicies()
         self.timeout_seconds = timeout_seconds
         self.table = tuple(table)
@@ -120,7 +123,7 @@ class Router:
         if client is not None:
             self._clients.move_to_end(config)
             return client
-        client = create_provider(config, timeout=self.timeout_seconds)
+        client = create_provider(config, egress=self.egress, timeout=self.timeout_seconds)
         self._clients[config] = client
         if len(self._clients) > self._max_clients:
             # Not closed here: a call may still be using it; its connections close when it is collected.

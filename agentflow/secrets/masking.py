@@ -6,11 +6,14 @@ Build one `Masker` from the values a run resolved; pass step records, errors and
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 
@@ -18,11 +21,27 @@ MASK = "***"
 _RECORD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
+# Encodings shorter than this are not masked on their own: they would match ordinary text.
+_MIN_ENCODED_LENGTH = 6
+
+
 def _variants(value: str) -> set[str]:
-    """The value as written, and as it appears inside a JSON string (quotes, backslashes, newlines)."""
-    escaped = json.dumps(value, ensure_ascii=False)[1:-1]
-    ascii_escaped = json.dumps(value)[1:-1]
-    return {value, escaped, ascii_escaped}
+    """The value as written, inside a JSON string (quotes, backslashes, newlines), URL-encoded (a query
+    string, a form body) and base64-encoded (standard and URL-safe, with or without padding)."""
+    raw = value.encode()
+    b64 = base64.b64encode(raw).decode()
+    urlsafe = base64.urlsafe_b64encode(raw).decode()
+    variants = {
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        json.dumps(value)[1:-1],
+        quote(value, safe=""),
+        quote_plus(value),
+        b64,
+        b64.rstrip("="),
+        urlsafe,
+        urlsafe.rstrip("="),
+    }
+    return {value} | {v for v in variants if len(v) >= _MIN_ENCODED_LENGTH}
 
 
 class Masker:
@@ -109,3 +128,50 @@ class MaskingFilter(logging.Filter):
             if key not in _RECORD_ATTRS and not key.startswith("_"):
                 setattr(record, key, masker.mask(value))
         return True
+
+
+class ActiveMaskers:
+    """The maskers of every run this process is executing, for log handlers that serve all of them (the
+    worker's own and Prefect's): a line about one run is masked with that run's secrets, whoever logs it."""
+
+    def __init__(self) -> None:
+        self._maskers: dict[int, Masker] = {}
+        self._lock = threading.Lock()
+
+    def add(self, masker: Masker) -> int:
+        with self._lock:
+            key = id(masker)
+            self._maskers[key] = masker
+            return key
+
+    def discard(self, key: int) -> None:
+        with self._lock:
+            self._maskers.pop(key, None)
+
+    def __iter__(self) -> Iterator[Masker]:
+        with self._lock:
+            return iter(list(self._maskers.values()))
+
+
+ACTIVE_MASKERS = ActiveMaskers()
+
+
+class ActiveMaskingFilter(logging.Filter):
+    """`MaskingFilter` with the secrets of every run in progress (see `ActiveMaskers`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for masker in ACTIVE_MASKERS:
+            MaskingFilter(masker).filter(record)
+        return True
+
+
+def mask_every_handler() -> None:
+    """Attach `ActiveMaskingFilter` to every log handler configured so far (root, Prefect's, uvicorn's):
+    a filter on a logger does not see records that propagate from its children, a filter on a handler does."""
+    loggers = [logging.getLogger(), *(
+        logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    )]  # fmt: skip
+    for logger in loggers:
+        for handler in logger.handlers:
+            if not any(isinstance(f, ActiveMaskingFilter) for f in handler.filters):
+                handler.addFilter(ActiveMaskingFilter())

@@ -9,7 +9,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agentflow.logs import request_id_var
+from agentflow.logs import redact_url_tokens, request_id_var
 
 logger = logging.getLogger("agentflow.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -47,14 +47,17 @@ class RequestIDMiddleware:
             raise
         finally:
             if scope["type"] == "http":
+                # Webhook and invitation paths carry their token: redacted here too, not only by the handler
+                # `configure_logging` installs, so a host application's own handlers never see it either.
+                path = redact_url_tokens(scope["path"])
                 logger.info(
                     "%s %s %s",
                     scope["method"],
-                    scope["path"],
+                    path,
                     status,
                     extra={
                         "method": scope["method"],
-                        "path": scope["path"],
+                        "path": path,
                         "status": status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
 
 from agentflow.agents.documents import render
 from agentflow.agents.schemas import (
@@ -25,7 +25,7 @@ from agentflow.agents.schemas import (
     VersionSummary,
     revision_etag,
 )
-from agentflow.agents.service import agent_service
+from agentflow.agents.service import agent_service, shows_webhook
 from agentflow.agents.versions import version_service
 from agentflow.auth.subject import AuthSubject
 from agentflow.errors import BadRequest
@@ -35,7 +35,7 @@ from agentflow.kit.schemas import PageOf, page_of
 from agentflow.models import Agent, AgentStatus
 from agentflow.rbac import Permission
 from api.bodies import DocumentBody
-from api.deps import Authorize, DeployerDep, PageDep, SessionDep
+from api.deps import INT32_MAX, Authorize, DeployerDep, PageDep, SessionDep
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
@@ -44,6 +44,10 @@ AgentReader = Annotated[AuthSubject, Depends(Authorize(Permission.agents_read))]
 AgentWriter = Annotated[AuthSubject, Depends(Authorize(Permission.agents_write))]
 AgentPublisher = Annotated[AuthSubject, Depends(Authorize(Permission.agents_publish))]
 AgentArchiver = Annotated[AuthSubject, Depends(Authorize(Permission.agents_archive))]
+
+# Rollback's body is optional (its one field is): no body, `{}` and `{"message": …}` all work.
+_NO_ROLLBACK_BODY = RollbackRequest()
+VersionNumber = Annotated[int, Path(ge=1, le=INT32_MAX, description="A published version's number.")]
 
 _import_body = DocumentBody(AgentDocument)
 ImportedDocument = Annotated[AgentDocument, Depends(_import_body)]
@@ -61,9 +65,9 @@ _DOCUMENT: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _detail(session: SessionDep, response: Response, agent: Agent) -> AgentDetail:
+async def _detail(session: SessionDep, response: Response, agent: Agent, subject: AuthSubject) -> AgentDetail:
     response.headers["ETag"] = revision_etag(agent.draft_revision)
-    return await agent_service.describe(session, agent=agent)
+    return await agent_service.describe(session, agent=agent, subject=subject)
 
 
 def _if_match(value: str | None) -> int | None:
@@ -107,9 +111,8 @@ async def list_agents(
     )
     stats = await execution_service.run_stats(session, agent_ids=[agent.id for agent in result.items])
     listed = page_of(AgentSummary, result)
-    listed.items = [
-        item.model_copy(update=stats[item.id]) if item.id in stats else item for item in listed.items
-    ]
+    hidden = {} if shows_webhook(subject) else {"webhook_token": None}
+    listed.items = [item.model_copy(update={**stats.get(item.id, {}), **hidden}) for item in listed.items]
     return listed
 
 
@@ -120,7 +123,8 @@ async def create_agent(
     body: AgentCreate, subject: AgentWriter, session: SessionDep, response: Response
 ) -> AgentDetail:
     """Create a draft agent (editor+). Without a definition the draft is one manual trigger."""
-    return await _detail(session, response, await agent_service.create(session, subject=subject, body=body))
+    agent = await agent_service.create(session, subject=subject, body=body)
+    return await _detail(session, response, agent, subject)
 
 
 @router.post(
@@ -134,7 +138,7 @@ async def import_agent(
 ) -> AgentDetail:
     """Create a draft agent from an exported document: JSON, YAML, or a file upload in `file` (editor+)."""
     agent = await agent_service.import_document(session, subject=subject, document=document)
-    return await _detail(session, response, agent)
+    return await _detail(session, response, agent, subject)
 
 
 @router.get("/{agent_id}", response_model=AgentDetail, responses={200: {"headers": _ETAG}})
@@ -142,9 +146,8 @@ async def get_agent(
     agent_id: uuid.UUID, subject: AgentReader, session: SessionDep, response: Response
 ) -> AgentDetail:
     """The agent with its draft, the draft's validation report and the current version."""
-    return await _detail(
-        session, response, await agent_service.get(session, subject=subject, agent_id=agent_id)
-    )
+    agent = await agent_service.get(session, subject=subject, agent_id=agent_id)
+    return await _detail(session, response, agent, subject)
 
 
 @router.put("/{agent_id}", response_model=AgentDetail, responses={200: {"headers": _ETAG}, **_CONFLICT})
@@ -164,7 +167,7 @@ async def update_agent(
     agent = await agent_service.update(
         session, subject=subject, agent_id=agent_id, body=body, if_match=_if_match(if_match)
     )
-    return await _detail(session, response, agent)
+    return await _detail(session, response, agent, subject)
 
 
 @router.delete("/{agent_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -188,15 +191,14 @@ async def set_agent_status(
     agent = await agent_service.set_status(
         session, subject=subject, agent_id=agent_id, status=body.status, deployer=deployer
     )
-    return AgentSummary.model_validate(agent)
+    return agent_service.summary(agent=agent, subject=subject)
 
 
 @router.post("/{agent_id}/webhook/rotate", response_model=AgentSummary)
 async def rotate_webhook(agent_id: uuid.UUID, subject: AgentPublisher, session: SessionDep) -> AgentSummary:
     """Give the agent a new webhook URL (editor+); the previous URL answers 404 from now on."""
-    return AgentSummary.model_validate(
-        await agent_service.rotate_webhook(session, subject=subject, agent_id=agent_id)
-    )
+    agent = await agent_service.rotate_webhook(session, subject=subject, agent_id=agent_id)
+    return agent_service.summary(agent=agent, subject=subject)
 
 
 @router.post("/{agent_id}/publish", status_code=status.HTTP_201_CREATED, response_model=VersionPublic)
@@ -229,7 +231,7 @@ async def list_versions(
 
 @router.get("/{agent_id}/versions/{number}", response_model=VersionPublic)
 async def get_version(
-    agent_id: uuid.UUID, number: int, subject: AgentReader, session: SessionDep
+    agent_id: uuid.UUID, number: VersionNumber, subject: AgentReader, session: SessionDep
 ) -> VersionPublic:
     """One version with its frozen definition."""
     version = await version_service.version(session, subject=subject, agent_id=agent_id, number=number)
@@ -243,22 +245,29 @@ async def get_version(
 )
 async def rollback_agent(
     agent_id: uuid.UUID,
-    number: int,
-    body: RollbackRequest,
+    number: VersionNumber,
     subject: AgentPublisher,
     session: SessionDep,
     deployer: DeployerDep,
+    body: Annotated[RollbackRequest, Body()] = _NO_ROLLBACK_BODY,
 ) -> VersionPublic:
-    """Make version `number`'s definition the draft and publish it as a new version (editor+)."""
+    """Make version `number`'s definition the draft and publish it as a new version (editor+).
+
+    The body is optional: without one (or without `message`) the version is described as a rollback."""
     version = await agent_service.rollback(
-        session, subject=subject, agent_id=agent_id, number=number, message=body.message, deployer=deployer
+        session,
+        subject=subject,
+        agent_id=agent_id,
+        number=number,
+        message=body.message,
+        deployer=deployer,
     )
     return VersionPublic.model_validate(version)
 
 
 @router.get("/{agent_id}/versions/{a}/diff/{b}", response_model=VersionDiff)
 async def diff_versions(
-    agent_id: uuid.UUID, a: int, b: int, subject: AgentReader, session: SessionDep
+    agent_id: uuid.UUID, a: VersionNumber, b: VersionNumber, subject: AgentReader, session: SessionDep
 ) -> VersionDiff:
     """What changed from version `a` to version `b`: nodes, fields, edges, settings."""
     diff = await version_service.diff(session, subject=subject, agent_id=agent_id, a=a, b=b)
@@ -276,7 +285,7 @@ async def duplicate_agent(
 ) -> AgentDetail:
     """A new draft agent with a copy of this one's draft, description, tags and team (editor+)."""
     agent = await agent_service.duplicate(session, subject=subject, agent_id=agent_id, name=body.name)
-    return await _detail(session, response, agent)
+    return await _detail(session, response, agent, subject)
 
 
 @router.get("/{agent_id}/export", response_class=Response, responses=_DOCUMENT)
@@ -286,7 +295,7 @@ async def export_agent(
     session: SessionDep,
     format: Literal["yaml", "json"] = "yaml",
     version: Annotated[
-        int | None, Query(ge=1, description="A published version; the draft if omitted.")
+        int | None, Query(ge=1, le=INT32_MAX, description="A published version; the draft if omitted.")
     ] = None,
 ) -> Response:
     """The agent as a YAML or JSON file (name, description, tags, definition), for import elsewhere."""

@@ -15,6 +15,7 @@ from agentflow.auth.schemas import (
 )
 from agentflow.auth.service import IssuedSession, auth_service
 from agentflow.config import Settings
+from api.csrf import SAME_SITE_ONLY
 from api.deps import ClientIP, CurrentSubject, ReaderDep, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES
 
@@ -22,6 +23,11 @@ router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 REFRESH_COOKIE = "agentflow_refresh"
 REFRESH_COOKIE_PATH = "/api/v1/auth"
+
+
+def cookie_secure(settings: Settings) -> bool:
+    """HTTPS-only whenever the public URL is https; AGENTFLOW_COOKIE_SECURE forces it on otherwise."""
+    return settings.cookie_secure or settings.public_url_is_https
 
 
 def token_response(response: Response, issued: IssuedSession, settings: Settings) -> TokenResponse:
@@ -32,7 +38,7 @@ def token_response(response: Response, issued: IssuedSession, settings: Settings
         max_age=settings.refresh_token_days * 86400,
         path=REFRESH_COOKIE_PATH,
         httponly=True,
-        secure=settings.cookie_secure,
+        secure=cookie_secure(settings),
         samesite="strict",
     )
     return TokenResponse(
@@ -62,7 +68,7 @@ async def login(
     return token_response(response, issued, settings)
 
 
-@router.post("/refresh", response_model=TokenResponse)
+@router.post("/refresh", response_model=TokenResponse, dependencies=[SAME_SITE_ONLY])
 async def refresh(
     response: Response,
     session: SessionDep,
@@ -74,14 +80,23 @@ async def refresh(
     return token_response(response, issued, settings)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, dependencies=[SAME_SITE_ONLY])
 async def logout(
-    response: Response, session: SessionDep, agentflow_refresh: str | None = Cookie(default=None)
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    agentflow_refresh: str | None = Cookie(default=None),
 ) -> Response:
     """End this sign-in: its refresh tokens are revoked and the cookie cleared."""
     await auth_service.logout(session, raw_token=agentflow_refresh)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH, httponly=True, samesite="strict")
+    response.delete_cookie(
+        REFRESH_COOKIE,
+        path=REFRESH_COOKIE_PATH,
+        httponly=True,
+        secure=cookie_secure(settings),
+        samesite="strict",
+    )
     return response
 
 

@@ -26,7 +26,7 @@ from agentflow.executions.service import execution_service
 from agentflow.kit.schemas import PageOf, page_of
 from agentflow.models import Execution, ExecutionStatus, TriggeredBy
 from agentflow.rbac import Permission
-from api.deps import Authorize, DispatcherDep, GatewayDep, PageDep, SessionDep
+from api.deps import INT64_MAX, Authorize, DispatcherDep, GatewayDep, PageDep, SessionDep
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(tags=["executions"], responses=ERROR_RESPONSES)
@@ -34,6 +34,7 @@ router = APIRouter(tags=["executions"], responses=ERROR_RESPONSES)
 Runner = Annotated[AuthSubject, Depends(Authorize(Permission.agents_execute))]
 Reader = Annotated[AuthSubject, Depends(Authorize(Permission.executions_read))]
 Manager = Annotated[AuthSubject, Depends(Authorize(Permission.executions_manage))]
+Approver = Annotated[AuthSubject, Depends(Authorize(Permission.executions_approve))]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -145,7 +146,7 @@ async def list_logs(
     execution_id: uuid.UUID,
     subject: Reader,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="Only lines after this id.")] = 0,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX, description="Only lines after this id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[LogPublic]:
     """Log lines in order; poll with the last id seen."""
@@ -160,7 +161,7 @@ async def list_events(
     execution_id: uuid.UUID,
     subject: Reader,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="Only events after this id.")] = 0,
+    after: Annotated[int, Query(ge=0, le=INT64_MAX, description="Only events after this id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[EventPublic]:
     """The execution's event stream as a list (the WebSocket `/stream` pushes the same events live)."""
@@ -182,14 +183,22 @@ async def cancel_execution(
 
 @router.post("/executions/{execution_id}/approve", response_model=ExecutionPublic)
 async def approve_execution(
-    execution_id: uuid.UUID, body: ApproveRequest, subject: Reader, session: SessionDep, gateway: GatewayDep
+    execution_id: uuid.UUID,
+    body: ApproveRequest,
+    subject: Approver,
+    session: SessionDep,
+    dispatcher: DispatcherDep,
+    background: BackgroundTasks,
 ) -> ExecutionPublic:
-    """Approve or reject a paused approval step; only its approvers may (409 if nothing is waiting)."""
-    return ExecutionPublic.model_validate(
-        await execution_service.approve(
-            session, gateway, subject=subject, execution_id=execution_id, body=body
-        )
+    """Approve or reject a paused approval step; only its approvers may (409 if nothing is waiting).
+
+    The decision is stored first; the run resumes right after (it reads the decision from AgentFlow, so a
+    resume from anywhere else decides nothing)."""
+    execution = await execution_service.approve(
+        session, subject=subject, execution_id=execution_id, body=body
     )
+    background.add_task(dispatcher.resume_decided, execution.id)
+    return ExecutionPublic.model_validate(execution)
 
 
 @router.post(

@@ -11,9 +11,8 @@ from pydantic import BaseModel
 
 from agentflow.engine import webhooks
 from agentflow.engine.errors import StepError
-from agentflow.errors import BadRequest, NotFound, Unauthorized, ValidationFailed
+from agentflow.errors import BadRequest, NotFound, ValidationFailed
 from agentflow.nodes.trigger import check_input
-from agentflow.secrets.paths import SecretKind, SecretRef
 from api.deps import DispatcherDep, ReaderDep, SecretStoreDep
 from api.errors import ERROR_RESPONSES
 
@@ -56,25 +55,22 @@ async def receive_webhook(
     """Start the agent behind this URL with `{body, headers, query}` as input; answers before it runs.
 
     JSON, form and text bodies are accepted (up to the API's body limit). When the trigger names a
-    `signing_secret`, `X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body>` is required.
+    `signing_secret`, a signature is required: Standard Webhooks (`webhook-id`, `webhook-timestamp`,
+    `webhook-signature`), `X-AgentFlow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">`, or
+    `X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the body>`. Timestamps more than 5 minutes off are
+    refused (401), and so is a delivery already received (409 `webhook_replayed`).
     """
     agent = await webhooks.find_agent(reader, token) if len(token) <= 100 else None
     if agent is None or not agent.active or agent.trigger.get("kind") != "webhook":
         raise NotFound("No active webhook at this URL", code="unknown_webhook")
-    secret_name = agent.trigger.get("signing_secret")
-    if secret_name:
-        secret = await secrets.read_value(
-            SecretRef(org_id=agent.org_id, kind=SecretKind.env, name=secret_name)
-        )
-        if secret is None or not webhooks.signature_valid(
-            await request.body(), secret, request.headers.get(webhooks.SIGNATURE_HEADER)
-        ):
-            raise Unauthorized("Missing or wrong X-AgentFlow-Signature", code="invalid_signature")
+    delivery_id = await webhooks.check_signature(secrets, agent, await request.body(), request.headers)
     body = await _parse(request)
     try:
         check_input(agent.trigger.get("input_schema"), body)
     except StepError as exc:
         raise ValidationFailed(exc.message, code="invalid_input") from exc
+    if delivery_id is not None:
+        await webhooks.claim_delivery(reader, agent, delivery_id)
     execution_id, created = await webhooks.record(
         reader,
         agent,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from agentflow.auth.schemas import OrgSummary, TokenResponse
+from agentflow.auth.service import refuse_api_keys
 from agentflow.members.schemas import AcceptInvitation, InvitationPreview
 from agentflow.members.service import member_service
 from agentflow.rbac import Role
-from api.deps import OptionalSubject, SessionDep, SettingsDep
+from api.deps import ClientIP, OptionalSubject, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES
 from api.routers.auth import token_response
 
@@ -36,13 +37,18 @@ async def accept_invitation(
     caller: OptionalSubject,
     session: SessionDep,
     settings: SettingsDep,
+    ip: ClientIP,
 ) -> TokenResponse:
-    """Join the organization. New accounts send a password; existing ones confirm theirs or send a token."""
+    """Join the organization. New accounts send a password; existing ones confirm theirs or send a token.
+
+    Confirming with a password is throttled like sign-in (429 with Retry-After)."""
+    refuse_api_keys(caller)
     issued = await member_service.accept(
         session,
         settings,
         token=token,
         body=body,
         caller_user_id=caller.user_id if caller else None,
+        client_ip=ip,
     )
     return token_response(response, issued, settings)

@@ -16,7 +16,7 @@ from agentflow.ai.provider_settings import (
 from agentflow.auth.subject import AuthSubject
 from agentflow.providers.config import ProviderName
 from agentflow.rbac import Permission
-from api.deps import Authorize, SecretStoreDep, SessionDep
+from api.deps import Authorize, EgressDep, SecretStoreDep, SessionDep
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/org/providers", tags=["ai providers"], responses=ERROR_RESPONSES)
@@ -61,9 +61,14 @@ async def delete_provider(
 
 
 @router.post("/{provider}/test", response_model=ProviderCheckOut)
-async def test_provider(provider: ProviderName, subject: Reader, store: SecretStoreDep) -> ProviderCheckOut:
-    """Make one tiny real call with the stored settings; reports success or the provider's error."""
-    check = await provider_settings_service.test(store, subject=subject, provider=provider)
+async def test_provider(
+    provider: ProviderName, subject: Reader, store: SecretStoreDep, egress: EgressDep
+) -> ProviderCheckOut:
+    """Make one tiny real call with the stored settings; reports success or the provider's error.
+
+    The call goes through the same egress guard as agents' calls: a private or local base URL is refused
+    unless the operator allowlists it."""
+    check = await provider_settings_service.test(store, subject=subject, provider=provider, egress=egress)
     return ProviderCheckOut(
         ok=check.ok,
         provider=check.provider,

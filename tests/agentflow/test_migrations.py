@@ -30,6 +30,8 @@ async def test_every_foreign_key_is_indexed_and_tenant_rows_have_org_id(engine: 
                 continue
             indexed = {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
             indexed |= {tuple(uc["column_names"][:1]) for uc in inspector.get_unique_constraints(table)}
+            # A primary key is an index too (a composite one serves its leading columns).
+            indexed.add(tuple(inspector.get_pk_constraint(table)["constrained_columns"]))
             for fk in inspector.get_foreign_keys(table):
                 cols = tuple(fk["constrained_columns"])
                 if not any(ix[: len(cols)] == cols for ix in indexed):

@@ -19,7 +19,7 @@ from agentflow.errors import AgentFlowError
 from agentflow.kit.fastread import ConnectionReader
 from api.app import create_app
 from api.deps import get_session
-from tests.conftest import prefect_url
+from tests.conftest import prefect_auth, prefect_url
 from tests.factories import Member, create_org_with_owner
 
 API_TEST_POOL = "api-tests"
@@ -51,7 +51,10 @@ async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) ->
     # Hot-path reads run on the test's own connection, so they see the test's uncommitted rows.
     raw = await (await session.connection()).get_raw_connection()
     app.state.reader = ConnectionReader(raw.driver_connection)
-    async with httpx.AsyncClient() as http, PrefectClient(api=prefect_url()) as prefect:
+    async with (
+        httpx.AsyncClient() as http,
+        PrefectClient(api=prefect_url(), auth_string=prefect_auth()) as prefect,
+    ):
         app.state.http = http
         # A real Prefect server, on a pool no worker serves: runs are created and stay scheduled.
         app.state.gateway = PrefectGateway(prefect, work_pool=API_TEST_POOL)
@@ -61,7 +64,9 @@ async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) ->
 
 @pytest.fixture(scope="session", autouse=True)
 def api_test_pool() -> None:
-    asyncio.run(embedded_prefect.ensure_work_pool(prefect_url(), name=API_TEST_POOL))
+    asyncio.run(
+        embedded_prefect.ensure_work_pool(prefect_url(), auth_string=prefect_auth(), name=API_TEST_POOL)
+    )
 
 
 @pytest.fixture

@@ -146,6 +146,70 @@ async def test_rollback_publishes_an_old_definition_as_a_new_version(
     assert missing.status_code == 404
 
 
+async def test_rollback_needs_no_body(
+    client: httpx.AsyncClient, session: AsyncSession, owner: Member
+) -> None:
+    agent_id = await create_agent(session, owner)
+    await publish(client, owner, agent_id, "v1")
+    await put_draft(client, owner, agent_id, triage_definition(prompt="Label: {{start.output.body.text}}"))
+    await publish(client, owner, agent_id, "v2")
+    rollback = f"/agents/{agent_id}/versions/{{}}/rollback"
+    bare = await client.post(rollback.format(1), headers=owner.headers)
+    assert bare.status_code == 201, bare.text
+    assert bare.json()["message"] == "Rollback to version 1"
+    empty_json = await client.post(
+        rollback.format(2), content=b"", headers={**owner.headers, "Content-Type": "application/json"}
+    )
+    assert empty_json.status_code == 201, empty_json.text
+    assert empty_json.json()["message"] == "Rollback to version 2"
+    named = await client.post(rollback.format(1), json={"message": "once more"}, headers=owner.headers)
+    assert named.status_code == 201 and named.json()["message"] == "once more"
+    wrong = await client.post(rollback.format(2), json={"message": 5}, headers=owner.headers)
+    assert wrong.status_code == 422
+
+
+async def test_numbers_beyond_the_columns_range_are_422_not_500(
+    client: httpx.AsyncClient, session: AsyncSession, owner: Member
+) -> None:
+    agent_id = await create_agent(session, owner)
+    await publish(client, owner, agent_id, "v1")
+    huge = 133858769981  # past Postgres' integer: once a 500 (an overflow inside the query)
+    base = f"/agents/{agent_id}"
+    for method, path in [
+        ("GET", f"{base}/versions/{huge}"),
+        ("POST", f"{base}/versions/{huge}/rollback"),
+        ("GET", f"{base}/versions/1/diff/{huge}"),
+        ("GET", f"{base}/versions/{huge}/diff/1"),
+        ("GET", f"{base}/export?version={huge}"),
+        ("GET", f"{base}/versions/0"),
+    ]:
+        response = await client.request(method, path, headers=owner.headers)
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["error"]["code"] == "validation_error"
+    # The largest number that fits is simply a version that does not exist.
+    largest = 2_147_483_647
+    assert (await client.get(f"{base}/versions/{largest}", headers=owner.headers)).status_code == 404
+    assert (
+        await client.post(f"{base}/versions/{largest}/rollback", headers=owner.headers)
+    ).status_code == 404
+    assert (await client.get(f"{base}/versions/1/diff/{largest}", headers=owner.headers)).status_code == 404
+    assert (await client.get(f"{base}/export?version={largest}", headers=owner.headers)).status_code == 404
+
+    # Log and event ids are bigint: `after` stops at its range too.
+    token = (await client.get(base, headers=owner.headers)).json()["webhook_url"].rsplit("/", 1)[1]
+    execution_id = (await client.post(f"/hooks/{token}", json={"text": "hi"})).json()["execution_id"]
+    for feed in ("logs", "events"):
+        path = f"/executions/{execution_id}/{feed}"
+        beyond = await client.get(path, params={"after": 2**63}, headers=owner.headers)
+        assert beyond.status_code == 422, beyond.text
+        last = await client.get(path, params={"after": 2**63 - 1}, headers=owner.headers)
+        assert last.status_code == 200 and last.json() == []
+    sse = await client.get(
+        f"/executions/{execution_id}/stream", headers={**owner.headers, "Last-Event-ID": str(2**63)}
+    )
+    assert sse.status_code == 422
+
+
 async def test_diff_between_versions(client: httpx.AsyncClient, session: AsyncSession, owner: Member) -> None:
     agent_id = await create_agent(session, owner)
     await publish(client, owner, agent_id)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.config import Settings
 from agentflow.rbac import Role
-from tests.factories import Member, add_member, create_agent, triage_definition
+from tests.factories import Member, add_member, create_agent, create_api_key, triage_definition
 
 
 def node(node_id: str, node_type: str, **config: Any) -> dict[str, Any]:
@@ -365,3 +365,43 @@ async def test_unfinished_node_configs_save_as_draft_errors_and_block_publishing
     )
     published = await client.post(f"/agents/{created.json()['id']}/publish", json={}, headers=owner.headers)
     assert published.status_code == 422
+
+
+async def test_only_callers_who_may_run_an_agent_see_its_webhook_url(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member
+) -> None:
+    viewer = await add_member(session, settings, owner.org_id, Role.viewer)
+    editor = await add_member(session, settings, owner.org_id, Role.editor)
+    agent_id = await create_agent(session, owner)
+    published = await client.post(f"/agents/{agent_id}/publish", json={}, headers=editor.headers)
+    assert published.status_code == 201, published.text
+
+    def url_in(response: httpx.Response) -> str | None:
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return body["items"][0]["webhook_url"] if "items" in body else body["webhook_url"]
+
+    url = url_in(await client.get(f"/agents/{agent_id}", headers=editor.headers))
+    assert url is not None and "/api/v1/hooks/" in url
+    assert url_in(await client.get("/agents", headers=editor.headers)) == url
+    # A viewer reads the agent but not the URL that would let them start it.
+    assert url_in(await client.get(f"/agents/{agent_id}", headers=viewer.headers)) is None
+    assert url_in(await client.get("/agents", headers=viewer.headers)) is None
+    token = url.rsplit("/", 1)[1]
+    for response in (
+        await client.get(f"/agents/{agent_id}", headers=viewer.headers),
+        await client.get("/agents", headers=viewer.headers),
+    ):
+        assert token not in response.text
+    # An API key without agents:execute is treated the same way, on every agent response.
+    key = await create_api_key(session, editor, scopes=["agents:read", "agents:publish"])
+    read_only = {"X-API-Key": key}
+    assert url_in(await client.get(f"/agents/{agent_id}", headers=read_only)) is None
+    paused = await client.put(f"/agents/{agent_id}/status", json={"status": "paused"}, headers=read_only)
+    assert url_in(paused) is None
+    assert (
+        url_in(
+            await client.put(f"/agents/{agent_id}/status", json={"status": "active"}, headers=editor.headers)
+        )
+        == url
+    )

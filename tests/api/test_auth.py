@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agentflow.auth.throttle import backoff_key
 from agentflow.config import Settings
+from agentflow.models import LoginThrottle
 from agentflow.rbac import Role
 from tests.factories import PASSWORD, add_member, create_org
 
@@ -106,6 +111,63 @@ async def test_wrong_password_is_401_and_repeated_failures_lock_out(client: http
     assert right.status_code == 429
 
 
+def from_ip(app: FastAPI, ip: str) -> httpx.AsyncClient:
+    """A client whose requests come from `ip` (what the API's ClientIP dependency reads)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(ip, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver/api/v1")
+
+
+async def login_from(app: FastAPI, ip: str, email: str, password: str) -> httpx.Response:
+    async with from_ip(app, ip) as client:
+        return await client.post("/auth/login", json={"email": email, "password": password})
+
+
+async def end_backoff(session: AsyncSession, email: str) -> None:
+    """Move the per-email back-off into the past, as if its delay had been waited out."""
+    await session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == backoff_key(email))
+        .values(locked_until=datetime.now(UTC) - timedelta(seconds=1))
+    )
+
+
+async def test_rotating_ips_get_a_per_email_back_off_before_the_password_is_checked(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, settings: Settings
+) -> None:
+    # A first delay long enough that no test machine is slow enough to wait it out between two requests.
+    app.state.settings = settings.model_copy(update={"login_backoff_base_seconds": 20.0})
+    await signup(client)
+    email = "ada@example.com"
+    assert settings.login_backoff_after == 10
+    for n in range(10):  # a new address per guess: the per email+IP lock-out never triggers
+        guess = await login_from(app, f"203.0.113.{n + 1}", email, f"guess {n}")
+        assert guess.status_code == 401, guess.text
+
+    # Guess 11, from yet another address, is refused before its password is looked at: even the right one.
+    held = await login_from(app, "198.51.100.7", email, PASSWORD)
+    assert held.status_code == 429, held.text
+    assert held.json()["error"]["code"] == "rate_limited"
+    first_wait = int(held.headers["retry-after"])
+    assert 1 <= first_wait <= 20
+
+    # After the back-off one try is allowed again; failing it doubles the wait, capped at 60 s.
+    waits = []
+    for n in range(3):
+        await end_backoff(session, email)
+        late = await login_from(app, f"198.51.100.{n + 10}", email, f"late guess {n}")
+        assert late.status_code == 401, late.text
+        again = await login_from(app, "198.51.100.9", email, "next guess")
+        assert again.status_code == 429
+        waits.append(int(again.headers["retry-after"]))
+    assert all(wait <= 60 for wait in waits) and waits[-1] > first_wait
+
+    # The owner, once the wait is over, signs in; that resets the back-off.
+    await end_backoff(session, email)
+    assert (await login_from(app, "192.0.2.1", email, PASSWORD)).status_code == 200
+    assert (await login_from(app, "192.0.2.2", email, "a typo")).status_code == 401
+    assert (await login_from(app, "192.0.2.3", email, PASSWORD)).status_code == 200
+
+
 async def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client: httpx.AsyncClient) -> None:
     response = await client.post("/auth/login", json={"email": "nobody@example.com", "password": "whatever"})
     assert response.status_code == 401
@@ -164,7 +226,13 @@ async def test_bad_credentials_are_401(client: httpx.AsyncClient, header: str, c
 
 async def test_expired_and_forged_tokens_are_401(client: httpx.AsyncClient, settings: Settings) -> None:
     body = (await signup(client)).json()
-    claims = {"sub": body["user"]["id"], "org": body["org"]["id"], "typ": "access"}
+    claims = {
+        "sub": body["user"]["id"],
+        "org": body["org"]["id"],
+        "typ": "access",
+        "iss": settings.jwt_issuer,
+        "aud": "agentflow-api",
+    }
     secret = settings.jwt_secret.get_secret_value()
     expired = jwt.encode({**claims, "exp": int(time.time()) - 10}, secret, algorithm="HS256")
     response = await client.get("/auth/me", headers={"Authorization": f"Bearer {expired}"})

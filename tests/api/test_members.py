@@ -106,6 +106,34 @@ async def test_existing_account_accepts_with_password_or_token(
     assert accepted.json()["user"]["id"] == str(user.id) and accepted.json()["role"] == "viewer"
 
 
+async def test_guessing_the_password_of_an_invited_account_is_throttled_like_login(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, owner: Member
+) -> None:
+    await create_user(session, email="linus@example.com")
+    token = (
+        await client.post("/org/members/invite", json={"email": "linus@example.com"}, headers=owner.headers)
+    ).json()["token"]
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("203.0.113.5", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver/api/v1") as attacker:
+        answers = [
+            await attacker.post(f"/invitations/{token}/accept", json={"password": f"guess number {n}"})
+            for n in range(4)
+        ]
+        # The test settings lock an email+IP out after 3 failures, as login does.
+        assert [a.status_code for a in answers] == [401, 401, 429, 429]
+        assert answers[0].json()["error"]["code"] == "invalid_credentials"
+        assert int(answers[2].headers["retry-after"]) > 0
+        # Locked out: even the right password is not checked from this address.
+        right = await attacker.post(f"/invitations/{token}/accept", json={"password": PASSWORD})
+        assert right.status_code == 429
+        # The failures count for sign-in too: the same throttle guards both doors.
+        login = await attacker.post("/auth/login", json={"email": "linus@example.com", "password": PASSWORD})
+        assert login.status_code == 429
+    # From another address the owner of the account can still accept.
+    accepted = await client.post(f"/invitations/{token}/accept", json={"password": PASSWORD})
+    assert accepted.status_code == 200, accepted.text
+
+
 async def test_invitation_for_someone_else_is_refused(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member
 ) -> None:

@@ -6,9 +6,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from agentflow.ai.wiring import provider_ref
 from agentflow.config import Settings
+from agentflow.egress import EgressPolicy
 from agentflow.secrets.store import SecretStore
 from tests.factories import Member, create_org_with_owner
 from tests.fakes.loopback import FakeAPI, LoopbackServer
@@ -84,3 +86,37 @@ async def test_unknown_provider_is_422(client: httpx.AsyncClient, owner: Member)
         "/org/providers", json={"provider": "skynet", "api_key": "x"}, headers=owner.headers
     )
     assert response.status_code == 422
+
+
+async def test_a_private_base_url_is_refused_unless_the_operator_allows_it(
+    app: FastAPI, client: httpx.AsyncClient, owner: Member, fake_openai: tuple[FakeAPI, str]
+) -> None:
+    """The provider check is an outbound call like any other: the same egress guard applies."""
+    api, base_url = fake_openai
+    body = {"provider": "openai", "api_key": "sk-x", "base_url": base_url, "default_model": "gpt-4o-mini"}
+    assert (await client.post("/org/providers", json=body, headers=owner.headers)).status_code == 200
+    app.state.egress = EgressPolicy.build("")  # the default: no private destinations
+    checked = await client.post("/org/providers/openai/test", headers=owner.headers)
+    assert checked.status_code == 200
+    assert checked.json()["ok"] is False
+    assert "private or local address" in checked.json()["message"]
+    assert api.requests == []
+    ollama = await client.post(
+        "/org/providers", json={"provider": "ollama", "default_model": "llama3.1"}, headers=owner.headers
+    )
+    assert ollama.status_code == 200
+    default_address = await client.post("/org/providers/ollama/test", headers=owner.headers)
+    assert "AGENTFLOW_EGRESS_ALLOWLIST" in default_address.json()["message"]
+
+
+@pytest.mark.parametrize("provider", ["google", "openai", "anthropic"])
+async def test_a_hosted_provider_without_an_api_key_checks_as_not_ok(
+    client: httpx.AsyncClient, owner: Member, provider: str
+) -> None:
+    put = await client.post("/org/providers", json={"provider": provider}, headers=owner.headers)
+    assert put.status_code == 200, put.text
+    assert put.json()["has_api_key"] is False
+    checked = await client.post(f"/org/providers/{provider}/test", headers=owner.headers)
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["ok"] is False
+    assert checked.json()["message"] == f"no API key is set for {provider}: add one to its provider settings"

@@ -359,3 +359,69 @@ async def test_another_orgs_id_is_404(
     response = await client.request(method, path, json=body, headers=owner.headers)
     assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
     assert other_owner.org_name not in response.text and other_owner.email not in response.text
+
+
+def query_ids(route: APIRoute) -> list[str]:
+    """Optional query parameters naming a resource (`agent_id`, `team_id`), sub-dependencies included."""
+    found, stack = [], [route.dependant]
+    while stack:
+        dependant = stack.pop()
+        found += [p.alias for p in dependant.query_params if p.alias.endswith("_id")]
+        stack.extend(dependant.dependencies)
+    return sorted(set(found))
+
+
+BODY_IDS_WITH_PATH_IDS = [
+    item
+    for item in PROTECTED
+    if "{" in item[1].path and any(k.endswith("_id") for k in example_body(item[1]) or {})
+]
+
+
+@pytest.mark.parametrize("item", BODY_IDS_WITH_PATH_IDS, ids=route_id)
+async def test_another_orgs_id_in_the_body_is_404_beside_own_path_ids(
+    item: tuple[str, APIRoute],
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    owner: Member,
+) -> None:
+    """Own resource in the path, another org's in the body (e.g. their user into our team): not found."""
+    method, route = item
+    other_owner = await create_org_with_owner(session, settings, name="Org B Secret Name")
+    own, theirs = OrgResources(session, settings, owner), OrgResources(session, settings, other_owner)
+    path, body = await build_request(method, route, own, theirs)
+    response = await client.request(method, path, json=body, headers=owner.headers)
+    assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
+    assert other_owner.org_name not in response.text and other_owner.email not in response.text
+
+
+LISTS_WITH_ID_FILTERS = [(m, r) for m, r in PROTECTED if m == "GET" and "{" not in r.path and query_ids(r)]
+
+
+@pytest.mark.parametrize("item", LISTS_WITH_ID_FILTERS, ids=route_id)
+async def test_lists_never_return_another_orgs_rows(
+    item: tuple[str, APIRoute],
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    owner: Member,
+) -> None:
+    """Filtering a list by another org's id finds nothing of theirs; the unfiltered list holds none either."""
+    _, route = item
+    other_owner = await create_org_with_owner(session, settings, name="Org B Secret Name")
+    own, theirs = OrgResources(session, settings, owner), OrgResources(session, settings, other_owner)
+    listed_kind = route.path.strip("/").removesuffix("s") + "_id"  # /agents lists agents: agent_id
+    their_row = await theirs.resolve(listed_kind)
+    for name in query_ids(route):
+        their_id, own_id = await theirs.resolve(name), await own.resolve(name)
+        filtered = await client.get(route.path, params={name: their_id}, headers=owner.headers)
+        assert filtered.status_code in (200, 404), filtered.text
+        if filtered.status_code == 200:
+            assert filtered.json()["items"] == [], f"{route.path}?{name}=<theirs> returned rows"
+        everything = (await client.get(route.path, headers=owner.headers)).json()["items"]
+        ids = {str(row.get("id")) for row in everything} | {str(row.get(name)) for row in everything}
+        assert their_id not in ids and their_row not in ids
+        mine = await client.get(route.path, params={name: own_id}, headers=owner.headers)
+        assert mine.status_code == 200, mine.text  # the positive control: the filter itself works
+    assert other_owner.org_name not in filtered.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shlex
 import signal
 import socket
 import stat
@@ -63,15 +64,24 @@ def files_containing(paths: list[Path], needles: dict[str, str]) -> list[str]:
     return found
 
 
+def prefect_credentials(data_dir: Path) -> dict[str, str]:
+    """What `<data-dir>/prefect.env` tells an operator: the API URL and its basic-auth credentials."""
+    values = {}
+    for line in (data_dir / "prefect.env").read_text().splitlines():
+        key, _, value = line.partition("=")
+        values[key] = shlex.split(value)[0]
+    return values
+
+
 async def read_through_vault_block(
-    prefect_api: str, worker_env: dict[str, str], ref: SecretRef
+    prefect_api: str, auth: str, worker_env: dict[str, str], ref: SecretRef
 ) -> str | None:
     """What a flow on the worker would do: load the `agentflow-vault` block, resolve a secret with it."""
     from prefect.client.orchestration import PrefectClient
 
     from blocks.vault import VaultConnection
 
-    async with PrefectClient(api=prefect_api) as client:
+    async with PrefectClient(api=prefect_api, auth_string=auth) as client:
         block = await VaultConnection.aload("agentflow-vault", client=client)
     saved = {k: os.environ.get(k) for k in worker_env}
     os.environ.update(worker_env)
@@ -162,7 +172,15 @@ def test_up_serves_stops_cleanly_and_restarts_onto_the_same_data(tmp_data_dir: P
             headers=headers,
         )
         assert created.status_code == 201, created.text
-        pools = httpx.post(f"{prefect_api}/work_pools/filter", json={})
+        # Prefect's API is not a side door: without the generated credentials it answers 401 …
+        assert httpx.post(f"{prefect_api}/work_pools/filter", json={}).status_code == 401
+        assert httpx.post(f"{prefect_api}/flow_runs/filter", json={}).status_code == 401
+        # … and `prefect.env` (0600) holds what an operator needs for Prefect's CLI and UI.
+        creds = prefect_credentials(tmp_data_dir)
+        assert creds["PREFECT_API_URL"] == prefect_api
+        assert stat.S_IMODE((tmp_data_dir / "prefect.env").stat().st_mode) == 0o600
+        auth = creds["PREFECT_API_AUTH_STRING"]
+        pools = httpx.post(f"{prefect_api}/work_pools/filter", json={}, auth=tuple(auth.split(":", 1)))
         assert "agentflow" in [p["name"] for p in pools.json()]
         assert httpx.get(f"{base}/api/v1/docs").status_code == 200
 
@@ -176,13 +194,14 @@ def test_up_serves_stops_cleanly_and_restarts_onto_the_same_data(tmp_data_dir: P
         ref = SecretRef(
             org_id=uuid.UUID(signup.json()["org"]["id"]), kind=SecretKind.env, name="STACK_SECRET"
         )
-        assert asyncio.run(read_through_vault_block(prefect_api, worker_env, ref)) == secret
+        assert asyncio.run(read_through_vault_block(prefect_api, auth, worker_env, ref)) == secret
         # … and nowhere else: not in AgentFlow's database, Prefect's database or any log file.
         needles = {
             "secret value": secret,
             "root token": json.loads((secrets_dir / "openbao-init.json").read_text())["root_token"],
             "api secret id": approles["api"]["secret_id"],
             "worker secret id": approles["worker"]["secret_id"],
+            "prefect password": auth.split(":", 1)[1],
         }
         dump = pg_dump(tmp_data_dir, ports["db"])
         assert "STACK_SECRET" in dump  # the dump does hold the secret's metadata row
@@ -226,7 +245,8 @@ def test_up_serves_stops_cleanly_and_restarts_onto_the_same_data(tmp_data_dir: P
         kept = httpx.get(f"{base}/api/v1/org/secrets/STACK_SECRET", headers=headers)
         assert kept.status_code == 200 and kept.json()["version"] == 1
         assert json.loads((secrets_dir / "openbao-approle.json").read_text()) == approles
-        assert asyncio.run(read_through_vault_block(prefect_api, worker_env, ref)) == secret
+        assert asyncio.run(read_through_vault_block(prefect_api, auth, worker_env, ref)) == secret
+        assert prefect_credentials(tmp_data_dir)["PREFECT_API_AUTH_STRING"] == auth  # kept across restarts
     finally:
         code, output = stop(proc, signal.SIGTERM)
     assert code == 0, output

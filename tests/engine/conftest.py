@@ -27,7 +27,7 @@ from agentflow.embedded.ports import free_port
 from agentflow.embedded.process import ManagedProcess
 from agentflow.migrations import upgrade
 from api.app import create_app
-from tests.conftest import _recreate_database, admin_url, prefect_url, vault_info
+from tests.conftest import _recreate_database, admin_url, prefect_auth, prefect_url, vault_info
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.xdist_group("engine")
@@ -40,6 +40,7 @@ class EngineStack:
     prefect_url: str
     pool: str
     worker: ManagedProcess
+    api_port: int
     api_url: str = ""
 
     def restart_worker(self) -> None:
@@ -66,9 +67,14 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
     upgrade(database_url)
     prefect = prefect_url()  # the session's Prefect server: every pytest worker gets a pool of its own on it
     pool = f"agentflow-{worker_id}"
+    api_port = free_port()  # known to the worker's egress guard before the API starts on it
     worker: ManagedProcess | None = None
     try:
-        asyncio.run(embedded_prefect.ensure_work_pool(prefect, name=pool, results_dir=data_dir / "results"))
+        asyncio.run(
+            embedded_prefect.ensure_work_pool(
+                prefect, auth_string=prefect_auth(), name=pool, results_dir=data_dir / "results"
+            )
+        )
         worker = embedded_prefect.worker_process(
             data_dir,
             pool=pool,
@@ -77,6 +83,11 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
                 **{k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "PREFECT_"))},
                 "AGENTFLOW_DATABASE_URL": database_url,
                 "AGENTFLOW_LOG_LEVEL": "INFO",
+                "PREFECT_API_AUTH_STRING": prefect_auth(),
+                # The loopback "outside world" tests call is a private destination the operator allows;
+                # the stack's own services on loopback stay refused whatever the allowlist says.
+                "AGENTFLOW_EGRESS_ALLOWLIST": "127.0.0.0/8",
+                "AGENTFLOW_PUBLIC_URL": f"http://127.0.0.1:{api_port}",
                 # The worker's own read-only AppRole, as `agentflow up` hands it over.
                 "VAULT_ADDR": vault_info()["addr"],
                 "VAULT_ROLE_ID": vault_info()["worker"]["role_id"],
@@ -86,7 +97,7 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
         )
         worker.start()
         _wait_worker_ready(worker)
-        yield EngineStack(data_dir, database_url, prefect, pool, worker)
+        yield EngineStack(data_dir, database_url, prefect, pool, worker, api_port)
     finally:
         if worker is not None:
             worker.stop()
@@ -105,13 +116,15 @@ def engine_api(engine_stack: EngineStack) -> Iterator[EngineStack]:
         vault_role_id=vault["api"]["role_id"],
         vault_secret_id=vault["api"]["secret_id"],
         PREFECT_API_URL=engine_stack.prefect_url,  # type: ignore[call-arg]
+        PREFECT_API_AUTH_STRING=prefect_auth(),
+        egress_allowlist="127.0.0.0/8",
         jwt_secret="engine-test-secret-" + "y" * 40,  # type: ignore[arg-type]
-        public_url="http://127.0.0.1",
+        public_url=f"http://127.0.0.1:{engine_stack.api_port}",
         log_json=True,
         login_max_failures=1000,
     )
     app = create_app(settings, configure_logs=False)
-    port = free_port()
+    port = engine_stack.api_port
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -177,8 +190,6 @@ async def tenant(engine_api: EngineStack) -> AsyncIterator[Tenant]:
         )
         assert signup.status_code == 201, signup.text
         client.headers["Authorization"] = f"Bearer {signup.json()['access_token']}"
-        # Tests call the loopback "outside world"; orgs must opt in to private addresses.
-        await client.put("/org", json={"settings": {"allow_private_network": True}})
         yield Tenant(client=client, org_id=signup.json()["org"]["id"])
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 import websockets
 
+from tests.conftest import prefect_basic_auth
 from tests.engine.conftest import EngineStack, Tenant, edge, node
 from tests.support.outside import Outside, outside_server
 
@@ -244,7 +245,7 @@ async def test_a_schedule_trigger_creates_a_deployment_with_its_cron_and_timezon
         "edges": [],
     }
     agent = await tenant.agent(definition)
-    async with httpx.AsyncClient(base_url=engine_api.prefect_url) as prefect:
+    async with httpx.AsyncClient(base_url=engine_api.prefect_url, auth=prefect_basic_auth()) as prefect:
         deployment = (await prefect.get(f"/deployments/name/run-agent/{agent['id']}")).json()
         assert deployment["work_pool_name"] == engine_api.pool
         assert f"org:{tenant.org_id}" in deployment["tags"]
@@ -279,7 +280,7 @@ async def test_secrets_reach_nodes_and_are_masked_in_records(tenant: Tenant, out
     assert execution["status"] == "completed", execution
     assert outside.requests[0].headers["x-token"] == "tok-12345-secret"
     step = (await tenant.steps(execution["id"]))["call"]
-    assert step["input"]["headers"]["X-Token"] == "***"
+    assert step["input"]["headers"]["X-Token"] == "[secret API_TOKEN]"  # a placeholder, never the value
     everything = json.dumps(
         [execution, step, (await tenant.client.get(f"/executions/{execution['id']}/events")).json()]
     )

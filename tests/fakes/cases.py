@@ -7,9 +7,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from agentflow.egress import EgressPolicy
 from agentflow.providers import ProviderConfig, ProviderName
 from tests.fakes import anthropic_wire, ollama_wire, openai_wire
 from tests.fakes.loopback import FakeAPI, Recorded, Reply
+
+# The fakes listen on loopback: a private destination an operator allowlisted (the stack's own services,
+# which these are not, would still be refused).
+LOOPBACK_EGRESS = EgressPolicy.build("127.0.0.0/8")
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pytest
 
 from agentflow.providers import InMemoryCredentials, ProviderName, Router
 from tests.fakes.anthropic_wire import anthropic_api
-from tests.fakes.cases import API_KEYS, MODELS, Case
+from tests.fakes.cases import API_KEYS, LOOPBACK_EGRESS, MODELS, Case
 from tests.fakes.loopback import FakeAPI, LoopbackServer
 from tests.fakes.ollama_wire import ollama_api
 from tests.fakes.openai_wire import openai_api
@@ -57,6 +57,6 @@ def credentials(cases: dict[ProviderName, Case]) -> InMemoryCredentials:
 
 @pytest.fixture
 async def router(credentials: InMemoryCredentials) -> AsyncIterator[Router]:
-    router = Router(credentials, timeout_seconds=5)
+    router = Router(credentials, egress=LOOPBACK_EGRESS, timeout_seconds=5)
     yield router
     await router.aclose()

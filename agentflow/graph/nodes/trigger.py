@@ -40,9 +40,10 @@ class TriggerConfig(StrictModel):
     signing_secret: str | None = Field(
         default=None,
         description=(
-            "For `webhook` triggers: name of the org secret that signs requests. Callers send "
-            "`X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body>`; unsigned or wrongly signed "
-            "requests get 401. Unsigned webhooks are accepted when unset."
+            "For `webhook` triggers: name of the org secret that signs requests. Callers sign with Standard "
+            "Webhooks headers, `X-AgentFlow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`, or "
+            "`X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body>`; unsigned, wrongly signed or "
+            "stale requests get 401, replayed ones 409. Unsigned webhooks are accepted when unset."
         ),
     )
     input_schema: dict[str, Any] | None = Field(

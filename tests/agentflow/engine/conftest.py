@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from agentflow.engine.steps import execute_step, render_step_input
+from agentflow.egress import EgressPolicy, guarded_client
+from agentflow.engine.steps import execute_step, prepare_step
 from agentflow.engine.walker import StepScope, Walker, WalkResult
 from agentflow.graph import Node, parse_definition
 from agentflow.nodes.base import NodeContext, NodeResult
@@ -34,9 +35,21 @@ def outside() -> Iterator[Outside]:
         yield server
 
 
+# The loopback "outside world" is a private destination an operator allowlisted, as tests/engine does.
+LOOPBACK_ALLOWED = EgressPolicy.build("127.0.0.0/8")
+
+
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+    """The run's HTTP client, behind the egress guard, as the worker builds it."""
+    async with guarded_client(LOOPBACK_ALLOWED) as client:
+        yield client
+
+
+@pytest.fixture
+async def strict_http() -> AsyncIterator[httpx.AsyncClient]:
+    """The guard with the default (empty) allowlist: only public addresses."""
+    async with guarded_client(EgressPolicy.build("")) as client:
         yield client
 
 
@@ -46,7 +59,6 @@ async def walk(
     *,
     trigger_input: Any = None,
     env: dict[str, str] | None = None,
-    allow_private: bool = True,
     preview: bool = False,
 ) -> Run:
     definition = parse_definition(raw)
@@ -57,10 +69,8 @@ async def walk(
         execution_id=execution_id,
         org_id=uuid.uuid4(),
         http=http,
-        env=env or {},
         trigger_input=trigger_input,
         preview=preview,
-        allow_private_network=allow_private,
     )
     events: list[tuple[str, str]] = []
     inputs: dict[str, Any] = {}
@@ -68,11 +78,11 @@ async def walk(
     async def run_step(node: Node, scope: StepScope) -> NodeResult:
         events.append(("started", scope.key))
         try:
-            config = render_step_input(
-                node, scope, trigger_id=trigger.id, env=base.env, execution_id=str(execution_id)
+            step = prepare_step(
+                node, scope, trigger_id=trigger.id, env=env or {}, execution_id=str(execution_id)
             )
-            inputs[scope.key] = config
-            result = await execute_step(node, config, scope, base)
+            inputs[scope.key] = step.recorded
+            result = await execute_step(node, step.config, scope, base, secrets=step.secrets)
         except Exception:
             events.append(("failed", scope.key))
             raise

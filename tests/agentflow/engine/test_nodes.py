@@ -14,31 +14,40 @@ from starlette.responses import RedirectResponse, Response
 from agentflow.engine.errors import is_retryable
 from agentflow.nodes.logic import evaluate
 from tests.agentflow.engine.conftest import edge, node, walk
-from tests.support.outside import Outside, json_reply
+from tests.support.outside import Outside, json_reply, outside_server
 
 
 def one(node_raw: dict[str, Any]) -> dict[str, Any]:
     return {"nodes": [node("start", "trigger"), node_raw], "edges": [edge("start", node_raw["id"])]}
 
 
-async def test_private_addresses_are_refused_unless_the_org_allows_them(
-    http: httpx.AsyncClient, outside: Outside
+async def test_private_addresses_are_refused_unless_the_operator_allows_them(
+    http: httpx.AsyncClient, strict_http: httpx.AsyncClient, outside: Outside
 ) -> None:
     raw = one(node("call", "action.http", url=outside.url + "/x"))
-    refused = await walk(raw, http, allow_private=False)
+    refused = await walk(raw, strict_http)
     assert refused.result.status == "failed"
     assert "private or local address" in (refused.result.error or "")
-    assert "allow_private_network" in (refused.result.error or "")
+    assert "AGENTFLOW_EGRESS_ALLOWLIST" in (refused.result.error or "")
     assert outside.requests == []
+    port = outside.url.rsplit(":", 1)[1]
     for url in (
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]:9/",
         "http://10.0.0.1/",
         "http://localhost:1/",
+        # IPv6 forms that carry a loopback IPv4 address: compatible, NAT64, 6to4, mapped.
+        f"http://[::7f00:1]:{port}/",
+        f"http://[64:ff9b::7f00:1]:{port}/",
+        f"http://[2002:7f00:1::1]:{port}/",
+        f"http://[::ffff:127.0.0.1]:{port}/",
+        "http://0.0.0.0:1/",
     ):
-        run = await walk(one(node("call", "action.http", url=url)), http, allow_private=False)
+        run = await walk(one(node("call", "action.http", url=url)), strict_http)
         assert "private or local" in (run.result.error or ""), url
-    allowed = await walk(raw, http, allow_private=True)
+        assert run.result.status == "failed"
+    assert outside.requests == []
+    allowed = await walk(raw, http)
     assert allowed.result.status == "completed"
 
 
@@ -50,6 +59,51 @@ async def test_redirects_are_followed_hop_by_hop(http: httpx.AsyncClient, outsid
     followed = await walk(one(node("call", "action.http", url=outside.url + "/hop")), http)
     assert followed.result.outputs["call"]["body"] == {"echo": "/final", "method": "GET"}
     assert [r.path for r in outside.requests] == ["/hop", "/final"]
+
+
+async def test_a_redirect_to_another_origin_drops_credentials(
+    http: httpx.AsyncClient, outside: Outside
+) -> None:
+    """An attacker's server redirects a signed-in request elsewhere: the secret must not follow it."""
+    port = outside.url.rsplit(":", 1)[1]
+
+    async def elsewhere(request: Request, body: Any) -> Response:  # same server, another origin
+        return RedirectResponse(f"http://localhost:{port}/landing", status_code=307)
+
+    outside.routes["/bounce"] = elsewhere
+    config = {
+        "url": outside.url + "/bounce",
+        "headers": {"Cookie": "session=abc", "X-Trace": "keep-me"},
+        "auth": {"type": "api_key", "secret": "TOKEN", "header": "X-Custom-Key"},
+    }
+    run = await walk(one(node("call", "action.http", **config)), http, env={"TOKEN": "s3cret"})
+    assert run.result.status == "completed", run.result.error
+    first, landing = outside.requests[-2], outside.requests[-1]
+    assert first.headers["x-custom-key"] == "s3cret" and first.headers["cookie"] == "session=abc"
+    assert landing.path == "/landing"
+    assert "x-custom-key" not in landing.headers and "cookie" not in landing.headers
+    assert landing.headers["x-trace"] == "keep-me"
+    bearer = {**config, "auth": {"type": "bearer", "secret": "TOKEN"}}
+    await walk(one(node("call", "action.http", **bearer)), http, env={"TOKEN": "s3cret"})
+    assert "authorization" not in outside.requests[-1].headers
+
+
+async def test_every_redirect_hop_passes_the_guard(strict_http: httpx.AsyncClient) -> None:
+    """A public URL that redirects to the metadata address is refused at the hop, not followed."""
+    from agentflow.egress import EgressPolicy, EgressRefused, guarded_client
+    from agentflow.egress.requests import send
+
+    with outside_server() as public:  # stands in for a public host: its own address is allowlisted
+
+        async def inward(request: Request, body: Any) -> Response:
+            return RedirectResponse("http://169.254.169.254/latest/meta-data", status_code=302)
+
+        public.routes["/go"] = inward
+        host_port = public.url.removeprefix("http://")
+        async with guarded_client(EgressPolicy.build(host_port)) as client:
+            with pytest.raises(EgressRefused, match=r"169\.254\.169\.254"):
+                await send(client, "GET", public.url + "/go", timeout=5, max_bytes=1000)
+        assert [r.path for r in public.requests] == ["/go"]
 
 
 async def test_auth_comes_from_org_secrets(http: httpx.AsyncClient, outside: Outside) -> None:
@@ -82,7 +136,7 @@ async def test_transient_answers_are_retryable_and_4xx_are_not(
     from agentflow.nodes.base import NodeContext
     from agentflow.nodes.http import HttpHandler
 
-    ctx = NodeContext(execution_id=uuid.uuid4(), org_id=uuid.uuid4(), http=http, allow_private_network=True)
+    ctx = NodeContext(execution_id=uuid.uuid4(), org_id=uuid.uuid4(), http=http)
     for path, retryable in [("/busy", True), ("/limited", True), ("/bad", False)]:
         with pytest.raises(StepError) as caught:
             await HttpHandler().run(

@@ -16,7 +16,7 @@ from agentflow.providers import (
     StructuredOutputError,
     TextDelta,
 )
-from tests.fakes.cases import Case
+from tests.fakes.cases import LOOPBACK_EGRESS, Case
 from tests.fakes.fixtures import ORG
 from tests.fakes.loopback import Reply
 
@@ -62,7 +62,7 @@ async def test_a_retryable_status_falls_back_to_the_next_model(
 
 
 async def test_a_timeout_falls_back(credentials: InMemoryCredentials, openai: Case, anthropic: Case) -> None:
-    router = Router(credentials, timeout_seconds=0.3)
+    router = Router(credentials, egress=LOOPBACK_EGRESS, timeout_seconds=0.3)
     openai.api.enqueue(Reply(delay=3, body={}))
     routed = await router.chat(ORG, MESSAGES, model=PRIMARY, fallback_models=[FALLBACK])
     await router.aclose()
@@ -74,7 +74,7 @@ async def test_a_refused_connection_falls_back(credentials: InMemoryCredentials,
     credentials.set(
         ORG, ProviderConfig("openai", api_key="sk", base_url=f"http://127.0.0.1:{free_port()}/v1")
     )
-    router = Router(credentials)
+    router = Router(credentials, egress=LOOPBACK_EGRESS)
     routed = await router.chat(ORG, MESSAGES, model=PRIMARY, fallback_models=[FALLBACK])
     await router.aclose()
     assert routed.result.provider == "anthropic"
@@ -119,7 +119,9 @@ async def test_a_fallback_the_organization_has_not_configured_is_skipped(
     cases: dict[str, Case], openai: Case
 ) -> None:
     google = cases["google"]
-    router = Router(InMemoryCredentials({ORG: [openai.config, google.config]}))  # no Anthropic settings
+    router = Router(
+        InMemoryCredentials({ORG: [openai.config, google.config]}), egress=LOOPBACK_EGRESS
+    )  # no Anthropic settings
     openai.api.enqueue(openai.error(500, "boom"))
     google.api.enqueue(google.text("hi from Gemini"))
 

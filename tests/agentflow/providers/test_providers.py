@@ -18,7 +18,7 @@ from agentflow.providers import (
 )
 from agentflow.providers.registry import create_provider
 from tests.fakes import ollama_wire
-from tests.fakes.cases import Case
+from tests.fakes.cases import LOOPBACK_EGRESS, Case
 from tests.fakes.loopback import Reply
 
 MESSAGES = [Message("system", "Be brief."), Message("user", "What is 2 + 2?")]
@@ -37,7 +37,7 @@ WEATHER = ToolSpec(
 
 
 async def _chat(case: Case, router_model: str | None = None, **kwargs: object) -> object:
-    provider = create_provider(case.config, timeout=5)
+    provider = create_provider(case.config, timeout=5, egress=LOOPBACK_EGRESS)
     try:
         model = router_model or case.model.removeprefix("ollama/")
         return await provider.chat(MESSAGES, model=model, **kwargs)  # type: ignore[arg-type]
@@ -97,7 +97,9 @@ async def test_the_api_key_reaches_the_provider_the_way_its_sdk_sends_it(case: C
 
 async def test_ollama_behind_a_proxy_gets_the_key_as_a_bearer_token(cases: dict[str, Case]) -> None:
     case = cases["ollama"]
-    provider = create_provider(ProviderConfig("ollama", api_key="olk-proxy", base_url=case.url))
+    provider = create_provider(
+        ProviderConfig("ollama", api_key="olk-proxy", base_url=case.url), egress=LOOPBACK_EGRESS
+    )
     case.api.enqueue(ollama_wire.chat("hi"))
     await provider.chat(MESSAGES, model="llama3.1")
     await provider.aclose()
@@ -138,7 +140,7 @@ async def test_json_schema_output_is_requested_natively(case: Case) -> None:
 
 async def test_streaming_yields_text_then_one_end_with_usage(case: Case) -> None:
     case.api.enqueue(case.stream(["Two", " plus", " two", " is four."], input_tokens=1000, output_tokens=200))
-    provider = create_provider(case.config, timeout=5)
+    provider = create_provider(case.config, timeout=5, egress=LOOPBACK_EGRESS)
     events = [
         event async for event in provider.stream_chat(MESSAGES, model=case.model.removeprefix("ollama/"))
     ]
@@ -159,7 +161,7 @@ async def test_streaming_yields_text_then_one_end_with_usage(case: Case) -> None
 
 async def test_an_error_in_the_middle_of_a_stream_is_a_provider_error(case: Case) -> None:
     case.api.enqueue(case.stream(["Two", " plus"], fail_after=1))
-    provider = create_provider(case.config, timeout=5)
+    provider = create_provider(case.config, timeout=5, egress=LOOPBACK_EGRESS)
     received: list[str] = []
 
     async def consume() -> None:
@@ -211,7 +213,7 @@ async def test_anthropic_overloaded_529_is_retryable(cases: dict[str, Case]) -> 
 
 async def test_a_slow_provider_times_out_retryably(case: Case) -> None:
     case.api.enqueue(Reply(delay=3, body={}))
-    provider = create_provider(case.config, timeout=0.3)
+    provider = create_provider(case.config, timeout=0.3, egress=LOOPBACK_EGRESS)
     with pytest.raises(ProviderError) as caught:
         await provider.chat(MESSAGES, model=case.model.removeprefix("ollama/"))
     await provider.aclose()
@@ -220,7 +222,7 @@ async def test_a_slow_provider_times_out_retryably(case: Case) -> None:
 
 async def test_a_refused_connection_is_retryable(case: Case) -> None:
     dead = ProviderConfig(case.name, api_key="k", base_url=f"http://127.0.0.1:{free_port()}")
-    provider = create_provider(dead, timeout=5)
+    provider = create_provider(dead, timeout=5, egress=LOOPBACK_EGRESS)
     with pytest.raises(ProviderError) as caught:
         await provider.chat(MESSAGES, model="any")
     await provider.aclose()
@@ -228,7 +230,7 @@ async def test_a_refused_connection_is_retryable(case: Case) -> None:
 
 
 async def test_embeddings(case: Case) -> None:
-    provider = create_provider(case.config, timeout=5)
+    provider = create_provider(case.config, timeout=5, egress=LOOPBACK_EGRESS)
     models = {
         "openai": "text-embedding-3-small",
         "google": "gemini-embedding-001",

@@ -15,7 +15,7 @@ from agentflow.providers import (
     StaticPolicies,
     route_model,
 )
-from tests.fakes.cases import Case
+from tests.fakes.cases import LOOPBACK_EGRESS, Case
 from tests.fakes.fixtures import ORG as FAKE_ORG
 
 ORG = uuid.uuid4()
@@ -60,16 +60,16 @@ def test_an_organization_can_route_its_own_names_and_change_the_default() -> Non
 
 async def test_a_node_without_a_model_uses_the_organization_default() -> None:
     credentials = InMemoryCredentials({ORG: [ProviderConfig("ollama", default_model="qwen2.5")]})
-    router = Router(credentials)
+    router = Router(credentials, egress=LOOPBACK_EGRESS)
     assert (await router.resolve(ORG, None)).model == "qwen2.5"
 
     policies = StaticPolicies({ORG: RoutingPolicy(default_model="claude-haiku-4-5")})
-    router = Router(credentials, policies=policies)
+    router = Router(credentials, egress=LOOPBACK_EGRESS, policies=policies)
     assert (await router.resolve(ORG, None)).provider == "anthropic"
 
 
 async def test_no_model_and_no_default_is_a_configuration_error() -> None:
-    router = Router(InMemoryCredentials())
+    router = Router(InMemoryCredentials(), egress=LOOPBACK_EGRESS)
     with pytest.raises(ProviderError) as caught:
         await router.resolve(ORG, None)
     assert caught.value.kind == "not_configured"
@@ -77,7 +77,10 @@ async def test_no_model_and_no_default_is_a_configuration_error() -> None:
 
 
 async def test_a_provider_the_organization_has_not_configured_is_not_retryable() -> None:
-    router = Router(InMemoryCredentials({uuid.uuid4(): [ProviderConfig("openai", api_key="sk-other-org")]}))
+    router = Router(
+        InMemoryCredentials({uuid.uuid4(): [ProviderConfig("openai", api_key="sk-other-org")]}),
+        egress=LOOPBACK_EGRESS,
+    )
     with pytest.raises(ProviderError) as caught:
         await router.provider(ORG, "openai")
     assert caught.value.kind == "not_configured"
@@ -86,7 +89,7 @@ async def test_a_provider_the_organization_has_not_configured_is_not_retryable()
 
 async def test_clients_are_reused_per_settings_and_replaced_when_the_key_rotates() -> None:
     credentials = InMemoryCredentials({ORG: [ProviderConfig("openai", api_key="sk-one")]})
-    router = Router(credentials)
+    router = Router(credentials, egress=LOOPBACK_EGRESS)
     first = await router.provider(ORG, "openai")
     assert await router.provider(ORG, "openai") is first
     credentials.set(ORG, ProviderConfig("openai", api_key="sk-two"))

@@ -293,6 +293,8 @@ export interface paths {
         /**
          * Rollback Agent
          * @description Make version `number`'s definition the draft and publish it as a new version (editor+).
+         *
+         *     The body is optional: without one (or without `message`) the version is described as a rollback.
          */
         post: operations["rollback_agent_api_v1_agents__agent_id__versions__number__rollback_post"];
         delete?: never;
@@ -493,6 +495,9 @@ export interface paths {
         /**
          * Approve Execution
          * @description Approve or reject a paused approval step; only its approvers may (409 if nothing is waiting).
+         *
+         *     The decision is stored first; the run resumes right after (it reads the decision from AgentFlow, so a
+         *     resume from anywhere else decides nothing).
          */
         post: operations["approve_execution_api_v1_executions__execution_id__approve_post"];
         delete?: never;
@@ -659,7 +664,10 @@ export interface paths {
          * @description Start the agent behind this URL with `{body, headers, query}` as input; answers before it runs.
          *
          *     JSON, form and text bodies are accepted (up to the API's body limit). When the trigger names a
-         *     `signing_secret`, `X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body>` is required.
+         *     `signing_secret`, a signature is required: Standard Webhooks (`webhook-id`, `webhook-timestamp`,
+         *     `webhook-signature`), `X-AgentFlow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">`, or
+         *     `X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the body>`. Timestamps more than 5 minutes off are
+         *     refused (401), and so is a delivery already received (409 `webhook_replayed`).
          */
         post: operations["receive_webhook_api_v1_hooks__token__post"];
         delete?: never;
@@ -700,6 +708,8 @@ export interface paths {
         /**
          * Accept Invitation
          * @description Join the organization. New accounts send a password; existing ones confirm theirs or send a token.
+         *
+         *     Confirming with a password is throttled like sign-in (429 with Retry-After).
          */
         post: operations["accept_invitation_api_v1_invitations__token__accept_post"];
         delete?: never;
@@ -952,6 +962,9 @@ export interface paths {
         /**
          * Test Provider
          * @description Make one tiny real call with the stored settings; reports success or the provider's error.
+         *
+         *     The call goes through the same egress guard as agents' calls: a private or local base URL is refused
+         *     unless the operator allowlists it.
          */
         post: operations["test_provider_api_v1_org_providers__provider__test_post"];
         delete?: never;
@@ -1518,6 +1531,29 @@ export interface components {
             variables: components["schemas"]["Variable"][];
         };
         /**
+         * AiRoutingSettings
+         * @description Which provider answers a model name (`settings.ai`), read by every AI node of the org.
+         */
+        AiRoutingSettings: {
+            /**
+             * Default Model
+             * @description Model of AI nodes that name none.
+             */
+            default_model?: string | null;
+            /**
+             * Default Provider
+             * @description Provider of models no route matches (ollama if unset).
+             */
+            default_provider?: ("openai" | "anthropic" | "google" | "ollama") | null;
+            /**
+             * Routes
+             * @description Model name pattern (e.g. `my-*`) → provider, tried before the built-in table.
+             */
+            routes?: {
+                [key: string]: "openai" | "anthropic" | "google" | "ollama";
+            };
+        };
+        /**
          * ApproveRequest
          * @example {
          *       "approved": true,
@@ -1988,6 +2024,25 @@ export interface components {
             /** Slug */
             slug: string;
         };
+        /**
+         * OrgSettingsUpdate
+         * @description The settings an org admin may change; a key sent as null is removed.
+         */
+        OrgSettingsUpdate: {
+            /** @description AI provider routing. */
+            ai?: components["schemas"]["AiRoutingSettings"] | null;
+            /**
+             * Allow Private Network
+             * @deprecated
+             * @description Not an org setting: private destinations are allowed by the operator (AGENTFLOW_EGRESS_ALLOWLIST). Sending it is refused.
+             */
+            allow_private_network?: unknown;
+            /**
+             * Timezone
+             * @description IANA time zone shown in the web app, e.g. `Europe/Berlin`.
+             */
+            timezone?: string | null;
+        };
         /** OrgSummary */
         OrgSummary: {
             /**
@@ -2005,7 +2060,7 @@ export interface components {
          * @example {
          *       "name": "Acme Robotics",
          *       "settings": {
-         *         "allow_private_network": false
+         *         "timezone": "Europe/Berlin"
          *       }
          *     }
          */
@@ -2014,13 +2069,8 @@ export interface components {
             data_region?: string | null;
             /** Name */
             name?: string | null;
-            /**
-             * Settings
-             * @description Merged into the org's settings; a key set to null is removed.
-             */
-            settings?: {
-                [key: string]: unknown;
-            } | null;
+            /** @description Merged into the org's settings; a key set to null is removed. */
+            settings?: components["schemas"]["OrgSettingsUpdate"] | null;
         };
         /** PageOf[APIKeyPublic] */
         PageOf_APIKeyPublic_: {
@@ -2106,7 +2156,7 @@ export interface components {
          * Permission
          * @enum {string}
          */
-        Permission: "org:read" | "org:update" | "members:read" | "members:invite" | "members:manage" | "teams:read" | "teams:write" | "api_keys:read" | "api_keys:write" | "secrets:read" | "secrets:write" | "agents:read" | "agents:write" | "agents:publish" | "agents:archive" | "agents:execute" | "executions:read" | "executions:manage" | "billing:manage";
+        Permission: "org:read" | "org:update" | "members:read" | "members:invite" | "members:manage" | "teams:read" | "teams:write" | "api_keys:read" | "api_keys:write" | "secrets:read" | "secrets:write" | "agents:read" | "agents:write" | "agents:publish" | "agents:archive" | "agents:execute" | "executions:read" | "executions:manage" | "executions:approve" | "billing:manage";
         /** ProviderCheckOut */
         ProviderCheckOut: {
             /** Latency Ms */
@@ -5012,7 +5062,9 @@ export interface operations {
             header?: never;
             path: {
                 agent_id: string;
+                /** @description A published version's number. */
                 a: number;
+                /** @description A published version's number. */
                 b: number;
             };
             cookie?: never;
@@ -5172,6 +5224,7 @@ export interface operations {
             header?: never;
             path: {
                 agent_id: string;
+                /** @description A published version's number. */
                 number: number;
             };
             cookie?: never;
@@ -5331,11 +5384,12 @@ export interface operations {
             header?: never;
             path: {
                 agent_id: string;
+                /** @description A published version's number. */
                 number: number;
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["RollbackRequest"];
             };

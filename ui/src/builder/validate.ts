@@ -1,43 +1,56 @@
-/** Client-side config validation against each node type's JSON Schema (Ajv), for instant form feedback. */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
+/**
+ * Client-side config validation against each node type's JSON Schema, for instant form feedback.
+ *
+ * An interpreting validator (`jsonschema`), not a compiling one: the app runs under a Content-Security-Policy
+ * without `'unsafe-eval'`, which forbids the generated code a compiler such as Ajv evaluates.
+ */
+import { Validator, type ValidationError } from "jsonschema";
 
 import type { JsonSchema, NodeType } from "@/api/definition";
 
-const ajv = new Ajv2020({ allErrors: true, strict: false });
-const compiled = new Map<NodeType, ValidateFunction>();
+const validator = new Validator();
 
-function messageFor(error: ErrorObject): string {
-  switch (error.keyword) {
+function messageFor(error: ValidationError): string {
+  const argument: unknown = error.argument;
+  switch (error.name) {
     case "required":
       return "Required.";
     case "minLength":
-      return (error.params as { limit: number }).limit === 1 ? "Required." : `At least ${(error.params as { limit: number }).limit} characters.`;
+      return argument === 1 ? "Required." : `At least ${String(argument)} characters.`;
+    case "maxLength":
+      return `At most ${String(argument)} characters.`;
     case "enum":
-      return `One of: ${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).join(", ")}.`;
+      return `One of: ${(Array.isArray(argument) ? argument : []).join(", ")}.`;
     case "additionalProperties":
-      return `Unknown field “${(error.params as { additionalProperty: string }).additionalProperty}”.`;
+      return `Unknown field “${String(argument)}”.`;
+    case "maximum":
+      return `Must be <= ${String(argument)}.`;
+    case "minimum":
+      return `Must be >= ${String(argument)}.`;
+    case "exclusiveMaximum":
+      return `Must be < ${String(argument)}.`;
+    case "exclusiveMinimum":
+      return `Must be > ${String(argument)}.`;
+    case "type":
+      return `Must be ${(Array.isArray(argument) ? argument : [argument]).join(" or ")}.`;
+    case "minItems":
+      return `At least ${String(argument)} items.`;
+    case "maxItems":
+      return `At most ${String(argument)} items.`;
     default:
-      return `${error.message ?? "Invalid"}.`.replace(/^must/, "Must");
+      return `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`;
   }
 }
 
 /** Errors by field path (`url`, `auth.type`, `conditions.0.op`); the first error per field wins. */
-export function validateConfig(type: NodeType, schema: JsonSchema, config: unknown): Record<string, string> {
-  let validate = compiled.get(type);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(type, validate);
-  }
-  if (validate(config)) return {};
+export function validateConfig(_type: NodeType, schema: JsonSchema, config: unknown): Record<string, string> {
+  const result = validator.validate(config, schema as Parameters<Validator["validate"]>[1], { nestedErrors: true });
   const errors: Record<string, string> = {};
-  for (const error of validate.errors ?? []) {
+  for (const error of result.errors) {
     // anyOf branches repeat the real error; the summary line adds nothing.
-    if (error.keyword === "anyOf") continue;
-    let path = error.instancePath.replace(/^\//, "").replaceAll("/", ".");
-    if (error.keyword === "required") {
-      const missing = (error.params as { missingProperty: string }).missingProperty;
-      path = path ? `${path}.${missing}` : missing;
-    }
+    if (error.name === "anyOf" || error.name === "oneOf" || error.name === "allOf") continue;
+    let path = error.path.map(String).join(".");
+    if (error.name === "required") path = path ? `${path}.${String(error.argument)}` : String(error.argument);
     errors[path] ??= messageFor(error);
   }
   return errors;
