@@ -9,6 +9,9 @@ import { Validator, type ValidationError } from "jsonschema";
 import type { JsonSchema, NodeType } from "@/api/definition";
 
 const validator = new Validator();
+// `$ref`s are resolved against a base URI. The library's default base is a bare "/" on a made-up scheme,
+// which Chromium's URL parser refuses ("Invalid URL"); an https base resolves the same way everywhere.
+const BASE_URI = "https://schemas.agentflow.invalid/node-config";
 
 function messageFor(error: ValidationError): string {
   const argument: unknown = error.argument;
@@ -44,7 +47,10 @@ function messageFor(error: ValidationError): string {
 
 /** Errors by field path (`url`, `auth.type`, `conditions.0.op`); the first error per field wins. */
 export function validateConfig(_type: NodeType, schema: JsonSchema, config: unknown): Record<string, string> {
-  const result = validator.validate(config, schema as Parameters<Validator["validate"]>[1], { nestedErrors: true });
+  const result = validator.validate(config, schema as Parameters<Validator["validate"]>[1], {
+    nestedErrors: true,
+    base: BASE_URI,
+  });
   const errors: Record<string, string> = {};
   for (const error of result.errors) {
     // anyOf branches repeat the real error; the summary line adds nothing.
