@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
             app.state.auth_cache = auth_cache
         try:
             async with AsyncExitStack() as stack:
+                # Health checks of the stack's own services only; tenants' calls go through the egress guard.
                 app.state.http = await stack.enter_async_context(httpx.AsyncClient())
                 app.state.gateway = app.state.dispatcher = None
                 if settings.prefect_api_url:
