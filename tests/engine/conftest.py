@@ -29,6 +29,7 @@ from agentflow.migrations import upgrade
 from api.app import create_app
 from tests.conftest import _recreate_database, admin_url, prefect_auth, prefect_url, vault_info
 from tests.factories import PASSWORD
+from tests.support.outside import Outside, outside_server
 
 pytestmark = pytest.mark.xdist_group("engine")
 
@@ -135,6 +136,13 @@ def engine_api(engine_stack: EngineStack) -> Iterator[EngineStack]:
     yield engine_stack
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def outside() -> Iterator[Outside]:
+    """A loopback "outside world" the test's agents call, scripted per test."""
+    with outside_server() as server:
+        yield server
 
 
 @dataclass

@@ -15,16 +15,10 @@ from starlette.responses import JSONResponse
 
 from agentflow.engine.checkpoints import checkpoint_ref
 from tests.engine.conftest import EngineStack, Tenant, edge, node
-from tests.support.outside import Outside, flaky, outside_server
+from tests.support.outside import Outside, flaky
 from tests.vault import root_client
 
 pytestmark = pytest.mark.xdist_group("engine")
-
-
-@pytest.fixture
-def outside():  # type: ignore[no-untyped-def]
-    with outside_server() as server:
-        yield server
 
 
 def approval_agent(outside: Outside, **approval: object) -> dict[str, object]:

@@ -19,15 +19,9 @@ from starlette.responses import JSONResponse, Response
 
 from tests.conftest import prefect_auth, vault_info
 from tests.engine.conftest import EngineStack, Tenant, edge, node
-from tests.support.outside import Outside, outside_server
+from tests.support.outside import Outside
 
 pytestmark = pytest.mark.xdist_group("engine")
-
-
-@pytest.fixture
-def outside():  # type: ignore[no-untyped-def]
-    with outside_server() as server:
-        yield server
 
 
 async def echo(request: Request, body: Any) -> Response:

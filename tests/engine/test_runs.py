@@ -5,15 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.engine.conftest import Tenant, edge, node
-from tests.support.outside import Outside, flaky, json_reply, outside_server
+from tests.support.outside import Outside, flaky, json_reply
 
 pytestmark = pytest.mark.xdist_group("engine")
-
-
-@pytest.fixture
-def outside():  # type: ignore[no-untyped-def]
-    with outside_server() as server:
-        yield server
 
 
 async def test_linear_agent_runs_and_records_every_step(tenant: Tenant, outside: Outside) -> None:

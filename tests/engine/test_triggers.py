@@ -13,15 +13,9 @@ import websockets
 
 from tests.conftest import prefect_basic_auth
 from tests.engine.conftest import EngineStack, Tenant, edge, node
-from tests.support.outside import Outside, outside_server
+from tests.support.outside import Outside
 
 pytestmark = pytest.mark.xdist_group("engine")
-
-
-@pytest.fixture
-def outside():  # type: ignore[no-untyped-def]
-    with outside_server() as server:
-        yield server
 
 
 def webhook_agent(outside: Outside, **trigger: object) -> dict[str, object]:
