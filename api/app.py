@@ -16,9 +16,9 @@ from agentflow.auth.cache import AuthCache, AuthInvalidationListener
 from agentflow.config import Settings, get_settings
 from agentflow.db import create_engine, create_sessionmaker
 from agentflow.egress import EgressPolicy
-from agentflow.engine.dispatch import Dispatcher
+from agentflow.engine.control.dispatch import Dispatcher
+from agentflow.engine.control.hub import EventHub
 from agentflow.engine.gateway import PrefectGateway
-from agentflow.engine.hub import EventHub
 from agentflow.kit.fastread import PoolReader
 from agentflow.logs import configure_logging
 from agentflow.secrets.store import SecretStore

@@ -17,8 +17,8 @@ from agentflow.auth.subject import AuthSubject, authenticate
 from agentflow.config import Settings
 from agentflow.egress import EgressPolicy
 from agentflow.email.sender import EmailSender, get_sender
-from agentflow.engine.deployments import AgentDeployer
-from agentflow.engine.dispatch import Dispatcher
+from agentflow.engine.control.deployments import AgentDeployer
+from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import AgentFlowError, ServiceUnavailable
 from agentflow.kit.fastread import FastReader

@@ -7,7 +7,13 @@ from typing import Any
 
 from prefect import flow
 
-from agentflow.engine.entry import on_cancellation, on_crashed, on_failure, run_execution, run_scheduled
+from agentflow.engine.worker.entry import (
+    on_cancellation,
+    on_crashed,
+    on_failure,
+    run_execution,
+    run_scheduled,
+)
 
 
 @flow(

@@ -28,7 +28,7 @@ from agentflow.agents.schemas import (
 )
 from agentflow.agents.versions import version_of
 from agentflow.auth.subject import AuthSubject
-from agentflow.engine.deployments import AgentDeployer, webhook_token
+from agentflow.engine.control.deployments import AgentDeployer, webhook_token
 from agentflow.errors import BadRequest, Conflict, NotFound, PreconditionRequired, ValidationFailed
 from agentflow.graph import ValidationReport
 from agentflow.kit.pagination import Page

@@ -111,7 +111,7 @@ def worker_process(
     """The in-process AgentFlow worker; `env` is its whole environment (Prefect's variables go on top)."""
     return ManagedProcess(
         name=name,
-        argv=[sys.executable, "-m", "agentflow.engine.run_worker", "--pool", pool, "--name", name],
+        argv=[sys.executable, "-m", "agentflow.engine.worker", "--pool", pool, "--name", name],
         log_path=data_dir / "logs" / f"{name}.log",
         env=worker_env(data_dir, api_url=api_url, env=env),
         stop_timeout=20,
@@ -149,7 +149,7 @@ async def ensure_work_pool(
     from prefect.filesystems import LocalFileSystem
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
-    from agentflow.engine.worker import AgentFlowWorker
+    from agentflow.engine.worker.inproc import AgentFlowWorker
 
     with temporary_settings(updates={PREFECT_API_URL: api_url, PREFECT_API_AUTH_STRING: auth_string}):
         if results_dir is not None:

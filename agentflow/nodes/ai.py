@@ -10,7 +10,7 @@ from typing import Any
 
 from agentflow.ai.node import AINodeHandler
 from agentflow.ai.wiring import process_router
-from agentflow.engine.store import engine_store
+from agentflow.engine.worker.store import engine_store
 from agentflow.graph import Node
 from agentflow.graph.nodes.ai import AiConfig
 from agentflow.nodes.base import NodeContext, NodeResult

@@ -45,7 +45,8 @@ def policies(mount: str, prefix: str) -> dict[Role, str]:
     """HCL policies reaching only `<mount>/{data,metadata}/<prefix>/*`.
 
     The API creates, rotates and deletes; the worker reads (values are resolved at run time) and writes
-    only run checkpoints (`orgs/<org>/checkpoint/…`: step outputs that held a secret, engine/checkpoints.py).
+    only run checkpoints (`orgs/<org>/checkpoint/…`: step outputs that held a
+    secret, engine/worker/checkpoints.py).
     """
     check_prefix(prefix)
     data, metadata = f"{mount}/data/{prefix}/*", f"{mount}/metadata/{prefix}/*"

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from agentflow.config import Settings
 from agentflow.embedded import prefect as embedded_prefect
-from agentflow.engine.dispatch import Dispatcher
+from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import AgentFlowError
 from agentflow.kit.fastread import ConnectionReader

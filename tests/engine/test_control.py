@@ -13,7 +13,7 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from agentflow.engine.checkpoints import checkpoint_ref
+from agentflow.engine.worker.checkpoints import checkpoint_ref
 from tests.engine.conftest import EngineStack, Tenant, edge, node
 from tests.support.outside import Outside, flaky
 from tests.vault import root_client

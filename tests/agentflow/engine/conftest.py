@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from agentflow.egress import EgressPolicy, guarded_client
-from agentflow.engine.steps import execute_step, prepare_step
-from agentflow.engine.walker import StepScope, Walker, WalkResult
+from agentflow.engine.worker.steps import execute_step, prepare_step
+from agentflow.engine.worker.walker import StepScope, Walker, WalkResult
 from agentflow.graph import Node, parse_definition
 from agentflow.nodes.base import NodeContext, NodeResult
 from tests.support.outside import Outside, outside_server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from agentflow.engine.store import EngineStore, engine_store
+from agentflow.engine.worker.store import EngineStore, engine_store
 
 
 async def _finish_all(store: EngineStore, flow_run_ids: list[uuid.UUID], status: str, message: str) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from agentflow.engine.env import secret_store
 from agentflow.engine.errors import PermanentStepError
+from agentflow.engine.worker.env import secret_store
 from agentflow.secrets.paths import SecretKind, SecretRef
 
 

@@ -7,12 +7,12 @@ import uuid
 
 from sqlalchemy import text
 
-from agentflow.engine.store import engine_store
+from agentflow.engine.worker.store import engine_store
 from agentflow.kit.fastread import compile_query
 from agentflow.secrets.paths import SecretKind, SecretRef
 from agentflow.secrets.store import SecretStore
 
-logger = logging.getLogger("agentflow.engine.env")
+logger = logging.getLogger("agentflow.engine.worker.env")
 
 _NAMES = compile_query(
     text(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agentflow.engine.errors import PermanentStepError
-from agentflow.engine.walker import StepScope
+from agentflow.engine.worker.walker import StepScope
 from agentflow.graph import AgentDefinition, Node, TemplateError, build_context, render_node_config
 from agentflow.graph.templating import list_references
 from agentflow.nodes.base import NodeContext, NodeResult

@@ -19,17 +19,17 @@ from prefect.exceptions import Pause
 from prefect.flow_runs import asuspend_flow_run
 from pydantic import BaseModel
 
-from agentflow.engine import checkpoints
 from agentflow.engine.errors import PermanentStepError, StepError, is_retryable
-from agentflow.engine.steps import (
+from agentflow.engine.worker import checkpoints
+from agentflow.engine.worker.steps import (
     StepInput,
     definition_secret_names,
     execute_step,
     prepare_step,
     secret_names,
 )
-from agentflow.engine.store import CompletedStep, EngineStore, LoadedExecution
-from agentflow.engine.walker import StepScope, Walker
+from agentflow.engine.worker.store import CompletedStep, EngineStore, LoadedExecution
+from agentflow.engine.worker.walker import StepScope, Walker
 from agentflow.graph import AgentDefinition, Node, parse_definition
 from agentflow.nodes.base import NodeContext, NodeResult
 from agentflow.secrets.masking import ACTIVE_MASKERS, Masker

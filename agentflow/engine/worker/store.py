@@ -19,8 +19,6 @@ from sqlalchemy import text
 from agentflow.graph.definition import DEFAULT_HANDLE
 from agentflow.kit.fastread import CompiledQuery, FastReader, PoolReader, compile_query
 
-EVENTS_CHANNEL = "agentflow_events"
-
 
 def _q(sql: str) -> CompiledQuery:
     return compile_query(text(sql))

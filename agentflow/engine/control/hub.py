@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from agentflow.engine.store import EVENTS_CHANNEL
+from agentflow.engine.events import EVENTS_CHANNEL
 
 logger = logging.getLogger("agentflow.hub")
 

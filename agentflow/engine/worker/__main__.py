@@ -1,4 +1,4 @@
-"""`python -m agentflow.engine.run_worker --pool agentflow`: start the in-process worker.
+"""`python -m agentflow.engine.worker --pool agentflow`: start the in-process worker.
 
 A separate entry point because Prefect reads its settings when it is imported: the worker's own settings
 must be in the environment first.
@@ -21,7 +21,7 @@ def main() -> None:
     os.environ.setdefault("PREFECT_WORKER_PREFETCH_SECONDS", "0")
     os.environ["PREFECT_WORKER_ENABLE_CANCELLATION"] = "false"  # our own subscription handles Cancelling
 
-    from agentflow.engine.worker import serve
+    from agentflow.engine.worker.inproc import serve
     from agentflow.logs import configure_logging
 
     configure_logging(json=True, level=os.environ.get("AGENTFLOW_LOG_LEVEL", "INFO"))

@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy import text
 
-from agentflow.engine.dispatch import Dispatcher
+from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.kit.fastread import FastReader, compile_query
 

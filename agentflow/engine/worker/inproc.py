@@ -40,10 +40,10 @@ from prefect.flows import Flow, load_flow_from_entrypoint
 from prefect.states import Cancelled, Crashed
 from prefect.workers.base import BaseJobConfiguration, BaseVariables, BaseWorker, BaseWorkerResult
 
-from agentflow.engine import crash_recovery
 from agentflow.engine.gateway import PrefectGateway
-from agentflow.engine.store import engine_store
-from agentflow.engine.sweeper import Sweeper
+from agentflow.engine.worker import crash_recovery
+from agentflow.engine.worker.store import engine_store
+from agentflow.engine.worker.sweeper import Sweeper
 from agentflow.secrets.masking import mask_every_handler
 
 WORKER_TYPE = "agentflow-inproc"

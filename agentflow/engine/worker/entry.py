@@ -10,10 +10,10 @@ import httpx
 from prefect.context import FlowRunContext
 
 from agentflow.egress import EgressPolicy, guarded_client
-from agentflow.engine import crash_recovery
-from agentflow.engine.env import resolve_org_env
-from agentflow.engine.runtime import build_runtime
-from agentflow.engine.store import engine_store
+from agentflow.engine.worker import crash_recovery
+from agentflow.engine.worker.env import resolve_org_env
+from agentflow.engine.worker.runtime import build_runtime
+from agentflow.engine.worker.store import engine_store
 
 logger = logging.getLogger("agentflow.engine")
 _http: httpx.AsyncClient | None = None
