@@ -79,6 +79,20 @@ class Settings(BaseSettings):
         default="agentflow",
         description="Prefect work pool agents are deployed to (the in-process worker serves it by default).",
     )
+    outage_retry_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long a worker keeps retrying a write to Postgres, or a step's checkpoint to Vault, "
+        "while the service is unreachable (a restart, a failover, a sealed Vault) before the step fails; "
+        "a step whose handler already ran is never run again because its end could not be written.",
+    )
+    checkpoint_retention_days: float = Field(
+        default=7.0,
+        ge=0,
+        description="Vault checkpoints of executions that failed, timed out or were cancelled are deleted "
+        "this long after the execution ended (a retry after that is refused); completed executions delete "
+        "theirs at once.",
+    )
 
     jwt_secret: SecretStr = Field(
         default=SecretStr(DEV_JWT_SECRET),

@@ -59,7 +59,9 @@ class StepPublic(Schema):
     node_type: str
     name: str
     attempt: int
-    status: Literal["running", "retrying", "waiting", "completed", "failed", "skipped", "cancelled"]
+    status: Literal[
+        "running", "retrying", "waiting", "completed", "failed", "timed_out", "skipped", "cancelled"
+    ]
     input: Any
     output: Any
     error: str | None

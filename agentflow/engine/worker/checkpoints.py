@@ -3,13 +3,15 @@
 A resumed (approval) or retried run reuses every completed step instead of running it again. Usually the
 step row in Postgres holds everything that takes: its output, handles, tokens and cost. When an output
 contained a secret value, the row holds the masked copy (`***`). The real output is then written here,
-under `<prefix>/orgs/<org>/checkpoint/<execution>.<step hash>`. It is never written to Postgres or to disk,
-and it is deleted when the execution completes.
+under `<prefix>/orgs/<org>/checkpoint/<execution>.<step hash>`. It is never written to Postgres or to disk.
+It is deleted when the execution completes, and by the retention sweep (retention.py) once an execution
+that did not complete has been over for `checkpoint_retention_days`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from typing import Any
 
@@ -17,7 +19,12 @@ import orjson
 
 from agentflow.engine.errors import PermanentStepError
 from agentflow.engine.worker.env import secret_store
+from agentflow.engine.worker.recording import retried_vault
+from agentflow.engine.worker.store import EngineStore
 from agentflow.secrets.paths import SecretKind, SecretRef
+from agentflow.secrets.vault import VaultUnavailable
+
+logger = logging.getLogger("agentflow.engine.checkpoints")
 
 
 def checkpoint_ref(org_id: uuid.UUID, execution_id: uuid.UUID, step_key: str) -> SecretRef:
@@ -27,8 +34,41 @@ def checkpoint_ref(org_id: uuid.UUID, execution_id: uuid.UUID, step_key: str) ->
 
 
 async def save(org_id: uuid.UUID, execution_id: uuid.UUID, step_key: str, output: Any) -> None:
+    """Write the checkpoint, retried while Vault is briefly unavailable (sealed, restarting); VaultUnavailable
+    once `outage_retry_seconds` have passed."""
+    from agentflow.config import get_settings
+
     ref = checkpoint_ref(org_id, execution_id, step_key)
-    await secret_store().write(ref, {"output": orjson.dumps(output, default=str).decode()})
+    data = {"output": orjson.dumps(output, default=str).decode()}
+    await retried_vault(
+        lambda: secret_store().write(ref, data),
+        window=get_settings().outage_retry_seconds,
+        what=f"saving the checkpoint of {step_key}",
+    )
+
+
+async def keep(
+    store: EngineStore, org_id: uuid.UUID, execution_id: uuid.UUID, node_id: str, step_key: str, output: Any
+) -> bool:
+    """Checkpoint a completed step's output; False (and a warning in the execution's logs) if Vault stayed
+    unavailable. The step did act, so it stays completed and the walk goes on with the output it holds in
+    memory; only a resume or retry needs the checkpoint, and it then fails clearly at `load` instead of
+    running the step again."""
+    try:
+        await save(org_id, execution_id, step_key, output)
+    except VaultUnavailable as exc:
+        logger.warning("no checkpoint for %s of %s: %s", step_key, execution_id, exc.message)
+        await store.log(
+            org_id,
+            execution_id,
+            "warning",
+            f"{step_key}: its output could not be checkpointed in Vault; a resume or retry of this "
+            "execution will fail at this step",
+            node_id=node_id,
+            step_key=step_key,
+        )
+        return False
+    return True
 
 
 async def load(org_id: uuid.UUID, execution_id: uuid.UUID, step_key: str) -> Any:

@@ -1,4 +1,5 @@
-"""Ending executions whose flow run ended outside the engine: a dead worker, a cancellation."""
+"""Ending executions whose flow run ended outside the engine: a dead worker, a cancellation, a flow run
+that crashed or vanished in Prefect (the sweeper, reconcile.py and heartbeat.py, finds those)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,19 @@ import uuid
 from agentflow.engine.worker.store import EngineStore, engine_store
 
 
+async def end_execution(store: EngineStore, execution_id: uuid.UUID, status: str, message: str) -> bool:
+    """End it as `status` (failed or cancelled) with the steps still under way; True if this call did."""
+    execution = await store.load(execution_id)
+    if execution is None or not await store.finish(execution_id, status, error=message):
+        return False
+    event = "execution.cancelled" if status == "cancelled" else "execution.failed"
+    await store.event(execution.org_id, execution_id, event, data={"status": status, "error": message})
+    return True
+
+
 async def _finish_all(store: EngineStore, flow_run_ids: list[uuid.UUID], status: str, message: str) -> None:
     for execution_id in await store.executions_of_flow_runs(flow_run_ids):
-        execution = await store.load(execution_id)
-        if execution is None:
-            continue
-        await store.interrupt_steps(execution_id, "cancelled" if status == "cancelled" else "failed", message)
-        if await store.finish(execution_id, status, error=message):
-            event = "execution.cancelled" if status == "cancelled" else "execution.failed"
-            await store.event(
-                execution.org_id, execution_id, event, data={"status": status, "error": message}
-            )
+        await end_execution(store, execution_id, status, message)
 
 
 async def mark_crashed(flow_run_ids: list[uuid.UUID], message: str) -> None:

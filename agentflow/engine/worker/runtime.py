@@ -29,6 +29,7 @@ from agentflow.engine.worker.steps import (
     secret_names,
 )
 from agentflow.engine.worker.store import CompletedStep, EngineStore, LoadedExecution
+from agentflow.engine.worker.timeouts import StepTimedOut, within_timeout
 from agentflow.engine.worker.walker import StepScope, Walker
 from agentflow.graph import AgentDefinition, Node, parse_definition
 from agentflow.nodes.base import NodeContext, NodeResult
@@ -96,17 +97,15 @@ async def node_step(execution_id: str, step_key: str) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _node_task(
-    name: str, run_name: str, retries: int, delays: tuple[float, ...], timeout: float | None
-) -> Any:
-    """Building a task costs (Prefect inspects the function): one per distinct node setup, reused."""
+def _node_task(name: str, run_name: str, retries: int, delays: tuple[float, ...]) -> Any:
+    """Building a task costs (Prefect inspects the function): one per distinct node setup, reused. No Prefect
+    timeout: the node's own is applied around its handler (timeouts.py), so its end can be recorded."""
     return node_step.with_options(
         name=name,
         task_run_name=run_name,
         retries=retries,
         retry_delay_seconds=list(delays) if retries else 0,
         retry_condition_fn=_retry_condition,
-        timeout_seconds=timeout,
     )
 
 
@@ -156,9 +155,7 @@ class Runtime:
     def _task_for(self, node: Node) -> Any:
         policy = node.retry or self.definition.settings.default_retry
         delays = tuple(policy.delays()) if policy else ()
-        return _node_task(
-            node.type, node.id, policy.max_retries if policy else 0, delays, node.timeout_seconds
-        )
+        return _node_task(node.type, node.id, policy.max_retries if policy else 0, delays)
 
     async def run_step(self, node: Node, scope: StepScope) -> NodeResult:
         """The walker's StepRunner."""
@@ -239,8 +236,10 @@ class Runtime:
         in_vault = output != result.output
         if in_vault:
             self.secret_outputs = True
-            await checkpoints.save(self.org_id, self.execution.id, scope.key, result.output)
-            self.checkpointed.append(scope.key)
+            if await checkpoints.keep(
+                self.store, self.org_id, self.execution.id, node.id, scope.key, result.output
+            ):
+                self.checkpointed.append(scope.key)
         await self.store.step_ended(
             self.org_id,
             self.execution.id,
@@ -266,13 +265,14 @@ class Runtime:
     ) -> None:
         masked = masked_error(exc, masker or self.masker)
         message, output = masked.message, masked.output if isinstance(exc, StepError) else None
+        status = "retrying" if will_retry else "timed_out" if isinstance(exc, StepTimedOut) else "failed"
         await self.store.step_ended(
             self.org_id,
             self.execution.id,
             step_key=scope.key,
-            status="retrying" if will_retry else "failed",
+            status=status,
             event_type="step.retrying" if will_retry else "step.failed",
-            event_data={"error": message},
+            event_data={"error": message, "status": status},
             output=output,
             error=message,
         )
@@ -296,7 +296,11 @@ class Runtime:
             raise masked_error(exc, self.masker) from None
         await self._started(node, scope, step.recorded)
         try:
-            result = await execute_step(node, step.config, scope, self.base, secrets=step.secrets)
+            result = await within_timeout(
+                node.timeout_seconds,
+                execute_step(node, step.config, scope, self.base, secrets=step.secrets),
+                node_id=node.id,
+            )
         except Exception as exc:
             context = TaskRunContext.get()
             retries = context.task.retries if context else 0
@@ -304,9 +308,7 @@ class Runtime:
             will_retry = is_retryable(exc) and run_count <= retries
             await self._failed(node, scope, exc, will_retry=will_retry, masker=masker)
             raise masked_error(exc, masker) from None
-        except BaseException as exc:  # cancelled: recorded, and passed on as it is
-            await self._failed(node, scope, exc, will_retry=False, masker=masker)
-            raise
+        # Cancelled (the run timed out or was cancelled): whoever stopped the run ends this step with it.
         await self._completed(node, scope, result, masker)
         return result
 
@@ -316,7 +318,11 @@ class Runtime:
         step, masker = self._prepare(node, scope)
         await self._started(node, scope, step.recorded)
         try:
-            result = await execute_step(node, step.config, scope, self.base, secrets=step.secrets)
+            result = await within_timeout(
+                node.timeout_seconds,
+                execute_step(node, step.config, scope, self.base, secrets=step.secrets),
+                node_id=node.id,
+            )
         except Exception as exc:
             await self._failed(node, scope, exc, will_retry=False, masker=masker)
             raise masked_error(exc, masker) from None
@@ -408,8 +414,9 @@ class Runtime:
             on_skip=self.on_skip,
             max_parallel=self.definition.settings.max_parallel_nodes,
         )
+        deadline = asyncio.timeout(self.definition.settings.timeout_seconds)
         try:
-            async with asyncio.timeout(self.definition.settings.timeout_seconds):
+            async with deadline:
                 result = await walker.run()
         except Pause:
             # Only now is the flow run suspended with its input form saved: approvals are accepted from here.
@@ -419,9 +426,12 @@ class Runtime:
                 await self.event("execution.paused", node=node, step_key=step_key, data=waiting_for)
             raise
         except TimeoutError:
+            if not deadline.expired():
+                raise
             message = (
                 f"The execution ran longer than its timeout of {self.definition.settings.timeout_seconds}s"
             )
+            # The steps still under way were cancelled; finishing marks them timed_out too.
             await self._finish("timed_out", error=message)
             raise ExecutionFailed(message) from None
         if result.status == "completed":

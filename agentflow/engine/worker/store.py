@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
+from agentflow.engine.worker.recording import DATABASE_OUTAGE, RecordingFailed, RetryingReader
 from agentflow.graph.definition import DEFAULT_HANDLE
 from agentflow.kit.fastread import CompiledQuery, FastReader, PoolReader, compile_query
 
@@ -69,19 +70,30 @@ _PAUSED = _q(
     WHERE id = :execution_id AND status IN ('running', 'paused')
     """
 )
+# Ending an execution also ends the steps still under way, in the same statement: whoever ends it (the run
+# itself on a timeout, a cancellation, the sweeper after a crash) leaves no step `running` behind.
 _FINISH = _q(
     """
-    UPDATE executions SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error,
-           failed_node = :failed_node, finished_at = now(), waiting_for = NULL,
-           duration_ms = CAST(
-               EXTRACT(EPOCH FROM (now() - COALESCE(started_at, created_at))) * 1000 AS integer),
-           total_tokens = (SELECT COALESCE(SUM(tokens), 0) FROM execution_steps
-                           WHERE execution_id = :execution_id),
-           total_cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM execution_steps
-                             WHERE execution_id = :execution_id),
-           updated_at = now()
-    WHERE id = :execution_id AND status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
-    RETURNING org_id
+    WITH ended AS (
+        UPDATE executions SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error,
+               failed_node = :failed_node, finished_at = now(), waiting_for = NULL,
+               duration_ms = CAST(
+                   EXTRACT(EPOCH FROM (now() - COALESCE(started_at, created_at))) * 1000 AS integer),
+               total_tokens = (SELECT COALESCE(SUM(tokens), 0) FROM execution_steps
+                               WHERE execution_id = :execution_id),
+               total_cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM execution_steps
+                                 WHERE execution_id = :execution_id),
+               updated_at = now()
+        WHERE id = :execution_id AND status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
+        RETURNING org_id
+    ), interrupted AS (
+        UPDATE execution_steps
+        SET status = :step_status, error = COALESCE(:error, 'Stopped before it finished'),
+            finished_at = now(), updated_at = now()
+        WHERE execution_id = :execution_id AND status IN ('running', 'retrying', 'waiting')
+          AND EXISTS (SELECT 1 FROM ended)
+    )
+    SELECT org_id FROM ended
     """
 )
 # A step's record and its stream event go in one round trip each (start, end): per node, that is the
@@ -142,12 +154,6 @@ _STEP_SKIPPED = _q(
     VALUES (:id, :org_id, :execution_id, :step_key, :node_id, :node_type, :name, 0, 'skipped', now(), now())
     ON CONFLICT (execution_id, step_key) DO NOTHING
     RETURNING id
-    """
-)
-_INTERRUPT = _q(
-    """
-    UPDATE execution_steps SET status = :status, error = :error, finished_at = now(), updated_at = now()
-    WHERE execution_id = :execution_id AND status IN ('running', 'retrying', 'waiting')
     """
 )
 _LOG = _q(
@@ -260,11 +266,13 @@ class EngineStore:
         error: str | None = None,
         failed_node: str | None = None,
     ) -> bool:
-        """Record the final state once; True if this call ended the execution."""
+        """Record the final state once, with the steps still under way; True if this call ended it."""
         row = await self.db.fetchrow(
             _FINISH,
             execution_id=execution_id,
             status=status,
+            # A step left over by a completed run was stopped on purpose (a loop's handled timeout).
+            step_status={"completed": "cancelled", "failed": "failed"}.get(status, status),
             output=_json(output),
             error=error,
             failed_node=failed_node,
@@ -316,23 +324,30 @@ class EngineStore:
         handles: list[str] | None = None,
         output_in_vault: bool = False,
     ) -> None:
-        """Record how the step ended and stream `event_type` with `event_data`, in one round trip."""
-        await self.db.execute(
-            _STEP_END,
-            org_id=org_id,
-            event_type=event_type,
-            event_data=_json(event_data),
-            channel_payload=str(execution_id),
-            execution_id=execution_id,
-            step_key=step_key,
-            status=status,
-            output=_json(output),
-            error=error,
-            tokens=tokens,
-            cost_usd=Decimal(str(cost_usd)),
-            handles=_json(handles),
-            output_in_vault=output_in_vault,
-        )
+        """Record how the step ended and stream `event_type` with `event_data`, in one round trip.
+        RecordingFailed (never retried by Prefect) when the database stayed unreachable: a handler that ran
+        must not run again because its end could not be written."""
+        values = {
+            "org_id": org_id,
+            "event_type": event_type,
+            "event_data": _json(event_data),
+            "channel_payload": str(execution_id),
+            "execution_id": execution_id,
+            "step_key": step_key,
+            "status": status,
+            "output": _json(output),
+            "error": error,
+            "tokens": tokens,
+            "cost_usd": Decimal(str(cost_usd)),
+            "handles": _json(handles),
+            "output_in_vault": output_in_vault,
+        }
+        try:
+            await self.db.execute(_STEP_END, **values)
+        except DATABASE_OUTAGE as exc:
+            raise RecordingFailed(
+                f"{step_key} ended ({status}), but that could not be recorded: {type(exc).__name__}: {exc}"
+            ) from None
 
     async def completed_steps(self, execution_id: uuid.UUID) -> list[CompletedStep]:
         rows = await self.db.fetch(_COMPLETED_STEPS, execution_id=execution_id)
@@ -371,10 +386,6 @@ class EngineStore:
             name=name,
         )
         return row is not None
-
-    async def interrupt_steps(self, execution_id: uuid.UUID, status: str, error: str) -> None:
-        """Steps that were under way when the run stopped from outside."""
-        await self.db.execute(_INTERRUPT, execution_id=execution_id, status=status, error=error)
 
     async def log(
         self,
@@ -433,9 +444,9 @@ async def engine_store() -> EngineStore:
         from agentflow.config import get_settings
 
         settings = get_settings()
-        _store = EngineStore(
-            await PoolReader.connect(settings.database_url, max_size=settings.database_pool_size)
-        )
+        pool = await PoolReader.connect(settings.database_url, max_size=settings.database_pool_size)
+        # A database restart or failover must not leave a step `running` or re-run it (recording.py).
+        _store = EngineStore(RetryingReader(pool, window=settings.outage_retry_seconds))
     return _store
 
 

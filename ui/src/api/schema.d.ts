@@ -2407,7 +2407,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "running" | "retrying" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
+            status: "running" | "retrying" | "waiting" | "completed" | "failed" | "timed_out" | "skipped" | "cancelled";
             /**
              * Step Key
              * @description Node id, with loop indexes for steps inside loop bodies: `greet[2]`.

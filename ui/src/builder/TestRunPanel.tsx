@@ -156,7 +156,7 @@ export function Timeline({ steps, selected, onSelect }: { steps: Step[]; selecte
                 <span
                   className={cn(
                     "absolute h-2 rounded",
-                    step.status === "failed" ? "bg-red-400" : step.status === "skipped" || step.status === "cancelled" ? "bg-slate-300" : step.status === "waiting" ? "bg-amber-400" : "bg-emerald-400",
+                    step.status === "failed" || step.status === "timed_out" ? "bg-red-400" : step.status === "skipped" || step.status === "cancelled" ? "bg-slate-300" : step.status === "waiting" ? "bg-amber-400" : "bg-emerald-400",
                   )}
                   style={{ left: `${Math.min(offset, 99)}%`, width: `${Math.min(width, 100 - Math.min(offset, 99))}%` }}
                 />

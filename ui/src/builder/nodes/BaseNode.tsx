@@ -14,6 +14,7 @@ const RUN_STYLES: Record<RunState, string> = {
   waiting: "border-amber-500 ring-2 ring-amber-200",
   completed: "border-emerald-500 ring-2 ring-emerald-200",
   failed: "border-red-500 ring-2 ring-red-200",
+  timed_out: "border-red-500 ring-2 ring-red-200 border-dashed",
   skipped: "border-slate-300 opacity-60",
   cancelled: "border-slate-400 border-dashed",
 };
