@@ -168,6 +168,11 @@ class PrefectGateway:
             await self.client.set_flow_run_state(
                 flow_run_id, AwaitingRetry(scheduled_time=datetime.now(UTC)), force=True
             )
+        except ObjectNotFound as exc:
+            raise Conflict(
+                "The Prefect flow run of this execution no longer exists; run the agent again instead",
+                code="not_retryable",
+            ) from exc
         except Exception as exc:
             raise _unavailable(exc) from exc
 

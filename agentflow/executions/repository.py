@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from agentflow.executions.schemas import ExecutionFilters
 from agentflow.kit.pagination import Page
@@ -88,4 +88,15 @@ class ExecutionRepository(TenantRepository[Execution]):
             .where(ExecutionEvent.execution_id == execution_id, ExecutionEvent.id > after)
             .order_by(ExecutionEvent.id)
             .limit(limit)
+        )
+
+    async def end_unfinished_steps(self, execution_id: uuid.UUID, *, status: str, error: str) -> None:
+        """Steps still under way (or waiting for an approval) of an execution that is being ended."""
+        await self.session.execute(
+            update(ExecutionStep)
+            .where(
+                ExecutionStep.execution_id == execution_id,
+                ExecutionStep.status.in_(("running", "retrying", "waiting")),
+            )
+            .values(status=status, error=error, finished_at=datetime.now(UTC), updated_at=datetime.now(UTC))
         )

@@ -173,12 +173,17 @@ class ExecutionService:
         if execution.status in FINAL_STATUSES:
             raise Conflict(f"The execution already {execution.status}", code="already_finished")
         if execution.status == ExecutionStatus.running and execution.prefect_flow_run_id:
-            # The worker stops the run and records the cancellation itself.
+            # The worker stops the run and records the cancellation itself (if the worker is gone, the
+            # sweeper of any other worker cancels it: engine/worker/heartbeat.py).
             await gateway.cancel(execution.prefect_flow_run_id, running=True)
             return execution
         if execution.prefect_flow_run_id:
             await gateway.cancel(execution.prefect_flow_run_id, running=False)
         self._end(session, execution, ExecutionStatus.cancelled, "Cancelled")
+        # A paused execution's approval step ends with it: nothing can decide on it any more.
+        await ExecutionRepository(session).end_unfinished_steps(
+            execution.id, status=ExecutionStatus.cancelled, error="Cancelled"
+        )
         return execution
 
     def _end(
@@ -239,6 +244,12 @@ class ExecutionService:
             )
         if execution.prefect_flow_run_id is None:
             raise Conflict("This execution never started; run the agent again instead", code="not_retryable")
+        if execution.checkpoints_purged_at is not None:
+            raise Conflict(
+                "This execution ended too long ago to retry: the step results it would reuse were removed "
+                "(checkpoint retention); run the agent again instead",
+                code="retry_expired",
+            )
         await gateway.retry(execution.prefect_flow_run_id)
         execution.status = ExecutionStatus.queued
         execution.attempt += 1

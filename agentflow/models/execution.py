@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSON, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -67,6 +68,13 @@ class Execution(TenantModel):
         Index("ix_executions_org_id_created_at_id", "org_id", "created_at", "id"),
         Index("ix_executions_org_id_agent_id_created_at", "org_id", "agent_id", "created_at"),
         Index("ix_executions_org_id_status", "org_id", "status"),
+        # The sweepers' periodic scans of unfinished executions (engine/worker/reconcile.py, dispatch).
+        Index(
+            "ix_executions_unfinished",
+            "updated_at",
+            "id",
+            postgresql_where=text("status IN ('queued', 'running', 'paused')"),
+        ),
     )
 
     agent_id: Mapped[uuid.UUID] = mapped_column(
@@ -98,13 +106,20 @@ class Execution(TenantModel):
     )
     attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     prefect_flow_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, unique=True)
+    # Set by the checkpoint retention sweep (engine/worker/retention.py): the Vault checkpoints a retry would
+    # reuse are gone, so a retry is refused.
+    checkpoints_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class ExecutionStep(TenantModel):
     """One node's run inside an execution (a loop body node has one step per item: `node[0]`, `node[1]`…)."""
 
     __tablename__ = "execution_steps"
-    __table_args__ = (UniqueConstraint("execution_id", "step_key"),)
+    __table_args__ = (
+        UniqueConstraint("execution_id", "step_key"),
+        # The few steps whose output is checkpointed in Vault: what the retention sweep looks through.
+        Index("ix_execution_steps_in_vault", "execution_id", postgresql_where=text("output_in_vault")),
+    )
 
     execution_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("executions.id", ondelete="CASCADE"), nullable=False, index=True

@@ -10,10 +10,13 @@ import uuid
 
 import hvac
 import pytest
+from prefect.client.orchestration import PrefectClient
+from prefect.client.schemas.objects import StateType
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from agentflow.engine.worker.checkpoints import checkpoint_ref
+from tests.conftest import prefect_auth
 from tests.engine.conftest import EngineStack, Tenant, edge, node
 from tests.support.outside import Outside, flaky
 from tests.vault import root_client
@@ -120,6 +123,27 @@ async def test_cancel_a_running_execution(tenant: Tenant, outside: Outside) -> N
     assert cancelled["status"] == "cancelled", cancelled
     assert outside.requests == []
     assert (await tenant.client.post(f"/executions/{execution_id}/cancel")).status_code == 409
+
+
+async def test_cancelling_a_paused_execution_frees_its_approval(
+    tenant: Tenant, outside: Outside, engine_stack: EngineStack
+) -> None:
+    agent = await tenant.agent(approval_agent(outside))
+    execution_id = await tenant.run(agent["id"], {"what": "v3"})
+    paused = await tenant.wait(execution_id, "paused")
+    assert (await tenant.steps(execution_id))["ask"]["status"] == "waiting"
+    response = await tenant.client.post(f"/executions/{execution_id}/cancel")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "cancelled" and response.json()["waiting_for"] is None
+    # Nothing can decide on it any more: no approval, the step ended with the execution, the run cancelled.
+    late = await tenant.client.post(f"/executions/{execution_id}/approve", json={"approved": True})
+    assert late.status_code == 409 and late.json()["error"]["code"] == "not_waiting"
+    assert (await tenant.steps(execution_id))["ask"]["status"] == "cancelled"
+    async with PrefectClient(api=engine_stack.prefect_url, auth_string=prefect_auth()) as prefect:
+        flow_run = await prefect.read_flow_run(uuid.UUID(paused["prefect_flow_run_id"]))
+    assert flow_run.state_type == StateType.CANCELLED
+    assert (await tenant.wait(execution_id))["status"] == "cancelled"
+    assert "/yes" not in outside.counters and "/no" not in outside.counters
 
 
 async def test_a_killed_worker_fails_the_execution_and_retry_resumes_from_the_failed_step(

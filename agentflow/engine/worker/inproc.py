@@ -24,24 +24,18 @@ from typing import Any
 import anyio
 import anyio.abc
 from prefect import flow_engine
-from prefect.client.schemas.filters import (
-    FlowRunFilter,
-    FlowRunFilterState,
-    FlowRunFilterStateType,
-    WorkPoolFilter,
-    WorkPoolFilterName,
-)
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.responses import WorkerFlowRunResponse
 from prefect.events.clients import get_events_subscriber
 from prefect.events.filters import EventAnyResourceFilter, EventFilter, EventNameFilter
 from prefect.exceptions import Abort, ObjectNotFound, Pause
 from prefect.flows import Flow, load_flow_from_entrypoint
-from prefect.states import Cancelled, Crashed
+from prefect.states import Cancelled
 from prefect.workers.base import BaseJobConfiguration, BaseVariables, BaseWorker, BaseWorkerResult
 
+from agentflow.config import get_settings
 from agentflow.engine.gateway import PrefectGateway
-from agentflow.engine.worker import crash_recovery
+from agentflow.engine.worker import crash_recovery, heartbeat
 from agentflow.engine.worker.store import engine_store
 from agentflow.engine.worker.sweeper import Sweeper
 from agentflow.secrets.masking import mask_every_handler
@@ -194,20 +188,14 @@ class AgentFlowWorker(BaseWorker[AgentFlowJobConfiguration, AgentFlowVariables, 
             scope.cancel()
 
     async def reconcile_orphans(self) -> int:
-        """Runs this worker still owns in Prefect were orphaned by a previous process of the same name."""
-        runs = await self.client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(
-                    type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])
-                )
-            ),
-            work_pool_filter=WorkPoolFilter(name=WorkPoolFilterName(any_=[self._work_pool_name])),
-        )
-        mine = [r for r in runs if (r.labels or {}).get("prefect.worker.name") in (None, self.name)]
-        message = "The worker running this execution stopped unexpectedly; it can be retried."
-        for run in mine:
-            await self.client.set_flow_run_state(run.id, Crashed(message=message), force=True)
-        await crash_recovery.mark_crashed([run.id for run in mine], message)
+        """Runs this worker still owns in Prefect were orphaned by a previous process of the same name (other
+        workers' runs, and unlabelled ones, are the periodic reaper's: heartbeat.py)."""
+        mine = [
+            run
+            for run in await heartbeat.held_runs(self.client, self._work_pool_name)
+            if heartbeat.owner(run) == self.name
+        ]
+        await heartbeat.end_orphans(self.client, mine)
         return len(mine)
 
     async def listen(self) -> None:
@@ -250,14 +238,35 @@ async def serve(pool: str, name: str, limit: int) -> None:
     # One API client shared by every flow run of the process (a client per run cost ~60 ms CPU in TLS setup).
     async with AsyncClientContext():
         worker = AgentFlowWorker(work_pool_name=pool, name=name, limit=limit)
-        async with anyio.create_task_group() as group:
-            group.start_soon(worker.start)
-            while not (worker.is_setup and worker._has_successfully_synced):  # noqa: ASYNC110 (Prefect has no event)
-                await anyio.sleep(0.05)
-            # Every handler configured by now (ours, Prefect's) masks the secrets of the runs in progress.
-            mask_every_handler()
-            reconciled = await worker.reconcile_orphans()
-            logger.info("worker %s ready (pool %s, limit %s, reconciled %s)", name, pool, limit, reconciled)
-            sweeper = Sweeper(PrefectGateway(worker.client, work_pool=pool), (await engine_store()).db)
-            group.start_soon(sweeper.run_forever)
-            await worker.listen()
+        # Before the first claim: peers judge this worker's runs by it (heartbeat.py).
+        beat = heartbeat.HeartbeatThread(
+            pool=pool, worker_name=name, interval=worker.heartbeat_interval_seconds
+        )
+        beat.start()
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(worker.start)
+                while not (worker.is_setup and worker._has_successfully_synced):  # noqa: ASYNC110 (Prefect has no event)
+                    await anyio.sleep(0.05)
+                # Every handler configured by now (ours, Prefect's) masks the secrets of the runs in progress.
+                mask_every_handler()
+                reconciled = await worker.reconcile_orphans()
+                logger.info(
+                    "worker %s ready (pool %s, limit %s, reconciled %s)", name, pool, limit, reconciled
+                )
+                reaper = heartbeat.OrphanReaper(
+                    worker.client,
+                    pool=pool,
+                    worker_name=name,
+                    heartbeat_seconds=worker.heartbeat_interval_seconds,
+                )
+                sweeper = Sweeper(
+                    PrefectGateway(worker.client, work_pool=pool),
+                    await engine_store(),
+                    reaper=reaper,
+                    checkpoint_retention_days=get_settings().checkpoint_retention_days,
+                )
+                group.start_soon(sweeper.run_forever)
+                await worker.listen()
+        finally:
+            beat.stop()  # no heartbeat for a process that runs no flows any more

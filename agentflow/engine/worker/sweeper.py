@@ -1,15 +1,22 @@
-"""Background duties of every worker: dispatch executions left queued, apply approval timeouts."""
+"""Background duties of every worker, each on its own loop so that one stuck on an outage holds up no other:
+dispatch executions left queued, apply approval timeouts, end executions whose flow run ended without them
+(reconcile.py), end the runs of dead workers (heartbeat.py), delete expired checkpoints (retention.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
 
 from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.gateway import PrefectGateway
-from agentflow.kit.fastread import FastReader, compile_query
+from agentflow.engine.worker.heartbeat import OrphanReaper
+from agentflow.engine.worker.reconcile import Reconciler
+from agentflow.engine.worker.retention import purge_expired
+from agentflow.engine.worker.store import EngineStore
+from agentflow.kit.fastread import compile_query
 
 logger = logging.getLogger("agentflow.sweeper")
 
@@ -51,11 +58,25 @@ _DECIDED = compile_query(
 )
 
 
+RECONCILE_SECONDS = 10.0
+RETENTION_SECONDS = 600.0
+
+
 class Sweeper:
-    def __init__(self, gateway: PrefectGateway, db: FastReader) -> None:
+    def __init__(
+        self,
+        gateway: PrefectGateway,
+        store: EngineStore,
+        *,
+        reaper: OrphanReaper | None = None,
+        checkpoint_retention_days: float = 7.0,
+    ) -> None:
         self.gateway = gateway
-        self.db = db
-        self.dispatcher = Dispatcher(gateway, db)
+        self.db = store.db
+        self.dispatcher = Dispatcher(gateway, store.db)
+        self.reconciler = Reconciler(gateway.client, store)
+        self.reaper = reaper
+        self.retention_seconds = checkpoint_retention_days * 86400
 
     async def apply_timeouts(self) -> int:
         rows = await self.db.fetch(_OVERDUE)
@@ -70,12 +91,32 @@ class Sweeper:
             await self.dispatcher.resume_decided(row["id"])
         return len(rows)
 
+    async def _queue_and_approvals(self) -> None:
+        await self.dispatcher.sweep()
+        await self.apply_timeouts()
+        await self.wake_decided()
+
+    async def _retention(self) -> None:
+        await purge_expired(self.db, retention_seconds=self.retention_seconds)
+
     async def run_forever(self, interval: float = 2.0) -> None:
-        while True:
-            try:
-                await self.dispatcher.sweep()
-                await self.apply_timeouts()
-                await self.wake_decided()
-            except Exception:
-                logger.exception("sweep failed")
-            await asyncio.sleep(interval)
+        duties: list[tuple[float, Callable[[], Awaitable[object]]]] = [
+            (interval, self._queue_and_approvals),
+            (RECONCILE_SECONDS, self.reconciler.run_once),
+            # No need to look more often than checkpoints expire (a retention of 0 looks every sweep).
+            (min(RETENTION_SECONDS, max(interval, self.retention_seconds)), self._retention),
+        ]
+        if self.reaper is not None:
+            duties.append((self.reaper.interval, self.reaper.reap_once))
+        async with asyncio.TaskGroup() as group:
+            for every, duty in duties:
+                group.create_task(_every(every, duty))
+
+
+async def _every(seconds: float, duty: Callable[[], Awaitable[object]]) -> None:
+    while True:
+        try:
+            await duty()
+        except Exception:
+            logger.exception("sweep failed: %s", getattr(duty, "__name__", duty))
+        await asyncio.sleep(seconds)
