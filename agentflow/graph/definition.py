@@ -79,7 +79,11 @@ class AgentSettings(StrictModel):
     """Run-wide limits."""
 
     timeout_seconds: int = Field(
-        default=3600, gt=0, le=7 * 86400, description="Cancel an execution that runs longer than this."
+        default=3600,
+        gt=0,
+        le=7 * 86400,
+        description="End an execution as `timed_out` (with its running steps) when it runs longer than this; "
+        "time paused for an approval does not count (a resumed or retried run gets the full time again).",
     )
     max_concurrency: int | None = Field(
         default=None,

@@ -86,7 +86,8 @@ def judge(workers: Iterable[Worker], *, default_interval: float) -> PoolLiveness
 
 
 def owner(run: FlowRun) -> str | None:
-    return (run.labels or {}).get(WORKER_LABEL)
+    name = (run.labels or {}).get(WORKER_LABEL)
+    return str(name) if name is not None else None
 
 
 async def held_runs(client: PrefectClient, pool: str) -> list[FlowRun]:

@@ -61,6 +61,9 @@ class NodeBase(StrictModel):
         description="Retries for transient failures; the agent's `settings.default_retry` if unset.",
     )
     timeout_seconds: float | None = Field(
-        default=None, gt=0, description="Fail the step if it runs longer than this many seconds."
+        default=None,
+        gt=0,
+        description="End the step as `timed_out` if it runs longer than this many seconds: retried like any "
+        "transient failure, then caught by an `error` edge if the node has one, else the execution fails.",
     )
     position: Position | None = Field(default=None, description="Canvas position used by the web builder.")
