@@ -33,6 +33,7 @@ from agentflow.errors import BadRequest, Conflict, NotFound, PreconditionRequire
 from agentflow.graph import ValidationReport
 from agentflow.kit.pagination import Page
 from agentflow.models import Agent, AgentStatus, AgentVersion
+from agentflow.orgs.repository import OrganizationRepository
 from agentflow.rbac import Permission
 from agentflow.teams.repository import TeamRepository
 
@@ -297,7 +298,8 @@ class AgentService:
             agent.status = AgentStatus.active
         await session.flush()
         if deployer is not None:
-            await deployer.published(agent, version)
+            org = await OrganizationRepository(session).get(agent.org_id)
+            await deployer.published(agent, version, org_slug=org.slug if org else str(agent.org_id))
         return version
 
     async def rollback(

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from tests.conftest import prefect_auth, vault_info
 from tests.engine.conftest import EngineStack, Tenant, edge, node
 from tests.support.outside import Outside
+from tests.support.prefect_logs import flow_run_logs
 
 pytestmark = pytest.mark.xdist_group("engine")
 
@@ -112,8 +113,12 @@ async def test_a_secret_transformed_by_templates_appears_in_no_record(
     async with PrefectClient(api=engine_stack.prefect_url, auth_string=prefect_auth()) as prefect:
         flow_run = await prefect.read_flow_run(uuid.UUID(done["prefect_flow_run_id"]))
         task_runs = await prefect.read_task_runs()
-        prefect_side = str(flow_run.model_dump()) + "".join(
-            str(t.model_dump()) for t in task_runs if t.flow_run_id == flow_run.id
+        # The run's Logs tab: the engine's step lines and Prefect's own (its error lines carry tracebacks).
+        logs = await flow_run_logs(prefect, flow_run.id, until=f"Execution {execution_id} failed")
+        prefect_side = (
+            str(flow_run.model_dump())
+            + "".join(str(t.model_dump()) for t in task_runs if t.flow_run_id == flow_run.id)
+            + "".join(str(log.model_dump()) for log in logs)
         )
     api_side = "".join(
         [
@@ -136,6 +141,11 @@ async def test_a_secret_transformed_by_templates_appears_in_no_record(
     raw = files_text(engine_stack.data_dir, Path(os.environ["AGENTFLOW_TEST_PREFECT_HOME"]))
     assert [label for label, value in forms(secret).items() if value.encode() in raw] == []
     assert "[SECRET API_TOKEN]" in api_side  # the failed step's error names the placeholder instead
+    # The logs that hold no secret do tell the story.
+    engine_lines = [log.message for log in logs if log.name == "agentflow.engine"]
+    assert "Step call (action.http) completed" in engine_lines
+    assert any(line.startswith("Step broken (action.http) failed: ") for line in engine_lines)
+    assert engine_lines[-1].startswith(f"Execution {execution_id} failed at step broken: ")
 
 
 async def test_the_stacks_own_services_are_refused_even_when_loopback_is_allowed(
@@ -227,6 +237,36 @@ async def test_a_paused_agents_schedule_does_not_run(tenant: Tenant, engine_api:
     assert listed["items"] == []
 
 
+async def test_an_approval_question_holding_a_secret_reaches_prefect_as_a_placeholder(
+    tenant: Tenant, engine_api: EngineStack
+) -> None:
+    secret = f"sk-pay-{uuid.uuid4().hex[:16]}-kq"
+    created = await tenant.client.post("/org/secrets", json={"name": "PAY_TOKEN", "value": secret})
+    assert created.status_code == 201, created.text
+    definition = {
+        "nodes": [
+            node("start", "trigger", kind="api"),
+            node("ask", "human.approval", message="Pay with {{env.PAY_TOKEN}} ({{env.PAY_TOKEN|upper}})?"),
+        ],
+        "edges": [edge("start", "ask")],
+    }
+    agent = await tenant.agent(definition)
+    execution_id = await tenant.run(agent["id"])
+    paused = await tenant.wait(execution_id, "paused")
+    async with PrefectClient(api=engine_api.prefect_url, auth_string=prefect_auth()) as prefect:
+        run = await prefect.read_flow_run(uuid.UUID(paused["prefect_flow_run_id"]))
+        logs = await flow_run_logs(prefect, run.id, until="Suspended: ")
+    assert run.state is not None and run.state.message is not None
+    seen = str(run.state.model_dump()) + "".join(str(log.model_dump()) for log in logs)
+    assert [label for label, value in forms(secret).items() if value in seen] == []
+    # The operator reads what approvers read: the question with the secret's placeholder.
+    assert paused["waiting_for"]["message"] in run.state.message
+    assert "PAY_TOKEN" in run.state.message
+    decided = await tenant.client.post(f"/executions/{execution_id}/approve", json={"approved": False})
+    assert decided.status_code == 200, decided.text
+    assert (await tenant.wait(execution_id))["status"] == "completed"
+
+
 async def test_a_resume_from_prefect_decides_nothing(
     tenant: Tenant, outside: Outside, engine_api: EngineStack
 ) -> None:
@@ -252,6 +292,11 @@ async def test_a_resume_from_prefect_decides_nothing(
             await asyncio.sleep(0.1)
         else:
             raise AssertionError(f"the run did not wait again: {state}")
+        # What an operator who resumed it reads on the run in Prefect's UI.
+        assert state.message == (
+            "Still waiting for approval at step ask: “Pay?”. A resume from Prefect decides nothing: "
+            "approve or reject in AgentFlow"
+        )
     assert outside.counters.get("/pay", 0) == 0
     steps = await tenant.steps(execution_id)
     assert steps["ask"]["status"] == "waiting" and "pay" not in steps

@@ -16,11 +16,10 @@ import httpx
 from prefect import task
 from prefect.context import TaskRunContext
 from prefect.exceptions import Pause
-from prefect.flow_runs import asuspend_flow_run
 from pydantic import BaseModel
 
 from agentflow.engine.errors import PermanentStepError, StepError, is_retryable
-from agentflow.engine.worker import checkpoints
+from agentflow.engine.worker import checkpoints, run_log
 from agentflow.engine.worker.steps import (
     StepInput,
     definition_secret_names,
@@ -29,6 +28,7 @@ from agentflow.engine.worker.steps import (
     secret_names,
 )
 from agentflow.engine.worker.store import CompletedStep, EngineStore, LoadedExecution
+from agentflow.engine.worker.suspension import suspend_for_approval
 from agentflow.engine.worker.walker import StepScope, Walker
 from agentflow.graph import AgentDefinition, Node, parse_definition
 from agentflow.nodes.base import NodeContext, NodeResult
@@ -219,6 +219,7 @@ class Runtime:
         return step, self.masker.with_values(s for s in step.sensitive if len(s) >= 4)
 
     async def _started(self, node: Node, scope: StepScope, config: Any, *, status: str = "running") -> int:
+        run_log.step_started(self, node, scope.key, status=status)
         return await self.store.step_started(
             self.org_id,
             self.execution.id,
@@ -254,6 +255,7 @@ class Runtime:
             handles=list(result.handles),
             output_in_vault=in_vault,
         )
+        run_log.step_completed(self, node, scope.key, result)
 
     async def _failed(
         self,
@@ -266,6 +268,7 @@ class Runtime:
     ) -> None:
         masked = masked_error(exc, masker or self.masker)
         message, output = masked.message, masked.output if isinstance(exc, StepError) else None
+        run_log.step_failed(self, node, scope.key, message, will_retry=will_retry)
         await self.store.step_ended(
             self.org_id,
             self.execution.id,
@@ -380,9 +383,11 @@ class Runtime:
         self._pending_wait = (node, scope.key, self.masker.mask(waiting))
         while True:
             # Returns (instead of suspending) only for a key that was already suspended and resumed.
-            await asuspend_flow_run(
+            await suspend_for_approval(
+                self,
+                waiting,
                 key=f"{scope.key}#{waiting['round']}",
-                timeout=int(config["timeout_seconds"] + _SUSPEND_BACKSTOP.total_seconds()),
+                timeout_seconds=int(config["timeout_seconds"] + _SUSPEND_BACKSTOP.total_seconds()),
             )
             waiting["round"] += 1
             self._pending_wait = (node, scope.key, self.masker.mask(waiting))
@@ -402,6 +407,7 @@ class Runtime:
         if not await self.store.mark_running(self.execution.id, self.flow_run_id):
             return {"status": self.execution.status, "note": "already finished"}
         await self.event("execution.resumed" if resumed else "execution.started")
+        run_log.execution_started(self, resumed=resumed)
         walker = Walker(
             self.definition,
             run_step=self.run_step,
@@ -444,6 +450,7 @@ class Runtime:
         if await self.store.finish(
             self.execution.id, status, output=output, error=error, failed_node=failed_node
         ):
+            run_log.execution_finished(self, status, error=error, failed_node=failed_node)
             event = {
                 "completed": "execution.completed",
                 "failed": "execution.failed",

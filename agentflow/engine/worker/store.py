@@ -173,6 +173,9 @@ _CREATE_SCHEDULED = _q(
     """
 )
 _BY_FLOW_RUN = _q("SELECT id FROM executions WHERE prefect_flow_run_id = ANY(:flow_run_ids)")
+_AGENT_LABEL = _q(
+    "SELECT a.name, o.slug FROM agents a JOIN organizations o ON o.id = a.org_id WHERE a.id = :agent_id"
+)
 
 
 @dataclass(frozen=True)
@@ -417,6 +420,11 @@ class EngineStore:
             input=_json({"scheduled_at": scheduled_at}),
         )
         return uuid.UUID(str(row["id"])) if row is not None else None
+
+    async def agent_label(self, agent_id: uuid.UUID) -> tuple[str, str] | None:
+        """The agent's name and its org's slug: what a run is called in Prefect's UI."""
+        row = await self.db.fetchrow(_AGENT_LABEL, agent_id=agent_id)
+        return (row["name"], row["slug"]) if row is not None else None
 
     async def executions_of_flow_runs(self, flow_run_ids: list[uuid.UUID]) -> list[uuid.UUID]:
         rows = await self.db.fetch(_BY_FLOW_RUN, flow_run_ids=flow_run_ids)
