@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from prefect._flow_run_suspension import mark_flow_run_suspension_requested  # Prefect internal
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
 from prefect.exceptions import Abort, Pause
 from prefect.states import Suspended
@@ -52,7 +53,7 @@ async def suspend_for_approval(
         raise RuntimeError("Flow runs can only be suspended from within a flow run.")
     flow_run_id = context.flow_run.id
     message = run.masker.mask_text(approval_message(waiting))
-    proposed = Suspended(timeout_seconds=timeout_seconds, pause_key=key, message=message)
+    proposed: State[Any] = Suspended(timeout_seconds=timeout_seconds, pause_key=key, message=message)
     async with get_client() as client:
         try:
             state = await propose_state(client=client, state=proposed, flow_run_id=flow_run_id)
