@@ -14,9 +14,8 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from prefect.context import TaskRunContext
+from prefect.context import TaskRunContext, get_settings_context
 from prefect.logging.handlers import emit_api_log
-from prefect.settings import PREFECT_LOGGING_TO_API_ENABLED
 
 from agentflow.graph.definition import DEFAULT_HANDLE
 
@@ -35,7 +34,8 @@ def _emit(run: Runtime, level: int, text: str, *, task_run: bool = False) -> Non
     if run.flow_run_id is None:  # not a Prefect flow run (the engine driven directly)
         return
     try:
-        if not PREFECT_LOGGING_TO_API_ENABLED.value():
+        # The toggle Prefect's own handler reads (half the cost of `PREFECT_LOGGING_TO_API_ENABLED.value()`).
+        if not get_settings_context().settings.logging.to_api.enabled:
             return
         context = TaskRunContext.get() if task_run else None
         # Masked whole, then cut: cutting first could leave half a secret that no longer matches.
