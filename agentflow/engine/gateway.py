@@ -1,9 +1,9 @@
 """The API side's calls into Prefect: deployments for agents, flow runs for executions, cancel, resume, retry.
 
 Each published agent is one deployment `run-agent/<agent id>` of `flows.run_agent:run_agent` on the
-`agentflow` pool, tagged `org:<id>`, `agent:<id>` and `org:<slug>`, described with the agent's name (see
-labels.py), with the trigger's cron schedule and the agent's concurrency limit. Test runs of drafts use the
-shared deployment `run-agent/test-runs`.
+`agentflow` pool, tagged `org:<id>`, `agent:<id>`, `org:<slug>` and `name:<agent name>`, described with the
+agent's name (see labels.py), with the trigger's cron schedule and the agent's concurrency limit. Test runs
+of drafts use the shared deployment `run-agent/test-runs`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from prefect.client.schemas.schedules import CronSchedule
 from prefect.exceptions import ObjectNotFound
 from prefect.states import AwaitingRetry, Cancelled, Cancelling
 
-from agentflow.engine.labels import deployment_description, org_tags, run_name
+from agentflow.engine.labels import deployment_description, deployment_tags, org_tags, run_name
 from agentflow.errors import Conflict, ServiceUnavailable
 
 FLOW_NAME = "run-agent"
@@ -76,7 +76,7 @@ class PrefectGateway:
                 parameters={"agent_id": str(spec.agent_id), "version_id": str(spec.version_id)},
                 schedules=schedules,
                 concurrency_limit=spec.max_concurrency,
-                tags=org_tags(spec.org_id, spec.agent_id, spec.org_slug),
+                tags=deployment_tags(spec.org_id, spec.agent_id, spec.org_slug, spec.agent_name),
                 paused=not spec.active,
                 enforce_parameter_schema=False,
                 pull_steps=[],

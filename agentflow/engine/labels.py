@@ -28,6 +28,12 @@ def org_tags(org_id: uuid.UUID, agent_id: uuid.UUID, org_slug: str | None = None
     return tags
 
 
+def deployment_tags(org_id: uuid.UUID, agent_id: uuid.UUID, org_slug: str, agent_name: str) -> list[str]:
+    """The run tags, and `name:<agent name>`: Prefect's deployment list shows a deployment's name (the id)
+    and its tags, so the agent's name is a tag there (rewritten on every publish)."""
+    return [*org_tags(org_id, agent_id, org_slug), f"name:{short_name(agent_name)}"]
+
+
 def short_name(name: str) -> str:
     """An agent's name on one line, cut to what a list column shows."""
     flat = _SPACES.sub(" ", name).strip() or "unnamed agent"

@@ -62,7 +62,12 @@ async def test_an_agents_deployment_reads_as_its_name_and_org(
     async with prefect_client(engine_api) as prefect:
         # Still found by the agent's id: the name publishing (and scripts) look it up by.
         deployment = await prefect.read_deployment_by_name(f"run-agent/{agent['id']}")
-    assert set(deployment.tags) == {f"org:{tenant.org_id}", f"agent:{agent['id']}", f"org:{slug}"}
+    assert set(deployment.tags) == {
+        f"org:{tenant.org_id}",
+        f"agent:{agent['id']}",
+        f"org:{slug}",
+        "name:Support *triage* [bot](x)",  # what the deployment list shows beside the id
+    }
     description = deployment.description or ""
     # The tenant's name is text in Prefect's Markdown: no link, no emphasis.
     assert description.startswith(r"**Support \*triage\* \[bot\]\(x\)** · org `" + slug + "` · version 1")
@@ -226,5 +231,5 @@ async def test_an_agent_deployed_by_an_earlier_release_runs_and_is_updated_on_pu
         # The same deployment, updated in place (and so the runs still queued or paused on it).
         deployment = await prefect.read_deployment_by_name(f"run-agent/{agent['id']}")
     assert deployment.id == deployment_id
-    assert f"org:{slug}" in deployment.tags
+    assert {f"org:{slug}", "name:legacy"} <= set(deployment.tags)
     assert (deployment.description or "").startswith(f"**legacy** · org `{slug}` · version 2")
