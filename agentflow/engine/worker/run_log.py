@@ -111,4 +111,5 @@ def execution_finished(
         _emit(run, logging.INFO, f"Execution {run.execution.id} completed")
         return
     where = f" at step {failed_node}" if failed_node else ""
-    _emit(run, logging.ERROR, f"Execution {run.execution.id} {status.replace('_', ' ')}{where}: {error}")
+    why = f": {error}" if error else ""
+    _emit(run, logging.ERROR, f"Execution {run.execution.id} {status.replace('_', ' ')}{where}{why}")
