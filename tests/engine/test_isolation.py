@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from tests.conftest import prefect_auth, vault_info
 from tests.engine.conftest import EngineStack, Tenant, edge, node
 from tests.support.outside import Outside
-from tests.support.prefect_logs import flow_run_logs
+from tests.support.prefect_logs import engine_lines, flow_run_logs
 
 pytestmark = pytest.mark.xdist_group("engine")
 
@@ -142,10 +142,10 @@ async def test_a_secret_transformed_by_templates_appears_in_no_record(
     assert [label for label, value in forms(secret).items() if value.encode() in raw] == []
     assert "[SECRET API_TOKEN]" in api_side  # the failed step's error names the placeholder instead
     # The logs that hold no secret do tell the story.
-    engine_lines = [log.message for log in logs if log.name == "agentflow.engine"]
-    assert "Step call (action.http) completed" in engine_lines
-    assert any(line.startswith("Step broken (action.http) failed: ") for line in engine_lines)
-    assert engine_lines[-1].startswith(f"Execution {execution_id} failed at step broken: ")
+    lines = [text for _, text in engine_lines(logs)]
+    assert "Step call (action.http) completed" in lines
+    assert any(line.startswith("Step broken (action.http) failed: ") for line in lines)
+    assert lines[-1].startswith(f"Execution {execution_id} failed at step broken: ")
 
 
 async def test_the_stacks_own_services_are_refused_even_when_loopback_is_allowed(

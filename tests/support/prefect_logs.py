@@ -22,8 +22,21 @@ async def flow_run_logs(
     logs: list[Log] = []
     while time.monotonic() < deadline:
         logs = await prefect.read_logs(log_filter=run_filter, sort=LogSort.TIMESTAMP_ASC, limit=200)
-        if any(until in log.message for log in logs):
+        if any(until in log.message for log in logs):  # a record holds several lines
             return logs
         await asyncio.sleep(0.2)
     lines = "\n".join(log.message for log in logs)
     raise AssertionError(f"no log line with {until!r} within {within}s; the run logged:\n{lines}")
+
+
+def engine_lines(logs: list[Log]) -> list[tuple[str, str]]:
+    """The engine's lines (several to a record, each `HH:MM:SS.mmm [LEVEL ]text`) as (level, text)."""
+    lines = []
+    for log in logs:
+        if log.name != "agentflow.engine":
+            continue
+        for line in log.message.split("\n"):
+            _, _, text = line.partition(" ")
+            level, _, rest = text.partition(" ")
+            lines.append((level, rest) if level in ("WARNING", "ERROR") else ("INFO", text))
+    return lines
