@@ -13,8 +13,8 @@ from typing import Any
 from agentflow.errors import ValidationFailed
 from agentflow.graph import AgentDefinition, DefinitionError, ValidationReport, parse_definition
 from agentflow.graph import validate_definition as validate
-from agentflow.graph.limits import template_code
-from agentflow.graph.templating import iter_template_strings, join_field
+from agentflow.templating import iter_template_strings, join_field
+from agentflow.templating.limits import template_code
 
 MAX_NODES = 500
 MAX_TEMPLATE_CODE = 100_000  # characters inside `{{…}}` / `{%…%}` over the whole definition

@@ -14,7 +14,6 @@ from sqlalchemy.orm.attributes import flag_modified
 from agentflow.agents import definitions
 from agentflow.agents.repository import AgentVersionRepository
 from agentflow.auth.subject import AuthSubject
-from agentflow.engine.errors import StepError
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from agentflow.executions.repository import ExecutionRepository
@@ -33,7 +32,8 @@ from agentflow.models import (
     TriggeredBy,
 )
 from agentflow.models.execution import FINAL_STATUSES
-from agentflow.nodes.trigger import check_input
+from agentflow.nodes.errors import StepError
+from agentflow.nodes.trigger.handler import check_input
 from agentflow.rbac import ROLE_RANK, Role
 
 # Sources that only start an agent that is switched on; people and scripts may also run a paused one.

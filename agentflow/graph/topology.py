@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from agentflow.graph.catalog import LOOP_BODY_HANDLE, LOOP_DONE_HANDLE
 from agentflow.graph.definition import AgentDefinition, Edge, Node
 from agentflow.graph.errors import DefinitionError
-from agentflow.graph.nodes import LoopNode
 from agentflow.graph.outputs import Shape, output_fields
+from agentflow.nodes.models import LoopNode
 
 
 class Variable(BaseModel):

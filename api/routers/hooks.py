@@ -10,9 +10,9 @@ from fastapi import APIRouter, BackgroundTasks, Header, Request, status
 from pydantic import BaseModel
 
 from agentflow.engine import webhooks
-from agentflow.engine.errors import StepError
 from agentflow.errors import BadRequest, NotFound, ValidationFailed
-from agentflow.nodes.trigger import check_input
+from agentflow.nodes.errors import StepError
+from agentflow.nodes.trigger.handler import check_input
 from api.deps import DispatcherDep, ReaderDep, SecretStoreDep
 from api.errors import ERROR_RESPONSES
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from agentflow.engine.errors import PermanentStepError
 from agentflow.engine.worker.env import secret_store
+from agentflow.nodes.errors import PermanentStepError
 from agentflow.secrets.paths import SecretKind, SecretRef
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from prefect.context import FlowRunContext
 
+from agentflow.ai.wiring import process_router
 from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.engine.worker import crash_recovery
 from agentflow.engine.worker.env import resolve_org_env
@@ -57,7 +58,12 @@ async def run_execution(
     ):
         raise UntrustedRun(f"This flow run is not the run of execution {execution_id}")
     runtime = await build_runtime(
-        store, execution, resolve_env=resolve_org_env, http=_client(), flow_run_id=flow_run_id
+        store,
+        execution,
+        resolve_env=resolve_org_env,
+        http=_client(),
+        router=process_router(store.db),
+        flow_run_id=flow_run_id,
     )
     return await runtime.run()
 

@@ -95,7 +95,8 @@ _STEP_START = _q(
                 CAST(CAST(:input AS text) AS jsonb), now(), now(), now())
         ON CONFLICT (execution_id, step_key) DO UPDATE
            SET attempt = execution_steps.attempt + 1, status = EXCLUDED.status, input = EXCLUDED.input,
-               error = NULL, output = NULL, started_at = now(), finished_at = NULL, updated_at = now()
+               error = NULL, error_kind = NULL, output = NULL, started_at = now(), finished_at = NULL,
+               updated_at = now()
         RETURNING attempt
     ), event AS (
         INSERT INTO execution_events (org_id, execution_id, type, node_id, step_key, data, created_at)
@@ -112,9 +113,11 @@ _STEP_END = _q(
     WITH step AS (
         UPDATE execution_steps
         SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error,
-            finished_at = now(),
+            error_kind = :error_kind, finished_at = now(),
             duration_ms = CAST(EXTRACT(EPOCH FROM (now() - started_at)) * 1000 AS integer),
-            tokens = :tokens, cost_usd = :cost_usd, handles = CAST(CAST(:handles AS text) AS jsonb),
+            -- a failed attempt's spend stays counted: what every attempt cost was paid
+            tokens = execution_steps.tokens + :tokens, cost_usd = execution_steps.cost_usd + :cost_usd,
+            handles = CAST(CAST(:handles AS text) AS jsonb),
             output_in_vault = :output_in_vault, updated_at = now()
         WHERE execution_id = :execution_id AND step_key = :step_key
         RETURNING node_id
@@ -311,6 +314,7 @@ class EngineStore:
         event_data: Any,
         output: Any = None,
         error: str | None = None,
+        error_kind: str | None = None,
         tokens: int = 0,
         cost_usd: float | Decimal = 0,
         handles: list[str] | None = None,
@@ -328,6 +332,7 @@ class EngineStore:
             status=status,
             output=_json(output),
             error=error,
+            error_kind=error_kind,
             tokens=tokens,
             cost_usd=Decimal(str(cost_usd)),
             handles=_json(handles),

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from agentflow.engine.errors import StepError
 from agentflow.graph import AgentDefinition, AgentGraph, LoopFrame, Node
-from agentflow.nodes.base import NodeResult
+from agentflow.nodes.context import NodeResult
+from agentflow.nodes.errors import StepError
 
 ERROR_HANDLE = "error"
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from agentflow.ai.errors import AIStepError
-from agentflow.ai.node import AINodeHandler, StepContext
-from agentflow.graph.templating import build_context
+from agentflow.nodes.ai.errors import AIStepError
+from agentflow.nodes.ai.step import AINodeHandler, StepContext
 from agentflow.providers import Router
+from agentflow.templating import build_context
 from tests.fakes.cases import Case
 from tests.fakes.fixtures import ORG
 from tests.fakes.loopback import Reply
@@ -67,7 +67,7 @@ async def test_a_reference_that_does_not_resolve_fails_the_step_without_a_call(
     config = {"model": "gpt-4o-mini", "prompt": "{{start.output.body.missing}}"}
     with pytest.raises(AIStepError) as caught:
         await HANDLER.run(config, StepContext(org_id=ORG, router=router, template_context=context()))
-    assert caught.value.kind == "template"
+    assert caught.value.code == "template"
     assert not caught.value.retryable
     assert "has no key 'missing'" in caught.value.message
     assert cases["openai"].api.requests == []
@@ -95,7 +95,7 @@ async def test_the_step_time_budget_caps_the_call_and_a_timeout_is_retryable(
     with pytest.raises(AIStepError) as caught:
         await HANDLER.run({"model": "gpt-4o-mini", "prompt": "hi"}, ctx)
     assert time.monotonic() - started < 2
-    assert (caught.value.kind, caught.value.retryable) == ("timeout", True)
+    assert (caught.value.code, caught.value.retryable) == ("timeout", True)
 
 
 async def test_an_exhausted_budget_makes_no_call(cases: dict[str, Case], router: Router) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from agentflow.graph import parse_definition, render_node_config
 from agentflow.graph.errors import TemplateError
-from agentflow.graph.templating import references_in, render, render_string, unsafe_constructs
+from agentflow.templating import references_in, render, render_string, unsafe_constructs
 
 BIG = "x" * 1000
 

@@ -2389,6 +2389,11 @@ export interface components {
             duration_ms: number | null;
             /** Error */
             error: string | null;
+            /**
+             * Error Kind
+             * @description What kind of failure ended a failed step: `transient` ones were retried as the node's retry policy allows.
+             */
+            error_kind?: ("transient" | "permanent" | "cancelled" | "timed_out") | null;
             /** Finished At */
             finished_at: string | null;
             /** Input */
