@@ -444,11 +444,5 @@ async def engine_store() -> EngineStore:
     return _store
 
 
-def set_engine_store(store: EngineStore | None) -> None:
-    """Tests point the engine at their own database."""
-    global _store
-    _store = store
-
-
 def timestamp(value: datetime) -> str:
     return value.isoformat()

@@ -18,7 +18,8 @@ class TriggerConfig(StrictModel):
         default="manual",
         description=(
             "What starts a run: `manual` (Run button), `webhook` (POST to the agent's webhook URL), "
-            "`schedule` (cron), `api` (POST /agents/{id}/run), `integration` (an event from a connected app)."
+            "`schedule` (cron), `api` (POST /agents/{id}/execute), `integration` (an event from a connected "
+            "app)."
         ),
     )
     cron: str | None = Field(
