@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from agentflow.graph.definition import CONFIG_MODELS, DEFAULT_HANDLE, Node, NodeType
 from agentflow.nodes.base import ERROR_HANDLE, NOT_TEMPLATED
-from agentflow.nodes.logic.model import LoopNode, SwitchNode
+from agentflow.nodes.logic.model import SwitchNode
 from agentflow.nodes.logic.spec import LOOP_BODY_HANDLE, LOOP_DONE_HANDLE
 from agentflow.nodes.registry import BY_TYPE, SPECS
 from agentflow.nodes.spec import Category
@@ -66,11 +66,6 @@ def output_handles(node: Node) -> list[str]:
         names = list(dict.fromkeys(case.name for case in node.config.cases))
         return [*names, DEFAULT_HANDLE] if DEFAULT_HANDLE not in names else names
     return type_handles(node.type)
-
-
-def is_loop(node: Node) -> bool:
-    """True for logic.loop nodes."""
-    return isinstance(node, LoopNode)
 
 
 @functools.cache

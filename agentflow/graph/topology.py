@@ -102,10 +102,6 @@ class AgentGraph:
         """Every node with a path to this one, not counting paths around a loop."""
         return self._walk(self._parents[node_id], self._parents)
 
-    def downstream(self, node_id: str) -> set[str]:
-        """Every node this one has a path to, not counting paths around a loop."""
-        return self._walk(self._children[node_id], self._children)
-
     def reachable_from(self, node_id: str) -> set[str]:
         """The node and everything reachable from it along any edge."""
         return self._walk([node_id], self._children) | {node_id}

@@ -281,17 +281,3 @@ def replaced_length(text: str | bytes, old: Any, new: Any, count: Any) -> int:
     if isinstance(count, int) and 0 <= count < occurrences:
         occurrences = count
     return len(text) + occurrences * (len(new) - len(old))
-
-
-def bounded_join(separator: str | bytes, items: Iterable[Any], *, as_text: bool) -> Any:
-    """`separator.join(items)`, refused as soon as the running length passes the value limit."""
-    parts: list[Any] = []
-    total = 0
-    for item in items:
-        if as_text:
-            check_printable(item, "join")
-            item = str(item)
-        total += (len(separator) if parts else 0) + (len(item) if isinstance(item, str | bytes) else 0)
-        check_size(total, "join")
-        parts.append(item)
-    return separator.join(parts)

@@ -133,13 +133,6 @@ def prepare_step(
     return StepInput(config=config, recorded=recorded, secrets=secrets, sensitive=sensitive)
 
 
-def render_step_input(
-    node: Node, scope: StepScope, *, trigger_id: str, env: Mapping[str, str], execution_id: str
-) -> dict[str, Any]:
-    """The node's config with every `{{…}}` resolved, as its handler gets it."""
-    return prepare_step(node, scope, trigger_id=trigger_id, env=env, execution_id=execution_id).config
-
-
 async def execute_step(
     node: Node, config: dict[str, Any], scope: StepScope, base: NodeContext, *, secrets: Mapping[str, str]
 ) -> NodeResult:

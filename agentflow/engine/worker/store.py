@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -442,7 +441,3 @@ async def engine_store() -> EngineStore:
             await PoolReader.connect(settings.database_url, max_size=settings.database_pool_size)
         )
     return _store
-
-
-def timestamp(value: datetime) -> str:
-    return value.isoformat()
