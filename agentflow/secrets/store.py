@@ -70,6 +70,11 @@ class _ReadCache:
             self._generations[path] = self._generations.get(path, 0) + 1
 
 
+# The VaultConnection block document (blocks/vault.py) `agentflow up` and `python -m blocks.register` save:
+# a worker without VAULT_ADDR finds Vault through it.
+VAULT_BLOCK = "agentflow-vault-connection/agentflow-vault"
+
+
 class SecretStore:
     """Read, write and delete secret values by `SecretRef`; any Vault failure is a VaultUnavailable (503)."""
 
