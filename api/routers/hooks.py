@@ -9,7 +9,7 @@ import orjson
 from fastapi import APIRouter, BackgroundTasks, Header, Request, status
 from pydantic import BaseModel
 
-from agentflow.engine import webhooks
+from agentflow.executions import webhooks
 from agentflow.errors import BadRequest, NotFound, ValidationFailed
 from agentflow.nodes.errors import StepError
 from agentflow.nodes.trigger.handler import check_input

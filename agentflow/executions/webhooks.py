@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
-from agentflow.engine import webhook_signatures
-from agentflow.engine.webhook_signatures import InvalidSignature
+from agentflow.executions import webhook_signatures
+from agentflow.executions.webhook_signatures import InvalidSignature
 from agentflow.errors import Conflict
 from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.secrets.paths import SecretKind, SecretRef
