@@ -26,7 +26,7 @@ from agentflow.api_keys.schemas import APIKeyCreate
 from agentflow.api_keys.service import api_key_service
 from agentflow.config import Settings
 from agentflow.email.sender import ConsoleSender
-from agentflow.executions.service import execution_service
+from agentflow.executions.triggers import trigger_service
 from agentflow.members.schemas import InviteRequest
 from agentflow.members.service import member_service
 from agentflow.models import TriggeredBy
@@ -187,7 +187,7 @@ class OrgResources:
             case "execution_id":  # a queued run of a published agent
                 agent_id = await self._agent_with_history()
                 agent = await agent_service.get(self.session, subject=subject, agent_id=agent_id)
-                execution, _ = await execution_service.trigger(
+                execution = await trigger_service.start(
                     self.session,
                     agent=agent,
                     triggered_by=TriggeredBy.manual,

@@ -15,6 +15,7 @@ from agentflow.engine.worker import crash_recovery
 from agentflow.engine.worker.env import resolve_org_env
 from agentflow.engine.worker.runtime import build_runtime
 from agentflow.engine.worker.store import engine_store
+from agentflow.executions.triggers import trigger_service
 
 logger = logging.getLogger("agentflow.engine")
 _http: httpx.AsyncClient | None = None
@@ -69,13 +70,13 @@ async def run_execution(
 
 
 async def run_scheduled(agent_id: uuid.UUID, version_id: uuid.UUID) -> dict[str, Any]:
-    """A run the deployment's cron schedule created: record it as an execution, then run it — only when the
-    agent is active, the version is its own and the flow run is of its deployment."""
+    """A run the deployment's cron schedule created: record it as an execution (executions/triggers.py
+    decides whether it may run), then run it."""
     flow_run = _current_flow_run()
     assert flow_run is not None, "scheduled runs are flow runs of a deployment"
     scheduled_at = flow_run.expected_start_time or flow_run.created
-    store = await engine_store()
-    execution_id = await store.create_scheduled(
+    execution_id = await trigger_service.schedule(
+        (await engine_store()).db,
         agent_id=agent_id,
         version_id=version_id,
         flow_run_id=flow_run.id,

@@ -158,22 +158,6 @@ _LOG = _q(
     VALUES (:org_id, :execution_id, :level, :message, :node_id, :step_key, now())
     """
 )
-# A scheduled flow run becomes an execution only when its parameters hold together: the version is the
-# agent's, the flow run is of the agent's own deployment, and the agent is switched on (a paused or archived
-# agent's schedule does not run it, whatever is still scheduled in Prefect).
-_CREATE_SCHEDULED = _q(
-    """
-    INSERT INTO executions (id, org_id, agent_id, version_id, status, triggered_by, input,
-                            prefect_flow_run_id, attempt, total_tokens, total_cost_usd,
-                            created_at, updated_at)
-    SELECT :id, a.org_id, a.id, v.id, 'queued', 'schedule',
-           CAST(CAST(:input AS text) AS jsonb), :flow_run_id, 1, 0, 0, now(), now()
-    FROM agents a JOIN agent_versions v ON v.id = :version_id AND v.agent_id = a.id
-    WHERE a.id = :agent_id AND a.status = 'active' AND a.prefect_deployment_id = :deployment_id
-    ON CONFLICT (prefect_flow_run_id) DO UPDATE SET updated_at = now()
-    RETURNING id
-    """
-)
 _BY_FLOW_RUN = _q("SELECT id FROM executions WHERE prefect_flow_run_id = ANY(:flow_run_ids)")
 
 
@@ -399,28 +383,6 @@ class EngineStore:
             node_id=node_id,
             step_key=step_key,
         )
-
-    async def create_scheduled(
-        self,
-        *,
-        agent_id: uuid.UUID,
-        version_id: uuid.UUID,
-        flow_run_id: uuid.UUID,
-        deployment_id: uuid.UUID | None,
-        scheduled_at: str | None,
-    ) -> uuid.UUID | None:
-        """The execution of a scheduled flow run (idempotent per flow run: a retried run finds its own);
-        None when the run must not happen (agent paused or archived, or parameters that do not match)."""
-        row = await self.db.fetchrow(
-            _CREATE_SCHEDULED,
-            id=uuid.uuid4(),
-            agent_id=agent_id,
-            version_id=version_id,
-            flow_run_id=flow_run_id,
-            deployment_id=deployment_id,
-            input=_json({"scheduled_at": scheduled_at}),
-        )
-        return uuid.UUID(str(row["id"])) if row is not None else None
 
     async def executions_of_flow_runs(self, flow_run_ids: list[uuid.UUID]) -> list[uuid.UUID]:
         rows = await self.db.fetch(_BY_FLOW_RUN, flow_run_ids=flow_run_ids)

@@ -667,7 +667,8 @@ export interface paths {
          *     `signing_secret`, a signature is required: Standard Webhooks (`webhook-id`, `webhook-timestamp`,
          *     `webhook-signature`), `X-AgentFlow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">`, or
          *     `X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the body>`. Timestamps more than 5 minutes off are
-         *     refused (401), and so is a delivery already received (409 `webhook_replayed`).
+         *     refused (401), and so is a delivery already received (409 `webhook_replayed`). Unknown, paused or
+         *     archived: 404. A body that does not match the trigger's `input_schema`: 422, and nothing runs.
          */
         post: operations["receive_webhook_api_v1_hooks__token__post"];
         delete?: never;
