@@ -18,8 +18,10 @@ import asyncpg
 import httpx
 import pytest
 import websockets
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
+from agentflow.config import Settings
 from tests.engine.conftest import EngineStack, Tenant, edge, node
 from tests.factories import PASSWORD
 
@@ -237,3 +239,11 @@ async def test_streams_take_the_routes_credentials_and_nothing_else(
             assert (await until_closed(socket))[1] == 4401
     cancelled = await tenant.client.post(f"/executions/{execution_id}/cancel")
     assert cancelled.status_code == 200, cancelled.text
+
+
+def test_no_setting_lets_a_stream_go_unchecked_for_more_than_a_minute() -> None:
+    assert Settings().stream_recheck_seconds == 60
+    assert Settings(stream_recheck_seconds=5).stream_recheck_seconds == 5
+    for unchecked in (61, 3600, 0, -1):
+        with pytest.raises(ValidationError):
+            Settings(stream_recheck_seconds=unchecked)
