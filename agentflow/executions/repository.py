@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import TextClause, func, select, text
+from sqlalchemy import TextClause, bindparam, func, select, text
 
 from agentflow.executions.schemas import ExecutionFilters
+from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.kit.pagination import Page
 from agentflow.kit.repository import TenantRepository
 from agentflow.models import Execution, ExecutionEvent, ExecutionLog, ExecutionStep, TriggeredBy
@@ -152,3 +153,43 @@ class ExecutionRepository(TenantRepository[Execution]):
             .order_by(ExecutionEvent.id)
             .limit(limit)
         )
+
+
+_STATUS_IN_ORG = compile_query(
+    select(Execution.status).where(
+        Execution.id == bindparam("execution_id"), Execution.org_id == bindparam("org_id")
+    )
+)
+_EVENTS_AFTER = compile_query(
+    select(
+        ExecutionEvent.id,
+        ExecutionEvent.type,
+        ExecutionEvent.node_id,
+        ExecutionEvent.step_key,
+        ExecutionEvent.data,
+        ExecutionEvent.created_at,
+    )
+    .where(ExecutionEvent.execution_id == bindparam("execution_id"), ExecutionEvent.id > bindparam("after"))
+    .order_by(ExecutionEvent.id)
+    .limit(bindparam("limit"))
+)
+
+
+class ExecutionStreamRepository:
+    """The live stream's reads, on the fast reader: a stream stays open for minutes and must not hold a
+    session (a pooled connection) while it waits for the next event."""
+
+    def __init__(self, reader: FastReader) -> None:
+        self.reader = reader
+
+    async def status_in_org(self, org_id: uuid.UUID, execution_id: uuid.UUID) -> str | None:
+        """The execution's status, or None when the org has no such execution (another org's included)."""
+        row = await self.reader.fetchrow(_STATUS_IN_ORG, execution_id=execution_id, org_id=org_id)
+        return None if row is None else str(row["status"])
+
+    async def events_after(
+        self, execution_id: uuid.UUID, *, after: int, limit: int
+    ) -> Sequence[dict[str, Any]]:
+        """Events with an id above `after`, in order; the same columns `ExecutionRepository.events` reads."""
+        rows = await self.reader.fetch(_EVENTS_AFTER, execution_id=execution_id, after=after, limit=limit)
+        return [dict(row) for row in rows]

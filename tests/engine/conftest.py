@@ -123,6 +123,9 @@ def engine_api(engine_stack: EngineStack) -> Iterator[EngineStack]:
         public_url=f"http://127.0.0.1:{engine_stack.api_port}",
         log_json=True,
         login_max_failures=1000,
+        # Open streams check their caller's access again this often (60 s in production): every stream test
+        # runs through many re-checks, and tests/engine/test_stream_access.py sees revocations end streams.
+        stream_recheck_seconds=0.1,
     )
     app = create_app(settings, configure_logs=False)
     port = engine_stack.api_port

@@ -618,8 +618,9 @@ export interface paths {
          * @description The live stream as Server-Sent Events, for clients without WebSockets (`EventSource`, curl).
          *
          *     Same events as the WebSocket, each as `id:` (its event id), `event:` (its type) and `data:` (the JSON
-         *     object); a `: keep-alive` comment after a quiet while; the response ends after the execution ends. A
-         *     reconnecting `EventSource` sends `Last-Event-ID` and gets only what it missed.
+         *     object); a `: keep-alive` comment after a quiet while; the response ends after the execution ends, or
+         *     after a `: closed: <reason>` comment once the caller's access is gone. A reconnecting `EventSource` sends
+         *     `Last-Event-ID` and gets only what it missed (or, without access, the refusal that stops it).
          */
         get: operations["stream_execution_sse_api_v1_executions__execution_id__stream_get"];
         put?: never;
