@@ -81,6 +81,24 @@ async def test_approval_times_out_per_on_timeout(tenant: Tenant, outside: Outsid
     assert failed["failed_node"] == "ask"
 
 
+async def test_an_unanswered_approval_is_rejected_by_default(tenant: Tenant, outside: Outside) -> None:
+    # No `on_timeout` in the definition: nobody deciding must never count as a yes.
+    agent = await tenant.agent(approval_agent(outside, timeout_seconds=1))
+    execution_id = await tenant.run(agent["id"], {"what": "x"})
+    execution = await tenant.wait(execution_id, within=60)
+    assert execution["status"] == "completed", execution
+    events = (await tenant.client.get(f"/executions/{execution_id}/events")).json()
+    paused = [e["data"] for e in events if e["type"] == "execution.paused"]
+    assert [p["on_timeout"] for p in paused] == ["reject"]  # it really waited, under the default
+    steps = await tenant.steps(execution_id)
+    assert steps["ask"]["output"]["timed_out"] is True
+    assert steps["ask"]["output"]["approved"] is False
+    assert steps["ask"]["output"]["by"] is None  # the deadline decided, not a person
+    assert steps["no"]["status"] == "completed"
+    assert steps["yes"]["status"] == "skipped"
+    assert "/yes" not in outside.counters
+
+
 async def test_only_named_approvers_may_decide(tenant: Tenant, outside: Outside) -> None:
     agent = await tenant.agent(approval_agent(outside, approvers=["role:owner"]))
     execution_id = await tenant.run(agent["id"], {"what": "x"})
