@@ -61,7 +61,6 @@ class FakeAPI:
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
         self.requests: list[Recorded] = []
-        self.hung_up: list[str] = []  # paths whose client gave up before a delayed reply was due
         self.app = Starlette(routes=[Route(path, self._handle, methods=["POST"]) for path in routes])
 
     def enqueue(self, *replies: Reply) -> None:
@@ -73,22 +72,10 @@ class FakeAPI:
         with self._lock:
             self._queue.clear()
             self.requests.clear()
-            self.hung_up.clear()
 
     @property
     def last(self) -> Recorded:
         return self.requests[-1]
-
-    async def hang_ups(self, *, within: float = 10) -> list[str]:
-        """The paths whose client hung up, once there is one (the server notices a disconnect a moment
-        after the client closes): a test asserts that a call was cut short, never how long it took."""
-        # Polled, not an asyncio.Event: the server appends from its own thread and event loop.
-        for _ in range(int(within / 0.02)):
-            if self.hung_up:
-                break
-            await asyncio.sleep(0.02)
-        with self._lock:
-            return list(self.hung_up)
 
     def bodies(self, path: str | None = None) -> list[Any]:
         return [request.body for request in self.requests if path is None or request.path.endswith(path)]
@@ -113,8 +100,6 @@ class FakeAPI:
             deadline = time.monotonic() + reply.delay
             while time.monotonic() < deadline:
                 if await request.is_disconnected():
-                    with self._lock:
-                        self.hung_up.append(request.url.path)
                     return Response(status_code=499)
                 await asyncio.sleep(0.02)
         if reply.chunks is not None:

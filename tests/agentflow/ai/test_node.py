@@ -9,9 +9,9 @@ import pytest
 
 from agentflow.nodes.ai.errors import AIStepError
 from agentflow.nodes.ai.step import AINodeHandler, StepContext
-from agentflow.providers import Router
+from agentflow.providers import InMemoryCredentials, Router
 from agentflow.templating import build_context
-from tests.fakes.cases import Case
+from tests.fakes.cases import LOOPBACK_EGRESS, Case
 from tests.fakes.fixtures import ORG
 from tests.fakes.loopback import Reply
 
@@ -87,16 +87,19 @@ async def test_labels_are_rendered_too(cases: dict[str, Case], router: Router) -
 
 
 async def test_the_step_time_budget_caps_the_call_and_a_timeout_is_retryable(
-    cases: dict[str, Case], router: Router
+    cases: dict[str, Case], credentials: InMemoryCredentials
 ) -> None:
-    api = cases["openai"].api
-    # The reply is due after 3 s, before the router's own 5 s timeout: only the 0.3 s budget can cut it short.
-    api.enqueue(Reply(delay=3, body={}))
-    ctx = StepContext(org_id=ORG, router=router, deadline=time.monotonic() + 0.3)
-    with pytest.raises(AIStepError) as caught:
-        await HANDLER.run({"model": "gpt-4o-mini", "prompt": "hi"}, ctx)
+    # The provider answers only after an hour and the router's own timeout is an hour too: nothing but the
+    # step's 0.3 s budget can end this call (without it the test would hang until pytest's timeout).
+    cases["openai"].api.enqueue(Reply(delay=3600, body={}))
+    router = Router(credentials, egress=LOOPBACK_EGRESS, timeout_seconds=3600)
+    try:
+        ctx = StepContext(org_id=ORG, router=router, deadline=time.monotonic() + 0.3)
+        with pytest.raises(AIStepError) as caught:
+            await HANDLER.run({"model": "gpt-4o-mini", "prompt": "hi"}, ctx)
+    finally:
+        await router.aclose()  # hangs up on the fake, which stops holding its answer
     assert (caught.value.code, caught.value.retryable) == ("timeout", True)
-    assert await api.hang_ups() == ["/v1/chat/completions"]  # the client gave up before the answer came
 
 
 async def test_an_exhausted_budget_makes_no_call(cases: dict[str, Case], router: Router) -> None:
