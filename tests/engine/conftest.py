@@ -27,7 +27,7 @@ from agentflow.embedded.ports import free_port
 from agentflow.embedded.process import ManagedProcess
 from agentflow.migrations import upgrade
 from api.app import create_app
-from tests.conftest import _recreate_database, admin_url, prefect_auth, prefect_url, vault_info
+from tests.conftest import _recreate_database, admin_url, coverage_env, prefect_auth, prefect_url, vault_info
 from tests.factories import PASSWORD
 from tests.support.outside import Outside, outside_server
 
@@ -93,6 +93,7 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
                 "VAULT_ADDR": vault_info()["addr"],
                 "VAULT_ROLE_ID": vault_info()["worker"]["role_id"],
                 "VAULT_SECRET_ID": vault_info()["worker"]["secret_id"],
+                **coverage_env(),  # the worker side of the engine runs only in this process
             },
             name="test-worker",
         )
