@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentflow.graph import limits, parse_definition, render_node_config
+from agentflow.graph import parse_definition, render_node_config
 from agentflow.graph.errors import TemplateError
-from agentflow.templating import references_in, render, render_string, unsafe_constructs
+from agentflow.templating import limits, references_in, render, render_string, unsafe_constructs
 
 BIG = "x" * 1000
 
