@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 from prefect.client.orchestration import PrefectClient
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from sqlalchemy.engine import make_url
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -65,6 +66,23 @@ def files_text(*roots: Path) -> bytes:
     return b"".join(p.read_bytes() for root in roots for p in root.rglob("*") if p.is_file())
 
 
+async def settled_prefect_records(prefect: PrefectClient, flow_run_id: uuid.UUID, task_runs: int) -> str:
+    """The flow run and its task runs as Prefect's API shows them, once the flow run and at least
+    `task_runs` task runs are in final states: Prefect's server writes task runs in batches, so looking
+    earlier could find nothing to leak from and prove nothing."""
+    of_flow_run = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+    seen = ""
+    for _ in range(300):
+        flow_run = await prefect.read_flow_run(flow_run_id)
+        tasks = await prefect.read_task_runs(flow_run_filter=of_flow_run)
+        seen = f"flow run {flow_run.state_type}, task runs {[t.state_type for t in tasks]}"
+        settled = flow_run.state is not None and flow_run.state.is_final()
+        if settled and len(tasks) >= task_runs and all(t.state and t.state.is_final() for t in tasks):
+            return str(flow_run.model_dump()) + "".join(str(t.model_dump()) for t in tasks)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"Prefect never recorded the finished run: {seen}")
+
+
 async def test_a_secret_transformed_by_templates_appears_in_no_record(
     tenant: Tenant, outside: Outside, engine_stack: EngineStack
 ) -> None:
@@ -109,17 +127,13 @@ async def test_a_secret_transformed_by_templates_appears_in_no_record(
     steps = await tenant.steps(execution_id)
     assert steps["call"]["input"]["url"].endswith("/echo?k=[SECRET API_TOKEN]")
     assert steps["call"]["input"]["headers"]["X-Reversed"] == "]NEKOT_IPA terces["
-    await asyncio.sleep(2.5)  # Prefect's server writes task runs and events in batches
     async with PrefectClient(api=engine_stack.prefect_url, auth_string=prefect_auth()) as prefect:
-        flow_run = await prefect.read_flow_run(uuid.UUID(done["prefect_flow_run_id"]))
-        task_runs = await prefect.read_task_runs()
+        prefect_side = await settled_prefect_records(prefect, uuid.UUID(done["prefect_flow_run_id"]), 2)
         # The run's Logs tab: the engine's step lines and Prefect's own (its error lines carry tracebacks).
-        logs = await flow_run_logs(prefect, flow_run.id, until=f"Execution {execution_id} failed")
-        prefect_side = (
-            str(flow_run.model_dump())
-            + "".join(str(t.model_dump()) for t in task_runs if t.flow_run_id == flow_run.id)
-            + "".join(str(log.model_dump()) for log in logs)
+        logs = await flow_run_logs(
+            prefect, done["prefect_flow_run_id"], until=f"Execution {execution_id} failed"
         )
+        prefect_side += "".join(str(log.model_dump()) for log in logs)
     api_side = "".join(
         [
             (await tenant.client.get(f"/executions/{execution_id}{path}")).text

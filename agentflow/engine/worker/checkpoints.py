@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from agentflow.engine.errors import PermanentStepError
 from agentflow.engine.worker.env import secret_store
+from agentflow.nodes.errors import PermanentStepError
 from agentflow.secrets.paths import SecretKind, SecretRef
 
 
@@ -28,11 +28,11 @@ def checkpoint_ref(org_id: uuid.UUID, execution_id: uuid.UUID, step_key: str) ->
 
 async def save(org_id: uuid.UUID, execution_id: uuid.UUID, step_key: str, output: Any) -> None:
     ref = checkpoint_ref(org_id, execution_id, step_key)
-    await secret_store().write(ref, {"output": orjson.dumps(output, default=str).decode()})
+    await (await secret_store()).write(ref, {"output": orjson.dumps(output, default=str).decode()})
 
 
 async def load(org_id: uuid.UUID, execution_id: uuid.UUID, step_key: str) -> Any:
-    value = await secret_store().read_value(checkpoint_ref(org_id, execution_id, step_key), "output")
+    value = await (await secret_store()).read_value(checkpoint_ref(org_id, execution_id, step_key), "output")
     if value is None:
         raise PermanentStepError(
             f"The output of {step_key} held a secret and its checkpoint is gone from Vault: "
@@ -42,6 +42,6 @@ async def load(org_id: uuid.UUID, execution_id: uuid.UUID, step_key: str) -> Any
 
 
 async def discard(org_id: uuid.UUID, execution_id: uuid.UUID, step_keys: list[str]) -> None:
-    store = secret_store()
+    store = await secret_store()
     for step_key in step_keys:
         await store.delete(checkpoint_ref(org_id, execution_id, step_key))

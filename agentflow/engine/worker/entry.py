@@ -10,12 +10,14 @@ import httpx
 from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 
+from agentflow.ai.wiring import process_router
 from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.engine.labels import run_name
 from agentflow.engine.worker import crash_recovery
 from agentflow.engine.worker.env import resolve_org_env
 from agentflow.engine.worker.runtime import build_runtime
 from agentflow.engine.worker.store import EngineStore, engine_store
+from agentflow.executions.triggers import trigger_service
 
 logger = logging.getLogger("agentflow.engine")
 _http: httpx.AsyncClient | None = None
@@ -59,19 +61,25 @@ async def run_execution(
     ):
         raise UntrustedRun(f"This flow run is not the run of execution {execution_id}")
     runtime = await build_runtime(
-        store, execution, resolve_env=resolve_org_env, http=_client(), flow_run_id=flow_run_id
+        store,
+        execution,
+        resolve_env=resolve_org_env,
+        http=_client(),
+        router=process_router(store.db),
+        flow_run_id=flow_run_id,
     )
     return await runtime.run()
 
 
 async def run_scheduled(agent_id: uuid.UUID, version_id: uuid.UUID) -> dict[str, Any]:
-    """A run the deployment's cron schedule created: record it as an execution, then run it — only when the
-    agent is active, the version is its own and the flow run is of its deployment."""
+    """A run the deployment's cron schedule created: record it as an execution (executions/triggers.py
+    decides whether it may run), then run it."""
     flow_run = _current_flow_run()
     assert flow_run is not None, "scheduled runs are flow runs of a deployment"
     scheduled_at = flow_run.expected_start_time or flow_run.created
     store = await engine_store()
-    execution_id = await store.create_scheduled(
+    execution_id = await trigger_service.schedule(
+        store.db,
         agent_id=agent_id,
         version_id=version_id,
         flow_run_id=flow_run.id,

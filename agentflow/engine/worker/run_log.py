@@ -27,7 +27,7 @@ from agentflow.graph.definition import DEFAULT_HANDLE
 if TYPE_CHECKING:
     from agentflow.engine.worker.runtime import Runtime
     from agentflow.graph import Node
-    from agentflow.nodes.base import NodeResult
+    from agentflow.nodes.context import NodeResult
 
 LOGGER_NAME = "agentflow.engine"
 WINDOW = 2.0
