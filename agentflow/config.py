@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Published in this file, so anyone can sign access tokens with it: refused unless the API is loopback-only.
 DEV_JWT_SECRET = "dev-insecure-change-me-please-0123456789abcdef"  # noqa: S105
 
+# Revoking access reaches the streams already open within this bound (a promise in docs/api.md).
+STREAM_RECHECK_MAX_SECONDS = 60.0
+
 
 class InsecureSettings(RuntimeError):
     """A setting that would let anyone in if the API served it beyond this machine."""
@@ -54,6 +57,13 @@ class Settings(BaseSettings):
         ge=0,
         description="How long an API process may reuse a resolved API key or membership; changes "
         "invalidate it at once through Postgres NOTIFY, this is only the backstop. 0 turns the cache off.",
+    )
+    stream_recheck_seconds: float = Field(
+        default=STREAM_RECHECK_MAX_SECONDS,
+        gt=0,
+        le=STREAM_RECHECK_MAX_SECONDS,
+        description="How often an open execution stream checks its caller's access again: a revoked key, "
+        "a removed member or a deleted org stops receiving events within this time (at most a minute).",
     )
     prefect_api_url: str | None = Field(
         default=None,

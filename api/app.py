@@ -47,7 +47,8 @@ from api.spa import mount_ui
 API_PREFIX = "/api/v1"
 
 
-# Every domain router, in one place: the app mounts them and the route-table tests walk them.
+# Every router, in one place: the app mounts them and the route-table tests walk them (the streams too: their
+# refusals answer before any event, and a stream of an ended execution ends by itself).
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     auth.router,
@@ -61,6 +62,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     schemas.router,
     executions.router,
     hooks.router,
+    streams.router,
 )
 
 
@@ -70,75 +72,42 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     settings.refuse_insecure()  # before anything starts: a public API must not run on the published key
     if configure_logs:
         configure_logging(json=settings.log_json, level=settings.log_level)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings)
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.read_sessionmaker = create_sessionmaker(engine, autocommit=True)
-        reader = await PoolReader.connect(settings.database_url, max_size=settings.database_pool_size)
-        app.state.reader = reader
-        events = EventHub(settings.database_url)
-        await events.start()
-        app.state.events = events
-        auth_cache = AuthCache(ttl=settings.auth_cache_ttl_seconds)
-        auth_listener = AuthInvalidationListener(settings.database_url, auth_cache)
-        if settings.auth_cache_ttl_seconds > 0:
-            await auth_listener.start()
-            app.state.auth_cache = auth_cache
-        try:
-            async with AsyncExitStack() as stack:
-                # Health checks of the stack's own services only; tenants' calls go through the egress guard.
-                app.state.http = await stack.enter_async_context(httpx.AsyncClient())
-                app.state.gateway = app.state.dispatcher = None
-                if settings.prefect_api_url:
-                    auth = settings.prefect_api_auth_string
-                    prefect = await stack.enter_async_context(
-                        PrefectClient(
-                            api=settings.prefect_api_url,
-                            auth_string=auth.get_secret_value() if auth else None,
-                        )
-                    )
-                    app.state.gateway = PrefectGateway(prefect, work_pool=settings.work_pool)
-                    app.state.dispatcher = Dispatcher(app.state.gateway, reader)
-                # Everything loaded so far (Prefect, pydantic models, the routes) lives as long as the
-                # process: moved out of the collector's reach, a full collection no longer walks it, which
-                # was a tail-latency stall of tens of milliseconds under load.
-                gc.freeze()
-                gc.set_threshold(20_000, 50, 100)
-                yield
-        finally:
-            await auth_listener.stop()
-            await events.stop()
-            await reader.close()
-            await engine.dispose()
-            app.state.secret_store.close()
-
     app = FastAPI(
         title="AgentFlow API",
         version=agentflow.__version__,
         description="Build, publish and run AI agent workflows. Authenticate with `Authorization: Bearer "
         "<access token or af_ API key>` or `X-API-Key: af_…`.",
-        lifespan=lifespan,
+        lifespan=_lifespan,
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=f"{API_PREFIX}/redoc",
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
+    _attach_services(app, settings)
+    install_error_handlers(app)
+    _mount_routes(app)
+    _add_middleware(app, settings)
+    return app
+
+
+def _attach_services(app: FastAPI, settings: Settings) -> None:
+    """What needs no connection, so the app is usable (and testable) before its lifespan starts."""
     app.state.settings = settings
     # Vault is reached lazily (no connection here): the API starts, and serves, while Vault is down.
     app.state.secret_store = SecretStore.from_settings(settings)
     # The API's own outbound calls (provider checks) pass the same guard as the worker's.
     app.state.egress = EgressPolicy.from_settings(settings)
-    install_error_handlers(app)
+
+
+def _mount_routes(app: FastAPI) -> None:
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
-    # Streams run until their execution ends: not in ROUTERS (the route-table walk); tests/engine cover them.
-    app.include_router(streams.router, prefix=API_PREFIX)
     # After every API route: the web builder's files, and index.html for its client-side routes.
     mount_ui(app, api_prefix="/api")
-    # Added last = outermost: request ids wrap everything, including 413s from the body limit, which in
-    # turn bounds what the JSON depth check buffers.
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Added last = outermost: request ids wrap everything, including 413s from the body limit, which in
+    turn bounds what the JSON depth check buffers."""
     app.add_middleware(JSONDepthMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -154,4 +123,65 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     docs = [p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p]
     app.add_middleware(SecurityHeadersMiddleware, docs_paths=docs, hsts=settings.public_url_is_https)
     app.add_middleware(RequestIDMiddleware)
-    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Connections for the app's lifetime, closed in reverse order of opening (also when a later one
+    fails to open)."""
+    settings: Settings = app.state.settings
+    async with AsyncExitStack() as stack:
+        stack.callback(app.state.secret_store.close)
+        await _open_database(app, settings, stack)
+        await _start_listeners(app, settings, stack)
+        # Health checks of the stack's own services only; tenants' calls go through the egress guard.
+        app.state.http = await stack.enter_async_context(httpx.AsyncClient())
+        await _connect_prefect(app, settings, stack)
+        _freeze_startup_objects()
+        yield
+
+
+async def _open_database(app: FastAPI, settings: Settings, stack: AsyncExitStack) -> None:
+    engine = create_engine(settings)
+    stack.push_async_callback(engine.dispose)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.read_sessionmaker = create_sessionmaker(engine, autocommit=True)
+    # The hot path's reads (authentication, streams) on their own asyncpg pool: see kit/fastread.py.
+    app.state.reader = await PoolReader.connect(settings.database_url, max_size=settings.database_pool_size)
+    stack.push_async_callback(app.state.reader.close)
+
+
+async def _start_listeners(app: FastAPI, settings: Settings, stack: AsyncExitStack) -> None:
+    """The two LISTEN connections: execution events for the streams, credential changes for the cache."""
+    events = EventHub(settings.database_url)
+    await events.start()
+    stack.push_async_callback(events.stop)
+    app.state.events = events
+    auth_cache = AuthCache(ttl=settings.auth_cache_ttl_seconds)
+    auth_listener = AuthInvalidationListener(settings.database_url, auth_cache)
+    stack.push_async_callback(auth_listener.stop)
+    if settings.auth_cache_ttl_seconds > 0:
+        await auth_listener.start()
+        app.state.auth_cache = auth_cache
+
+
+async def _connect_prefect(app: FastAPI, settings: Settings, stack: AsyncExitStack) -> None:
+    """Runs need a Prefect server; without one the app serves everything else (runs answer 503)."""
+    app.state.gateway = app.state.dispatcher = None
+    if not settings.prefect_api_url:
+        return
+    auth = settings.prefect_api_auth_string
+    prefect = await stack.enter_async_context(
+        PrefectClient(api=settings.prefect_api_url, auth_string=auth.get_secret_value() if auth else None)
+    )
+    app.state.gateway = PrefectGateway(prefect, work_pool=settings.work_pool)
+    app.state.dispatcher = Dispatcher(app.state.gateway, app.state.reader)
+
+
+def _freeze_startup_objects() -> None:
+    """Everything loaded so far (Prefect, pydantic models, the routes) lives as long as the process: moved
+    out of the collector's reach, a full collection no longer walks it, which was a tail-latency stall of
+    tens of milliseconds under load."""
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)

@@ -12,8 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
-from agentflow.auth.subject import AuthSubject, authenticate
+from agentflow.auth.subject import AuthSubject, authenticate, reauthenticate
 from agentflow.config import Settings
 from agentflow.egress import EgressPolicy
 from agentflow.email.sender import EmailSender, get_sender
@@ -84,8 +85,8 @@ async def get_reader(request: Request) -> FastReader:
 ReaderDep = Annotated[FastReader, Depends(get_reader)]
 
 
-async def _authenticate(request: Request, bearer: str | None, api_key: str | None) -> AuthSubject:
-    state = request.app.state
+async def _authenticate(connection: HTTPConnection, bearer: str | None, api_key: str | None) -> AuthSubject:
+    state = connection.app.state
     return await authenticate(
         state.reader,
         state.settings,
@@ -134,6 +135,50 @@ class Authorize:
     async def __call__(self, subject: CurrentSubject) -> AuthSubject:
         subject.require(self.permission)
         return subject
+
+
+@dataclass(frozen=True)
+class StreamCaller:
+    """The caller of a connection that outlives its request, with the API key to check again while it runs
+    (a token's subject is checked again by its membership)."""
+
+    subject: AuthSubject
+    api_key: str | None
+
+
+class AuthorizeStream:
+    """`Authorize` for the execution streams: the same credentials, rules and permission, plus `?token=`
+    (a browser's WebSocket and EventSource cannot send headers), and `recheck` for while the stream runs.
+
+    A dependency of the SSE route; the WebSocket route calls `authorize` itself after accepting, so that a
+    refusal is a close code the client can read rather than a failed handshake.
+    """
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    async def __call__(
+        self,
+        connection: HTTPConnection,
+        token: Annotated[str | None, Query(description="Access token or API key, for `EventSource`.")] = None,
+    ) -> StreamCaller:
+        return await self.authorize(connection, token=token)
+
+    async def authorize(self, connection: HTTPConnection, *, token: str | None) -> StreamCaller:
+        """401 without valid credentials, 403 without the permission."""
+        headers = connection.headers
+        bearer, api_key = _bearer(headers.get("authorization")) or token, headers.get("x-api-key")
+        subject = await _authenticate(connection, bearer, api_key)
+        subject.require(self.permission)
+        key = (api_key or bearer) if subject.method == "api_key" else None
+        return StreamCaller(subject=subject, api_key=key)
+
+    async def recheck(self, connection: HTTPConnection, caller: StreamCaller) -> StreamCaller:
+        """The same caller as the database has it now: 401 once its key is revoked or it left the org, 403
+        once its role lost the permission."""
+        subject = await reauthenticate(connection.app.state.reader, caller.subject, api_key=caller.api_key)
+        subject.require(self.permission)
+        return StreamCaller(subject=subject, api_key=caller.api_key)
 
 
 # Integers in paths, queries and headers stop at their column's range: beyond it Postgres would refuse the

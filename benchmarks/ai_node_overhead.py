@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 
 from openai import AsyncOpenAI
 
-from agentflow.ai.node import AINodeHandler, StepContext
 from agentflow.egress import EgressPolicy
 from agentflow.embedded.ports import free_port, wait_for_port
-from agentflow.graph.templating import build_context
+from agentflow.nodes.ai.step import AINodeHandler, StepContext
 from agentflow.providers import InMemoryCredentials, ProviderConfig, Router
+from agentflow.templating import build_context
 
 ORG = uuid.uuid4()
 TICKET = {"body": {"title": "Crash on save", "text": "The app crashes when I click save."}}

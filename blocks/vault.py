@@ -16,11 +16,12 @@ from pydantic import Field
 
 from agentflow.config import Settings
 from agentflow.errors import ServiceUnavailable
-from agentflow.secrets.store import SecretStore
+from agentflow.secrets.store import VAULT_BLOCK, SecretStore
 from agentflow.secrets.vault import VaultConfig, VaultSession
 
-# `agentflow up` saves the stack's connection under this name.
-DEFAULT_BLOCK_NAME = "agentflow-vault"
+# `agentflow up` saves the stack's connection under this name; a worker without VAULT_ADDR loads it
+# (agentflow/engine/worker/env.py).
+DEFAULT_BLOCK_NAME = VAULT_BLOCK.split("/")[1]
 
 
 class VaultConnection(Block):

@@ -7,6 +7,7 @@ from typing import Any
 
 from prefect import flow
 
+import blocks.vault  # noqa: F401 - registers the Vault block type a worker without VAULT_ADDR loads
 from agentflow.engine.worker.entry import (
     on_cancellation,
     on_crashed,

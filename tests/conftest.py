@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import coverage
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
@@ -30,6 +31,14 @@ _PG_ENV = "AGENTFLOW_TEST_POSTGRES"
 _VAULT_ENV = "AGENTFLOW_TEST_VAULT"
 _PREFECT_ENV = "AGENTFLOW_TEST_PREFECT"
 _controller_state: dict[str, object] = {}
+
+
+def coverage_env() -> dict[str, str]:
+    """For the environment of a Python child process running our code: when this run measures coverage
+    (scripts/test), the child measures itself too, with the same settings, into a file pytest-cov combines."""
+    if coverage.Coverage.current() is None:
+        return {}
+    return {"COVERAGE_PROCESS_START": str(Path(__file__).resolve().parent.parent / "pyproject.toml")}
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agentflow.errors import ValidationFailed
+from agentflow.errors import BadRequest, PreconditionRequired, ValidationFailed
 from agentflow.graph import AgentDefinition, DefinitionError, ValidationReport, parse_definition
 from agentflow.graph import validate_definition as validate
-from agentflow.graph.limits import template_code
-from agentflow.graph.templating import iter_template_strings, join_field
+from agentflow.templating import iter_template_strings, join_field
+from agentflow.templating.limits import template_code
 
 MAX_NODES = 500
 MAX_TEMPLATE_CODE = 100_000  # characters inside `{{…}}` / `{%…%}` over the whole definition
@@ -177,3 +177,27 @@ def draft_report(data: Mapping[str, Any]) -> DraftReport:
 def publish_report(defn: AgentDefinition) -> ValidationReport:
     """Publish-mode validation: unreachable nodes become errors too."""
     return validate(defn, for_publish=True, known_env=None)
+
+
+def expected_revision(if_match: int | None, revision: int | None) -> int:
+    """The draft revision an edit is based on, from If-Match or the body (428 without either)."""
+    if if_match is None and revision is None:
+        raise PreconditionRequired(
+            "Say which revision your edit is based on: send If-Match with the ETag of GET /agents/{id}, "
+            "or a `revision` field"
+        )
+    if if_match is not None and revision is not None and if_match != revision:
+        raise BadRequest(
+            f"If-Match ({if_match}) and revision ({revision}) disagree; send one of them",
+            code="conflicting_revision",
+        )
+    expected = if_match if if_match is not None else revision
+    assert expected is not None
+    return expected
+
+
+def refusal(report: ValidationReport) -> str:
+    """Why a draft cannot be published, naming its first errors."""
+    count = len(report.errors)
+    listed = "; ".join(issue.message for issue in report.errors[:3]) + ("; …" if count > 3 else "")
+    return f"The draft has {count} error{'s' * (count != 1)} and cannot be published: {listed}"

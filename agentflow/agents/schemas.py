@@ -11,9 +11,9 @@ from pydantic import Field, StringConstraints, computed_field, field_validator
 
 from agentflow.config import get_settings
 from agentflow.graph import DefinitionDiff, ValidationReport, Variable
-from agentflow.graph.nodes.trigger import TriggerKind
 from agentflow.kit.schemas import InputSchema, RecordPublic, Schema, examples
 from agentflow.models import AgentStatus
+from agentflow.nodes.trigger.model import TriggerKind
 
 MAX_TAGS = 20
 

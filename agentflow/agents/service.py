@@ -29,10 +29,10 @@ from agentflow.agents.schemas import (
 from agentflow.agents.versions import version_of
 from agentflow.auth.subject import AuthSubject
 from agentflow.engine.control.deployments import AgentDeployer, webhook_token
-from agentflow.errors import BadRequest, Conflict, NotFound, PreconditionRequired, ValidationFailed
-from agentflow.graph import ValidationReport
+from agentflow.errors import Conflict, NotFound, ValidationFailed
 from agentflow.kit.pagination import Page
 from agentflow.models import Agent, AgentStatus, AgentVersion
+from agentflow.orgs.repository import OrganizationRepository
 from agentflow.rbac import Permission
 from agentflow.teams.repository import TeamRepository
 
@@ -134,7 +134,7 @@ class AgentService:
     ) -> Agent:
         """Edit metadata and/or the draft, if based on the current revision (409 `edit_conflict` if not)."""
         agent = await self._editable(session, subject, agent_id)
-        expected = _expected_revision(if_match, body.revision)
+        expected = definitions.expected_revision(if_match, body.revision)
         if expected != agent.draft_revision:
             raise Conflict(
                 f"Agent {agent.id} was edited by someone else: your edit is based on revision {expected}, "
@@ -265,7 +265,7 @@ class AgentService:
         report = definitions.publish_report(defn)
         if not report.ok:
             raise ValidationFailed(
-                _refusal(report),
+                definitions.refusal(report),
                 code="invalid_draft",
                 details=report.model_dump(),
             )
@@ -297,7 +297,8 @@ class AgentService:
             agent.status = AgentStatus.active
         await session.flush()
         if deployer is not None:
-            await deployer.published(agent, version)
+            org = await OrganizationRepository(session).get(agent.org_id)
+            await deployer.published(agent, version, org_slug=org.slug if org else str(agent.org_id))
         return version
 
     async def rollback(
@@ -386,30 +387,8 @@ class AgentService:
             agent.trigger_type = definitions.trigger_kind(draft)
 
 
-def _expected_revision(if_match: int | None, revision: int | None) -> int:
-    if if_match is None and revision is None:
-        raise PreconditionRequired(
-            "Say which revision your edit is based on: send If-Match with the ETag of GET /agents/{id}, "
-            "or a `revision` field"
-        )
-    if if_match is not None and revision is not None and if_match != revision:
-        raise BadRequest(
-            f"If-Match ({if_match}) and revision ({revision}) disagree; send one of them",
-            code="conflicting_revision",
-        )
-    expected = if_match if if_match is not None else revision
-    assert expected is not None
-    return expected
-
-
 def _as_written(data: Mapping[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False)
-
-
-def _refusal(report: ValidationReport) -> str:
-    count = len(report.errors)
-    listed = "; ".join(issue.message for issue in report.errors[:3]) + ("; …" if count > 3 else "")
-    return f"The draft has {count} error{'s' * (count != 1)} and cannot be published: {listed}"
 
 
 agent_service = AgentService()

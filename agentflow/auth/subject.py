@@ -100,19 +100,21 @@ async def authenticate_token(
     reader: FastReader, settings: Settings, token: str, cache: AuthCache | None = None
 ) -> AuthSubject:
     claims = decode_access_token(settings, token)
-    member = (claims.org_id, claims.user_id)
+    return await authenticate_member(reader, org_id=claims.org_id, user_id=claims.user_id, cache=cache)
+
+
+async def authenticate_member(
+    reader: FastReader, *, org_id: uuid.UUID, user_id: uuid.UUID, cache: AuthCache | None = None
+) -> AuthSubject:
+    """The user acting in the org with their current role; 401 unless they are an active member of it."""
     row = await _lookup(
-        reader, cache, "member", member, _MEMBERSHIP_QUERY, org_id=claims.org_id, user_id=claims.user_id
+        reader, cache, "member", (org_id, user_id), _MEMBERSHIP_QUERY, org_id=org_id, user_id=user_id
     )
     if row is None or not row["is_active"]:
         raise Unauthorized("Your membership in this organization is no longer active", code="invalid_token")
     role = Role(row["role"])
     return AuthSubject(
-        user_id=claims.user_id,
-        org_id=claims.org_id,
-        role=role,
-        permissions=ROLE_PERMISSIONS[role],
-        method="token",
+        user_id=user_id, org_id=org_id, role=role, permissions=ROLE_PERMISSIONS[role], method="token"
     )
 
 
@@ -158,3 +160,16 @@ async def authenticate(
             return await authenticate_api_key(reader, bearer, cache)
         return await authenticate_token(reader, settings, bearer, cache)
     raise Unauthorized("Authentication required", code="not_authenticated")
+
+
+async def reauthenticate(reader: FastReader, subject: AuthSubject, *, api_key: str | None) -> AuthSubject:
+    """The same caller as the database has it now, for a connection that outlives its request (an execution
+    stream): a revoked or expired key, a creator or member removed, a user deactivated or a role lowered is
+    seen here. Never from the cache, so the caller's bound holds even if a NOTIFY was lost. An access
+    token's own expiry is not checked again: it bounds opening the connection; what it grants is re-checked.
+    """
+    if subject.method == "api_key":
+        if api_key is None:
+            raise ValueError("an API key's subject is re-checked with its key")
+        return await authenticate_api_key(reader, api_key)
+    return await authenticate_member(reader, org_id=subject.org_id, user_id=subject.user_id)

@@ -1,8 +1,9 @@
 """The API side's calls into Prefect: deployments for agents, flow runs for executions, cancel, resume, retry.
 
 Each published agent is one deployment `run-agent/<agent id>` of `flows.run_agent:run_agent` on the
-`agentflow` pool, tagged `org:<id>` and `agent:<id>`, with the trigger's cron schedule and the agent's
-concurrency limit. Test runs of drafts use the shared deployment `run-agent/test-runs`.
+`agentflow` pool, tagged `org:<id>`, `agent:<id>`, `org:<slug>` and `name:<agent name>`, described with the
+agent's name (see labels.py), with the trigger's cron schedule and the agent's concurrency limit. Test runs
+of drafts use the shared deployment `run-agent/test-runs`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from prefect.client.schemas.schedules import CronSchedule
 from prefect.exceptions import ObjectNotFound
 from prefect.states import AwaitingRetry, Cancelled, Cancelling
 
+from agentflow.engine.labels import deployment_description, deployment_tags, org_tags, run_name
 from agentflow.errors import Conflict, ServiceUnavailable
 
 FLOW_NAME = "run-agent"
@@ -37,10 +39,9 @@ class DeploymentSpec:
     timezone: str
     max_concurrency: int | None
     active: bool
-
-
-def org_tags(org_id: uuid.UUID, agent_id: uuid.UUID) -> list[str]:
-    return [f"org:{org_id}", f"agent:{agent_id}"]
+    agent_name: str
+    org_slug: str
+    trigger_kind: str
 
 
 class PrefectGateway:
@@ -56,7 +57,8 @@ class PrefectGateway:
         return self._flow_id
 
     async def upsert_agent_deployment(self, spec: DeploymentSpec) -> uuid.UUID:
-        """Create or update `run-agent/<agent id>` (its schedule follows the trigger)."""
+        """Create or update `run-agent/<agent id>` (its schedule follows the trigger). Found by name, so a
+        deployment made by an earlier release is updated in place: same id, new description and tags."""
         schedules = []
         if spec.cron:
             schedules.append(
@@ -74,11 +76,18 @@ class PrefectGateway:
                 parameters={"agent_id": str(spec.agent_id), "version_id": str(spec.version_id)},
                 schedules=schedules,
                 concurrency_limit=spec.max_concurrency,
-                tags=org_tags(spec.org_id, spec.agent_id),
+                tags=deployment_tags(spec.org_id, spec.agent_id, spec.org_slug, spec.agent_name),
                 paused=not spec.active,
                 enforce_parameter_schema=False,
                 pull_steps=[],
-                description=f"AgentFlow agent {spec.agent_id}, version {spec.version_number}",
+                description=deployment_description(
+                    agent_name=spec.agent_name,
+                    org_slug=spec.org_slug,
+                    agent_id=spec.agent_id,
+                    org_id=spec.org_id,
+                    version_number=spec.version_number,
+                    trigger_kind=spec.trigger_kind,
+                ),
             )
         except Exception as exc:
             raise _unavailable(exc) from exc
@@ -108,7 +117,10 @@ class PrefectGateway:
                     enforce_parameter_schema=False,
                     pull_steps=[],
                     tags=["test-run"],
-                    description="Test runs of agent drafts from the builder",
+                    description=(
+                        "Test runs of agent drafts from AgentFlow's builder, for every org: each run is "
+                        "named `<agent> · test · <execution>` and tagged `org:<slug>`."
+                    ),
                 )
             except Exception as exc:
                 raise _unavailable(exc) from exc
@@ -123,8 +135,11 @@ class PrefectGateway:
         agent_id: uuid.UUID,
         version_id: uuid.UUID | None,
         triggered_by: str,
+        agent_name: str,
+        org_slug: str | None,
     ) -> uuid.UUID:
-        """A flow run for an execution; the idempotency key makes a repeated dispatch return the same run."""
+        """A flow run for an execution, named after its agent and trigger; the idempotency key makes a
+        repeated dispatch return the same run."""
         try:
             run = await self.client.create_flow_run_from_deployment(
                 deployment_id,
@@ -133,8 +148,8 @@ class PrefectGateway:
                     "version_id": str(version_id) if version_id else None,
                     "agent_id": str(agent_id),
                 },
-                name=f"exec-{execution_id}",
-                tags=[*org_tags(org_id, agent_id), f"trigger:{triggered_by}"],
+                name=run_name(agent_name, triggered_by, execution_id),
+                tags=[*org_tags(org_id, agent_id, org_slug), f"trigger:{triggered_by}"],
                 idempotency_key=f"execution:{execution_id}",
             )
         except Exception as exc:

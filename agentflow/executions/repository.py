@@ -1,18 +1,77 @@
-"""Queries on executions, steps, logs and events."""
+"""Queries on executions, steps, logs and events, and the one statement that records a new execution."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+import orjson
+from sqlalchemy import TextClause, bindparam, func, select, text, update
 
 from agentflow.executions.schemas import ExecutionFilters
+from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.kit.pagination import Page
 from agentflow.kit.repository import TenantRepository
-from agentflow.models import Execution, ExecutionEvent, ExecutionLog, ExecutionStep
+from agentflow.models import Execution, ExecutionEvent, ExecutionLog, ExecutionStep, TriggeredBy
+
+# Every execution is recorded by this statement, on the request's session (execute, test, retry) or on the
+# fast reader (webhooks, schedules: fast_repository.py compiles it for asyncpg). ON CONFLICT: a concurrent
+# request with the same idempotency key, or a retried scheduled flow run, finds the row already there
+# (the caller then looks it up) instead of failing. clock_timestamp(), not now(): a session's transaction
+# may have started well before this statement.
+INSERT_QUEUED: TextClause = text(
+    """
+    INSERT INTO executions (id, org_id, agent_id, version_id, definition, status, triggered_by,
+                            triggered_by_user, idempotency_key, input, prefect_flow_run_id, attempt,
+                            total_tokens, total_cost_usd, created_at, updated_at)
+    VALUES (:id, :org_id, :agent_id, :version_id, CAST(CAST(:definition AS text) AS json), 'queued',
+            :triggered_by, :user_id, :idempotency_key, CAST(CAST(:input AS text) AS jsonb), :flow_run_id,
+            1, 0, 0, clock_timestamp(), clock_timestamp())
+    ON CONFLICT DO NOTHING
+    RETURNING id
+    """
+)
+
+
+def _json(value: Any) -> str:
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except orjson.JSONEncodeError:  # integers beyond 64 bits: Postgres keeps them, orjson refuses them
+        return json.dumps(value, default=str)
+
+
+@dataclass(frozen=True)
+class NewExecution:
+    """A queued execution about to be recorded: every source fills in this one shape."""
+
+    org_id: uuid.UUID
+    agent_id: uuid.UUID
+    triggered_by: TriggeredBy
+    input: Any
+    version_id: uuid.UUID | None = None
+    definition: dict[str, Any] | None = None  # a test run's own definition, frozen (it has no version)
+    user_id: uuid.UUID | None = None
+    idempotency_key: str | None = None
+    flow_run_id: uuid.UUID | None = None  # a scheduled run: Prefect created the flow run first
+
+    def params(self) -> dict[str, Any]:
+        """INSERT_QUEUED's parameters (a fresh id each time)."""
+        return {
+            "id": uuid.uuid4(),
+            "org_id": self.org_id,
+            "agent_id": self.agent_id,
+            "version_id": self.version_id,
+            "definition": _json(self.definition) if self.definition is not None else None,
+            "triggered_by": str(self.triggered_by),
+            "user_id": self.user_id,
+            "idempotency_key": self.idempotency_key,
+            "input": _json(self.input),
+            "flow_run_id": self.flow_run_id,
+        }
 
 
 class ExecutionRepository(TenantRepository[Execution]):
@@ -57,6 +116,11 @@ class ExecutionRepository(TenantRepository[Execution]):
             for agent_id, last, done, ok in rows.all()
         }
 
+    async def insert_queued(self, new: NewExecution) -> uuid.UUID | None:
+        """Record the execution in the session's transaction; None if one with its key exists already."""
+        row = (await self.session.execute(INSERT_QUEUED, new.params())).first()
+        return row.id if row is not None else None
+
     async def by_idempotency_key(self, org_id: uuid.UUID, agent_id: uuid.UUID, key: str) -> Execution | None:
         return await self.one_or_none(
             self.readable(org_id).where(Execution.agent_id == agent_id, Execution.idempotency_key == key)
@@ -98,5 +162,51 @@ class ExecutionRepository(TenantRepository[Execution]):
                 ExecutionStep.execution_id == execution_id,
                 ExecutionStep.status.in_(("running", "retrying", "waiting")),
             )
-            .values(status=status, error=error, finished_at=datetime.now(UTC), updated_at=datetime.now(UTC))
+            .values(
+                status=status,
+                error=error,
+                error_kind=status if status in ("cancelled", "timed_out") else None,
+                finished_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC),
+            )
         )
+
+
+_STATUS_IN_ORG = compile_query(
+    select(Execution.status).where(
+        Execution.id == bindparam("execution_id"), Execution.org_id == bindparam("org_id")
+    )
+)
+_EVENTS_AFTER = compile_query(
+    select(
+        ExecutionEvent.id,
+        ExecutionEvent.type,
+        ExecutionEvent.node_id,
+        ExecutionEvent.step_key,
+        ExecutionEvent.data,
+        ExecutionEvent.created_at,
+    )
+    .where(ExecutionEvent.execution_id == bindparam("execution_id"), ExecutionEvent.id > bindparam("after"))
+    .order_by(ExecutionEvent.id)
+    .limit(bindparam("limit"))
+)
+
+
+class ExecutionStreamRepository:
+    """The live stream's reads, on the fast reader: a stream stays open for minutes and must not hold a
+    session (a pooled connection) while it waits for the next event."""
+
+    def __init__(self, reader: FastReader) -> None:
+        self.reader = reader
+
+    async def status_in_org(self, org_id: uuid.UUID, execution_id: uuid.UUID) -> str | None:
+        """The execution's status, or None when the org has no such execution (another org's included)."""
+        row = await self.reader.fetchrow(_STATUS_IN_ORG, execution_id=execution_id, org_id=org_id)
+        return None if row is None else str(row["status"])
+
+    async def events_after(
+        self, execution_id: uuid.UUID, *, after: int, limit: int
+    ) -> Sequence[dict[str, Any]]:
+        """Events with an id above `after`, in order; the same columns `ExecutionRepository.events` reads."""
+        rows = await self.reader.fetch(_EVENTS_AFTER, execution_id=execution_id, after=after, limit=limit)
+        return [dict(row) for row in rows]

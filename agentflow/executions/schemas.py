@@ -65,6 +65,11 @@ class StepPublic(Schema):
     input: Any
     output: Any
     error: str | None
+    error_kind: Literal["transient", "permanent", "cancelled", "timed_out"] | None = Field(
+        default=None,
+        description="What kind of failure ended a failed step: `transient` ones were retried as the node's "
+        "retry policy allows.",
+    )
     started_at: datetime | None
     finished_at: datetime | None
     duration_ms: int | None

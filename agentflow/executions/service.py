@@ -1,4 +1,6 @@
-"""Execution rules: who may run what, idempotent triggers, cancel, approve (only allowed approvers), retry."""
+"""Executions once they exist: reads, cancel, approve (only allowed approvers), retry in place.
+
+Creating one is triggers.py's job, for every source."""
 
 from __future__ import annotations
 
@@ -11,103 +13,24 @@ import jsonschema
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from agentflow.agents import definitions
-from agentflow.agents.repository import AgentVersionRepository
 from agentflow.auth.subject import AuthSubject
-from agentflow.engine.errors import StepError
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from agentflow.executions.repository import ExecutionRepository
 from agentflow.executions.schemas import ApproveRequest, ExecutionFilters
-from agentflow.graph import parse_definition
-from agentflow.graph.errors import DefinitionError
 from agentflow.kit.pagination import Page
 from agentflow.models import (
-    Agent,
-    AgentStatus,
     Execution,
     ExecutionEvent,
     ExecutionLog,
     ExecutionStatus,
     ExecutionStep,
-    TriggeredBy,
 )
 from agentflow.models.execution import FINAL_STATUSES
-from agentflow.nodes.trigger import check_input
 from agentflow.rbac import ROLE_RANK, Role
-
-# Sources that only start an agent that is switched on; people and scripts may also run a paused one.
-_NEEDS_ACTIVE = {TriggeredBy.webhook, TriggeredBy.schedule}
-
-
-def _trigger_config(definition: dict[str, Any]) -> dict[str, Any]:
-    for node in definition.get("nodes", []):
-        if node.get("type") == "trigger":
-            config: dict[str, Any] = node.get("config") or {}
-            return config
-    return {}
 
 
 class ExecutionService:
-    async def trigger(
-        self,
-        session: AsyncSession,
-        *,
-        agent: Agent,
-        triggered_by: TriggeredBy,
-        input: Any,
-        user_id: uuid.UUID | None,
-        idempotency_key: str | None = None,
-        test_definition: dict[str, Any] | None = None,
-    ) -> tuple[Execution, bool]:
-        """Record a queued execution (dispatch to Prefect follows); returns it and whether it is new."""
-        repo = ExecutionRepository(session)
-        if idempotency_key:
-            existing = await repo.by_idempotency_key(agent.org_id, agent.id, idempotency_key)
-            if existing is not None:
-                return existing, False
-        if agent.status == AgentStatus.archived:
-            raise Conflict("This agent is archived", code="agent_archived")
-        version_id: uuid.UUID | None = None
-        if triggered_by == TriggeredBy.test:
-            definition = test_definition if test_definition is not None else agent.draft_definition
-            definitions.check_size(definition)  # a test run is held to what a saved draft may be
-            try:
-                parse_definition(definition)
-            except DefinitionError as exc:
-                raise ValidationFailed("The definition to test is not valid", details=exc.issues) from exc
-            frozen: dict[str, Any] | None = definition
-        else:
-            if agent.current_version is None:
-                raise Conflict(
-                    "Publish the agent before running it (or use a test run)", code="not_published"
-                )
-            if triggered_by in _NEEDS_ACTIVE and agent.status != AgentStatus.active:
-                raise Conflict("This agent is paused", code="agent_paused")
-            version = await AgentVersionRepository(session).get_number(
-                agent.org_id, agent.id, agent.current_version
-            )
-            assert version is not None
-            version_id, definition, frozen = version.id, version.definition, None
-        try:
-            check_input(_trigger_config(definition).get("input_schema"), input)
-        except StepError as exc:
-            raise ValidationFailed(exc.message, code="invalid_input") from exc
-        execution = await repo.add(
-            Execution(
-                org_id=agent.org_id,
-                agent_id=agent.id,
-                version_id=version_id,
-                definition=frozen,
-                status=ExecutionStatus.queued,
-                triggered_by=triggered_by,
-                triggered_by_user=user_id,
-                idempotency_key=idempotency_key,
-                input=input,
-            )
-        )
-        return execution, True
-
     async def get(self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID) -> Execution:
         """One execution of the caller's org (404 for any other org's)."""
         execution = await ExecutionRepository(session).get_in_org(subject.org_id, execution_id)

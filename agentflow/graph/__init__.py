@@ -21,21 +21,9 @@ from agentflow.graph.definition import (
 )
 from agentflow.graph.diff import DefinitionDiff, NodeChange, diff_definitions
 from agentflow.graph.errors import DefinitionError, GraphError, TemplateError
-from agentflow.graph.nodes import *  # noqa: F403 - the node and config models are part of the public API
-from agentflow.graph.nodes import __all__ as _node_names
 from agentflow.graph.outputs import OutputField, output_fields
 from agentflow.graph.parsing import parse_definition
 from agentflow.graph.report import Issue, ValidationReport
-from agentflow.graph.templating import (
-    LoopFrame,
-    Reference,
-    build_context,
-    list_references,
-    references_in,
-    render,
-    render_string,
-    unsafe_constructs,
-)
 from agentflow.graph.topology import (
     AgentGraph,
     Variable,
@@ -47,6 +35,18 @@ from agentflow.graph.topology import (
 )
 from agentflow.graph.validation import RESERVED_NODE_IDS, validate_definition
 from agentflow.graph.yaml_io import dump_json, dump_yaml, load_json, load_yaml, loads_definition
+from agentflow.nodes.models import *  # noqa: F403 - the node and config models are part of the public API
+from agentflow.nodes.models import __all__ as _node_names
+from agentflow.templating import (
+    LoopFrame,
+    Reference,
+    build_context,
+    list_references,
+    references_in,
+    render,
+    render_string,
+    unsafe_constructs,
+)
 
 __all__ = [
     "CONFIG_MODELS",

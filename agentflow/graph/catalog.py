@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from agentflow.graph.definition import CONFIG_MODELS, DEFAULT_HANDLE, NODE_MODELS, Node, NodeType
-from agentflow.graph.limits import budgeted
-from agentflow.graph.nodes import LoopNode, SwitchNode
-from agentflow.graph.nodes.base import NOT_TEMPLATED
-from agentflow.graph.templating import iter_template_strings, render
+from agentflow.graph.definition import CONFIG_MODELS, DEFAULT_HANDLE, Node, NodeType
+from agentflow.nodes.base import ERROR_HANDLE, NOT_TEMPLATED
+from agentflow.nodes.logic.model import SwitchNode
+from agentflow.nodes.logic.spec import LOOP_BODY_HANDLE, LOOP_DONE_HANDLE
+from agentflow.nodes.registry import BY_TYPE, SPECS
+from agentflow.nodes.spec import Category
+from agentflow.templating import iter_template_strings, render
+from agentflow.templating.limits import budgeted
 
-Category = Literal["trigger", "ai", "action", "logic", "human", "knowledge"]
-ERROR_HANDLE = "error"
-LOOP_BODY_HANDLE = "body"
-LOOP_DONE_HANDLE = "done"
+__all__ = ["ERROR_HANDLE", "LOOP_BODY_HANDLE", "LOOP_DONE_HANDLE", "Category", "NodeTypeInfo", "node_types"]
 
 
 class NodeTypeInfo(BaseModel):
@@ -34,38 +34,20 @@ class NodeTypeInfo(BaseModel):
     config_schema: dict[str, Any] = Field(description="JSON Schema of the node's `config`, for the form.")
 
 
-# type → (label, category, static handles)
-_PALETTE: dict[str, tuple[str, Category, tuple[str, ...]]] = {
-    "trigger": ("Trigger", "trigger", (DEFAULT_HANDLE,)),
-    "ai": ("AI", "ai", (DEFAULT_HANDLE,)),
-    "action.http": ("HTTP request", "action", (DEFAULT_HANDLE, ERROR_HANDLE)),
-    "action.webhook": ("Outgoing webhook", "action", (DEFAULT_HANDLE,)),
-    "action.integration": ("Integration", "action", (DEFAULT_HANDLE, ERROR_HANDLE)),
-    "logic.if": ("If", "logic", ("true", "false")),
-    "logic.switch": ("Switch", "logic", (DEFAULT_HANDLE,)),
-    "logic.loop": ("Loop", "logic", (LOOP_BODY_HANDLE, LOOP_DONE_HANDLE)),
-    "logic.delay": ("Delay", "logic", (DEFAULT_HANDLE,)),
-    "human.approval": ("Approval", "human", ("approved", "rejected")),
-    "knowledge.retrieve": ("Knowledge retrieval", "knowledge", (DEFAULT_HANDLE,)),
-}
-
-
 @functools.cache
 def _node_types() -> tuple[NodeTypeInfo, ...]:
-    infos = []
-    for node_type, (label, category, handles) in _PALETTE.items():
-        infos.append(
-            NodeTypeInfo(
-                type=node_type,
-                label=label,
-                category=category,
-                description=(NODE_MODELS[node_type].__doc__ or "").strip(),
-                handles=list(handles),
-                dynamic_handles=node_type == "logic.switch",
-                config_schema=CONFIG_MODELS[node_type].model_json_schema(by_alias=True),
-            )
+    return tuple(
+        NodeTypeInfo(
+            type=spec.type,  # type: ignore[arg-type]  # the registry's types are NodeType's values
+            label=spec.label,
+            category=spec.category,
+            description=(spec.model.__doc__ or "").strip(),
+            handles=list(spec.handles),
+            dynamic_handles=spec.dynamic_handles,
+            config_schema=spec.config_model.model_json_schema(by_alias=True),
         )
-    return tuple(infos)
+        for spec in SPECS
+    )
 
 
 def node_types() -> list[NodeTypeInfo]:
@@ -75,7 +57,7 @@ def node_types() -> list[NodeTypeInfo]:
 
 def type_handles(node_type: str) -> list[str]:
     """The handles every node of this type has (a switch adds its case names)."""
-    return list(_PALETTE[node_type][2])
+    return list(BY_TYPE[node_type].handles)
 
 
 def output_handles(node: Node) -> list[str]:
@@ -84,11 +66,6 @@ def output_handles(node: Node) -> list[str]:
         names = list(dict.fromkeys(case.name for case in node.config.cases))
         return [*names, DEFAULT_HANDLE] if DEFAULT_HANDLE not in names else names
     return type_handles(node.type)
-
-
-def is_loop(node: Node) -> bool:
-    """True for logic.loop nodes."""
-    return isinstance(node, LoopNode)
 
 
 @functools.cache

@@ -4,56 +4,25 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from pydantic import Field, TypeAdapter
 
-from agentflow.graph.nodes import (
-    AiNode,
-    ApprovalNode,
-    DelayNode,
-    HttpNode,
-    IfNode,
-    IntegrationNode,
-    LoopNode,
-    RetrieveNode,
-    RetryPolicy,
-    StrictModel,
-    SwitchNode,
-    TriggerNode,
-    WebhookNode,
-)
+from agentflow.nodes.base import DEFAULT_HANDLE, RetryPolicy, StrictModel
+from agentflow.nodes.registry import CONFIG_MODELS, NODE_MODELS, Node, NodeType
+from agentflow.nodes.trigger.model import TriggerNode
 
-NodeType = Literal[
-    "trigger",
-    "ai",
-    "action.http",
-    "action.webhook",
-    "action.integration",
-    "logic.if",
-    "logic.switch",
-    "logic.loop",
-    "logic.delay",
-    "human.approval",
-    "knowledge.retrieve",
+__all__ = [
+    "CONFIG_MODELS",
+    "DEFAULT_HANDLE",
+    "NODE_MODELS",
+    "AgentDefinition",
+    "AgentSettings",
+    "Edge",
+    "Node",
+    "NodeType",
+    "json_schema",
 ]
-
-Node = Annotated[
-    TriggerNode
-    | AiNode
-    | HttpNode
-    | WebhookNode
-    | IntegrationNode
-    | IfNode
-    | SwitchNode
-    | LoopNode
-    | DelayNode
-    | ApprovalNode
-    | RetrieveNode,
-    Field(discriminator="type"),
-]
-
-DEFAULT_HANDLE = "default"
 
 
 class Edge(StrictModel):
@@ -132,26 +101,6 @@ class AgentDefinition(StrictModel):
     def to_data(self) -> dict[str, Any]:
         """Plain JSON data as written (fields that were never set are left out; `json` keeps its name)."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
-
-
-NODE_MODELS: dict[str, type[StrictModel]] = {
-    "trigger": TriggerNode,
-    "ai": AiNode,
-    "action.http": HttpNode,
-    "action.webhook": WebhookNode,
-    "action.integration": IntegrationNode,
-    "logic.if": IfNode,
-    "logic.switch": SwitchNode,
-    "logic.loop": LoopNode,
-    "logic.delay": DelayNode,
-    "human.approval": ApprovalNode,
-    "knowledge.retrieve": RetrieveNode,
-}
-
-CONFIG_MODELS: dict[str, type[StrictModel]] = {
-    node_type: model.model_fields["config"].annotation  # type: ignore[misc]
-    for node_type, model in NODE_MODELS.items()
-}
 
 
 @functools.cache

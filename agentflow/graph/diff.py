@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from agentflow.graph.definition import AgentDefinition, Edge
 from agentflow.graph.parsing import parse_definition
-from agentflow.graph.templating import join_field
+from agentflow.templating import join_field
 
 
 class NodeChange(BaseModel):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from agentflow.templating.errors import TemplateError
+
 if TYPE_CHECKING:
     from agentflow.graph.report import Issue
+
+__all__ = ["DefinitionError", "GraphError", "TemplateError"]
 
 
 class GraphError(Exception):
@@ -31,12 +35,3 @@ class DefinitionError(GraphError):
         self.issues: list[Issue] = issues or []
         self.line = line
         self.column = column
-
-
-class TemplateError(GraphError):
-    """A `{{…}}` template cannot be parsed, refers to something undefined, or tried something unsafe."""
-
-    def __init__(self, message: str, *, template: str | None = None, reference: str | None = None) -> None:
-        super().__init__(message)
-        self.template = template
-        self.reference = reference

@@ -12,7 +12,7 @@ from pydantic_core import ErrorDetails
 from agentflow.graph.definition import NODE_MODELS, AgentDefinition, AgentSettings, Edge
 from agentflow.graph.errors import DefinitionError
 from agentflow.graph.report import Issue
-from agentflow.graph.templating import join_field
+from agentflow.templating import join_field
 
 
 def parse_definition(raw: Mapping[str, Any]) -> AgentDefinition:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
-Severity = Literal["error", "warning"]
+from agentflow.nodes.spec import Severity
+
+__all__ = ["Issue", "Severity", "ValidationReport"]
 
 
 class Issue(BaseModel):

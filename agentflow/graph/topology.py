@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from agentflow.graph.catalog import LOOP_BODY_HANDLE, LOOP_DONE_HANDLE
 from agentflow.graph.definition import AgentDefinition, Edge, Node
 from agentflow.graph.errors import DefinitionError
-from agentflow.graph.nodes import LoopNode
 from agentflow.graph.outputs import Shape, output_fields
+from agentflow.nodes.models import LoopNode
 
 
 class Variable(BaseModel):
@@ -101,10 +101,6 @@ class AgentGraph:
     def upstream(self, node_id: str) -> set[str]:
         """Every node with a path to this one, not counting paths around a loop."""
         return self._walk(self._parents[node_id], self._parents)
-
-    def downstream(self, node_id: str) -> set[str]:
-        """Every node this one has a path to, not counting paths around a loop."""
-        return self._walk(self._children[node_id], self._children)
 
     def reachable_from(self, node_id: str) -> set[str]:
         """The node and everything reachable from it along any edge."""

@@ -10,18 +10,18 @@ from agentflow.graph.catalog import LOOP_BODY_HANDLE, output_handles, template_s
 from agentflow.graph.checks import check_node
 from agentflow.graph.definition import DEFAULT_HANDLE, AgentDefinition, Node
 from agentflow.graph.errors import DefinitionError, TemplateError
-from agentflow.graph.nodes import TriggerNode
 from agentflow.graph.outputs import closed_output_keys
 from agentflow.graph.parsing import parse_definition
 from agentflow.graph.report import Issue, Severity, ValidationReport
-from agentflow.graph.templating import (
+from agentflow.graph.topology import AgentGraph
+from agentflow.nodes.models import TriggerNode
+from agentflow.templating import (
     JINJA_GLOBALS,
     SPECIAL_ROOTS,
     Reference,
     references_in,
     unsafe_constructs,
 )
-from agentflow.graph.topology import AgentGraph
 
 __all__ = ["RESERVED_NODE_IDS", "parse_definition", "validate_definition"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 
@@ -15,7 +14,3 @@ def new_token(nbytes: int = 32) -> str:
 def digest(token: str) -> str:
     """SHA-256 hex digest: enough for high-entropy tokens, and cheap on the hot auth path."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def constant_time_equals(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())

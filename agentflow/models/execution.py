@@ -133,6 +133,8 @@ class ExecutionStep(TenantModel):
     input: Mapped[Any] = mapped_column(JSONB, nullable=True)
     output: Mapped[Any] = mapped_column(JSONB, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # transient / permanent / cancelled / timed_out (agentflow/nodes/errors.py) when the step failed
+    error_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -1,43 +1,73 @@
-"""What a node handler gets and returns."""
+"""Pieces shared by every node model: strict base model, id rules, retry policy, builder position."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+import re
+from typing import Any
 
-import httpx
+from pydantic import BaseModel, ConfigDict, Field
 
-from agentflow.graph import DEFAULT_HANDLE, Node
+NODE_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+NODE_ID_RE = re.compile(NODE_ID_PATTERN)
+NODE_ID_MAX_LENGTH = 64
 
+# Output handles several node types share.
+DEFAULT_HANDLE = "default"
+ERROR_HANDLE = "error"
 
-@dataclass(frozen=True)
-class NodeResult:
-    """A node's output and the output handles whose edges are taken."""
-
-    output: Any
-    handles: tuple[str, ...] = (DEFAULT_HANDLE,)
-    tokens: int = 0
-    cost_usd: float = 0.0
+# A config field carrying this marker is data about shapes (a JSON Schema, tool specs), not text to render:
+# the renderer and the reference checker leave it alone.
+NOT_TEMPLATED: dict[str, Any] = {"x-templated": False}
 
 
-@dataclass
-class NodeContext:
-    """Everything a handler may use besides its rendered config."""
+class StrictModel(BaseModel):
+    """Base of every definition model: unknown fields are refused instead of silently dropped."""
 
-    execution_id: uuid.UUID
-    org_id: uuid.UUID
-    http: httpx.AsyncClient  # guarded by the egress policy (agentflow/egress): use it for every call
-    env: Mapping[str, str] = field(default_factory=dict)
-    trigger_input: Any = None
-    # Test runs: side-effecting actions describe what they would do instead of doing it.
-    preview: bool = False
-    # Set by the engine: runs a loop's body once per item and returns each iteration's result.
-    run_loop_body: Callable[[str, list[Any]], Awaitable[list[Any]]] | None = None
-    # Set by the engine: waits for a human decision (Prefect pause) and returns it.
-    request_approval: Callable[[Node, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None
+    model_config = ConfigDict(extra="forbid")
 
 
-class NodeHandler(Protocol):
-    async def run(self, node: Node, config: dict[str, Any], ctx: NodeContext) -> NodeResult: ...
+class Position(StrictModel):
+    """Where the builder draws the node; has no effect on execution."""
+
+    x: float = Field(description="Horizontal canvas coordinate.")
+    y: float = Field(description="Vertical canvas coordinate.")
+
+
+class RetryPolicy(StrictModel):
+    """How a failing step is retried: attempt n waits `backoff_seconds * 2**(n-1)` (exponential)."""
+
+    max_retries: int = Field(default=3, ge=0, le=10, description="Retries after the first failed attempt.")
+    backoff_seconds: float = Field(
+        default=2.0, ge=0, le=3600, description="Wait before the first retry; doubles on each further retry."
+    )
+
+    def delays(self) -> list[float]:
+        """Seconds to wait before each retry, in order (what Prefect's `retry_delay_seconds` takes)."""
+        return [self.backoff_seconds * 2**attempt for attempt in range(self.max_retries)]
+
+
+class NodeBase(StrictModel):
+    """Fields every node has; each node type adds its `type` literal and its `config` model."""
+
+    id: str = Field(
+        min_length=1,
+        max_length=NODE_ID_MAX_LENGTH,
+        pattern=NODE_ID_PATTERN,
+        description="Unique id, `[a-z][a-z0-9_]*`; other nodes refer to it as `{{id.output…}}`.",
+    )
+    # `type` and `config` are narrowed by each node type; declared here so every node lists its fields in the
+    # same order (id, type, name, config, …) in dumps, schemas and forms.
+    type: str = Field(description="Node type.")
+    name: str = Field(default="", max_length=200, description="Display name shown on the canvas and in runs.")
+    config: StrictModel = Field(description="Settings of this node type.")
+    retry: RetryPolicy | None = Field(
+        default=None,
+        description="Retries for transient failures; the agent's `settings.default_retry` if unset.",
+    )
+    timeout_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="End the step as `timed_out` if it runs longer than this many seconds (not retried): "
+        "an `error` edge catches it if the node has one, else the execution fails.",
+    )
+    position: Position | None = Field(default=None, description="Canvas position used by the web builder.")

@@ -12,7 +12,7 @@ import orjson
 
 from agentflow.egress import EgressRefused
 from agentflow.egress import requests as egress
-from agentflow.engine.errors import PermanentStepError, TransientStepError
+from agentflow.nodes.errors import PermanentStepError, TransientStepError
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 

@@ -382,11 +382,6 @@ def effective_timeout(default: float, requested: float | None) -> float:
     return max(min(default, requested), 0.001)
 
 
-def cost_fields(cost: pricing.Cost) -> dict[str, Any]:
-    """`cost_usd` and `cost_known` for an `LLMResponse`."""
-    return {"cost_usd": cost.usd, "cost_known": cost.known}
-
-
 def message_from_body(body: object, *, fallback: str) -> str:
     """The provider's own error message from an error body of any of the known shapes.
 

@@ -97,12 +97,6 @@ def price_key(model: str) -> str | None:
     return None
 
 
-def price_of(model: str) -> Price | None:
-    """The model's price per 1M tokens, or None."""
-    key = price_key(model)
-    return PRICES[key] if key is not None else None
-
-
 def usd(price: Price, input_tokens: int, output_tokens: int) -> Decimal:
     """Exact cost of the tokens at this price, rounded half-even to 1e-8 USD."""
     raw = (Decimal(input_tokens) * price.input + Decimal(output_tokens) * price.output) / _PER

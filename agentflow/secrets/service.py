@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,27 +105,6 @@ class SecretService:
         await SecretRepository(session).delete(secret)
         await store.delete(_ref(subject, name))
         logger.info("secret deleted", extra={"org_id": str(subject.org_id), "secret_name": name})
-
-    async def resolve_env(
-        self, session: AsyncSession, store: SecretStore, *, org_id: uuid.UUID
-    ) -> dict[str, str]:
-        """Every environment secret of the org as NAME → value (the engine calls this at run time).
-
-        A row whose value is missing in Vault (a delete interrupted between Vault and the database)
-        is skipped with a warning rather than failing every run of the org.
-        """
-        rows = await SecretRepository(session).all_of_kind(org_id, ENV)
-        refs = [SecretRef(org_id=org_id, kind=ENV, name=row.name) for row in rows]
-        values = await asyncio.gather(*(store.read_value(ref) for ref in refs))
-        resolved: dict[str, str] = {}
-        for ref, value in zip(refs, values, strict=True):
-            if value is None:
-                logger.warning(
-                    "secret has no value in Vault", extra={"org_id": str(org_id), "secret_name": ref.name}
-                )
-                continue
-            resolved[ref.name] = value
-        return resolved
 
 
 secret_service = SecretService()

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -33,8 +33,9 @@ class VaultHealth:
 class _ReadCache:
     """path → (expiry, data), with a generation per path so a read racing a write never caches stale data."""
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
+        self._clock = clock
         self._entries: dict[str, tuple[float, dict[str, str]]] = {}
         self._generations: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -44,7 +45,7 @@ class _ReadCache:
             entry = self._entries.get(path)
             if entry is None:
                 return None
-            if entry[0] <= time.monotonic():
+            if entry[0] <= self._clock():
                 del self._entries[path]
                 return None
             return dict(entry[1])
@@ -60,9 +61,9 @@ class _ReadCache:
             if self._generations.get(path, 0) != generation:
                 return
             if len(self._entries) >= _CACHE_PRUNE_SIZE:
-                now = time.monotonic()
+                now = self._clock()
                 self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-            self._entries[path] = (time.monotonic() + self.ttl, dict(data))
+            self._entries[path] = (self._clock() + self.ttl, dict(data))
 
     def invalidate(self, path: str) -> None:
         with self._lock:
@@ -70,13 +71,21 @@ class _ReadCache:
             self._generations[path] = self._generations.get(path, 0) + 1
 
 
+# The VaultConnection block document (blocks/vault.py) `agentflow up` and `python -m blocks.register` save:
+# a worker without VAULT_ADDR finds Vault through it.
+VAULT_BLOCK = "agentflow-vault-connection/agentflow-vault"
+
+
 class SecretStore:
     """Read, write and delete secret values by `SecretRef`; any Vault failure is a VaultUnavailable (503)."""
 
-    def __init__(self, config: VaultConfig, *, cache_seconds: float = 5.0) -> None:
+    def __init__(
+        self, config: VaultConfig, *, cache_seconds: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.config = config
         self._session: VaultSession | None = VaultSession(config) if config.addr else None
-        self._cache = _ReadCache(cache_seconds)
+        # The clock is a parameter so that a test can expire entries without waiting for them.
+        self._cache = _ReadCache(cache_seconds, clock)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecretStore:

@@ -30,9 +30,9 @@ from agentflow.agents.versions import version_service
 from agentflow.auth.subject import AuthSubject
 from agentflow.errors import BadRequest
 from agentflow.executions.service import execution_service
-from agentflow.graph.nodes.trigger import TriggerKind
 from agentflow.kit.schemas import PageOf, page_of
 from agentflow.models import Agent, AgentStatus
+from agentflow.nodes.trigger.model import TriggerKind
 from agentflow.rbac import Permission
 from api.bodies import DocumentBody
 from api.deps import INT32_MAX, Authorize, DeployerDep, PageDep, SessionDep

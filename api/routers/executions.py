@@ -23,6 +23,7 @@ from agentflow.executions.schemas import (
     TestRunRequest,
 )
 from agentflow.executions.service import execution_service
+from agentflow.executions.triggers import Triggered, trigger_service
 from agentflow.kit.schemas import PageOf, page_of
 from agentflow.models import Execution, ExecutionStatus, TriggeredBy
 from agentflow.rbac import Permission
@@ -44,7 +45,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _accepted(execution: Execution) -> ExecutionAccepted:
+def _accepted(execution: Execution | Triggered) -> ExecutionAccepted:
     return ExecutionAccepted(id=execution.id, status=execution.status, agent_id=execution.agent_id)  # type: ignore[arg-type]
 
 
@@ -62,7 +63,7 @@ async def execute_agent(
 ) -> ExecutionAccepted:
     """Run the agent's current version with this input; answers at once (watch the stream for progress)."""
     agent = await agent_service.get(session, subject=subject, agent_id=agent_id)
-    execution, created = await execution_service.trigger(
+    triggered = await trigger_service.start(
         session,
         agent=agent,
         triggered_by=TriggeredBy.api if subject.method == "api_key" else TriggeredBy.manual,
@@ -70,9 +71,9 @@ async def execute_agent(
         user_id=subject.user_id,
         idempotency_key=idempotency_key,
     )
-    if created:
-        background.add_task(dispatcher.dispatch_quietly, execution.id)
-    return _accepted(execution)
+    if triggered.created:
+        background.add_task(dispatcher.dispatch_quietly, triggered.id)
+    return _accepted(triggered)
 
 
 @router.post(
@@ -88,7 +89,7 @@ async def test_agent(
 ) -> ExecutionAccepted:
     """Run the draft (or the given definition) with sample input; actions with side effects only preview."""
     agent = await agent_service.get(session, subject=subject, agent_id=agent_id)
-    execution, _ = await execution_service.trigger(
+    triggered = await trigger_service.start(
         session,
         agent=agent,
         triggered_by=TriggeredBy.test,
@@ -96,8 +97,8 @@ async def test_agent(
         user_id=subject.user_id,
         test_definition=body.definition,
     )
-    background.add_task(dispatcher.dispatch_quietly, execution.id)
-    return _accepted(execution)
+    background.add_task(dispatcher.dispatch_quietly, triggered.id)
+    return _accepted(triggered)
 
 
 async def execution_filters(
@@ -219,17 +220,6 @@ async def retry_execution(
             session, gateway, subject=subject, execution_id=execution_id
         )
         return _accepted(execution)
-    previous = await execution_service.get(session, subject=subject, execution_id=execution_id)
-    agent = await agent_service.get(session, subject=subject, agent_id=previous.agent_id)
-    execution, _ = await execution_service.trigger(
-        session,
-        agent=agent,
-        triggered_by=TriggeredBy(previous.triggered_by)
-        if previous.triggered_by != "schedule"
-        else TriggeredBy.manual,
-        input=previous.input,
-        user_id=subject.user_id,
-        test_definition=previous.definition,
-    )
-    background.add_task(dispatcher.dispatch_quietly, execution.id)
-    return _accepted(execution)
+    triggered = await trigger_service.rerun(session, subject=subject, execution_id=execution_id)
+    background.add_task(dispatcher.dispatch_quietly, triggered.id)
+    return _accepted(triggered)

@@ -9,10 +9,9 @@ import orjson
 from fastapi import APIRouter, BackgroundTasks, Header, Request, status
 from pydantic import BaseModel
 
-from agentflow.engine import webhooks
-from agentflow.engine.errors import StepError
-from agentflow.errors import BadRequest, NotFound, ValidationFailed
-from agentflow.nodes.trigger import check_input
+from agentflow.errors import BadRequest
+from agentflow.executions.triggers import trigger_service
+from agentflow.executions.webhooks import WebhookRequest
 from api.deps import DispatcherDep, ReaderDep, SecretStoreDep
 from api.errors import ERROR_RESPONSES
 
@@ -58,25 +57,21 @@ async def receive_webhook(
     `signing_secret`, a signature is required: Standard Webhooks (`webhook-id`, `webhook-timestamp`,
     `webhook-signature`), `X-AgentFlow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">`, or
     `X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the body>`. Timestamps more than 5 minutes off are
-    refused (401), and so is a delivery already received (409 `webhook_replayed`).
+    refused (401), and so is a delivery already received (409 `webhook_replayed`). Unknown, paused or
+    archived: 404. A body that does not match the trigger's `input_schema`: 422, and nothing runs.
     """
-    agent = await webhooks.find_agent(reader, token) if len(token) <= 100 else None
-    if agent is None or not agent.active or agent.trigger.get("kind") != "webhook":
-        raise NotFound("No active webhook at this URL", code="unknown_webhook")
-    delivery_id = await webhooks.check_signature(secrets, agent, await request.body(), request.headers)
-    body = await _parse(request)
-    try:
-        check_input(agent.trigger.get("input_schema"), body)
-    except StepError as exc:
-        raise ValidationFailed(exc.message, code="invalid_input") from exc
-    if delivery_id is not None:
-        await webhooks.claim_delivery(reader, agent, delivery_id)
-    execution_id, created = await webhooks.record(
+    triggered = await trigger_service.webhook(
         reader,
-        agent,
-        webhooks.run_input(body, dict(request.headers), dict(request.query_params)),
-        idempotency_key,
+        secrets,
+        WebhookRequest(
+            token=token,
+            body=await request.body(),
+            headers=dict(request.headers),
+            query=dict(request.query_params),
+            idempotency_key=idempotency_key,
+            parse_body=lambda: _parse(request),
+        ),
     )
-    if created:
-        background.add_task(dispatcher.dispatch_quietly, execution_id)
-    return WebhookAccepted(execution_id=str(execution_id), status="queued")
+    if triggered.created:
+        background.add_task(dispatcher.dispatch_quietly, triggered.id)
+    return WebhookAccepted(execution_id=str(triggered.id), status="queued")

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import agentflow.models  # noqa: F401
+import agentflow.models
 from agentflow.kit.models import Base
 
 
@@ -52,3 +52,32 @@ async def test_pgvector_is_installed(engine: AsyncEngine) -> None:
 
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT '[1,2,3]'::vector <-> '[1,2,4]'::vector"))).scalar() == 1.0
+
+
+# Revisions written before the naming rule; every later one is named exactly like its file.
+_LEGACY_REVISIONS = {
+    "0001_foundation": "0001",
+    "0002a_agents": "0002_agents",
+    "0002b_secrets": "0002_secrets",
+}
+
+
+def test_migrations_form_one_numbered_chain() -> None:
+    """New migrations are `NNNN_name.py` with revision id `NNNN_name`, each revising the one before; the
+    chain has one head, so `agentflow db upgrade` never meets two branches."""
+    import re
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    versions = Path(agentflow.models.__file__).parent.parent / "migrations" / "versions"
+    files = sorted(p.stem for p in versions.glob("[0-9]*.py"))
+    script = ScriptDirectory(str(versions.parent))
+    revisions = {Path(rev.module.__file__).stem: rev.revision for rev in script.walk_revisions()}
+    assert sorted(revisions) == files
+    for stem in files:
+        assert re.fullmatch(r"\d{4}[a-z]?_[a-z0-9_]+", stem), stem
+        assert revisions[stem] == _LEGACY_REVISIONS.get(stem, stem), f"{stem}.py must have revision {stem!r}"
+    chain = [script.get_revision(revisions[stem]) for stem in files]
+    assert [r.down_revision for r in chain] == [None, *[r.revision for r in chain[:-1]]]
+    assert script.get_heads() == [chain[-1].revision]

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from agentflow.config import Settings
 from agentflow.embedded import prefect as embedded_prefect
 from agentflow.engine.control.dispatch import Dispatcher
+from agentflow.engine.control.hub import EventHub
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import AgentFlowError
 from agentflow.kit.fastread import ConnectionReader
@@ -51,6 +52,9 @@ async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) ->
     # Hot-path reads run on the test's own connection, so they see the test's uncommitted rows.
     raw = await (await session.connection()).get_raw_connection()
     app.state.reader = ConnectionReader(raw.driver_connection)
+    # Not started: these tests' rows are never committed, so no NOTIFY would reach it; streams of an ended
+    # execution replay and end, which is all they are driven to here (tests/engine goes live).
+    app.state.events = EventHub(settings.database_url)
     async with (
         httpx.AsyncClient() as http,
         PrefectClient(api=prefect_url(), auth_string=prefect_auth()) as prefect,

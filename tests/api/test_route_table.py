@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, APIWebSocketRoute
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +27,9 @@ from agentflow.api_keys.schemas import APIKeyCreate
 from agentflow.api_keys.service import api_key_service
 from agentflow.config import Settings
 from agentflow.email.sender import ConsoleSender
+from agentflow.engine.gateway import PrefectGateway
 from agentflow.executions.service import execution_service
+from agentflow.executions.triggers import trigger_service
 from agentflow.members.schemas import InviteRequest
 from agentflow.members.service import member_service
 from agentflow.models import TriggeredBy
@@ -38,7 +41,7 @@ from agentflow.teams.schemas import TeamCreate
 from agentflow.teams.service import team_service
 from api.app import API_PREFIX, ROUTERS, create_app
 from api.bodies import DocumentBody
-from api.deps import Authorize
+from api.deps import Authorize, AuthorizeStream
 from tests.factories import Member, add_member, create_org_with_owner
 
 # Routes anyone may call: they authenticate by what they carry (password, cookie, invitation token).
@@ -61,8 +64,9 @@ NEEDS_ENGINE_STATE = {
     ("POST", "/executions/{execution_id}/retry"): 409,
     ("POST", "/agents/{agent_id}/webhook/rotate"): 409,  # the resolver's agent has no webhook trigger
 }
-# Streams answer until their execution ends, which needs a worker: tests/engine/test_triggers.py covers their
-# 401 and another org's 404 against a real run.
+# Streams answer until their execution ends: for the owner, the resolver's execution is ended first, so the
+# stream replays its events and ends. Live streams (and the WebSocket, which this walk cannot open) are
+# covered by tests/engine/test_stream_access.py and test_triggers.py.
 STREAMS = {("GET", "/executions/{execution_id}/stream")}
 # Routes that need a caller but no particular permission (they act on the caller's own identity).
 IDENTITY_ONLY = {("GET", "/auth/me"), ("POST", "/auth/switch-org")}
@@ -71,6 +75,8 @@ IDENTITY_ONLY = {("GET", "/auth/me"), ("POST", "/auth/switch-org")}
 def routes() -> Iterator[tuple[str, APIRoute]]:
     for router in ROUTERS:
         for route in router.routes:
+            if isinstance(route, APIWebSocketRoute):
+                continue  # the WebSocket stream: the same AuthorizeStream as its SSE twin, tested apart
             assert isinstance(route, APIRoute)
             for method in sorted(route.methods):
                 yield method, route
@@ -88,7 +94,7 @@ def required_permission(route: APIRoute) -> Permission | None:
     stack = list(route.dependant.dependencies)
     while stack:
         dep = stack.pop()
-        if isinstance(dep.call, Authorize):
+        if isinstance(dep.call, Authorize | AuthorizeStream):
             return dep.call.permission
         stack.extend(dep.dependencies)
     return None
@@ -135,6 +141,9 @@ class OrgResources:
     def __init__(self, session: AsyncSession, settings: Settings, owner: Member) -> None:
         self.session, self.settings, self.owner = session, settings, owner
         self.resolved: dict[str, str] = {}
+        # Set for the streams: executions are cancelled through it once created (a stream of an ended
+        # execution replays its events and ends by itself).
+        self.ending_gateway: PrefectGateway | None = None
 
     async def resolve(self, name: str) -> str:
         self.resolved[name] = await self._create(name)
@@ -187,13 +196,19 @@ class OrgResources:
             case "execution_id":  # a queued run of a published agent
                 agent_id = await self._agent_with_history()
                 agent = await agent_service.get(self.session, subject=subject, agent_id=agent_id)
-                execution, _ = await execution_service.trigger(
+                execution = await trigger_service.start(
                     self.session,
                     agent=agent,
                     triggered_by=TriggeredBy.manual,
                     input={"text": "hi"},
                     user_id=self.owner.user_id,
                 )
+                if self.ending_gateway is not None:
+                    await self.session.flush()
+                    await execution_service.cancel(
+                        self.session, self.ending_gateway, subject=subject, execution_id=execution.id
+                    )
+                    await self.session.flush()
                 return str(execution.id)
             case "number" | "a":
                 return "1"
@@ -266,7 +281,7 @@ def test_every_served_route_is_in_the_table() -> None:
         for path, ops in app.openapi()["paths"].items()
         for method in ops
     }
-    assert served - STREAMS == {(m, r.path) for m, r in ALL}
+    assert served == {(m, r.path) for m, r in ALL}
 
 
 def test_every_protected_route_declares_a_permission_or_is_identity_only() -> None:
@@ -322,6 +337,7 @@ async def test_wrong_role_is_403(
 @pytest.mark.parametrize("item", PROTECTED, ids=route_id)
 async def test_owner_succeeds_on_own_resources(
     item: tuple[str, APIRoute],
+    app: FastAPI,
     client: httpx.AsyncClient,
     session: AsyncSession,
     settings: Settings,
@@ -330,8 +346,15 @@ async def test_owner_succeeds_on_own_resources(
     """The positive control: the same requests that must fail for others succeed for the owner."""
     method, route = item
     own = OrgResources(session, settings, owner)
+    stream = (method, route.path) in STREAMS
+    if stream:
+        own.ending_gateway = app.state.gateway
     path, body = await build_request(method, route, own, own)
     response = await client.request(method, path, json=body, headers=owner.headers)
+    if stream:
+        assert response.status_code == 200, response.text
+        assert "event: execution.cancelled" in response.text
+        return
     expected_conflict = NEEDS_ENGINE_STATE.get((method, route.path))
     if expected_conflict is not None:
         assert response.status_code == expected_conflict, f"{method} {path}: {response.text}"

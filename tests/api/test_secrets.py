@@ -15,10 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.config import Settings
 from agentflow.rbac import Role
-from agentflow.secrets.service import secret_service
+from agentflow.secrets.paths import SecretKind, SecretRef
 from agentflow.secrets.store import SecretStore
 from tests.factories import Member, add_member, create_org_with_owner
 from tests.vault import read_env_value
+
+
+def env_ref(org_id: uuid.UUID, name: str) -> SecretRef:
+    return SecretRef(org_id=org_id, kind=SecretKind.env, name=name)
 
 
 def secret_value() -> str:
@@ -45,9 +49,9 @@ async def test_write_read_rotate_delete(
     assert body["name"] == "OPENAI_API_KEY" and body["description"] == "Support agent"
     assert body["version"] == 1 and body["created_by"] == str(owner.user_id)
     assert "value" not in body and first not in created.text
-    # The value is in Vault, at the org's path, and the worker resolves it at run time.
+    # The value is in Vault, at the org's path (the worker reads it there at run time: tests/engine).
     assert read_env_value(owner.org_id, "OPENAI_API_KEY") == first
-    assert await secret_service.resolve_env(session, store, org_id=owner.org_id) == {"OPENAI_API_KEY": first}
+    assert await store.read_value(env_ref(owner.org_id, "OPENAI_API_KEY")) == first
 
     listed = await client.get("/org/secrets", headers=owner.headers)
     assert [s["name"] for s in listed.json()["items"]] == ["OPENAI_API_KEY"]
@@ -60,7 +64,7 @@ async def test_write_read_rotate_delete(
     assert rotated.json()["version"] == 2 and rotated.json()["description"] == "Support agent"
     assert second not in rotated.text
     # The API's store cached the first value above; the rotation through it dropped that entry.
-    assert await secret_service.resolve_env(session, store, org_id=owner.org_id) == {"OPENAI_API_KEY": second}
+    assert await store.read_value(env_ref(owner.org_id, "OPENAI_API_KEY")) == second
 
     described = await client.put(
         "/org/secrets/OPENAI_API_KEY", json={"description": "Rotated"}, headers=owner.headers
@@ -72,7 +76,7 @@ async def test_write_read_rotate_delete(
     assert deleted.status_code == 204
     assert (await client.get("/org/secrets/OPENAI_API_KEY", headers=owner.headers)).status_code == 404
     assert read_env_value(owner.org_id, "OPENAI_API_KEY") is None
-    assert await secret_service.resolve_env(session, store, org_id=owner.org_id) == {}
+    assert await store.read_value(env_ref(owner.org_id, "OPENAI_API_KEY")) is None
 
     again = await create(client, owner, "OPENAI_API_KEY", first)
     assert again.status_code == 201 and again.json()["version"] == 1
@@ -147,7 +151,7 @@ async def test_another_org_cannot_read_list_or_overwrite(
     assert read_env_value(owner.org_id, "PAYMENTS_KEY") == value
     assert read_env_value(other.org_id, "PAYMENTS_KEY") == "org-b-value"
     store: SecretStore = app.state.secret_store
-    assert await secret_service.resolve_env(session, store, org_id=owner.org_id) == {"PAYMENTS_KEY": value}
+    assert await store.read_value(env_ref(owner.org_id, "PAYMENTS_KEY")) == value
 
 
 async def raw_request(

@@ -1,5 +1,6 @@
-"""Vault down or sealed: secret writes answer 503, everything else keeps working, and the API recovers
-by itself when Vault is back. Uses its own OpenBao (the session's one is shared with other workers)."""
+"""Vault down or sealed: secret writes and signed webhooks answer 503, everything else keeps working, and
+the API recovers by itself when Vault is back. Uses its own OpenBao (the session's one is shared with other
+workers)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.config import Settings
 from agentflow.embedded.openbao import EmbeddedOpenBao
 from agentflow.embedded.ports import free_port
 from agentflow.embedded.process import ManagedProcess
+from agentflow.models import Execution
 from agentflow.secrets.store import SecretStore
+from tests.api.test_webhook_signatures import BODY, JSON, SECRET, stripe_style, webhook_token
 from tests.factories import Member
 
 
@@ -137,3 +142,32 @@ async def test_vault_sealed_gives_503_and_unsealing_recovers(
         openbao.bao.unseal()
     deleted = await client.delete("/org/secrets/EXISTING", headers=owner.headers)
     assert deleted.status_code == 204
+
+
+async def test_a_signed_webhook_is_503_while_vault_is_sealed_and_runs_nothing(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    owner: Member,
+    openbao: OpenBaoUnderTest,
+    own_vault: SecretStore,
+) -> None:
+    """Unlike a signing secret that is not set (401: the owner must fix it), an outage is temporary: the
+    sender is told to try again later, and unsigned webhooks keep working."""
+    stored = await client.post(
+        "/org/secrets", json={"name": "HOOK_KEY", "value": SECRET}, headers=owner.headers
+    )
+    assert stored.status_code == 201, stored.text
+    signed_agent, signed = await webhook_token(client, session, owner, signing_secret="HOOK_KEY")
+    _, unsigned = await webhook_token(client, session, owner, signing_secret=None)
+    openbao.bao.root_client().sys.seal()
+    try:
+        refused = await client.post(f"/hooks/{signed}", content=BODY, headers=stripe_style(BODY))
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["error"]["code"] == "service_unavailable"
+        assert (await client.post(f"/hooks/{unsigned}", content=BODY, headers=JSON)).status_code == 202
+    finally:
+        openbao.bao.unseal()
+    session.expire_all()
+    assert await session.scalar(select(func.count()).where(Execution.agent_id == signed_agent)) == 0
+    accepted = await client.post(f"/hooks/{signed}", content=BODY, headers=stripe_style(BODY))
+    assert accepted.status_code == 202, accepted.text

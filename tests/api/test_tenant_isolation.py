@@ -1,5 +1,6 @@
 """Attacks a self-signed-up tenant could try through the API, each refused: widening egress through org
-settings, API keys minting tokens or exceeding their scopes, approval fields overriding the decision."""
+settings, API keys minting tokens or exceeding their scopes, approval fields overriding the decision, members
+deciding approvals they are not approvers of."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.config import Settings
@@ -172,6 +174,56 @@ async def test_an_api_key_approves_only_within_its_scopes(
     assert (await client.post(url_mine, json={"approved": True}, headers=viewer.headers)).status_code == 403
     assert (await client.post(url_mine, json={"approved": True}, headers=named.headers)).status_code == 200
     assert (await client.post(url_nobody, json={"approved": True}, headers=viewer.headers)).status_code == 403
+
+
+# Who may decide: `role:<r>` admits r and every higher role, a user id admits that user whatever their role,
+# and no approvers at all admits editors and up. "me" is the caller's own id, "someone" another member's.
+APPROVER_MATRIX = [
+    pytest.param(["role:admin"], Role.editor, False, id="lower-role-than-named-refused"),
+    pytest.param(["role:admin"], Role.viewer, False, id="viewer-below-named-role-refused"),
+    pytest.param(["role:admin"], Role.admin, True, id="named-role-accepted"),
+    pytest.param(["role:admin"], Role.owner, True, id="higher-role-than-named-accepted"),
+    pytest.param(["role:editor"], Role.viewer, False, id="viewer-below-editor-refused"),
+    pytest.param(["me"], Role.viewer, True, id="named-viewer-accepted"),
+    pytest.param(["someone"], Role.owner, False, id="owner-not-named-refused"),
+    pytest.param(["someone", "role:owner"], Role.editor, False, id="neither-named-nor-role-refused"),
+    pytest.param(["someone", "me"], Role.editor, True, id="one-of-several-named-accepted"),
+    pytest.param([], Role.viewer, False, id="viewer-refused-when-nobody-named"),
+    pytest.param([], Role.editor, True, id="editor-accepted-when-nobody-named"),
+    pytest.param([], Role.owner, True, id="owner-accepted-when-nobody-named"),
+    pytest.param(["role:superuser"], Role.owner, False, id="unknown-role-admits-nobody"),
+]
+
+
+@pytest.mark.parametrize(("approvers", "role", "allowed"), APPROVER_MATRIX)
+async def test_only_the_steps_approvers_may_decide(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    owner: Member,
+    approvers: list[str],
+    role: Role,
+    allowed: bool,
+) -> None:
+    caller = owner if role is Role.owner else await add_member(session, settings, owner.org_id, role)
+    someone = await add_member(session, settings, owner.org_id, Role.editor)
+    names = {"me": str(caller.user_id), "someone": str(someone.user_id)}
+    paused = await paused_execution(session, owner, approvers=[names.get(a, a) for a in approvers])
+    url = f"/executions/{paused.id}"  # a plain value: a refused request expires the ORM object
+    decided = await client.post(url + "/approve", json={"approved": False}, headers=caller.headers)
+    after = (await client.get(url, headers=owner.headers)).json()
+    if allowed:
+        assert decided.status_code == 200, decided.text
+        decision = after["waiting_for"]["decision"]
+        assert (decision["approved"], decision["by"]) == (False, str(caller.user_id))
+    else:
+        assert decided.status_code == 403, decided.text
+        assert decided.json()["error"]["message"] == "You are not one of this step's approvers"
+        # A refusal decides nothing: the run still waits, and an approver can still decide.
+        assert after["status"] == "paused" and "decision" not in after["waiting_for"]
+        if "someone" in approvers:
+            later = await client.post(url + "/approve", json={"approved": True}, headers=someone.headers)
+            assert later.status_code == 200, later.text
 
 
 async def test_secret_names_are_shown_only_to_roles_that_may_read_secrets(

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
-from agentflow.models import WebhookDelivery
+from agentflow.models import Execution, WebhookDelivery
 from tests.factories import Member, create_agent, triage_definition
 
 SECRET = "hook-signing-secret"
@@ -126,12 +126,13 @@ async def test_timestamped_agentflow_signature_is_accepted_once(
     client: httpx.AsyncClient, signed: tuple[uuid.UUID, str]
 ) -> None:
     _, token = signed
-    headers = stripe_style(BODY)
+    first = int(time.time())
+    headers = stripe_style(BODY, at=first)
     accepted = await post(client, token, headers)
     assert accepted.status_code == 202, accepted.text
     refused(await post(client, token, headers), 409, "webhook_replayed")
-    # A new timestamp is a new delivery.
-    assert (await post(client, token, stripe_style(BODY, at=int(time.time()) - 1))).status_code == 202
+    # A new timestamp is a new delivery (relative to the first one's: the clock may have ticked since).
+    assert (await post(client, token, stripe_style(BODY, at=first - 1))).status_code == 202
 
 
 async def test_timestamped_agentflow_signature_refuses_wrong_and_stale(
@@ -167,9 +168,20 @@ async def test_plain_body_hmac_still_works(client: httpx.AsyncClient, signed: tu
 async def test_a_signing_secret_that_is_not_set_refuses_every_request(
     client: httpx.AsyncClient, session: AsyncSession, owner: Member
 ) -> None:
-    _, token = await webhook_token(client, session, owner, signing_secret="NEVER_STORED")
+    """Fail closed: nothing can be verified, so nothing runs. 401 like any request that cannot be
+    authenticated (a sender retrying cannot fix it; the agent's owner must store the secret), with a message
+    that says so to whoever reads the sender's delivery log, without naming the org's secret."""
+    agent_id, token = await webhook_token(client, session, owner, signing_secret="NEVER_STORED")
     for headers in (JSON, standard_headers(BODY), stripe_style(BODY)):
-        refused(await post(client, token, headers), 401, "invalid_signature")
+        message = refused(await post(client, token, headers), 401, "invalid_signature")
+        assert "signing secret is not set" in message and "NEVER_STORED" not in message
+    assert await session.scalar(select(func.count()).where(Execution.agent_id == agent_id)) == 0
+    # Once the owner stores it, the same signed request goes through.
+    stored = await client.post(
+        "/org/secrets", json={"name": "NEVER_STORED", "value": SECRET}, headers=owner.headers
+    )
+    assert stored.status_code == 201, stored.text
+    assert (await post(client, token, stripe_style(BODY))).status_code == 202
 
 
 async def test_expired_delivery_ids_are_purged_by_later_deliveries(

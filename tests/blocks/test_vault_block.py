@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 import uuid
 
 import pytest
+from prefect.client.orchestration import PrefectClient
 from pydantic import SecretStr
 
 from agentflow.config import Settings
 from agentflow.errors import ServiceUnavailable
 from agentflow.secrets.paths import SecretKind, SecretRef
-from blocks.vault import VaultConnection
-from tests.conftest import vault_info
+from blocks.vault import DEFAULT_BLOCK_NAME, VaultConnection
+from tests.conftest import prefect_auth, prefect_url, vault_info
 
 
 def test_built_from_settings_it_holds_no_credential(settings: Settings) -> None:
@@ -61,3 +65,45 @@ def test_a_worker_without_the_variables_gets_a_clear_error(
 
 def test_the_slug_is_stable() -> None:
     assert VaultConnection.get_block_type_slug() == "agentflow-vault-connection"
+
+
+async def test_a_worker_without_vault_addr_finds_vault_through_the_saved_block(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker on another machine gets only Prefect's address and its own AppRole credentials: the run's
+    secrets are read through the `agentflow-vault` block `python -m blocks.register` saved."""
+    api, worker = vault_info()["api"], vault_info()["worker"]
+    ref = SecretRef(org_id=uuid.uuid4(), kind=SecretKind.env, name="VIA_BLOCK")
+    monkeypatch.setenv("VAULT_ROLE_ID", api["role_id"])
+    monkeypatch.setenv("VAULT_SECRET_ID", api["secret_id"])
+    await VaultConnection.from_settings(settings).get_store().write(ref, {"value": "through the block"})
+    async with PrefectClient(api=prefect_url(), auth_string=prefect_auth()) as client:
+        await VaultConnection.aregister_type_and_schema(client=client)
+        await VaultConnection.from_settings(settings).asave(DEFAULT_BLOCK_NAME, overwrite=True, client=client)
+    read = (
+        "import asyncio, uuid\n"
+        "import flows.run_agent\n"
+        "from agentflow.engine.worker.env import secret_store\n"
+        "from agentflow.secrets.paths import SecretKind, SecretRef\n"
+        f"ref = SecretRef(org_id=uuid.UUID({str(ref.org_id)!r}), kind=SecretKind.env, name='VIA_BLOCK')\n"
+        "async def main():\n"
+        "    print(await (await secret_store()).read_value(ref))\n"
+        "asyncio.run(main())\n"
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("VAULT_", "AGENTFLOW_VAULT", "PREFECT_"))
+    }
+    env.update(
+        PREFECT_API_URL=prefect_url(),
+        PREFECT_API_AUTH_STRING=prefect_auth(),
+        VAULT_ROLE_ID=worker["role_id"],
+        VAULT_SECRET_ID=worker["secret_id"],
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", read, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, stderr.decode()
+    assert stdout.decode().strip().splitlines()[-1] == "through the block"

@@ -27,7 +27,7 @@ from agentflow.embedded.ports import free_port
 from agentflow.embedded.process import ManagedProcess
 from agentflow.migrations import upgrade
 from api.app import create_app
-from tests.conftest import _recreate_database, admin_url, prefect_auth, prefect_url, vault_info
+from tests.conftest import _recreate_database, admin_url, coverage_env, prefect_auth, prefect_url, vault_info
 from tests.factories import PASSWORD
 from tests.support.outside import Outside, outside_server
 
@@ -93,6 +93,7 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
                 "VAULT_ADDR": vault_info()["addr"],
                 "VAULT_ROLE_ID": vault_info()["worker"]["role_id"],
                 "VAULT_SECRET_ID": vault_info()["worker"]["secret_id"],
+                **coverage_env(),  # the worker side of the engine runs only in this process
             },
             name="test-worker",
         )
@@ -123,6 +124,9 @@ def engine_api(engine_stack: EngineStack) -> Iterator[EngineStack]:
         public_url=f"http://127.0.0.1:{engine_stack.api_port}",
         log_json=True,
         login_max_failures=1000,
+        # Open streams check their caller's access again this often (60 s in production): every stream test
+        # runs through many re-checks, and tests/engine/test_stream_access.py sees revocations end streams.
+        stream_recheck_seconds=0.1,
     )
     app = create_app(settings, configure_logs=False)
     port = engine_stack.api_port

@@ -84,3 +84,68 @@ async def test_a_provider_rejection_fails_the_step_without_retrying(
     assert execution["status"] == "failed"
     assert "Incorrect API key" in execution["error"]
     assert len(api.bodies()) == 1
+
+
+async def test_a_failed_ai_step_records_its_kind_attempts_tokens_and_cost(
+    tenant: Tenant, fake_openai: tuple[FakeAPI, str]
+) -> None:
+    """An answer that never validates fails the step as permanent, and what the calls cost stays on it."""
+    api, base_url = fake_openai
+    await tenant.client.post(
+        "/org/providers", json={"provider": "openai", "api_key": "sk-engine-test", "base_url": base_url}
+    )
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    definition = {
+        "nodes": [
+            node("start", "trigger", kind="api"),
+            {
+                **node(
+                    "pull", "ai", operation="extract", model="gpt-4o-mini", prompt="x", output_schema=schema
+                ),
+                "retry": {"max_retries": 2, "backoff_seconds": 0.1},
+            },
+        ],
+        "edges": [edge("start", "pull")],
+    }
+    agent = await tenant.agent(definition)
+    for _ in range(10):
+        api.enqueue(completion("this is no JSON", prompt_tokens=100, completion_tokens=10))
+    execution = await tenant.wait(await tenant.run(agent["id"]))
+    assert execution["status"] == "failed"
+    step = (await tenant.steps(execution["id"]))["pull"]
+    assert step["status"] == "failed"
+    assert step["error_kind"] == "permanent"
+    assert not step["error"].startswith("AIStepError")
+    assert step["output"]["code"] == "output_validation"
+    calls = len(api.bodies())
+    assert calls >= 2 and step["attempt"] == 1  # validation retries are calls, not step attempts
+    assert step["tokens"] == 110 * calls
+    assert step["cost_usd"] > 0
+    assert execution["total_tokens"] == step["tokens"]
+
+
+async def test_a_transient_ai_failure_is_retried_and_counts_its_attempts(
+    tenant: Tenant, fake_openai: tuple[FakeAPI, str]
+) -> None:
+    api, base_url = fake_openai
+    await tenant.client.post(
+        "/org/providers", json={"provider": "openai", "api_key": "sk-engine-test", "base_url": base_url}
+    )
+    definition = {
+        "nodes": [
+            node("start", "trigger", kind="api"),
+            {
+                **node("greet", "ai", operation="chat", model="gpt-4o-mini", prompt="hi"),
+                "retry": {"max_retries": 1, "backoff_seconds": 0.1},
+            },
+        ],
+        "edges": [edge("start", "greet")],
+    }
+    agent = await tenant.agent(definition)
+    for _ in range(10):
+        api.enqueue(error(429, "Rate limit reached"))
+    execution = await tenant.wait(await tenant.run(agent["id"]))
+    assert execution["status"] == "failed"
+    step = (await tenant.steps(execution["id"]))["greet"]
+    assert (step["status"], step["error_kind"], step["attempt"]) == ("failed", "transient", 2)
+    assert step["output"]["code"] == "rate_limit"

@@ -84,6 +84,24 @@ async def test_approval_times_out_per_on_timeout(tenant: Tenant, outside: Outsid
     assert failed["failed_node"] == "ask"
 
 
+async def test_an_unanswered_approval_is_rejected_by_default(tenant: Tenant, outside: Outside) -> None:
+    # No `on_timeout` in the definition: nobody deciding must never count as a yes.
+    agent = await tenant.agent(approval_agent(outside, timeout_seconds=1))
+    execution_id = await tenant.run(agent["id"], {"what": "x"})
+    execution = await tenant.wait(execution_id, within=60)
+    assert execution["status"] == "completed", execution
+    events = (await tenant.client.get(f"/executions/{execution_id}/events")).json()
+    paused = [e["data"] for e in events if e["type"] == "execution.paused"]
+    assert [p["on_timeout"] for p in paused] == ["reject"]  # it really waited, under the default
+    steps = await tenant.steps(execution_id)
+    assert steps["ask"]["output"]["timed_out"] is True
+    assert steps["ask"]["output"]["approved"] is False
+    assert steps["ask"]["output"]["by"] is None  # the deadline decided, not a person
+    assert steps["no"]["status"] == "completed"
+    assert steps["yes"]["status"] == "skipped"
+    assert "/yes" not in outside.counters
+
+
 async def test_only_named_approvers_may_decide(tenant: Tenant, outside: Outside) -> None:
     agent = await tenant.agent(approval_agent(outside, approvers=["role:owner"]))
     execution_id = await tenant.run(agent["id"], {"what": "x"})
@@ -234,3 +252,74 @@ async def test_an_output_holding_a_secret_is_reused_from_vault_after_a_pause(
     used = next(r for r in outside.requests if r.path == "/use")
     assert json.loads(used.body) == {"t": "leaky-secret-42"}
     assert read_checkpoint(tenant.org_id, execution_id, "issue") is None  # gone once the run completed
+
+
+def two_calls(outside: Outside, last_path: str = "/second") -> dict[str, object]:
+    return {
+        "nodes": [
+            node("start", "trigger", kind="api"),
+            node("first", "action.http", url=outside.url + "/first"),
+            node("second", "action.http", url=outside.url + last_path),
+        ],
+        "edges": [edge("start", "first"), edge("first", "second")],
+    }
+
+
+async def test_retry_from_the_start_is_a_new_execution_that_reuses_no_step(
+    tenant: Tenant, outside: Outside
+) -> None:
+    outside.routes["/second"] = flaky(1, status=400)  # a permanent failure the first time only
+    agent = await tenant.agent(two_calls(outside))
+    execution_id = await tenant.run(agent["id"], {"n": 1})
+    failed = await tenant.wait(execution_id)
+    assert failed["status"] == "failed" and failed["failed_node"] == "second", failed
+
+    retried = await tenant.client.post(f"/executions/{execution_id}/retry", json={"from_failed": False})
+    assert retried.status_code == 202, retried.text
+    fresh_id = retried.json()["id"]
+    assert fresh_id != execution_id
+    fresh = await tenant.wait(fresh_id)
+    assert fresh["status"] == "completed", fresh
+    assert fresh["input"] == {"n": 1} and fresh["attempt"] == 1
+    steps = await tenant.steps(fresh_id)
+    assert {key: (s["status"], s["attempt"]) for key, s in steps.items()} == {
+        "start": ("completed", 1),
+        "first": ("completed", 1),
+        "second": ("completed", 1),
+    }
+    assert outside.counters["/first"] == 2  # completed in the failed run, and called again: nothing reused
+    previous = (await tenant.client.get(f"/executions/{execution_id}")).json()
+    assert previous["status"] == "failed" and previous["attempt"] == 1  # left as it was
+
+
+async def test_a_retry_after_a_republish_runs_the_version_that_failed(
+    tenant: Tenant, outside: Outside
+) -> None:
+    outside.routes["/second"] = flaky(1, status=400)
+    agent = await tenant.agent(two_calls(outside))
+    execution_id = await tenant.run(agent["id"])
+    failed = await tenant.wait(execution_id)
+    assert failed["status"] == "failed", failed
+    revision = (await tenant.client.get(f"/agents/{agent['id']}")).json()["draft_revision"]
+    saved = await tenant.client.put(
+        f"/agents/{agent['id']}", json={"definition": two_calls(outside, "/v2"), "revision": revision}
+    )
+    assert saved.status_code == 200, saved.text
+    republished = await tenant.client.post(f"/agents/{agent['id']}/publish", json={"message": "v2"})
+    assert republished.status_code == 201, republished.text
+
+    in_place = await tenant.client.post(f"/executions/{execution_id}/retry", json={"from_failed": True})
+    assert in_place.status_code == 202, in_place.text
+    done = await tenant.wait(execution_id, "completed", "failed", within=90)
+    assert done["status"] == "completed", done
+    assert done["version_id"] == failed["version_id"]  # version 1, whatever is published now
+    assert outside.counters["/second"] == 2 and "/v2" not in outside.counters
+    assert outside.counters["/first"] == 1  # reused from the failed attempt
+
+    # Starting over is a new run of the agent: it runs what is published now.
+    fresh = await tenant.client.post(f"/executions/{execution_id}/retry", json={"from_failed": False})
+    assert fresh.status_code == 202, fresh.text
+    rerun = await tenant.wait(fresh.json()["id"])
+    assert rerun["status"] == "completed", rerun
+    assert rerun["version_id"] != failed["version_id"]
+    assert outside.counters["/v2"] == 1

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 from prefect.client.orchestration import PrefectClient
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from sqlalchemy.engine import make_url
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from tests.conftest import prefect_auth, vault_info
 from tests.engine.conftest import EngineStack, Tenant, edge, node
 from tests.support.outside import Outside
+from tests.support.prefect_logs import engine_lines, flow_run_logs
 
 pytestmark = pytest.mark.xdist_group("engine")
 
@@ -62,6 +64,23 @@ async def database_dump(engine_stack: EngineStack, execution_id: str) -> str:
 
 def files_text(*roots: Path) -> bytes:
     return b"".join(p.read_bytes() for root in roots for p in root.rglob("*") if p.is_file())
+
+
+async def settled_prefect_records(prefect: PrefectClient, flow_run_id: uuid.UUID, task_runs: int) -> str:
+    """The flow run and its task runs as Prefect's API shows them, once the flow run and at least
+    `task_runs` task runs are in final states: Prefect's server writes task runs in batches, so looking
+    earlier could find nothing to leak from and prove nothing."""
+    of_flow_run = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+    seen = ""
+    for _ in range(300):
+        flow_run = await prefect.read_flow_run(flow_run_id)
+        tasks = await prefect.read_task_runs(flow_run_filter=of_flow_run)
+        seen = f"flow run {flow_run.state_type}, task runs {[t.state_type for t in tasks]}"
+        settled = flow_run.state is not None and flow_run.state.is_final()
+        if settled and len(tasks) >= task_runs and all(t.state and t.state.is_final() for t in tasks):
+            return str(flow_run.model_dump()) + "".join(str(t.model_dump()) for t in tasks)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"Prefect never recorded the finished run: {seen}")
 
 
 async def test_a_secret_transformed_by_templates_appears_in_no_record(
@@ -108,13 +127,13 @@ async def test_a_secret_transformed_by_templates_appears_in_no_record(
     steps = await tenant.steps(execution_id)
     assert steps["call"]["input"]["url"].endswith("/echo?k=[SECRET API_TOKEN]")
     assert steps["call"]["input"]["headers"]["X-Reversed"] == "]NEKOT_IPA terces["
-    await asyncio.sleep(2.5)  # Prefect's server writes task runs and events in batches
     async with PrefectClient(api=engine_stack.prefect_url, auth_string=prefect_auth()) as prefect:
-        flow_run = await prefect.read_flow_run(uuid.UUID(done["prefect_flow_run_id"]))
-        task_runs = await prefect.read_task_runs()
-        prefect_side = str(flow_run.model_dump()) + "".join(
-            str(t.model_dump()) for t in task_runs if t.flow_run_id == flow_run.id
+        prefect_side = await settled_prefect_records(prefect, uuid.UUID(done["prefect_flow_run_id"]), 2)
+        # The run's Logs tab: the engine's step lines and Prefect's own (its error lines carry tracebacks).
+        logs = await flow_run_logs(
+            prefect, done["prefect_flow_run_id"], until=f"Execution {execution_id} failed"
         )
+        prefect_side += "".join(str(log.model_dump()) for log in logs)
     api_side = "".join(
         [
             (await tenant.client.get(f"/executions/{execution_id}{path}")).text
@@ -136,6 +155,11 @@ async def test_a_secret_transformed_by_templates_appears_in_no_record(
     raw = files_text(engine_stack.data_dir, Path(os.environ["AGENTFLOW_TEST_PREFECT_HOME"]))
     assert [label for label, value in forms(secret).items() if value.encode() in raw] == []
     assert "[SECRET API_TOKEN]" in api_side  # the failed step's error names the placeholder instead
+    # The logs that hold no secret do tell the story.
+    lines = [text for _, text in engine_lines(logs)]
+    assert "Step call (action.http) completed" in lines
+    assert any(line.startswith("Step broken (action.http) failed: ") for line in lines)
+    assert lines[-1].startswith(f"Execution {execution_id} failed at step broken: ")
 
 
 async def test_the_stacks_own_services_are_refused_even_when_loopback_is_allowed(
@@ -227,6 +251,36 @@ async def test_a_paused_agents_schedule_does_not_run(tenant: Tenant, engine_api:
     assert listed["items"] == []
 
 
+async def test_an_approval_question_holding_a_secret_reaches_prefect_as_a_placeholder(
+    tenant: Tenant, engine_api: EngineStack
+) -> None:
+    secret = f"sk-pay-{uuid.uuid4().hex[:16]}-kq"
+    created = await tenant.client.post("/org/secrets", json={"name": "PAY_TOKEN", "value": secret})
+    assert created.status_code == 201, created.text
+    definition = {
+        "nodes": [
+            node("start", "trigger", kind="api"),
+            node("ask", "human.approval", message="Pay with {{env.PAY_TOKEN}} ({{env.PAY_TOKEN|upper}})?"),
+        ],
+        "edges": [edge("start", "ask")],
+    }
+    agent = await tenant.agent(definition)
+    execution_id = await tenant.run(agent["id"])
+    paused = await tenant.wait(execution_id, "paused")
+    async with PrefectClient(api=engine_api.prefect_url, auth_string=prefect_auth()) as prefect:
+        run = await prefect.read_flow_run(uuid.UUID(paused["prefect_flow_run_id"]))
+        logs = await flow_run_logs(prefect, run.id, until="Suspended: ")
+    assert run.state is not None and run.state.message is not None
+    seen = str(run.state.model_dump()) + "".join(str(log.model_dump()) for log in logs)
+    assert [label for label, value in forms(secret).items() if value in seen] == []
+    # The operator reads what approvers read: the question with the secret's placeholder.
+    assert paused["waiting_for"]["message"] in run.state.message
+    assert "PAY_TOKEN" in run.state.message
+    decided = await tenant.client.post(f"/executions/{execution_id}/approve", json={"approved": False})
+    assert decided.status_code == 200, decided.text
+    assert (await tenant.wait(execution_id))["status"] == "completed"
+
+
 async def test_a_resume_from_prefect_decides_nothing(
     tenant: Tenant, outside: Outside, engine_api: EngineStack
 ) -> None:
@@ -252,6 +306,11 @@ async def test_a_resume_from_prefect_decides_nothing(
             await asyncio.sleep(0.1)
         else:
             raise AssertionError(f"the run did not wait again: {state}")
+        # What an operator who resumed it reads on the run in Prefect's UI.
+        assert state.message == (
+            "Still waiting for approval at step ask: “Pay?”. A resume from Prefect decides nothing: "
+            "approve or reject in AgentFlow"
+        )
     assert outside.counters.get("/pay", 0) == 0
     steps = await tenant.steps(execution_id)
     assert steps["ask"]["status"] == "waiting" and "pay" not in steps

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.engine.conftest import Tenant, edge, node
@@ -140,6 +142,25 @@ async def test_execute_is_idempotent(tenant: Tenant) -> None:
     summary = next(a for a in (await tenant.client.get("/agents")).json()["items"] if a["id"] == agent["id"])
     assert summary["last_run_at"] is not None
     assert summary["success_rate"] == 1.0
+
+
+async def test_concurrent_executes_with_one_idempotency_key_make_one_execution(tenant: Tenant) -> None:
+    agent = await tenant.agent({"nodes": [node("start", "trigger", kind="api")], "edges": []})
+    answers = await asyncio.gather(
+        *(
+            tenant.client.post(
+                f"/agents/{agent['id']}/execute",
+                json={"input": {"n": n}},
+                headers={"Idempotency-Key": "burst"},
+            )
+            for n in range(6)
+        )
+    )
+    assert [a.status_code for a in answers] == [202] * 6, [a.text for a in answers]
+    [execution_id] = {a.json()["id"] for a in answers}
+    await tenant.wait(execution_id)
+    listed = (await tenant.client.get("/executions", params={"agent_id": agent["id"]})).json()
+    assert [e["id"] for e in listed["items"]] == [execution_id]
 
 
 async def test_input_not_matching_the_trigger_schema_is_422(tenant: Tenant) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -10,8 +11,9 @@ import uuid
 import httpx
 import pytest
 import websockets
+from prefect.client.orchestration import PrefectClient
 
-from tests.conftest import prefect_basic_auth
+from tests.conftest import prefect_auth, prefect_basic_auth
 from tests.engine.conftest import EngineStack, Tenant, edge, node
 from tests.support.outside import Outside
 
@@ -201,9 +203,10 @@ async def test_server_sent_events_carry_the_same_stream_and_resume_after_last_ev
         ("execution.completed", None),
     ]
     assert all(f["event"] == f["type"] for f in frames)
+    # The stream's objects are the listed ones, field for field (one name for an event's time: created_at).
     listed = (await tenant.client.get(f"/executions/{execution_id}/events")).json()
-    keys = ("id", "type", "node_id", "step_key", "data")
-    assert [[e[k] for k in keys] for e in listed] == [[f[k] for k in keys] for f in frames]
+    assert listed == [{k: v for k, v in f.items() if k != "event"} for f in frames]
+    assert all("created_at" in e for e in listed)
 
     # A reconnecting EventSource sends Last-Event-ID and gets only what came after it.
     resumed = await tenant.client.get(url, headers={"Last-Event-ID": str(frames[4]["id"])}, timeout=60)
@@ -252,6 +255,34 @@ async def test_a_schedule_trigger_creates_a_deployment_with_its_cron_and_timezon
         paused = await tenant.client.put(f"/agents/{agent['id']}/status", json={"status": "paused"})
         assert paused.status_code == 200
         assert (await prefect.get(f"/deployments/{deployment['id']}")).json()["paused"] is True
+
+
+async def test_a_scheduled_flow_run_becomes_an_execution_and_runs(
+    tenant: Tenant, outside: Outside, engine_api: EngineStack
+) -> None:
+    definition = {
+        "nodes": [
+            node("start", "trigger", kind="schedule", cron="0 3 1 1 *"),
+            node("tick", "action.http", url=outside.url + "/tick"),
+        ],
+        "edges": [edge("start", "tick")],
+    }
+    agent = await tenant.agent(definition)
+    async with PrefectClient(api=engine_api.prefect_url, auth_string=prefect_auth()) as prefect:
+        deployment = await prefect.read_deployment_by_name(f"run-agent/{agent['id']}")
+        run = await prefect.create_flow_run_from_deployment(deployment.id)  # what the schedule creates
+    execution: dict[str, object] = {}
+    for _ in range(300):
+        listed = (await tenant.client.get("/executions", params={"agent_id": agent["id"]})).json()["items"]
+        if listed and listed[0]["status"] in ("completed", "failed"):
+            [execution] = listed
+            break
+        await asyncio.sleep(0.2)
+    assert execution.get("status") == "completed", execution
+    assert execution["triggered_by"] == "schedule"
+    assert execution["prefect_flow_run_id"] == str(run.id)
+    assert isinstance(execution["input"], dict) and execution["input"]["scheduled_at"]
+    assert outside.counters["/tick"] == 1
 
 
 async def test_secrets_reach_nodes_and_are_masked_in_records(tenant: Tenant, outside: Outside) -> None:

@@ -23,8 +23,9 @@ class AgentDeployer:
     def __init__(self, gateway: PrefectGateway | None) -> None:
         self.gateway = gateway
 
-    async def published(self, agent: Agent, version: AgentVersion) -> None:
-        """The deployment runs the new version on the trigger's schedule; webhook agents get a URL."""
+    async def published(self, agent: Agent, version: AgentVersion, *, org_slug: str) -> None:
+        """The deployment runs the new version on the trigger's schedule; webhook agents get a URL. Its
+        description and tags carry the agent's current name and the org's slug for operators."""
         definition = parse_definition(version.definition)
         trigger = definition.trigger
         assert trigger is not None
@@ -43,6 +44,9 @@ class AgentDeployer:
                 timezone=trigger.config.timezone,
                 max_concurrency=definition.settings.max_concurrency,
                 active=agent.status == AgentStatus.active,
+                agent_name=agent.name,
+                org_slug=org_slug,
+                trigger_kind=trigger.config.kind,
             )
         )
 

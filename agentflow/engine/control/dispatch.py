@@ -17,8 +17,9 @@ logger = logging.getLogger("agentflow.dispatch")
 _PENDING = compile_query(
     text(
         """
-        SELECT e.id, e.org_id, e.agent_id, e.version_id, e.triggered_by, a.prefect_deployment_id
-        FROM executions e JOIN agents a ON a.id = e.agent_id
+        SELECT e.id, e.org_id, e.agent_id, e.version_id, e.triggered_by, a.prefect_deployment_id,
+               a.name AS agent_name, o.slug AS org_slug
+        FROM executions e JOIN agents a ON a.id = e.agent_id JOIN organizations o ON o.id = e.org_id
         WHERE e.id = :execution_id AND e.status = 'queued' AND e.prefect_flow_run_id IS NULL
         """
     )
@@ -76,6 +77,8 @@ class Dispatcher:
             agent_id=row["agent_id"],
             version_id=row["version_id"],
             triggered_by=row["triggered_by"],
+            agent_name=row["agent_name"],
+            org_slug=row["org_slug"],
         )
         await self.db.execute(_SET_RUN, execution_id=execution_id, flow_run_id=flow_run_id)
         return flow_run_id

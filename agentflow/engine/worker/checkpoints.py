@@ -17,10 +17,10 @@ from typing import Any
 
 import orjson
 
-from agentflow.engine.errors import PermanentStepError
 from agentflow.engine.worker.env import secret_store
 from agentflow.engine.worker.recording import retried_vault
 from agentflow.engine.worker.store import EngineStore
+from agentflow.nodes.errors import PermanentStepError
 from agentflow.secrets.paths import SecretKind, SecretRef
 from agentflow.secrets.vault import VaultUnavailable
 
@@ -40,10 +40,12 @@ async def save(org_id: uuid.UUID, execution_id: uuid.UUID, step_key: str, output
 
     ref = checkpoint_ref(org_id, execution_id, step_key)
     data = {"output": orjson.dumps(output, default=str).decode()}
+
+    async def write() -> None:
+        await (await secret_store()).write(ref, data)
+
     await retried_vault(
-        lambda: secret_store().write(ref, data),
-        window=get_settings().outage_retry_seconds,
-        what=f"saving the checkpoint of {step_key}",
+        write, window=get_settings().outage_retry_seconds, what=f"saving the checkpoint of {step_key}"
     )
 
 
@@ -72,7 +74,7 @@ async def keep(
 
 
 async def load(org_id: uuid.UUID, execution_id: uuid.UUID, step_key: str) -> Any:
-    value = await secret_store().read_value(checkpoint_ref(org_id, execution_id, step_key), "output")
+    value = await (await secret_store()).read_value(checkpoint_ref(org_id, execution_id, step_key), "output")
     if value is None:
         raise PermanentStepError(
             f"The output of {step_key} held a secret and its checkpoint is gone from Vault: "
@@ -82,6 +84,6 @@ async def load(org_id: uuid.UUID, execution_id: uuid.UUID, step_key: str) -> Any
 
 
 async def discard(org_id: uuid.UUID, execution_id: uuid.UUID, step_keys: list[str]) -> None:
-    store = secret_store()
+    store = await secret_store()
     for step_key in step_keys:
         await store.delete(checkpoint_ref(org_id, execution_id, step_key))

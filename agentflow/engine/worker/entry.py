@@ -7,13 +7,17 @@ import uuid
 from typing import Any
 
 import httpx
+from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 
+from agentflow.ai.wiring import process_router
 from agentflow.egress import EgressPolicy, guarded_client
+from agentflow.engine.labels import run_name
 from agentflow.engine.worker import crash_recovery
 from agentflow.engine.worker.env import resolve_org_env
 from agentflow.engine.worker.runtime import build_runtime
-from agentflow.engine.worker.store import engine_store
+from agentflow.engine.worker.store import EngineStore, engine_store
+from agentflow.executions.triggers import trigger_service
 
 logger = logging.getLogger("agentflow.engine")
 _http: httpx.AsyncClient | None = None
@@ -57,19 +61,25 @@ async def run_execution(
     ):
         raise UntrustedRun(f"This flow run is not the run of execution {execution_id}")
     runtime = await build_runtime(
-        store, execution, resolve_env=resolve_org_env, http=_client(), flow_run_id=flow_run_id
+        store,
+        execution,
+        resolve_env=resolve_org_env,
+        http=_client(),
+        router=process_router(store.db),
+        flow_run_id=flow_run_id,
     )
     return await runtime.run()
 
 
 async def run_scheduled(agent_id: uuid.UUID, version_id: uuid.UUID) -> dict[str, Any]:
-    """A run the deployment's cron schedule created: record it as an execution, then run it — only when the
-    agent is active, the version is its own and the flow run is of its deployment."""
+    """A run the deployment's cron schedule created: record it as an execution (executions/triggers.py
+    decides whether it may run), then run it."""
     flow_run = _current_flow_run()
     assert flow_run is not None, "scheduled runs are flow runs of a deployment"
     scheduled_at = flow_run.expected_start_time or flow_run.created
     store = await engine_store()
-    execution_id = await store.create_scheduled(
+    execution_id = await trigger_service.schedule(
+        store.db,
         agent_id=agent_id,
         version_id=version_id,
         flow_run_id=flow_run.id,
@@ -79,7 +89,28 @@ async def run_scheduled(agent_id: uuid.UUID, version_id: uuid.UUID) -> dict[str,
     if execution_id is None:
         logger.info("scheduled run %s skipped: agent %s is inactive or does not match", flow_run.id, agent_id)
         return {"status": "skipped", "note": "the agent is paused, archived or does not match this run"}
+    await _label_scheduled_run(store, flow_run, agent_id, execution_id)
     return await run_execution(execution_id)
+
+
+async def _label_scheduled_run(
+    store: EngineStore, flow_run: Any, agent_id: uuid.UUID, execution_id: uuid.UUID
+) -> None:
+    """Prefect's scheduler names a run at random (`jolly-beetle`): give it the name and tags a dispatched
+    run gets. The deployment's tags are on it already; a failure leaves the name, never the run."""
+    label = await store.agent_label(agent_id)
+    if label is None:
+        return
+    agent_name, org_slug = label
+    name = run_name(agent_name, "schedule", execution_id)
+    tags = list(dict.fromkeys([*flow_run.tags, f"org:{org_slug}", "trigger:schedule"]))
+    if flow_run.name == name and tags == list(flow_run.tags):  # a retry of a run named already
+        return
+    try:
+        async with get_client() as client:
+            await client.update_flow_run(flow_run.id, name=name, tags=tags)
+    except Exception as exc:
+        logger.warning("scheduled run %s keeps its name: %s", flow_run.id, exc)
 
 
 async def on_crashed(flow: Any, flow_run: Any, state: Any) -> None:

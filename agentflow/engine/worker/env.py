@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
+from prefect.blocks.core import Block
 from sqlalchemy import text
 
 from agentflow.engine.worker.store import engine_store
 from agentflow.kit.fastread import compile_query
 from agentflow.secrets.paths import SecretKind, SecretRef
-from agentflow.secrets.store import SecretStore
+from agentflow.secrets.store import VAULT_BLOCK, SecretStore
 
 logger = logging.getLogger("agentflow.engine.worker.env")
 
@@ -23,13 +25,21 @@ _NAMES = compile_query(
 _store: SecretStore | None = None
 
 
-def secret_store() -> SecretStore:
-    """The worker's Vault client (its own scoped credentials from the environment), built once."""
+async def secret_store() -> SecretStore:
+    """The worker's Vault client, built once: from its own VAULT_* settings, or — a worker given only its
+    AppRole credentials, as on another machine of the work pool — from the VaultConnection block in
+    Prefect, which says where Vault is and which variables carry the credentials."""
     global _store
     if _store is None:
         from agentflow.config import get_settings
 
-        _store = SecretStore.from_settings(get_settings())
+        settings = get_settings()
+        if settings.vault_addr:
+            _store = SecretStore.from_settings(settings)
+        else:
+            # The block type is registered by importing blocks.vault, which flows/run_agent.py does.
+            block: Any = await Block.aload(VAULT_BLOCK)
+            _store = block.get_store(cache_seconds=settings.vault_cache_seconds)
     return _store
 
 
@@ -42,7 +52,7 @@ async def resolve_org_env(org_id: uuid.UUID, wanted: frozenset[str]) -> dict[str
     names = [row["name"] for row in rows]
     if not names:
         return {}
-    store = secret_store()
+    store = await secret_store()
     values: dict[str, str] = {}
     for name in names:
         value = await store.read_value(SecretRef(org_id=org_id, kind=SecretKind.env, name=name))

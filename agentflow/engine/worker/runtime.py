@@ -4,23 +4,19 @@ record every step, pause for approvals, finish the execution record."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
-from prefect import task
 from prefect.context import TaskRunContext
 from prefect.exceptions import Pause
-from prefect.flow_runs import asuspend_flow_run
-from pydantic import BaseModel
 
-from agentflow.engine.errors import PermanentStepError, StepError, is_retryable
-from agentflow.engine.worker import checkpoints
+from agentflow.engine.worker import checkpoints, run_log
+from agentflow.engine.worker.approvals import approval_step
+from agentflow.engine.worker.failures import masked_error
 from agentflow.engine.worker.steps import (
     StepInput,
     definition_secret_names,
@@ -29,84 +25,21 @@ from agentflow.engine.worker.steps import (
     secret_names,
 )
 from agentflow.engine.worker.store import CompletedStep, EngineStore, LoadedExecution
-from agentflow.engine.worker.timeouts import StepTimedOut, within_timeout
+from agentflow.engine.worker.tasks import RUNNING, task_for
+from agentflow.engine.worker.timeouts import within_timeout
 from agentflow.engine.worker.walker import StepScope, Walker
 from agentflow.graph import AgentDefinition, Node, parse_definition
-from agentflow.nodes.base import NodeContext, NodeResult
+from agentflow.nodes.context import NodeContext, NodeResult
+from agentflow.nodes.errors import StepError, is_retryable
+from agentflow.nodes.registry import FLOW_LEVEL_TYPES
+from agentflow.providers.router import Router
 from agentflow.secrets.masking import ACTIVE_MASKERS, Masker
 
 logger = logging.getLogger("agentflow.engine")
 
-# Loop and approval nodes run at flow level: a loop's body nodes are tasks of their own, and Prefect can
-# only suspend a flow run from flow code, never from inside a task.
-FLOW_LEVEL_TYPES = frozenset({"logic.loop", "human.approval"})
-# Prefect's own suspension timeout is only a backstop: AgentFlow applies `on_timeout` itself, earlier.
-_SUSPEND_BACKSTOP = timedelta(days=1)
-
-
-class ApprovalDecision(BaseModel):
-    """A decision on a paused approval, as the API (or the deadline sweeper) records it in the execution's
-    `waiting_for.decision`; the engine reads it from there, never from Prefect's run input."""
-
-    approved: bool
-    comment: str = ""
-    by: str | None = None
-    at: str | None = None
-    timed_out: bool = False
-    fields: dict[str, Any] = {}
-
 
 class ExecutionFailed(Exception):
     """Raised after the failure is recorded, so Prefect shows the flow run Failed as well."""
-
-
-def masked_error(exc: BaseException, masker: Masker) -> StepError:
-    """The failure as it may be recorded and handed to Prefect: message and output masked, the same kind
-    (retryable or not), with nothing of the original exception (its message may hold a secret) attached."""
-    detail = exc.message if isinstance(exc, StepError) else f"{type(exc).__name__}: {exc}"
-    output = masker.mask(exc.output) if isinstance(exc, StepError) else None
-    return StepError(masker.mask_text(detail), output=output, retryable=is_retryable(exc))
-
-
-def _retry_condition(task: Any, task_run: Any, state: Any) -> bool:
-    # Prefect hands over a Failed state whose data is the exception the step raised.
-    return isinstance(state.data, BaseException) and is_retryable(state.data)
-
-
-# Runtimes of the executions running in this process. Tasks receive only two strings and find their
-# runtime here: Prefect walks every task parameter looking for futures, and walking the runtime (the whole
-# definition, every output so far) cost milliseconds per node.
-_RUNNING: dict[str, Runtime] = {}
-
-
-# No Prefect result persistence: a resumed or retried run reuses completed steps from their step rows
-# (and Vault checkpoints, see checkpoints.py), which costs nothing per step; Prefect's persisted result
-# and cache lookup cost about 1.5 to 2 ms per node (docs/performance.md).
-@task(persist_result=False, log_prints=False)
-async def node_step(execution_id: str, step_key: str) -> dict[str, Any]:
-    """One node as a Prefect task (retries, timeout and name set per node with `with_options`)."""
-    runtime = _RUNNING[execution_id]
-    node, scope = runtime.steps_in_flight[step_key]
-    result = await runtime.task_body(node, scope)
-    return {
-        "output": result.output,
-        "handles": list(result.handles),
-        "tokens": result.tokens,
-        "cost_usd": result.cost_usd,
-    }
-
-
-@functools.lru_cache(maxsize=4096)
-def _node_task(name: str, run_name: str, retries: int, delays: tuple[float, ...]) -> Any:
-    """Building a task costs (Prefect inspects the function): one per distinct node setup, reused. No Prefect
-    timeout: the node's own is applied around its handler (timeouts.py), so its end can be recorded."""
-    return node_step.with_options(
-        name=name,
-        task_run_name=run_name,
-        retries=retries,
-        retry_delay_seconds=list(delays) if retries else 0,
-        retry_condition_fn=_retry_condition,
-    )
 
 
 @dataclass
@@ -134,7 +67,7 @@ class Runtime:
         # Some step's output held a secret: records render later inputs from masked outputs.
         self.secret_outputs = False
         self._secret_names: dict[str, frozenset[str]] = {}
-        self._pending_wait: tuple[Node, str, dict[str, Any]] | None = None
+        self.pending_wait: tuple[Node, str, dict[str, Any]] | None = None
 
     @property
     def org_id(self) -> uuid.UUID:
@@ -152,11 +85,6 @@ class Runtime:
             data=self.masker.mask(data),
         )
 
-    def _task_for(self, node: Node) -> Any:
-        policy = node.retry or self.definition.settings.default_retry
-        delays = tuple(policy.delays()) if policy else ()
-        return _node_task(node.type, node.id, policy.max_retries if policy else 0, delays)
-
     async def run_step(self, node: Node, scope: StepScope) -> NodeResult:
         """The walker's StepRunner."""
         if node.type in FLOW_LEVEL_TYPES:
@@ -166,7 +94,9 @@ class Runtime:
             return await self._reuse(done)
         self.steps_in_flight[scope.key] = (node, scope)
         try:
-            data = await self._task_for(node)(str(self.execution.id), scope.key)
+            data = await task_for(node, self.definition.settings.default_retry)(
+                str(self.execution.id), scope.key
+            )
         finally:
             self.steps_in_flight.pop(scope.key, None)
         return NodeResult(
@@ -198,7 +128,7 @@ class Runtime:
         ):
             await self.event("step.skipped", node=node, step_key=step_key)
 
-    def _prepare(self, node: Node, scope: StepScope) -> tuple[StepInput, Masker]:
+    def prepare(self, node: Node, scope: StepScope) -> tuple[StepInput, Masker]:
         """The step's input, and the masker for what it writes (the run's secrets, plus the rendered strings
         that carry one: a URL or header with a transformed secret is masked whole)."""
         names = self._secret_names.get(node.id)
@@ -215,7 +145,8 @@ class Runtime:
         )
         return step, self.masker.with_values(s for s in step.sensitive if len(s) >= 4)
 
-    async def _started(self, node: Node, scope: StepScope, config: Any, *, status: str = "running") -> int:
+    async def started(self, node: Node, scope: StepScope, config: Any, *, status: str = "running") -> int:
+        run_log.step_started(self, node, scope.key, status=status)
         return await self.store.step_started(
             self.org_id,
             self.execution.id,
@@ -227,7 +158,7 @@ class Runtime:
             status=status,
         )
 
-    async def _completed(
+    async def completed(
         self, node: Node, scope: StepScope, result: NodeResult, masker: Masker | None = None
     ) -> None:
         output = (masker or self.masker).mask(result.output)
@@ -253,8 +184,9 @@ class Runtime:
             handles=list(result.handles),
             output_in_vault=in_vault,
         )
+        run_log.step_completed(self, node, scope.key, result)
 
-    async def _failed(
+    async def failed(
         self,
         node: Node,
         scope: StepScope,
@@ -262,39 +194,44 @@ class Runtime:
         *,
         will_retry: bool,
         masker: Masker | None = None,
-    ) -> None:
-        masked = masked_error(exc, masker or self.masker)
-        message, output = masked.message, masked.output if isinstance(exc, StepError) else None
-        status = "retrying" if will_retry else "timed_out" if isinstance(exc, StepTimedOut) else "failed"
+        attempt: int = 1,
+    ) -> StepError:
+        """Record the failed attempt (kind, tokens and cost spent); return the masked error to raise."""
+        masked = masked_error(exc, masker or self.masker, attempts=attempt)
+        run_log.step_failed(self, node, scope.key, masked.message, will_retry=will_retry)
+        status = "retrying" if will_retry else "timed_out" if masked.kind == "timed_out" else "failed"
         await self.store.step_ended(
             self.org_id,
             self.execution.id,
             step_key=scope.key,
             status=status,
             event_type="step.retrying" if will_retry else "step.failed",
-            event_data={"error": message, "status": status},
-            output=output,
-            error=message,
+            event_data={"error": masked.message, "kind": masked.kind, "attempt": attempt, "status": status},
+            output=masked.output if isinstance(exc, StepError) else None,
+            error=masked.message,
+            error_kind=masked.kind,
+            tokens=masked.tokens,
+            cost_usd=masked.cost_usd,
         )
         await self.store.log(
             self.org_id,
             self.execution.id,
             "warning" if will_retry else "error",
-            f"{scope.key}: {message}",
+            f"{scope.key}: {masked.message}",
             node_id=node.id,
             step_key=scope.key,
         )
+        return masked
 
     async def task_body(self, node: Node, scope: StepScope) -> NodeResult:
         """Inside the Prefect task: record, render, run, record. A failure leaves as a masked StepError,
         so Prefect's task state and logs never see a secret either."""
         try:
-            step, masker = self._prepare(node, scope)
+            step, masker = self.prepare(node, scope)
         except StepError as exc:
-            await self._started(node, scope, None)
-            await self._failed(node, scope, exc, will_retry=False)
-            raise masked_error(exc, self.masker) from None
-        await self._started(node, scope, step.recorded)
+            attempt = await self.started(node, scope, None)
+            raise await self.failed(node, scope, exc, will_retry=False, attempt=attempt) from None
+        attempt = await self.started(node, scope, step.recorded)
         try:
             result = await within_timeout(
                 node.timeout_seconds,
@@ -306,17 +243,18 @@ class Runtime:
             retries = context.task.retries if context else 0
             run_count = context.task_run.run_count if context else 1
             will_retry = is_retryable(exc) and run_count <= retries
-            await self._failed(node, scope, exc, will_retry=will_retry, masker=masker)
-            raise masked_error(exc, masker) from None
-        # Cancelled (the run timed out or was cancelled): whoever stopped the run ends this step with it.
-        await self._completed(node, scope, result, masker)
+            error = await self.failed(node, scope, exc, will_retry=will_retry, masker=masker, attempt=attempt)
+            raise error from None
+        # Cancelled (the run timed out or was cancelled): whoever stopped the run ends this step with it
+        # (store.finish); a write from inside a cancelled scope may never land.
+        await self.completed(node, scope, result, masker)
         return result
 
     async def flow_level_step(self, node: Node, scope: StepScope) -> NodeResult:
         if node.type == "human.approval":
-            return await self.approval_step(node, scope)
-        step, masker = self._prepare(node, scope)
-        await self._started(node, scope, step.recorded)
+            return await approval_step(self, node, scope)
+        step, masker = self.prepare(node, scope)
+        attempt = await self.started(node, scope, step.recorded)
         try:
             result = await within_timeout(
                 node.timeout_seconds,
@@ -324,90 +262,28 @@ class Runtime:
                 node_id=node.id,
             )
         except Exception as exc:
-            await self._failed(node, scope, exc, will_retry=False, masker=masker)
-            raise masked_error(exc, masker) from None
-        await self._completed(node, scope, result, masker)
+            raise await self.failed(
+                node, scope, exc, will_retry=False, masker=masker, attempt=attempt
+            ) from None
+        await self.completed(node, scope, result, masker)
         return result
-
-    async def approval_step(self, node: Node, scope: StepScope) -> NodeResult:
-        step, _ = self._prepare(node, scope)
-        config = step.config
-        waiting = self.execution.waiting_for or {}
-        here = waiting.get("step_key") == scope.key
-        recorded = waiting.get("decision") if here else None
-        if not isinstance(recorded, dict) or recorded.get("pending"):
-            await self._wait_for_decision(node, scope, config, step.recorded, waiting if here else None)
-        decision = ApprovalDecision.model_validate(recorded)
-        if decision.timed_out and config["on_timeout"] == "fail":
-            error = PermanentStepError(f"Nobody decided on {node.id} within {config['timeout_seconds']}s")
-            await self._failed(node, scope, error, will_retry=False)
-            raise error
-        output = {
-            **decision.fields,  # the approver's fields never override what the decision itself says
-            "approved": decision.approved,
-            "comment": decision.comment,
-            "by": decision.by,
-            "at": decision.at,
-            "timed_out": decision.timed_out,
-        }
-        result = NodeResult(output=output, handles=("approved" if decision.approved else "rejected",))
-        await self._completed(node, scope, result)
-        return result
-
-    async def _wait_for_decision(
-        self,
-        node: Node,
-        scope: StepScope,
-        config: dict[str, Any],
-        step_input: Any,
-        waiting: dict[str, Any] | None,
-    ) -> NoReturn:
-        """Suspend the flow run until the API records a decision (never returns: Prefect's Pause ends the
-        walk). A resume that brought no decision (from Prefect's UI or API, not AgentFlow's) waits anew
-        under a fresh suspension key: only a decision recorded through the API decides."""
-        if waiting is None:  # first time here: record the wait, then suspend
-            await self._started(node, scope, step_input, status="waiting")
-            deadline = datetime.now(UTC) + timedelta(seconds=int(config["timeout_seconds"]))
-            waiting = {
-                "node_id": node.id,
-                "step_key": scope.key,
-                # What approvers read: the recorded form, where a secret is a placeholder.
-                "message": step_input.get("message", "") if isinstance(step_input, dict) else "",
-                "approvers": config.get("approvers", []),
-                "on_timeout": config["on_timeout"],
-                "deadline": deadline.isoformat(),
-                "input_schema": config.get("input_schema"),
-                "round": 0,
-            }
-        else:
-            logger.warning("execution %s resumed without a decision; waiting again", self.execution.id)
-            waiting = {k: v for k, v in waiting.items() if k != "decision"}
-            waiting["round"] = int(waiting.get("round", 0)) + 1
-        self._pending_wait = (node, scope.key, self.masker.mask(waiting))
-        while True:
-            # Returns (instead of suspending) only for a key that was already suspended and resumed.
-            await asuspend_flow_run(
-                key=f"{scope.key}#{waiting['round']}",
-                timeout=int(config["timeout_seconds"] + _SUSPEND_BACKSTOP.total_seconds()),
-            )
-            waiting["round"] += 1
-            self._pending_wait = (node, scope.key, self.masker.mask(waiting))
 
     async def run(self) -> dict[str, Any]:
         """Run the execution to its end (or to a pause); the record says how it went."""
-        _RUNNING[str(self.execution.id)] = self
+        RUNNING[str(self.execution.id)] = self
         masking = ACTIVE_MASKERS.add(self.masker)  # log lines of any logger, Prefect's too, get masked
         try:
             return await self._run()
         finally:
             ACTIVE_MASKERS.discard(masking)
-            _RUNNING.pop(str(self.execution.id), None)
+            RUNNING.pop(str(self.execution.id), None)
 
     async def _run(self) -> dict[str, Any]:
         resumed = self.execution.status == "paused" or self.execution.attempt > 1
         if not await self.store.mark_running(self.execution.id, self.flow_run_id):
             return {"status": self.execution.status, "note": "already finished"}
         await self.event("execution.resumed" if resumed else "execution.started")
+        run_log.execution_started(self, resumed=resumed)
         walker = Walker(
             self.definition,
             run_step=self.run_step,
@@ -420,8 +296,8 @@ class Runtime:
                 result = await walker.run()
         except Pause:
             # Only now is the flow run suspended with its input form saved: approvals are accepted from here.
-            if self._pending_wait is not None:
-                node, step_key, waiting_for = self._pending_wait
+            if self.pending_wait is not None:
+                node, step_key, waiting_for = self.pending_wait
                 await self.store.mark_paused(self.execution.id, waiting_for)
                 await self.event("execution.paused", node=node, step_key=step_key, data=waiting_for)
             raise
@@ -454,6 +330,7 @@ class Runtime:
         if await self.store.finish(
             self.execution.id, status, output=output, error=error, failed_node=failed_node
         ):
+            run_log.execution_finished(self, status, error=error, failed_node=failed_node)
             event = {
                 "completed": "execution.completed",
                 "failed": "execution.failed",
@@ -470,6 +347,7 @@ async def build_runtime(
     *,
     resolve_env: Callable[[uuid.UUID, frozenset[str]], Awaitable[dict[str, str]]],
     http: httpx.AsyncClient,
+    router: Router | None,
     flow_run_id: uuid.UUID | None,
 ) -> Runtime:
     """The runtime of one walk; it reads from Vault only the secrets some node of the definition names."""
@@ -479,6 +357,7 @@ async def build_runtime(
         execution_id=execution.id,
         org_id=execution.org_id,
         http=http,
+        router=router,
         trigger_input=execution.input,
         preview=execution.triggered_by == "test",
     )

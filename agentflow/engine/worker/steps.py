@@ -12,18 +12,13 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from agentflow.engine.errors import PermanentStepError
 from agentflow.engine.worker.walker import StepScope
 from agentflow.graph import AgentDefinition, Node, TemplateError, build_context, render_node_config
-from agentflow.graph.templating import list_references
-from agentflow.nodes.base import NodeContext, NodeResult
-from agentflow.nodes.registry import handler_for
+from agentflow.nodes.context import NodeContext, NodeResult
+from agentflow.nodes.errors import PermanentStepError
+from agentflow.nodes.registry import handler_for, spec_for
+from agentflow.templating import list_references
 
-# Config fields that name a secret (not templates): the handler reads these names from its env.
-_SECRET_NAME_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "action.http": (("auth", "secret"),),
-    "action.webhook": (("signing_secret",),),
-}
 REDACTED_INPUT = {"redacted": "This step's input uses secrets in a way that cannot be shown"}
 
 
@@ -54,7 +49,7 @@ def secret_names(node: Node) -> frozenset[str]:
             )
         names.add(reference.path[0])
     config = node.config.model_dump(mode="json", by_alias=True)
-    for path in _SECRET_NAME_FIELDS.get(node.type, ()):
+    for path in spec_for(node.type).secret_fields:  # fields such as `auth.secret` name a secret
         value: Any = config
         for key in path:
             value = value.get(key) if isinstance(value, dict) else None
@@ -136,13 +131,6 @@ def prepare_step(
         recorded = REDACTED_INPUT
     sensitive = tuple(s for s in _changed_strings(config, recorded) if s)
     return StepInput(config=config, recorded=recorded, secrets=secrets, sensitive=sensitive)
-
-
-def render_step_input(
-    node: Node, scope: StepScope, *, trigger_id: str, env: Mapping[str, str], execution_id: str
-) -> dict[str, Any]:
-    """The node's config with every `{{…}}` resolved, as its handler gets it."""
-    return prepare_step(node, scope, trigger_id=trigger_id, env=env, execution_id=execution_id).config
 
 
 async def execute_step(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -89,13 +88,15 @@ _FINISH = _q(
     ), interrupted AS (
         UPDATE execution_steps
         SET status = :step_status, error = COALESCE(:error, 'Stopped before it finished'),
-            finished_at = now(), updated_at = now()
+            error_kind = CAST(:step_kind AS varchar), finished_at = now(), updated_at = now()
         WHERE execution_id = :execution_id AND status IN ('running', 'retrying', 'waiting')
           AND EXISTS (SELECT 1 FROM ended)
     )
     SELECT org_id FROM ended
     """
 )
+# What stopped a step left over by an execution's end, when that is known (a dead worker's say no more).
+_STOPPED_KIND = {"cancelled": "cancelled", "timed_out": "timed_out", "completed": "cancelled"}
 # A step's record and its stream event go in one round trip each (start, end): per node, that is the
 # engine's whole database cost.
 _STEP_START = _q(
@@ -107,7 +108,8 @@ _STEP_START = _q(
                 CAST(CAST(:input AS text) AS jsonb), now(), now(), now())
         ON CONFLICT (execution_id, step_key) DO UPDATE
            SET attempt = execution_steps.attempt + 1, status = EXCLUDED.status, input = EXCLUDED.input,
-               error = NULL, output = NULL, started_at = now(), finished_at = NULL, updated_at = now()
+               error = NULL, error_kind = NULL, output = NULL, started_at = now(), finished_at = NULL,
+               updated_at = now()
         RETURNING attempt
     ), event AS (
         INSERT INTO execution_events (org_id, execution_id, type, node_id, step_key, data, created_at)
@@ -124,9 +126,11 @@ _STEP_END = _q(
     WITH step AS (
         UPDATE execution_steps
         SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error,
-            finished_at = now(),
+            error_kind = :error_kind, finished_at = now(),
             duration_ms = CAST(EXTRACT(EPOCH FROM (now() - started_at)) * 1000 AS integer),
-            tokens = :tokens, cost_usd = :cost_usd, handles = CAST(CAST(:handles AS text) AS jsonb),
+            -- a failed attempt's spend stays counted: what every attempt cost was paid
+            tokens = execution_steps.tokens + :tokens, cost_usd = execution_steps.cost_usd + :cost_usd,
+            handles = CAST(CAST(:handles AS text) AS jsonb),
             output_in_vault = :output_in_vault, updated_at = now()
         WHERE execution_id = :execution_id AND step_key = :step_key
         RETURNING node_id
@@ -162,23 +166,10 @@ _LOG = _q(
     VALUES (:org_id, :execution_id, :level, :message, :node_id, :step_key, now())
     """
 )
-# A scheduled flow run becomes an execution only when its parameters hold together: the version is the
-# agent's, the flow run is of the agent's own deployment, and the agent is switched on (a paused or archived
-# agent's schedule does not run it, whatever is still scheduled in Prefect).
-_CREATE_SCHEDULED = _q(
-    """
-    INSERT INTO executions (id, org_id, agent_id, version_id, status, triggered_by, input,
-                            prefect_flow_run_id, attempt, total_tokens, total_cost_usd,
-                            created_at, updated_at)
-    SELECT :id, a.org_id, a.id, v.id, 'queued', 'schedule',
-           CAST(CAST(:input AS text) AS jsonb), :flow_run_id, 1, 0, 0, now(), now()
-    FROM agents a JOIN agent_versions v ON v.id = :version_id AND v.agent_id = a.id
-    WHERE a.id = :agent_id AND a.status = 'active' AND a.prefect_deployment_id = :deployment_id
-    ON CONFLICT (prefect_flow_run_id) DO UPDATE SET updated_at = now()
-    RETURNING id
-    """
-)
 _BY_FLOW_RUN = _q("SELECT id FROM executions WHERE prefect_flow_run_id = ANY(:flow_run_ids)")
+_AGENT_LABEL = _q(
+    "SELECT a.name, o.slug FROM agents a JOIN organizations o ON o.id = a.org_id WHERE a.id = :agent_id"
+)
 
 
 @dataclass(frozen=True)
@@ -273,6 +264,7 @@ class EngineStore:
             status=status,
             # A step left over by a completed run was stopped on purpose (a loop's handled timeout).
             step_status={"completed": "cancelled", "failed": "failed"}.get(status, status),
+            step_kind=_STOPPED_KIND.get(status),
             output=_json(output),
             error=error,
             failed_node=failed_node,
@@ -319,6 +311,7 @@ class EngineStore:
         event_data: Any,
         output: Any = None,
         error: str | None = None,
+        error_kind: str | None = None,
         tokens: int = 0,
         cost_usd: float | Decimal = 0,
         handles: list[str] | None = None,
@@ -327,23 +320,24 @@ class EngineStore:
         """Record how the step ended and stream `event_type` with `event_data`, in one round trip.
         RecordingFailed (never retried by Prefect) when the database stayed unreachable: a handler that ran
         must not run again because its end could not be written."""
-        values = {
-            "org_id": org_id,
-            "event_type": event_type,
-            "event_data": _json(event_data),
-            "channel_payload": str(execution_id),
-            "execution_id": execution_id,
-            "step_key": step_key,
-            "status": status,
-            "output": _json(output),
-            "error": error,
-            "tokens": tokens,
-            "cost_usd": Decimal(str(cost_usd)),
-            "handles": _json(handles),
-            "output_in_vault": output_in_vault,
-        }
         try:
-            await self.db.execute(_STEP_END, **values)
+            await self.db.execute(
+                _STEP_END,
+                org_id=org_id,
+                event_type=event_type,
+                event_data=_json(event_data),
+                channel_payload=str(execution_id),
+                execution_id=execution_id,
+                step_key=step_key,
+                status=status,
+                output=_json(output),
+                error=error,
+                error_kind=error_kind,
+                tokens=tokens,
+                cost_usd=Decimal(str(cost_usd)),
+                handles=_json(handles),
+                output_in_vault=output_in_vault,
+            )
         except DATABASE_OUTAGE as exc:
             raise RecordingFailed(
                 f"{step_key} ended ({status}), but that could not be recorded: {type(exc).__name__}: {exc}"
@@ -407,27 +401,10 @@ class EngineStore:
             step_key=step_key,
         )
 
-    async def create_scheduled(
-        self,
-        *,
-        agent_id: uuid.UUID,
-        version_id: uuid.UUID,
-        flow_run_id: uuid.UUID,
-        deployment_id: uuid.UUID | None,
-        scheduled_at: str | None,
-    ) -> uuid.UUID | None:
-        """The execution of a scheduled flow run (idempotent per flow run: a retried run finds its own);
-        None when the run must not happen (agent paused or archived, or parameters that do not match)."""
-        row = await self.db.fetchrow(
-            _CREATE_SCHEDULED,
-            id=uuid.uuid4(),
-            agent_id=agent_id,
-            version_id=version_id,
-            flow_run_id=flow_run_id,
-            deployment_id=deployment_id,
-            input=_json({"scheduled_at": scheduled_at}),
-        )
-        return uuid.UUID(str(row["id"])) if row is not None else None
+    async def agent_label(self, agent_id: uuid.UUID) -> tuple[str, str] | None:
+        """The agent's name and its org's slug: what a run is called in Prefect's UI."""
+        row = await self.db.fetchrow(_AGENT_LABEL, agent_id=agent_id)
+        return (row["name"], row["slug"]) if row is not None else None
 
     async def executions_of_flow_runs(self, flow_run_ids: list[uuid.UUID]) -> list[uuid.UUID]:
         rows = await self.db.fetch(_BY_FLOW_RUN, flow_run_ids=flow_run_ids)
@@ -448,13 +425,3 @@ async def engine_store() -> EngineStore:
         # A database restart or failover must not leave a step `running` or re-run it (recording.py).
         _store = EngineStore(RetryingReader(pool, window=settings.outage_retry_seconds))
     return _store
-
-
-def set_engine_store(store: EngineStore | None) -> None:
-    """Tests point the engine at their own database."""
-    global _store
-    _store = store
-
-
-def timestamp(value: datetime) -> str:
-    return value.isoformat()

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from agentflow.engine.errors import StepError
 from agentflow.graph import AgentDefinition, AgentGraph, LoopFrame, Node
-from agentflow.nodes.base import NodeResult
+from agentflow.nodes.context import NodeResult
+from agentflow.nodes.errors import StepError
 
 ERROR_HANDLE = "error"
 
@@ -99,84 +99,115 @@ class Walker:
         self, members: set[str], outputs: dict[str, Any], *, loop: LoopFrame | None, suffix: str
     ) -> list[str]:
         """Run one scope to the end; returns the completed nodes that have no successor in the scope."""
-        edges = [e for e in self.graph.forward_edges if e.source in members and e.target in members]
-        waiting = {node_id: sum(1 for e in edges if e.target == node_id) for node_id in members}
-        taken = dict.fromkeys(members, False)
-        ready = sorted((n for n, count in waiting.items() if count == 0), key=self._rank.__getitem__)
-        completed: list[str] = []
-        running: dict[asyncio.Task[NodeResult], str] = {}
-        failure: WalkFailed | None = None
-        # A BaseException from a step (Prefect's Pause when an approval suspends the run, cancellation) stops
-        # scheduling; steps already running finish, then it propagates.
-        interrupt: BaseException | None = None
+        return await _Scope(self, members, outputs, loop=loop, suffix=suffix).run()
 
-        async def resolve(node_id: str, handles: tuple[str, ...] | None) -> None:
-            """Mark the node's outgoing edges taken or not; decide targets whose inputs are all resolved."""
-            for edge in (e for e in edges if e.source == node_id):
-                if handles is not None and edge.handle in handles:
-                    taken[edge.target] = True
-                waiting[edge.target] -= 1
-                if waiting[edge.target] == 0:
-                    if taken[edge.target]:
-                        ready.append(edge.target)
-                        ready.sort(key=self._rank.__getitem__)
-                    else:
-                        await self.on_skip(self.graph.nodes[edge.target], edge.target + suffix)
-                        await resolve(edge.target, None)
 
-        def start(node_id: str) -> None:
-            node = self.graph.nodes[node_id]
-            scope = StepScope(
-                key=node_id + suffix,
-                loop=loop,
-                outputs=outputs,
-                run_loop_body=lambda loop_id, items: self._run_loop_body(loop_id, items, outputs, suffix),
+class _Scope:
+    """One walk of a set of nodes (the top level, or one iteration of a loop body): which inputs each node
+    still waits for, which of its incoming edges were taken, what is ready and what is running."""
+
+    def __init__(
+        self,
+        walker: Walker,
+        members: set[str],
+        outputs: dict[str, Any],
+        *,
+        loop: LoopFrame | None,
+        suffix: str,
+    ) -> None:
+        self.walker, self.outputs, self.loop, self.suffix = walker, outputs, loop, suffix
+        self.rank = walker._rank.__getitem__
+        self.edges = [e for e in walker.graph.forward_edges if e.source in members and e.target in members]
+        self.waiting = {node_id: sum(1 for e in self.edges if e.target == node_id) for node_id in members}
+        self.taken = dict.fromkeys(members, False)
+        self.ready = sorted((n for n, count in self.waiting.items() if count == 0), key=self.rank)
+        self.completed: list[str] = []
+        self.running: dict[asyncio.Task[NodeResult], str] = {}
+        self.failure: WalkFailed | None = None
+        # A BaseException from a step (Prefect's Pause when an approval suspends the run, cancellation)
+        # stops scheduling; steps already running finish, then it propagates.
+        self.interrupt: BaseException | None = None
+
+    async def run(self) -> list[str]:
+        while self.ready or self.running:
+            while self.ready and not self.stopping and len(self.running) < self.walker.max_parallel:
+                self.start(self.ready.pop(0))
+            if not self.running:
+                break
+            done = await self.wait()
+            for task in sorted(done, key=lambda t: self.rank(self.running[t])):
+                await self.settle(task)
+            if self.stopping and not self.running:
+                break
+        if self.interrupt is not None:
+            raise self.interrupt
+        if self.failure is not None:
+            raise self.failure
+        return [n for n in self.completed if not any(e.source == n for e in self.edges)]
+
+    @property
+    def stopping(self) -> bool:
+        return self.failure is not None or self.interrupt is not None
+
+    def start(self, node_id: str) -> None:
+        walker, outputs, suffix = self.walker, self.outputs, self.suffix
+        scope = StepScope(
+            key=node_id + suffix,
+            loop=self.loop,
+            outputs=outputs,
+            run_loop_body=lambda loop_id, items: walker._run_loop_body(loop_id, items, outputs, suffix),
+        )
+        self.running[asyncio.ensure_future(walker.run_step(walker.graph.nodes[node_id], scope))] = node_id
+
+    async def wait(self) -> set[asyncio.Task[NodeResult]]:
+        try:
+            done, _ = await asyncio.wait(self.running, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:  # the run itself is being cancelled: stop every running step
+            for pending in self.running:
+                pending.cancel()
+            await asyncio.gather(*self.running, return_exceptions=True)
+            raise
+        return done
+
+    async def settle(self, task: asyncio.Task[NodeResult]) -> None:
+        """Take a finished step's outcome: its output and handles, its error handle, or the walk's end."""
+        node_id = self.running.pop(task)
+        if task.cancelled():
+            self.interrupt = self.interrupt or asyncio.CancelledError()
+            return
+        error = task.exception()
+        if error is None:
+            result = task.result()
+            await self.complete(node_id, result.output, result.handles)
+        elif not isinstance(error, Exception):
+            self.interrupt = self.interrupt or error
+        elif isinstance(error, WalkFailed):  # a loop body failed inside this node
+            self.failure = self.failure or error
+        elif isinstance(error, StepError) and any(
+            e.source == node_id and e.handle == ERROR_HANDLE for e in self.edges
+        ):
+            await self.complete(node_id, error.output, (ERROR_HANDLE,))
+        else:
+            step_error = (
+                error if isinstance(error, StepError) else StepError(f"{type(error).__name__}: {error}")
             )
-            running[asyncio.ensure_future(self.run_step(node, scope))] = node_id
+            self.failure = self.failure or WalkFailed(node_id + self.suffix, step_error)
 
-        while ready or running:
-            while ready and failure is None and interrupt is None and len(running) < self.max_parallel:
-                start(ready.pop(0))
-            if not running:
-                break
-            try:
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            except asyncio.CancelledError:  # the run itself is being cancelled: stop every running step
-                for pending in running:
-                    pending.cancel()
-                await asyncio.gather(*running, return_exceptions=True)
-                raise
-            for task in sorted(done, key=lambda t: self._rank[running[t]]):
-                node_id = running.pop(task)
-                if task.cancelled():
-                    interrupt = interrupt or asyncio.CancelledError()
-                    continue
-                error = task.exception()
-                if error is not None and not isinstance(error, Exception):
-                    interrupt = interrupt or error
-                elif error is None:
-                    result = task.result()
-                    outputs[node_id] = result.output
-                    completed.append(node_id)
-                    await resolve(node_id, result.handles)
-                elif isinstance(error, WalkFailed):  # a loop body failed inside this node
-                    failure = failure or error
-                elif isinstance(error, StepError) and any(
-                    e.source == node_id and e.handle == ERROR_HANDLE for e in edges
-                ):
-                    outputs[node_id] = error.output
-                    completed.append(node_id)
-                    await resolve(node_id, (ERROR_HANDLE,))
-                elif isinstance(error, StepError):
-                    failure = failure or WalkFailed(node_id + suffix, error)
+    async def complete(self, node_id: str, output: Any, handles: tuple[str, ...]) -> None:
+        self.outputs[node_id] = output
+        self.completed.append(node_id)
+        await self.resolve(node_id, handles)
+
+    async def resolve(self, node_id: str, handles: tuple[str, ...] | None) -> None:
+        """Mark the node's outgoing edges taken or not; decide targets whose inputs are all resolved."""
+        for edge in (e for e in self.edges if e.source == node_id):
+            if handles is not None and edge.handle in handles:
+                self.taken[edge.target] = True
+            self.waiting[edge.target] -= 1
+            if self.waiting[edge.target] == 0:
+                if self.taken[edge.target]:
+                    self.ready.append(edge.target)
+                    self.ready.sort(key=self.rank)
                 else:
-                    failure = failure or WalkFailed(
-                        node_id + suffix, StepError(f"{type(error).__name__}: {error}")
-                    )
-            if (failure is not None or interrupt is not None) and not running:
-                break
-        if interrupt is not None:
-            raise interrupt
-        if failure is not None:
-            raise failure
-        return [n for n in completed if not any(e.source == n for e in edges)]
+                    await self.walker.on_skip(self.walker.graph.nodes[edge.target], edge.target + self.suffix)
+                    await self.resolve(edge.target, None)

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from agentflow.agents.schemas import AgentUpdate
@@ -37,10 +37,24 @@ async def committed(engine: AsyncEngine, settings: Settings) -> AsyncIterator[tu
             await cleanup.commit()
 
 
-async def blocked(task: asyncio.Task[object]) -> bool:
-    """True if the task is still waiting (on the row lock) after a moment."""
-    await asyncio.sleep(0.3)
-    return not task.done()
+async def backend_pid(session: AsyncSession) -> int:
+    return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def blocked(engine: AsyncEngine, pid: int, task: asyncio.Task[object]) -> bool:
+    """True once Postgres shows the session `pid` waiting on a lock while its task has not finished: the
+    second edit really queued behind the first (seen in the server's state, not guessed from a pause)."""
+    async with engine.connect() as watcher:
+        for _ in range(500):
+            if task.done():
+                return False
+            waiting = await watcher.scalar(
+                text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            )
+            if waiting == "Lock":
+                return not task.done()
+            await asyncio.sleep(0.02)
+    return False
 
 
 async def run(awaitable: Awaitable[object]) -> object:
@@ -55,6 +69,7 @@ async def test_second_of_two_concurrent_edits_with_the_same_revision_loses(
         await agent_service.update(
             first, subject=owner.subject, agent_id=agent_id, body=AgentUpdate(name="First"), if_match=1
         )
+        pid = await backend_pid(second)
         late = asyncio.create_task(
             run(
                 agent_service.update(
@@ -66,7 +81,7 @@ async def test_second_of_two_concurrent_edits_with_the_same_revision_loses(
                 )
             )
         )
-        assert await blocked(late)
+        assert await blocked(engine, pid, late)
         await first.commit()
         with pytest.raises(Conflict) as caught:
             await late
@@ -83,10 +98,11 @@ async def test_concurrent_publishes_make_one_version(
     owner, agent_id = committed
     async with AsyncSession(engine, expire_on_commit=False) as first, AsyncSession(engine) as second:
         version = await agent_service.publish(first, subject=owner.subject, agent_id=agent_id, message="a")
+        pid = await backend_pid(second)
         late = asyncio.create_task(
             run(agent_service.publish(second, subject=owner.subject, agent_id=agent_id, message="b"))
         )
-        assert await blocked(late)
+        assert await blocked(engine, pid, late)
         await first.commit()
         with pytest.raises(Conflict) as caught:
             await late

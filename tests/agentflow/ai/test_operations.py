@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from agentflow.ai import operations
-from agentflow.ai.errors import AIStepError
-from agentflow.graph.nodes.ai import AiConfig
+from agentflow.nodes.ai import operations
+from agentflow.nodes.ai.errors import AIStepError
+from agentflow.nodes.ai.model import AiConfig
 from agentflow.providers import Router
 from tests.fakes import openai_wire
 from tests.fakes.cases import Case
@@ -133,7 +133,7 @@ async def test_extract_that_never_validates_fails_the_step_with_the_reason(
             config(case, operation="extract", output_schema=INVOICE_SCHEMA), router=router, org_id=ORG
         )
     error = caught.value
-    assert error.kind == "output_validation"
+    assert error.code == "output_validation"
     assert not error.retryable
     assert "after 3 attempts" in error.message
     assert "total: -1 is less than the minimum of 0" in error.message
@@ -148,13 +148,13 @@ async def test_a_provider_failure_is_a_step_error_saying_whether_a_retry_may_hel
     case.api.enqueue(case.error(429, "Rate limit reached"))
     with pytest.raises(AIStepError) as caught:
         await operations.chat(config(case), router=router, org_id=ORG)
-    assert (caught.value.kind, caught.value.retryable) == ("rate_limit", True)
+    assert (caught.value.code, caught.value.retryable) == ("rate_limit", True)
     assert caught.value.message == "openai 429 (rate_limit): Rate limit reached"
 
     case.api.enqueue(case.error(401, "Incorrect API key provided"))
     with pytest.raises(AIStepError) as caught:
         await operations.chat(config(case), router=router, org_id=ORG)
-    assert (caught.value.kind, caught.value.retryable) == ("auth", False)
+    assert (caught.value.code, caught.value.retryable) == ("auth", False)
 
 
 async def test_config_errors_fail_before_any_call(cases: dict[str, Case], router: Router) -> None:

@@ -14,7 +14,7 @@ from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.engine.worker.steps import execute_step, prepare_step
 from agentflow.engine.worker.walker import StepScope, Walker, WalkResult
 from agentflow.graph import Node, parse_definition
-from agentflow.nodes.base import NodeContext, NodeResult
+from agentflow.nodes.context import NodeContext, NodeResult
 from tests.support.outside import Outside, outside_server
 
 

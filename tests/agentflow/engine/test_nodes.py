@@ -11,8 +11,8 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from agentflow.engine.errors import is_retryable
-from agentflow.nodes.logic import evaluate
+from agentflow.nodes.errors import is_retryable
+from agentflow.nodes.logic.handler import evaluate
 from tests.agentflow.engine.conftest import edge, node, walk
 from tests.support.outside import Outside, json_reply, outside_server
 
@@ -132,9 +132,9 @@ async def test_transient_answers_are_retryable_and_4xx_are_not(
     outside.routes["/bad"] = json_reply({}, status=422)
     import uuid
 
-    from agentflow.engine.errors import StepError
-    from agentflow.nodes.base import NodeContext
-    from agentflow.nodes.http import HttpHandler
+    from agentflow.nodes.context import NodeContext
+    from agentflow.nodes.errors import StepError
+    from agentflow.nodes.http.handler import HttpHandler
 
     ctx = NodeContext(execution_id=uuid.uuid4(), org_id=uuid.uuid4(), http=http)
     for path, retryable in [("/busy", True), ("/limited", True), ("/bad", False)]:
@@ -271,7 +271,7 @@ def test_condition_operators(left: Any, op: str, right: Any, expected: bool) -> 
 
 
 def test_incomparable_values_fail_clearly() -> None:
-    from agentflow.engine.errors import PermanentStepError
+    from agentflow.nodes.errors import PermanentStepError
 
     with pytest.raises(PermanentStepError, match="Cannot compare"):
         evaluate({"a": 1}, "gt", 3)
@@ -288,7 +288,7 @@ def test_a_catastrophic_pattern_answers_at_once() -> None:
     "pattern", [r"(a)\1", r"(?P<w>a)(?P=w)", r"foo(?=bar)", r"foo(?!bar)", r"(?<=x)y", r"(?<!x)y", r"(?>a+)"]
 )
 def test_patterns_that_need_backtracking_fail_the_step_clearly(pattern: str) -> None:
-    from agentflow.engine.errors import PermanentStepError
+    from agentflow.nodes.errors import PermanentStepError
 
     with pytest.raises(PermanentStepError, match="is not supported: backreferences/lookaround") as caught:
         evaluate("aa", "matches", pattern)
@@ -297,7 +297,7 @@ def test_patterns_that_need_backtracking_fail_the_step_clearly(pattern: str) -> 
 
 
 def test_an_invalid_pattern_fails_the_step_clearly() -> None:
-    from agentflow.engine.errors import PermanentStepError
+    from agentflow.nodes.errors import PermanentStepError
 
     with pytest.raises(PermanentStepError, match=r"'\[a-' is not a valid regular expression"):
         evaluate("a", "matches", "[a-")

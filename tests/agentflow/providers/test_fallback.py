@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentflow.ai.structured import classification_model
 from agentflow.embedded.ports import free_port
+from agentflow.nodes.ai.structured import classification_model
 from agentflow.providers import (
     InMemoryCredentials,
     Message,

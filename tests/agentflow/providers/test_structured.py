@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from agentflow.ai.structured import classification_model, extraction_model
+from agentflow.nodes.ai.structured import classification_model, extraction_model
 from agentflow.providers import Message, ProviderError, Router, StructuredOutputError
 from tests.fakes.cases import Case
 from tests.fakes.fixtures import ORG

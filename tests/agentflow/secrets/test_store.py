@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Literal
 
@@ -71,15 +70,34 @@ async def test_write_read_delete(settings: Settings) -> None:
     await store.delete(ref)  # idempotent
 
 
+class Clock:
+    """A monotonic clock the test moves by hand, so the cache's TTL is checked without waiting for it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def test_reads_are_cached_briefly_and_writes_invalidate(settings: Settings) -> None:
-    writer, reader, ref = store_for(settings), store_for(settings, cache_seconds=0.5), env_ref()
+    clock = Clock()
+    writer, ref = store_for(settings), env_ref()
+    reader = SecretStore(VaultConfig.from_settings(settings), cache_seconds=5, clock=clock)
     await writer.write(ref, {"value": "old"})
     assert await reader.read_value(ref) == "old"
     await writer.write(ref, {"value": "new"})
     assert await writer.read_value(ref) == "new"  # the writer's own cache was invalidated
     assert await reader.read_value(ref) == "old"  # another process sees the change after its TTL …
-    await asyncio.sleep(0.6)
+    clock.now += 4
+    assert await reader.read_value(ref) == "old"  # … not before it ends …
+    clock.now += 1
     assert await reader.read_value(ref) == "new"  # … and not later
+    await writer.write(ref, {"value": "newer"})
+    clock.now += 4  # the entry read at the TTL's end has a TTL of its own
+    assert await reader.read_value(ref) == "new"
+    clock.now += 1
+    assert await reader.read_value(ref) == "newer"
     uncached = store_for(settings, cache_seconds=0)
     await writer.write(ref, {"value": "newest"})
     assert await uncached.read_value(ref) == "newest"

@@ -6,6 +6,7 @@
  * - `waiting_for` of an execution: the API types it as a free-form object; this is what the engine writes.
  */
 import type { JsonObject, JsonValue } from "@/api/definition";
+import type { Schemas } from "@/api/http";
 
 export type StreamEventType =
   | "execution.started"
@@ -21,21 +22,23 @@ export type StreamEventType =
   | "step.retrying"
   | "step.skipped";
 
-/** One event of the stream: the same rows as `GET /executions/{id}/events`, with `at` for `created_at`. */
-export interface StreamEvent {
-  id: number;
+/**
+ * One event of the stream: the same object `GET /executions/{id}/events` lists (`EventPublic`, so a renamed or
+ * dropped field fails the typecheck), with the two fields OpenAPI leaves free-form narrowed.
+ */
+export type StreamEvent = Omit<Schemas["EventPublic"], "type" | "data"> & {
   type: StreamEventType;
-  node_id: string | null;
-  step_key: string | null;
   /**
    * `execution.paused`: the WaitingFor; `execution.completed|failed|cancelled`: `{status, output, error,
    * failed_node}`; `step.completed`: `{output, handles}`; `step.failed|retrying`: `{error}`.
    */
   data: JsonValue;
-  at: string;
-}
+};
 
-/** What the server sends before closing with 4401/4403/4404 when it refuses the stream. */
+/**
+ * What the server sends before closing with 4401/4403/4404 when it refuses the stream: on connect, or when a
+ * periodic re-check finds the caller's access gone (a revoked key, a removed member).
+ */
 export interface StreamRefusal {
   type: "error";
   code: number;

@@ -121,7 +121,7 @@ export function streamUrl(executionId: string, base: string = window.location.hr
   return url.toString();
 }
 
-/** Close codes: 1000 when the execution ended; 4401/4403/4404 when the server refused the stream. */
+/** Close codes: 1000 when the execution ended; 4401/4403/4404 when the server refused (or stopped) the stream. */
 export const STREAM_ENDED = 1000;
 
 /**

@@ -618,8 +618,9 @@ export interface paths {
          * @description The live stream as Server-Sent Events, for clients without WebSockets (`EventSource`, curl).
          *
          *     Same events as the WebSocket, each as `id:` (its event id), `event:` (its type) and `data:` (the JSON
-         *     object); a `: keep-alive` comment after a quiet while; the response ends after the execution ends. A
-         *     reconnecting `EventSource` sends `Last-Event-ID` and gets only what it missed.
+         *     object); a `: keep-alive` comment after a quiet while; the response ends after the execution ends, or
+         *     after a `: closed: <reason>` comment once the caller's access is gone. A reconnecting `EventSource` sends
+         *     `Last-Event-ID` and gets only what it missed (or, without access, the refusal that stops it).
          */
         get: operations["stream_execution_sse_api_v1_executions__execution_id__stream_get"];
         put?: never;
@@ -667,7 +668,8 @@ export interface paths {
          *     `signing_secret`, a signature is required: Standard Webhooks (`webhook-id`, `webhook-timestamp`,
          *     `webhook-signature`), `X-AgentFlow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">`, or
          *     `X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the body>`. Timestamps more than 5 minutes off are
-         *     refused (401), and so is a delivery already received (409 `webhook_replayed`).
+         *     refused (401), and so is a delivery already received (409 `webhook_replayed`). Unknown, paused or
+         *     archived: 404. A body that does not match the trigger's `input_schema`: 422, and nothing runs.
          */
         post: operations["receive_webhook_api_v1_hooks__token__post"];
         delete?: never;
@@ -2389,6 +2391,11 @@ export interface components {
             duration_ms: number | null;
             /** Error */
             error: string | null;
+            /**
+             * Error Kind
+             * @description What kind of failure ended a failed step: `transient` ones were retried as the node's retry policy allows.
+             */
+            error_kind?: ("transient" | "permanent" | "cancelled" | "timed_out") | null;
             /** Finished At */
             finished_at: string | null;
             /** Input */

@@ -21,7 +21,7 @@ const event = (type: StreamEvent["type"], nodeId: string | null = null, data: St
   node_id: nodeId,
   step_key: nodeId,
   data,
-  at: "2026-03-01T10:00:00Z",
+  created_at: "2026-03-01T10:00:00Z",
 });
 
 describe("test runs", () => {

@@ -1,0 +1,268 @@
+"""Starting an agent: the only code that creates executions, for every source.
+
+- `start`: people and scripts (API execute, manual, test runs, retry from the start), on the request's
+  session: the row commits with the request and dispatch to Prefect follows.
+- `webhook`: the webhook front door, on the fast reader (the row commits at once).
+- `schedule`: a flow run the deployment's cron schedule created, from the worker, on the fast reader.
+
+Each applies the same rules (`refusal`, `check_input`, `trigger_config`) and records the row through the one
+INSERT in repository.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agentflow.agents import definitions
+from agentflow.agents.repository import AgentRepository, AgentVersionRepository
+from agentflow.auth.subject import AuthSubject
+from agentflow.errors import Conflict, NotFound, ValidationFailed
+from agentflow.executions import webhooks
+from agentflow.executions.fast_repository import FastExecutionRepository, WebhookAgent
+from agentflow.executions.repository import ExecutionRepository, NewExecution
+from agentflow.executions.webhooks import WebhookRequest
+from agentflow.graph import parse_definition
+from agentflow.graph.errors import DefinitionError
+from agentflow.kit.fastread import FastReader
+from agentflow.models import Agent, AgentStatus, ExecutionStatus, TriggeredBy
+from agentflow.nodes.errors import StepError
+from agentflow.nodes.trigger.handler import check_input as check_trigger_input
+from agentflow.secrets.store import SecretStore
+
+
+@dataclass(frozen=True)
+class Triggered:
+    """The execution a trigger recorded, or found: `created` is False for a repeated idempotency key."""
+
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    status: str
+    created: bool
+
+    @classmethod
+    def new(cls, execution_id: uuid.UUID, agent_id: uuid.UUID) -> Triggered:
+        return cls(id=execution_id, agent_id=agent_id, status=ExecutionStatus.queued, created=True)
+
+
+@dataclass(frozen=True)
+class _WhatRuns:
+    definition: dict[str, Any]
+    version_id: uuid.UUID | None  # a published version
+    frozen: dict[str, Any] | None  # or a test run's own definition
+
+
+def trigger_config(definition: dict[str, Any]) -> dict[str, Any]:
+    """The trigger node's config in a stored definition ({} without one)."""
+    for node in definition.get("nodes", []):
+        if node.get("type") == "trigger":
+            config: dict[str, Any] = node.get("config") or {}
+            return config
+    return {}
+
+
+def refusal(status: str, *, published: bool, source: TriggeredBy) -> Conflict | None:
+    """Why `source` may not start an agent in this state now (None: it may). Test runs run the draft, so
+    only archiving stops them; everything else needs a published agent that is switched on."""
+    if status == AgentStatus.archived:
+        return Conflict("This agent is archived", code="agent_archived")
+    if source == TriggeredBy.test:
+        return None
+    if not published:
+        return Conflict("Publish the agent before running it (or use a test run)", code="not_published")
+    if status != AgentStatus.active:
+        return Conflict("This agent is paused: set its status to active to run it", code="agent_paused")
+    return None
+
+
+def check_input(trigger: dict[str, Any], value: Any) -> None:
+    """422 `invalid_input` unless `value` matches the trigger's input_schema (for a webhook: the body)."""
+    try:
+        check_trigger_input(trigger.get("input_schema"), value)
+    except StepError as exc:
+        raise ValidationFailed(exc.message, code="invalid_input") from exc
+
+
+class TriggerService:
+    async def start(
+        self,
+        session: AsyncSession,
+        *,
+        agent: Agent,
+        triggered_by: TriggeredBy,
+        input: Any,
+        user_id: uuid.UUID | None,
+        idempotency_key: str | None = None,
+        test_definition: dict[str, Any] | None = None,
+    ) -> Triggered:
+        """Record a queued execution of the agent (dispatch to Prefect follows the commit); a repeated
+        idempotency key returns the first execution instead."""
+        repo = ExecutionRepository(session)
+        earlier = await self._earlier(repo, agent.org_id, agent.id, idempotency_key)
+        if earlier is not None:
+            return earlier
+        refused = refusal(agent.status, published=agent.current_version is not None, source=triggered_by)
+        if refused is not None:
+            raise refused
+        runs = await self._what_runs(session, agent, triggered_by, test_definition)
+        check_input(trigger_config(runs.definition), _schema_subject(input, triggered_by))
+        new = NewExecution(
+            org_id=agent.org_id,
+            agent_id=agent.id,
+            triggered_by=triggered_by,
+            input=input,
+            version_id=runs.version_id,
+            definition=runs.frozen,
+            user_id=user_id,
+            idempotency_key=idempotency_key,
+        )
+        return await self._record(repo, new)
+
+    async def rerun(
+        self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID
+    ) -> Triggered:
+        """A new execution with an earlier one's input, of the agent's current version (a test run re-runs
+        its own definition); a scheduled run's re-run counts as manual."""
+        previous = await ExecutionRepository(session).get_in_org(subject.org_id, execution_id)
+        if previous is None:
+            raise NotFound.resource("Execution", execution_id)
+        agent = await AgentRepository(session).get_in_org(subject.org_id, previous.agent_id)
+        assert agent is not None  # an execution goes when its agent does (ON DELETE CASCADE)
+        source = TriggeredBy(previous.triggered_by)
+        return await self.start(
+            session,
+            agent=agent,
+            triggered_by=TriggeredBy.manual if source == TriggeredBy.schedule else source,
+            input=previous.input,
+            user_id=subject.user_id,
+            test_definition=previous.definition,
+        )
+
+    async def _record(self, repo: ExecutionRepository, new: NewExecution) -> Triggered:
+        """Insert the row; when a concurrent request with the same key won, answer with its execution."""
+        execution_id = await repo.insert_queued(new)
+        if execution_id is not None:
+            return Triggered.new(execution_id, new.agent_id)
+        earlier = await self._earlier(repo, new.org_id, new.agent_id, new.idempotency_key)
+        assert earlier is not None, "only a repeated idempotency key conflicts"
+        return earlier
+
+    async def _earlier(
+        self, repo: ExecutionRepository, org_id: uuid.UUID, agent_id: uuid.UUID, key: str | None
+    ) -> Triggered | None:
+        """The execution already recorded with this idempotency key, if any."""
+        if not key:
+            return None
+        existing = await repo.by_idempotency_key(org_id, agent_id, key)
+        if existing is None:
+            return None
+        return Triggered(id=existing.id, agent_id=agent_id, status=existing.status, created=False)
+
+    async def _what_runs(
+        self,
+        session: AsyncSession,
+        agent: Agent,
+        triggered_by: TriggeredBy,
+        test_definition: dict[str, Any] | None,
+    ) -> _WhatRuns:
+        """A test run: the given definition or the draft, frozen into the execution. Anything else: the
+        current version."""
+        if triggered_by == TriggeredBy.test:
+            definition = test_definition if test_definition is not None else agent.draft_definition
+            definitions.check_size(definition)  # a test run is held to what a saved draft may be
+            try:
+                parse_definition(definition)
+            except DefinitionError as exc:
+                raise ValidationFailed("The definition to test is not valid", details=exc.issues) from exc
+            return _WhatRuns(definition=definition, version_id=None, frozen=definition)
+        assert agent.current_version is not None  # refusal() answered not_published
+        version = await AgentVersionRepository(session).get_number(
+            agent.org_id, agent.id, agent.current_version
+        )
+        assert version is not None
+        return _WhatRuns(definition=version.definition, version_id=version.id, frozen=None)
+
+    async def webhook(self, db: FastReader, secrets: SecretStore, request: WebhookRequest) -> Triggered:
+        """A delivery to a webhook URL: 404 unless it is a live webhook, 401 unless signed when the trigger
+        asks for it, 422 unless the body matches the input_schema, 409 for a replayed delivery."""
+        repo = FastExecutionRepository(db)
+        agent, trigger = await self._live_webhook(repo, request.token)
+        delivery_id = await webhooks.check_signature(secrets, agent.org_id, trigger, request)
+        body = await request.parse_body()  # only now: an unauthenticated body is never parsed
+        check_input(trigger, body)
+        if delivery_id is not None:
+            await webhooks.claim_delivery(repo, agent.org_id, agent.id, delivery_id)
+        new = NewExecution(
+            org_id=agent.org_id,
+            agent_id=agent.id,
+            triggered_by=TriggeredBy.webhook,
+            input=webhooks.run_input(body, request),
+            version_id=agent.version_id,
+            idempotency_key=request.idempotency_key,
+        )
+        execution_id = await repo.insert_queued(new)
+        if execution_id is not None:
+            return Triggered.new(execution_id, agent.id)
+        assert request.idempotency_key is not None, "only a repeated Idempotency-Key conflicts"
+        earlier = await repo.id_by_idempotency_key(agent.id, request.idempotency_key)
+        assert earlier is not None
+        # Answered as queued, like a new one: the fast path does not read the earlier one's state.
+        return Triggered(id=earlier, agent_id=agent.id, status=ExecutionStatus.queued, created=False)
+
+    async def _live_webhook(
+        self, repo: FastExecutionRepository, token: str
+    ) -> tuple[WebhookAgent, dict[str, Any]]:
+        """The agent behind the URL and its trigger, if it is a published, active webhook agent; 404 for
+        anything else (unknown, paused, archived, another kind): the anonymous caller learns nothing."""
+        agent = await repo.webhook_agent(token) if len(token) <= webhooks.MAX_TOKEN_LENGTH else None
+        if agent is not None and refusal(agent.status, published=True, source=TriggeredBy.webhook) is None:
+            trigger = trigger_config(agent.definition)
+            if trigger.get("kind") == "webhook":
+                return agent, trigger
+        raise NotFound("No active webhook at this URL", code="unknown_webhook")
+
+    async def schedule(
+        self,
+        db: FastReader,
+        *,
+        agent_id: uuid.UUID,
+        version_id: uuid.UUID,
+        flow_run_id: uuid.UUID,
+        deployment_id: uuid.UUID | None,
+        scheduled_at: str | None,
+    ) -> uuid.UUID | None:
+        """The execution of a scheduled flow run (a retried run finds its own); None when the run must not
+        happen: the agent is paused or archived, the version is not its own or the flow run is not of its
+        deployment (whatever is still scheduled in Prefect)."""
+        repo = FastExecutionRepository(db)
+        agent = await repo.scheduled_agent(agent_id, version_id)
+        if (
+            agent is None
+            or refusal(agent.status, published=True, source=TriggeredBy.schedule) is not None
+            or agent.deployment_id is None
+            or agent.deployment_id != deployment_id
+        ):
+            return None
+        new = NewExecution(
+            org_id=agent.org_id,
+            agent_id=agent_id,
+            triggered_by=TriggeredBy.schedule,
+            input={"scheduled_at": scheduled_at},
+            version_id=version_id,
+            flow_run_id=flow_run_id,
+        )
+        return await repo.insert_queued(new) or await repo.id_by_flow_run(flow_run_id)
+
+
+def _schema_subject(input: Any, triggered_by: TriggeredBy) -> Any:
+    """What the input_schema describes: a webhook's (re-run) input is `{body, headers, query}`, and its
+    schema is of the body."""
+    if triggered_by == TriggeredBy.webhook and isinstance(input, dict):
+        return input.get("body")
+    return input
+
+
+trigger_service = TriggerService()

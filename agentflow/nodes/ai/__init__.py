@@ -1,0 +1,1 @@
+"""The ai node type: `model.py` (contract), `spec.py` (rules, outputs, SPEC), `handler.py` (runtime)."""

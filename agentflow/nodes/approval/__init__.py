@@ -1,0 +1,1 @@
+"""The approval node type: `model.py` (contract), `spec.py` (rules, outputs, SPEC)."""

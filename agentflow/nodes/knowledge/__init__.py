@@ -1,0 +1,1 @@
+"""The knowledge node type: `model.py` (contract), `spec.py` (rules, outputs, SPEC)."""

@@ -1,0 +1,64 @@
+"""The trigger node: how an execution starts (manual, webhook, schedule, API, integration event)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from agentflow.nodes.base import NOT_TEMPLATED, NodeBase, StrictModel
+
+TriggerKind = Literal["manual", "webhook", "schedule", "api", "integration"]
+
+
+class TriggerConfig(StrictModel):
+    """How the agent is started and what input it receives."""
+
+    kind: TriggerKind = Field(
+        default="manual",
+        description=(
+            "What starts a run: `manual` (Run button), `webhook` (POST to the agent's webhook URL), "
+            "`schedule` (cron), `api` (POST /agents/{id}/execute), `integration` (an event from a connected "
+            "app)."
+        ),
+    )
+    cron: str | None = Field(
+        default=None,
+        description="Five-field cron expression for `schedule` triggers, e.g. `0 9 * * 1-5`.",
+        examples=["0 9 * * 1-5"],
+    )
+    timezone: str = Field(
+        default="UTC",
+        description="IANA time zone the cron expression is read in, e.g. `Europe/Paris`.",
+        examples=["Europe/Paris"],
+    )
+    integration: str | None = Field(
+        default=None, description="For `integration` triggers: the integration whose event starts a run."
+    )
+    event: str | None = Field(
+        default=None, description="For `integration` triggers: the event name, e.g. `issue.created`."
+    )
+    signing_secret: str | None = Field(
+        default=None,
+        description=(
+            "For `webhook` triggers: name of the org secret that signs requests. Callers sign with Standard "
+            "Webhooks headers, `X-AgentFlow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`, or "
+            "`X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body>`; unsigned, wrongly signed or "
+            "stale requests get 401, replayed ones 409. Unsigned webhooks are accepted when unset."
+        ),
+    )
+    input_schema: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "JSON Schema of the run input (manual/api) or of the webhook body; a run is refused if the input "
+            "does not match, and the builder offers its properties as variables."
+        ),
+        json_schema_extra=NOT_TEMPLATED,
+    )
+
+
+class TriggerNode(NodeBase):
+    """Starts the agent; exactly one per definition. Its output is the run's input."""
+
+    type: Literal["trigger"] = Field(description="Node type.")
+    config: TriggerConfig = Field(default_factory=TriggerConfig, description="Trigger settings.")
