@@ -21,10 +21,10 @@ is Supabase's published pgvector HNSW figure on 2 vCPUs: ~270 QPS at p95 ~108 ms
 #   1M x 384, 16 latent (realistic)  exact scan 0.7-2.8 QPS, p95 5.7-13 s
 #     HNSW build 1262 s (load ~12, 3 GB maintenance_work_mem, 1 parallel worker), index 1953 MB
 #     shared_buffers 128 MB (default): ef 40  117 QPS p95 322 ms recall 0.985 | ef 100  92 QPS 0.995
-#     shared_buffers 4 GB:             ef 40  303 QPS p95 116 ms recall 0.985 | ef 100 227 QPS p95 136 ms 0.995
+#     shared_buffers 4 GB:             ef 40  303 QPS p95 116 ms recall 0.985 | ef 100 227 QPS p95 136 0.995
 #                                      ef 200 147 QPS p95 177 ms recall 0.998 (load 15-30 during these points)
 #   1M x 384, 48 latent (hard)  HNSW build 922 s; exact 0.8 QPS
-#     shared_buffers 128 MB: ef 40 156 QPS p95 164 ms recall 0.896 | ef 100 134 QPS 0.928 | ef 200 95 QPS 0.952
+#     shared_buffers 128 MB: ef 40 156 QPS p95 164 ms recall 0.896 | ef 100 134 QPS 0.928 | ef 200 95 0.952
 #     shared_buffers 4 GB:   ef 40 313 QPS p95 76 ms 0.896 | ef 100 367 QPS p95 61 ms 0.928 | ef 200 308 QPS
 #                            p95 70 ms recall 0.952 (x378 the exact scan; anchor 270 QPS / 108 ms / 0.99)
 #   100k x 384, 16 latent  exact 19 QPS; HNSW build 49 s; shared_buffers 4 GB: ef 40 505 QPS p95 78 ms
