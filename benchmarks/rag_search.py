@@ -17,12 +17,14 @@ is Supabase's published pgvector HNSW figure on 2 vCPUs: ~270 QPS at p95 ~108 ms
 """
 
 # Measured 2026-12-02 on the shared 2-core helper machine, concurrency 8, m = 16 / ef_construction = 64 (the
-# migration's). Other sessions kept the load average at 5-30 throughout, so absolute figures are low bounds.
-#   1M x 384, 16 latent (realistic)  exact scan 0.7-2.8 QPS, p95 5.7-13 s
-#     HNSW build 1262 s (load ~12, 3 GB maintenance_work_mem, 1 parallel worker), index 1953 MB
-#     shared_buffers 128 MB (default): ef 40  117 QPS p95 322 ms recall 0.985 | ef 100  92 QPS 0.995
-#     shared_buffers 4 GB:             ef 40  303 QPS p95 116 ms recall 0.985 | ef 100 227 QPS p95 136 0.995
-#                                      ef 200 147 QPS p95 177 ms recall 0.998 (load 15-30 during these points)
+# migration's). Other sessions kept the load average at 4-30 throughout, so absolute figures are low bounds.
+#   1M x 384, 16 latent (realistic), the quietest run (load 4-8): load by binary COPY 19 s, btree + GIN 11 s;
+#     exact scan 2.8 QPS p95 5.7 s; HNSW build 557 s (3 GB maintenance_work_mem, 1 parallel worker), 1953 MB
+#     shared_buffers 4 GB: ef 40  444 QPS p50 12 ms p95 45 ms recall@10 0.985 (x158 exact, x1.64 anchor)
+#                          ef 100 329 QPS p50 18 ms p95 57 ms recall@10 0.995 (x117 exact, x1.22 anchor)
+#                          ef 200 267 QPS p50 24 ms p95 56 ms recall@10 0.998
+#   same set, an earlier run at load 12-30: build 1262 s; shared_buffers 128 MB (the product's default):
+#     ef 40 117 QPS p95 322 ms | ef 100 92 QPS p95 358 ms; 4 GB: ef 40 303 QPS p95 116 ms | ef 100 227 QPS
 #   1M x 384, 48 latent (hard)  HNSW build 922 s; exact 0.8 QPS
 #     shared_buffers 128 MB: ef 40 156 QPS p95 164 ms recall 0.896 | ef 100 134 QPS 0.928 | ef 200 95 0.952
 #     shared_buffers 4 GB:   ef 40 313 QPS p95 76 ms 0.896 | ef 100 367 QPS p95 61 ms 0.928 | ef 200 308 QPS
@@ -30,6 +32,8 @@ is Supabase's published pgvector HNSW figure on 2 vCPUs: ~270 QPS at p95 ~108 ms
 #   100k x 384, 16 latent  exact 19 QPS; HNSW build 49 s; shared_buffers 4 GB: ef 40 505 QPS p95 78 ms
 #     recall 0.994 | ef 100 379 QPS p95 88 ms 0.999 | ef 200 258 QPS 1.000; IVFFlat lists 100: probes 5
 #     449 QPS recall 0.828 | probes 10 243 QPS 0.924 | probes 20 119 QPS 0.977 (the 1 % KB suffers most)
+# So: the query uses hnsw.iterative_scan = relaxed_order (per-KB recall holds at 1 % of the rows) and
+# hnsw.ef_search = 100; the biggest lever is shared_buffers (heap + index of 1M x 384 are ~3.9 GB).
 
 from __future__ import annotations
 
