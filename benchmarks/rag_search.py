@@ -32,6 +32,8 @@ is Supabase's published pgvector HNSW figure on 2 vCPUs: ~270 QPS at p95 ~108 ms
 #   100k x 384, 16 latent  exact 19 QPS; HNSW build 49 s; shared_buffers 4 GB: ef 40 505 QPS p95 78 ms
 #     recall 0.994 | ef 100 379 QPS p95 88 ms 0.999 | ef 200 258 QPS 1.000; IVFFlat lists 100: probes 5
 #     449 QPS recall 0.828 | probes 10 243 QPS 0.924 | probes 20 119 QPS 0.977 (the 1 % KB suffers most)
+#   100k x 384, 48 latent (load 8): exact 22 QPS; build 46 s; 4 GB: ef 40 1035 QPS p95 16 ms recall 0.990 |
+#     ef 100 748 QPS p95 23 ms 0.992 | ef 200 454 QPS p95 31 ms 0.993 (100 rows per cluster: easier than 1M)
 # So: the query uses hnsw.iterative_scan = relaxed_order (per-KB recall holds at 1 % of the rows) and
 # hnsw.ef_search = 100; the biggest lever is shared_buffers (heap + index of 1M x 384 are ~3.9 GB).
 
