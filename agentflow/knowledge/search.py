@@ -83,7 +83,7 @@ async def _vector_ranks(
     # Only an int and fixed clauses are formatted in; every value is a bound parameter.
     rows = await session.execute(
         text(
-            f"""  # noqa: S608
+            f"""
             SELECT id, 1 - distance AS score FROM (
               SELECT c.id, {cast} <=> CAST(:q AS vector({dimensions})) AS distance
               FROM knowledge_chunks c
@@ -91,7 +91,7 @@ async def _vector_ranks(
               ORDER BY {cast} <=> CAST(:q AS vector({dimensions}))
               LIMIT :limit
             ) nearest ORDER BY distance
-            """
+            """  # noqa: S608
         ),
         params,
     )
@@ -110,14 +110,14 @@ async def _keyword_ranks(
     config = f"'{TEXT_SEARCH_CONFIG}'::regconfig"
     rows = await session.execute(
         text(
-            f"""  # noqa: S608 - a constant and fixed clauses formatted in; values are bound
+            f"""
             WITH q AS (SELECT replace(plainto_tsquery({config}, :query)::text, '&', '|')::tsquery AS tsq)
             SELECT c.id, ts_rank_cd(c.search, q.tsq, 32) AS score
             FROM knowledge_chunks c, q
             WHERE {where} AND c.search @@ q.tsq
             ORDER BY score DESC, c.id
             LIMIT :limit
-            """
+            """  # noqa: S608 - a constant and fixed clauses formatted in; values are bound
         ),
         params,
     )
