@@ -42,7 +42,7 @@ class KnowledgeBaseService:
             name=body.name,
             description=body.description,
             embedding_model=model,
-            dimensions=embeddings.LOCAL_MODELS.get(model.removeprefix("local/")),
+            dimensions=embeddings.LOCAL_MODELS.get(model),
             chunk_size=body.chunk_size,
             chunk_overlap=body.chunk_overlap,
             chunk_strategy=body.chunk_strategy,
@@ -83,7 +83,7 @@ class KnowledgeBaseService:
         if body.embedding_model is not None and body.embedding_model != kb.embedding_model:
             kb.embedding_model = _checked_model(body.embedding_model)
             # Known again from the new model's first vector; old vectors stay out of vector search meanwhile.
-            kb.dimensions = embeddings.LOCAL_MODELS.get(kb.embedding_model.removeprefix("local/"))
+            kb.dimensions = embeddings.LOCAL_MODELS.get(kb.embedding_model)
             reindex = True
         for field in ("chunk_size", "chunk_overlap", "chunk_strategy"):
             value = getattr(body, field)

@@ -14,15 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from agentflow.ai.wiring import OrgSettingsPolicies, VaultCredentials
 from agentflow.config import Settings
 from agentflow.egress import EgressPolicy
-from agentflow.knowledge.dispatch import IngestionDispatcher
-from agentflow.providers.router import Router
-from agentflow.secrets.store import SecretStore
 from agentflow.embedded import prefect as embedded_prefect
 from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.control.hub import EventHub
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import AgentFlowError
 from agentflow.kit.fastread import ConnectionReader
+from agentflow.knowledge.dispatch import IngestionDispatcher
+from agentflow.providers.router import Router
+from agentflow.secrets.store import SecretStore
 from api.app import create_app
 from api.deps import get_session
 from tests.conftest import prefect_auth, prefect_url
