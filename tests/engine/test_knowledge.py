@@ -100,7 +100,7 @@ async def test_every_format_is_ingested_and_bad_pdfs_fail_alone(
 
     # Deleting a document removes its chunks and its file.
     pdf_id = docs["manual.pdf"]["id"]
-    stored = list(Path(engine_api.data_dir, "knowledge").rglob(pdf_id))
+    stored = list(Path(engine_api.data_dir, "knowledge").rglob(pdf_id))  # noqa: ASYNC240
     assert len(stored) == 1
     deleted = await tenant.client.delete(f"/knowledge-bases/{kb['id']}/documents/{pdf_id}")
     assert deleted.status_code == 204
