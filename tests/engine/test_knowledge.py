@@ -152,7 +152,10 @@ async def test_an_agent_puts_retrieved_context_into_the_prompt(
                 "ai",
                 operation="chat",
                 model="gpt-4o-mini",
-                prompt="Answer from the context.\n{{search.output.context}}\nQuestion: {{trigger.output.question}}",
+                prompt=(
+                    "Answer from the context.\n{{search.output.context}}\n"
+                    "Question: {{trigger.output.question}}"
+                ),
             ),
         ],
         "edges": [edge("start", "search"), edge("search", "answer")],
