@@ -7,18 +7,19 @@ import uuid
 from typing import Any
 
 from agentflow.knowledge.chunking import Chunk, chunk_document
-from agentflow.knowledge.embeddings import Embedded, embedder_for
 from prefect import flow, task
 from prefect.artifacts import acreate_progress_artifact, aupdate_progress_artifact
+from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
 from prefect.flows import Flow
-from prefect.states import Failed, State
+from prefect.states import Failed
 
 import blocks.vault  # noqa: F401 - registers the Vault block type a worker without VAULT_ADDR loads
 from agentflow.ai.wiring import process_router
 from agentflow.config import get_settings
 from agentflow.engine.worker.store import engine_store
 from agentflow.knowledge import ingestion, parsing
+from agentflow.knowledge.embeddings import Embedded, embedder_for
 from agentflow.knowledge.ingestion import IngestionFailed, Job
 from agentflow.knowledge.storage import file_store
 from agentflow.providers.base import ProviderError

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 
 from agentflow.kit.pagination import Page
 from agentflow.kit.repository import TenantRepository
@@ -107,5 +107,5 @@ class ChunkRepository:
         )
         await self.session.execute(delete(KnowledgeChunk).where(KnowledgeChunk.document_id == document.id))
         if rows:
-            await self.session.execute(KnowledgeChunk.__table__.insert(), list(rows))
+            await self.session.execute(insert(KnowledgeChunk), list(rows))
         return int(previous or 0)

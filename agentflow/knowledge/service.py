@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 import uuid
 
@@ -71,7 +72,7 @@ class KnowledgeBaseService:
 
     async def update(
         self, session: AsyncSession, *, subject: AuthSubject, kb_id: uuid.UUID, body: KnowledgeBaseUpdate
-    ) -> tuple[KnowledgeBase, list[uuid.UUID]]:
+    ) -> tuple[KnowledgeBase, builtins.list[uuid.UUID]]:
         """Rename or re-configure; a new model or chunking re-indexes every document (their ids returned
         for dispatch)."""
         kb = await self.get(session, subject=subject, kb_id=kb_id, for_update=True)
@@ -115,7 +116,7 @@ class KnowledgeBaseService:
         kb_id: uuid.UUID,
         body: QueryRequest,
         router: Router | None,
-    ) -> list[Hit]:
+    ) -> builtins.list[Hit]:
         """Ranked chunks for the query."""
         kb = await self.get(session, subject=subject, kb_id=kb_id)
         return await retrieve(session, kb=kb, body=body, router=router)
