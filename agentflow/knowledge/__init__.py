@@ -1,0 +1,1 @@
+"""Knowledge bases: documents parsed, chunked and embedded for retrieval (RAG)."""
