@@ -1,1 +1,1 @@
-"""Knowledge bases: documents parsed, chunked and embedded for retrieval (RAG)."""
+"""Knowledge bases: documents, ingestion, embeddings and retrieval."""
