@@ -37,7 +37,8 @@ _STRANDED = compile_query(
     text(
         """
         SELECT id FROM knowledge_documents
-        WHERE status = 'queued' AND flow_run_id IS NULL AND updated_at < clock_timestamp() - make_interval(secs => :age)
+        WHERE status = 'queued' AND flow_run_id IS NULL
+          AND updated_at < clock_timestamp() - make_interval(secs => :age)
         ORDER BY updated_at LIMIT 100
         """
     )
