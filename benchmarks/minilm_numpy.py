@@ -22,7 +22,7 @@ MAX_TOKENS = 256  # sentence_bert_config.json: the model was trained on at most 
 
 
 def _tensors(blob: bytes) -> dict[str, np.ndarray[Any, Any]]:
-    """The safetensors format: an 8-byte header length, a JSON header of offsets, then raw little-endian data."""
+    """safetensors: an 8-byte header length, a JSON header of offsets, then raw little-endian data."""
     (length,) = struct.unpack("<Q", blob[:8])
     header = json.loads(blob[8 : 8 + length])
     base = 8 + length
@@ -31,7 +31,9 @@ def _tensors(blob: bytes) -> dict[str, np.ndarray[Any, Any]]:
         if name == "__metadata__":
             continue
         start, end = info["data_offsets"]
-        array = np.frombuffer(blob, dtype=_DTYPES[info["dtype"]], count=math.prod(info["shape"]) or 1, offset=base + start)
+        array = np.frombuffer(
+            blob, dtype=_DTYPES[info["dtype"]], count=math.prod(info["shape"]) or 1, offset=base + start
+        )
         assert end - start == array.nbytes
         out[name] = array.reshape(info["shape"])
     return out
@@ -60,22 +62,24 @@ class MiniLM:
     heads = 12
 
     def __init__(self, zip_path: Path | None = None) -> None:
-        from tokenizers import Tokenizer
+        from tokenizers import Tokenizer  # type: ignore[import-not-found]
 
         if zip_path is None:
-            import all_minilm_l6_v2
+            import all_minilm_l6_v2  # type: ignore[import-not-found]
 
             zip_path = Path(all_minilm_l6_v2.__file__).parent / "model.zip"
         with zipfile.ZipFile(zip_path) as archive:
             self.tokenizer = Tokenizer.from_str(archive.read("tokenizer.json").decode())
             weights = _tensors(archive.read("model.safetensors"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, not a password
         # Weights of linear layers are stored transposed and contiguous: numpy falls back to a slow non-BLAS
         # loop when a stacked matmul gets a transposed view.
         self.w = {
-            name: np.ascontiguousarray(value.T if name.endswith("dense.weight") or ".self." in name and
-                                        name.endswith(".weight") else value, dtype=np.float32)
+            name: np.ascontiguousarray(
+                value.T if name.endswith(".weight") and ("dense" in name or ".self." in name) else value,
+                dtype=np.float32,
+            )
             for name, value in weights.items()
         }
         self.layers = 1 + max(int(name.split(".")[2]) for name in self.w if name.startswith("encoder.layer."))
@@ -92,7 +96,11 @@ class MiniLM:
         w = self.w
         batch, length = ids.shape
         x = w["embeddings.word_embeddings.weight"][ids]
-        x = x + w["embeddings.position_embeddings.weight"][:length] + w["embeddings.token_type_embeddings.weight"][0]
+        x = (
+            x
+            + w["embeddings.position_embeddings.weight"][:length]
+            + w["embeddings.token_type_embeddings.weight"][0]
+        )
         x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         bias = (1.0 - mask)[:, None, None, :] * -1e9
         head = x.shape[-1] // self.heads
@@ -119,6 +127,10 @@ class MiniLM:
                 w[p + "attention.output.LayerNorm.bias"],
             )
             hidden = _gelu(linear(x, "intermediate.dense"))
-            x = _layer_norm(x + linear(hidden, "output.dense"), w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
+            x = _layer_norm(
+                x + linear(hidden, "output.dense"),
+                w[p + "output.LayerNorm.weight"],
+                w[p + "output.LayerNorm.bias"],
+            )
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.asarray(pooled / np.linalg.norm(pooled, axis=1, keepdims=True), dtype=np.float32)

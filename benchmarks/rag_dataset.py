@@ -1,10 +1,10 @@
-"""The retrieval test set of `rag_quality.py`: ~300 generated passages about fictional products, towns and people,
-and questions of three kinds, each with the one passage that answers it.
+"""The retrieval test set of `rag_quality.py`: 300 generated passages about fictional products, towns and
+people, and questions of three kinds, each with the one passage that answers it.
 
     python -m benchmarks.rag_dataset   # rewrites benchmarks/data/rag_quality.json (deterministic)
 
-- `code`: names a product only by its code ("What warranty does the ZX-4410 carry?"); every product of its kind
-  has a warranty, so only the exact code finds the passage (keyword search's strength).
+- `code`: names a product only by its code ("What warranty does the ZX-4410 carry?"); every product of its
+  kind has a warranty, so only the exact code finds the passage (keyword search's strength).
 - `meaning`: paraphrases a distinctive fact with other words and no name ("Which kettle can you start from
   bed with your phone?" for "it can be switched on remotely through a smartphone app") — vectors' strength.
 - `name`: names the town or person, as most questions do.
@@ -39,7 +39,7 @@ HOOKS: list[tuple[str, str, str]] = [
      "Is there a kettle that keeps mineral deposits out of my tea?"),
     ("kettle", "It holds water at any chosen temperature for up to an hour.",
      "Which kettle keeps the water warm for a long time after heating?"),
-    ("thermostat", "It learns the household's schedule during the first week and then adjusts heating by itself.",
+    ("thermostat", "It learns the household's schedule in the first week, then adjusts heating by itself.",
      "Which thermostat figures out our routine on its own?"),
     ("thermostat", "It turns the radiators down automatically when a window is opened.",
      "Which thermostat notices a draught from outside and stops heating?"),
@@ -164,8 +164,33 @@ FILLERS = {
 }
 CITIES = ["Orvik", "Tallmere", "Branska", "Quellon", "Dunhaven", "Saragoz", "Pellin", "Vossberg"]
 REGIONS = ["Highmoor", "the Coastal Reach", "Lower Vale", "the Eastern Marches", "Greyfell"]
-PROFESSIONS = ["engineer", "swimmer", "composer", "surveyor", "librarian", "farmer", "archivist", "folklorist"]
-SYLLABLES = ["ka", "lo", "ren", "vi", "tor", "mel", "sa", "dun", "bri", "ost", "fen", "la", "mar", "quo", "zel"]
+PROFESSIONS = [
+    "engineer",
+    "swimmer",
+    "composer",
+    "surveyor",
+    "librarian",
+    "farmer",
+    "archivist",
+    "folklorist",
+]
+SYLLABLES = [
+    "ka",
+    "lo",
+    "ren",
+    "vi",
+    "tor",
+    "mel",
+    "sa",
+    "dun",
+    "bri",
+    "ost",
+    "fen",
+    "la",
+    "mar",
+    "quo",
+    "zel",
+]
 GIVEN = ["Ada", "Bram", "Cora", "Dario", "Elin", "Fenna", "Gus", "Hedda", "Ivo", "Juna", "Kai", "Lotte"]
 
 
@@ -214,7 +239,10 @@ def build(seed: int = 12) -> dict[str, Any]:
 
     for kind in PRODUCT_KINDS:
         for index in range(PER_KIND):
-            name, code = _name(rng, names) + " " + rng.choice(["One", "Pro", "Go", "Air", "Max"]), _code(rng, codes)
+            name, code = (
+                _name(rng, names) + " " + rng.choice(["One", "Pro", "Go", "Air", "Max"]),
+                _code(rng, codes),
+            )
             city, price, years = rng.choice(CITIES), rng.randint(19, 899), rng.randint(1, 6)
             weight = rng.randint(150, 4000)
             text = (
