@@ -284,6 +284,17 @@ async def compare_modes(data: dict[str, Any]) -> None:
                     )  # fmt: skip
                 ranked.append([chunk_passage[hit.chunk_id] for hit in hits])
             results[label] = score(ranked, data["questions"])
+        # The two lists hybrid fuses (40 candidates each, as search.py takes for top_k 10), kept to try
+        # other fusions on the same candidates.
+        lists: dict[str, list[list[str]]] = {"vector": [], "keyword": []}
+        for question, vector in zip(data["questions"], query_vectors, strict=True):
+            for mode in lists:
+                async with sessions() as session, session.begin():
+                    hits = await search(
+                        session, knowledge_base_id=kb.id, dimensions=384, query=question["question"],
+                        query_vector=vector, top_k=40, mode=mode,
+                    )  # fmt: skip
+                lists[mode].append([chunk_passage[hit.chunk_id] for hit in hits])
         await engine.dispose()
     finally:
         process.stop()
@@ -301,6 +312,34 @@ async def compare_modes(data: dict[str, Any]) -> None:
             f"  {label} / exact vector: recall@5 {result.recall['all'] / base.recall['all']:.2f}, "
             f"MRR {result.mrr['all'] / base.mrr['all']:.2f}"
         )
+    fusions = {
+        "RRF 1 : 1 (search.py)": (1.0, 40),
+        "RRF 1 : 0.5": (0.5, 40),
+        "RRF 1 : 0.25": (0.25, 40),
+        "RRF 1 : 1, keyword top 5": (1.0, 5),
+    }
+    print("\n   Fusions of the same candidates (vector HNSW and keyword, 40 each), for search.py to choose")
+    for label, (weight, keyword_depth) in fusions.items():
+        fused = [
+            weighted_rrf(v, k[:keyword_depth], weight)
+            for v, k in zip(lists["vector"], lists["keyword"], strict=True)
+        ]
+        result = score(fused, data["questions"])
+        print(
+            f"{label:26} "
+            + " ".join(f"{result.recall[k]:9.3f} {result.mrr[k]:9.3f}" for k in ("all", *KINDS))
+        )
+
+
+def weighted_rrf(vector: list[str], keyword: list[str], keyword_weight: float) -> list[str]:
+    """Reciprocal rank fusion (k = search.RRF_K) with the keyword list's votes weighted."""
+    from agentflow.knowledge.search import RRF_K
+
+    scores: dict[str, float] = {}
+    for weight, ranking in ((1.0, vector), (keyword_weight, keyword)):
+        for rank, pid in enumerate(ranking, start=1):
+            scores[pid] = scores.get(pid, 0.0) + weight / (RRF_K + rank)
+    return sorted(scores, key=lambda pid: -scores[pid])[:10]
 
 
 def main() -> None:
