@@ -155,14 +155,24 @@ class PrefectGateway:
         return self._ingest_deployment_id
 
     async def create_ingestion_run(
-        self, *, document_id: uuid.UUID, org_id: uuid.UUID, org_slug: str | None, name: str
+        self,
+        *,
+        document_id: uuid.UUID,
+        org_id: uuid.UUID,
+        org_slug: str | None,
+        name: str,
+        idempotency_key: str | None = None,
     ) -> uuid.UUID:
         """A flow run ingesting one document."""
         deployment_id = await self.ingestion_deployment()
         tags = [f"org:{org_id}", "knowledge"] + ([f"org:{org_slug}"] if org_slug else [])
         try:
             run = await self.client.create_flow_run_from_deployment(
-                deployment_id, parameters={"document_id": str(document_id)}, name=name[:200], tags=tags
+                deployment_id,
+                parameters={"document_id": str(document_id)},
+                name=name[:200],
+                tags=tags,
+                idempotency_key=idempotency_key,
             )
         except Exception as exc:
             raise _unavailable(exc) from exc

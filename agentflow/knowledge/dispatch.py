@@ -18,7 +18,7 @@ logger = logging.getLogger("agentflow.knowledge")
 _PENDING = compile_query(
     text(
         """
-        SELECT d.id, d.org_id, d.name, k.name AS kb_name, o.slug AS org_slug
+        SELECT d.id, d.org_id, d.name, d.updated_at, k.name AS kb_name, o.slug AS org_slug
         FROM knowledge_documents d JOIN knowledge_bases k ON k.id = d.knowledge_base_id
         JOIN organizations o ON o.id = d.org_id
         WHERE d.id = :document_id AND d.status = 'queued' AND d.flow_run_id IS NULL
@@ -37,7 +37,8 @@ _STRANDED = compile_query(
     text(
         """
         SELECT id FROM knowledge_documents
-        WHERE status = 'queued' AND flow_run_id IS NULL AND updated_at < now() - make_interval(secs => :age)
+        WHERE status = 'queued' AND flow_run_id IS NULL
+          AND updated_at < clock_timestamp() - make_interval(secs => :age)
         ORDER BY updated_at LIMIT 100
         """
     )
@@ -61,6 +62,9 @@ class IngestionDispatcher:
                     org_id=row["org_id"],
                     org_slug=row["org_slug"],
                     name=f"{row['name']} · {row['kb_name']}",
+                    # Two sweepers finding the same stranded document make one run; a re-index (a new
+                    # updated_at) makes a new one.
+                    idempotency_key=f"ingest:{document_id}:{row['updated_at'].isoformat()}",
                 )
                 await self.db.execute(_SET_RUN, flow_run_id=run_id, document_id=document_id)
             except Exception:

@@ -292,3 +292,20 @@ async def test_invalid_queries_are_422(
     kb = await _kb(client, owner)
     response = await client.post(f"/knowledge-bases/{kb['id']}/query", json=body, headers=owner.headers)
     assert response.status_code == 422, response.text
+
+
+async def test_documents_queued_while_prefect_was_away_are_dispatched_later(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, owner: Member
+) -> None:
+    kb = await _kb(client, owner)
+    dispatcher = app.state.ingestion
+    app.state.ingestion = None  # as without a Prefect server: the document waits, queued
+    created = await client.post(
+        f"/knowledge-bases/{kb['id']}/documents", files=_files(("a.md", MARKDOWN)), headers=owner.headers
+    )
+    (document,) = created.json()["documents"]
+    row = await session.get(KnowledgeDocument, uuid.UUID(document["id"]))
+    assert row is not None and row.status == "queued" and row.flow_run_id is None
+    assert await dispatcher.dispatch_stranded(age_seconds=0) >= 1  # what the worker's sweeper does
+    await session.refresh(row)
+    assert row.flow_run_id is not None
