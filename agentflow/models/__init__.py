@@ -12,6 +12,7 @@ from agentflow.models.execution import (
     ExecutionStep,
     TriggeredBy,
 )
+from agentflow.models.knowledge import DocumentStatus, KnowledgeBase, KnowledgeChunk, KnowledgeDocument
 from agentflow.models.organization import Invitation, Organization, OrgMembership
 from agentflow.models.secret import OrgSecret
 from agentflow.models.team import Team, TeamMembership
@@ -25,12 +26,16 @@ __all__ = [
     "AgentTemplate",
     "AgentVersion",
     "Base",
+    "DocumentStatus",
     "Execution",
     "ExecutionEvent",
     "ExecutionLog",
     "ExecutionStatus",
     "ExecutionStep",
     "Invitation",
+    "KnowledgeBase",
+    "KnowledgeChunk",
+    "KnowledgeDocument",
     "LoginThrottle",
     "OrgMembership",
     "OrgSecret",
