@@ -2,81 +2,21 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import type { Permission } from "@/api/auth";
-import { http, upload } from "@/api/http";
+import { http, upload, type Schemas } from "@/api/http";
 
-// Hand-written from the contract in the knowledge-base issue until the routes are on main; then these become
-// aliases of the generated Schemas["…"].
-export type ChunkStrategy = "recursive" | "structure";
-export type DocumentStatus = "queued" | "processing" | "ready" | "failed";
-export type QueryMode = "vector" | "keyword" | "hybrid";
+export type KnowledgeBase = Schemas["KnowledgeBasePublic"];
+export type KnowledgeBaseCreate = Schemas["KnowledgeBaseCreate"];
+export type KnowledgeDocument = Schemas["DocumentPublic"];
+export type DocumentStatus = KnowledgeDocument["status"];
+export type ChunkStrategy = KnowledgeBaseCreate["chunk_strategy"];
+export type QueryRequest = Schemas["QueryRequest"];
+export type QueryMode = QueryRequest["mode"];
+export type RetrievedChunk = Schemas["ChunkHit"];
+export type QueryResponse = Schemas["QueryAnswer"];
 
-export interface KnowledgeBase {
-  id: string;
-  name: string;
-  description: string;
-  embedding_model: string;
-  dimensions: number | null;
-  chunk_size: number;
-  chunk_overlap: number;
-  chunk_strategy: ChunkStrategy;
-  document_count: number;
-  chunk_count: number;
-  bytes_used: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface KnowledgeBaseCreate {
-  name: string;
-  description?: string;
-  embedding_model?: string | null;
-  chunk_size?: number;
-  chunk_overlap?: number;
-  chunk_strategy?: ChunkStrategy;
-}
-
-export interface KnowledgeDocument {
-  id: string;
-  name: string;
-  kind: string | null;
-  source: "upload" | "url";
-  source_url: string | null;
-  status: DocumentStatus;
-  error: string | null;
-  pages: number | null;
-  chunks: number;
-  bytes: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-export interface QueryRequest {
-  query: string;
-  top_k?: number;
-  mode?: QueryMode;
-}
-
-export interface RetrievedChunk {
-  content: string;
-  score: number;
-  document_id: string;
-  document_name: string;
-  page: number | null;
-  heading: string | null;
-  metadata: Record<string, unknown>;
-}
-
-export interface QueryResponse {
-  chunks: RetrievedChunk[];
-}
-
-export const QUERY_MODES: QueryMode[] = ["hybrid", "vector", "keyword"];
-export const CHUNK_STRATEGIES: ChunkStrategy[] = ["recursive", "structure"];
+// Records, so a mode or strategy the API adds fails the typecheck until the forms offer it.
+export const QUERY_MODES = Object.keys({ hybrid: 1, vector: 1, keyword: 1 } satisfies Record<QueryMode, 1>) as QueryMode[];
+export const CHUNK_STRATEGIES = Object.keys({ recursive: 1, structure: 1 } satisfies Record<ChunkStrategy, 1>) as ChunkStrategy[];
 /** Statuses that will still change: the document list polls while any document has one. */
 export const BUSY_STATUSES: ReadonlySet<DocumentStatus> = new Set(["queued", "processing"]);
 const POLL_MS = 1500;
@@ -91,19 +31,19 @@ export const knowledgeKeys = {
 };
 
 export const knowledgeApi = {
-  list: () => http.get<Page<KnowledgeBase>>("/knowledge-bases", { query: { limit: PAGE_LIMIT } }),
+  list: () => http.get<Schemas["PageOf_KnowledgeBasePublic_"]>("/knowledge-bases", { query: { limit: PAGE_LIMIT } }),
   get: (id: string) => http.get<KnowledgeBase>(`/knowledge-bases/${id}`),
   create: (body: KnowledgeBaseCreate) => http.post<KnowledgeBase>("/knowledge-bases", body),
   remove: (id: string) => http.delete(`/knowledge-bases/${id}`),
   documents: (id: string) =>
-    http.get<Page<KnowledgeDocument>>(`/knowledge-bases/${id}/documents`, { query: { limit: PAGE_LIMIT } }),
+    http.get<Schemas["PageOf_DocumentPublic_"]>(`/knowledge-bases/${id}/documents`, { query: { limit: PAGE_LIMIT } }),
   /** One file per request, so each file has its own progress and its own 413/415 answer. */
   uploadFile: (id: string, file: File, onProgress: (fraction: number) => void, signal?: AbortSignal) => {
     const form = new FormData();
     form.append("files", file, file.name);
-    return upload<{ documents: KnowledgeDocument[] }>(`/knowledge-bases/${id}/documents`, form, { onProgress, signal });
+    return upload<Schemas["DocumentsCreated"]>(`/knowledge-bases/${id}/documents`, form, { onProgress, signal });
   },
-  addUrl: (id: string, url: string) => http.post<KnowledgeDocument>(`/knowledge-bases/${id}/documents/url`, { url }),
+  addUrl: (id: string, url: string) => http.post<KnowledgeDocument>(`/knowledge-bases/${id}/documents/url`, { url } satisfies Schemas["DocumentFromURL"]),
   reindex: (id: string, documentId: string) =>
     http.post<KnowledgeDocument>(`/knowledge-bases/${id}/documents/${documentId}/reindex`),
   removeDocument: (id: string, documentId: string) => http.delete(`/knowledge-bases/${id}/documents/${documentId}`),
@@ -111,7 +51,7 @@ export const knowledgeApi = {
 };
 
 /** Editors manage knowledge bases; viewers list and query them. */
-export const KNOWLEDGE_WRITE: Permission = "agents:write";
+export const KNOWLEDGE_WRITE: Permission = "knowledge:write";
 
 export function useKnowledgeBases() {
   return useQuery({ queryKey: knowledgeKeys.list, queryFn: knowledgeApi.list });

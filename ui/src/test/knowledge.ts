@@ -32,6 +32,8 @@ export function knowledgeDocument(overrides: Partial<KnowledgeDocument> = {}): K
     pages: null,
     chunks: 7,
     bytes: 2048,
+    tokens: 0,
+    cost_usd: "0",
     created_at: new Date(Date.now() - 60_000).toISOString(),
     updated_at: new Date(Date.now() - 60_000).toISOString(),
     ...overrides,

@@ -43,6 +43,11 @@ describe("the knowledge node's config", () => {
     await userEvent.selectOptions(select, "kb-2");
     expect(last).toEqual({ query: "{{start.output.question}}", knowledge_base_id: "kb-2" });
     expect(screen.getByRole("link", { name: "Open it" }).getAttribute("href")).toBe("/knowledge/kb-2");
+    // The search mode comes from the node's schema: hybrid unless chosen.
+    const mode = screen.getByLabelText("Mode") as HTMLSelectElement;
+    expect([...mode.options].map((option) => option.text)).toEqual(["default (hybrid)", "hybrid", "vector", "keyword"]);
+    await userEvent.selectOptions(mode, "keyword");
+    expect(last.mode).toBe("keyword");
   });
 
   it("keeps an id that is not in the list visible and flags it", async () => {

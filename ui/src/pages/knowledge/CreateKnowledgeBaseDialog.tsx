@@ -86,13 +86,14 @@ export function CreateKnowledgeBaseDialog() {
           </Field>
           <div className="grid grid-cols-2 gap-3">
             <Field id="kb-chunk-size" label="Chunk size (tokens)">
-              <Input id="kb-chunk-size" type="number" min={32} max={8192} required value={size} onChange={(e) => setSize(Number(e.target.value))} />
+              <Input id="kb-chunk-size" type="number" min={64} max={4096} required value={size} onChange={(e) => setSize(Number(e.target.value))} />
             </Field>
             <Field id="kb-chunk-overlap" label="Overlap (tokens)" error={overlapError}>
               <Input
                 id="kb-chunk-overlap"
                 type="number"
                 min={0}
+                max={1024}
                 required
                 aria-invalid={Boolean(overlapError)}
                 value={overlap}

@@ -52,7 +52,7 @@ describe("knowledge bases list", () => {
 
   it("offers no create button to viewers", async () => {
     server.use(mock.get("/api/v1/knowledge-bases", () => page([])));
-    renderPage(<KnowledgeBasesPage />, { path: "/knowledge", me: { ...ownerMe, role: "viewer", permissions: ["agents:read"] } });
+    renderPage(<KnowledgeBasesPage />, { path: "/knowledge", me: { ...ownerMe, role: "viewer", permissions: ["agents:read", "knowledge:read"] } });
     expect(await screen.findByText("No knowledge bases yet")).toBeTruthy();
     expect(screen.queryByRole("button", { name: "New knowledge base" })).toBeNull();
   });
@@ -190,7 +190,7 @@ describe("a knowledge base", () => {
         return HttpResponse.json(answer);
       }),
     );
-    renderKnowledgeBase({ ...ownerMe, role: "viewer", permissions: ["agents:read"] });
+    renderKnowledgeBase({ ...ownerMe, role: "viewer", permissions: ["agents:read", "knowledge:read"] });
     // Viewers query but do not manage: no upload, no delete.
     await screen.findByRole("table", { name: "Documents" });
     expect(screen.queryByLabelText("Files to upload")).toBeNull();
@@ -200,7 +200,7 @@ describe("a knowledge base", () => {
     await userEvent.type(screen.getByLabelText("Top K"), "3");
     await userEvent.click(screen.getByRole("button", { name: "Search" }));
     const results = await screen.findAllByTestId("query-result");
-    expect(sent).toEqual({ query: "refund days", mode: "keyword", top_k: 3 });
+    expect(sent).toEqual({ query: "refund days", mode: "keyword", top_k: 3, rerank: false });
     expect(results).toHaveLength(2);
     const first = within(results[0]!);
     expect(first.getByText("#1")).toBeTruthy();

@@ -71,7 +71,7 @@ export function QueryPanel({ knowledgeBaseId, empty }: { knowledgeBaseId: string
         onSubmit={(event) => {
           event.preventDefault();
           setAsked(query);
-          run.mutate({ query, mode, top_k: topK });
+          run.mutate({ query, mode, top_k: topK, rerank: false });
         }}
       >
         <Field id="kb-query" label="Query">
