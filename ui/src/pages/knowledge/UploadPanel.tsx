@@ -127,7 +127,10 @@ export function UploadPanel({ knowledgeBaseId }: { knowledgeBaseId: string }) {
           event.dataTransfer.dropEffect = "copy";
           setDragging(true);
         }}
-        onDragLeave={() => setDragging(false)}
+        onDragLeave={(event) => {
+          // Moving over the zone's own children fires dragleave too: only leaving the zone counts.
+          if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
+        }}
         onDrop={(event) => {
           event.preventDefault();
           setDragging(false);
