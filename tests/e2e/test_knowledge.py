@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import Console, shot
 from tests.e2e.helpers import sign_up, unique_email
 
 pytestmark = [pytest.mark.stack, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -34,7 +34,9 @@ Gift cards cannot be returned or exchanged for cash.
 """
 
 
-def test_create_upload_ready_and_query(page: Page, stack_url: str) -> None:
+def test_create_upload_ready_and_query(page: Page, stack_url: str, console: Console) -> None:
+    # The refused upload below is answered 415 on purpose; Chromium logs every 4xx resource load.
+    console.allow(r"status of 415")
     sign_up(page, stack_url, email=unique_email("knowledge"), org="Acme Knowledge")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Knowledge").click()
     expect(page.get_by_text("No knowledge bases yet")).to_be_visible()
@@ -78,3 +80,31 @@ def test_create_upload_ready_and_query(page: Page, stack_url: str) -> None:
     page.get_by_label("Mode").select_option("keyword")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_test_id("query-result").first.locator("mark")).to_have_text("RMA-7731")
+
+    # A file whose content is not a supported type: refused on that file, with the API's list of types.
+    page.locator("#kb-files").set_input_files(
+        {
+            "name": "setup.exe",
+            "mimeType": "application/octet-stream",
+            "buffer": b"MZ\x90\x00" + bytes(range(256)),
+        }
+    )
+    refused = page.get_by_test_id("upload-row").filter(has_text="setup.exe")
+    expect(refused).to_have_attribute("data-state", "failed")
+    expect(refused.get_by_role("alert")).to_contain_text("Supported types")
+    expect(page.get_by_role("table", name="Documents").get_by_test_id("document-row")).to_have_count(1)
+
+    # The list shows the counts; deleting warns about what goes with it.
+    page.get_by_role("link", name="Knowledge", exact=True).first.click()
+    row = page.get_by_role("table", name="Knowledge bases").get_by_role(
+        "row", name=re.compile("Support handbook")
+    )
+    expect(row).to_contain_text("Returns and claims")
+    expect(row).to_contain_text("local/multilingual-e5-small")
+    row.get_by_role("link", name="Support handbook").click()
+    page.get_by_role("button", name="Delete", exact=True).first.click()
+    confirm = page.get_by_role("alertdialog")
+    expect(confirm).to_contain_text("deletes 1 document and their")
+    confirm.get_by_role("button", name="Delete knowledge base").click()
+    page.wait_for_url("**/knowledge")
+    expect(page.get_by_text("No knowledge bases yet")).to_be_visible()
