@@ -111,15 +111,19 @@ async def test_every_format_is_ingested_and_bad_pdfs_fail_alone(
 
 async def test_reindex_with_new_chunking_replaces_the_chunks(tenant: Tenant) -> None:
     kb = await _kb(tenant, chunk_size=512, chunk_overlap=0)
-    (doc,) = await _upload(tenant, kb["id"], ("notes.md", documents.markdown_doc()))
-    before = (await _settled(tenant, kb["id"], 1))["notes.md"]
+    long_page = " ".join([documents.PAGE_ONE, documents.PAGE_TWO] * 4)  # ~300 tokens a page
+    pdf = documents.pdf_two_pages((long_page, long_page))
+    (doc,) = await _upload(tenant, kb["id"], ("manual.pdf", pdf))
+    before = (await _settled(tenant, kb["id"], 1))["manual.pdf"]
+    assert before["chunks"] == 2  # a chunk per page at 512 tokens
     changed = await tenant.client.put(
         f"/knowledge-bases/{kb['id']}",
         json={"chunk_size": 64, "chunk_overlap": 8, "chunk_strategy": "structure"},
     )
     assert changed.status_code == 200, changed.text
-    await asyncio.sleep(0.5)
-    after = (await _settled(tenant, kb["id"], 1))["notes.md"]
+    requeued = await tenant.client.get(f"/knowledge-bases/{kb['id']}/documents/{doc['id']}")
+    assert requeued.json()["status"] in ("queued", "processing")
+    after = (await _settled(tenant, kb["id"], 1))["manual.pdf"]
     assert after["status"] == "ready" and after["chunks"] > before["chunks"]
     total = (await tenant.client.get(f"/knowledge-bases/{kb['id']}")).json()["chunk_count"]
     assert total == after["chunks"]  # the old chunks were replaced, not added to
