@@ -62,7 +62,8 @@ describe("a knowledge base", () => {
   it("polls while a document is being ingested and shows failure reasons", async () => {
     let calls = 0;
     server.use(
-      mock.get(KB, () => HttpResponse.json(knowledgeBase())),
+      // The totals follow ingestion: none until the document is ready.
+      mock.get(KB, () => HttpResponse.json(knowledgeBase({ chunk_count: calls >= 3 ? 7 : 0 }))),
       mock.get(`${KB}/documents`, () => {
         calls += 1;
         const status: KnowledgeDocument["status"] = calls === 1 ? "queued" : calls === 2 ? "processing" : "ready";
@@ -77,6 +78,7 @@ describe("a knowledge base", () => {
     expect(within(table).getByText("queued")).toBeTruthy();
     expect(within(table).getByText("The PDF is encrypted")).toBeTruthy();
     await waitFor(() => expect(within(table).getByText("ready")).toBeTruthy(), { timeout: 6000 });
+    await waitFor(() => expect(screen.getByTestId("kb-chunks").textContent).toBe("7"));
     const settled = calls;
     // Everything is ready or failed: the list stops asking.
     await new Promise((resolve) => setTimeout(resolve, 1800));

@@ -1,9 +1,19 @@
 /** /knowledge/:knowledgeBaseId — add documents, follow their ingestion, test queries, delete the knowledge base. */
+import { useQueryClient } from "@tanstack/react-query";
 import { ArrowLeft } from "lucide-react";
+import * as React from "react";
 import { Link, useNavigate, useParams } from "react-router";
 
 import { errorMessage } from "@/api/http";
-import { BUSY_STATUSES, KNOWLEDGE_WRITE, useDeleteKnowledgeBase, useDocuments, useKnowledgeBase, type KnowledgeBase } from "@/api/knowledge";
+import {
+  BUSY_STATUSES,
+  KNOWLEDGE_WRITE,
+  knowledgeKeys,
+  useDeleteKnowledgeBase,
+  useDocuments,
+  useKnowledgeBase,
+  type KnowledgeBase,
+} from "@/api/knowledge";
 import { useAuth } from "@/auth/AuthProvider";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { Alert, Spinner, toast } from "@/components/ui/feedback";
@@ -68,6 +78,16 @@ export function KnowledgeBasePage() {
   const documents = useDocuments(knowledgeBaseId);
   const busy = documents.data?.items.some((doc) => BUSY_STATUSES.has(doc.status)) ?? false;
   const kb = useKnowledgeBase(knowledgeBaseId, busy);
+  // The last poll while busy may predate the final chunk count: read the totals once more when ingestion ends.
+  const client = useQueryClient();
+  const wasBusy = React.useRef(busy);
+  React.useEffect(() => {
+    if (wasBusy.current && !busy) {
+      void client.invalidateQueries({ queryKey: knowledgeKeys.detail(knowledgeBaseId) });
+      void client.invalidateQueries({ queryKey: knowledgeKeys.list });
+    }
+    wasBusy.current = busy;
+  }, [busy, client, knowledgeBaseId]);
   if (kb.isPending) return <Spinner className="p-6" />;
   if (kb.error) {
     return (
