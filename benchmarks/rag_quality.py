@@ -313,7 +313,7 @@ async def compare_modes(data: dict[str, Any]) -> None:
             f"MRR {result.mrr['all'] / base.mrr['all']:.2f}"
         )
     fusions = {
-        "RRF 1 : 1 (search.py)": (1.0, 40),
+        "RRF 1 : 1, every keyword match": (1.0, 40),
         "RRF 1 : 0.5": (0.5, 40),
         "RRF 1 : 0.25": (0.25, 40),
         "RRF 1 : 1, keyword top 5": (1.0, 5),

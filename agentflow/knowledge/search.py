@@ -23,6 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agentflow.models.knowledge import TEXT_SEARCH_CONFIG
 
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.): ranks past ~60 matter little
+# Hybrid: full text votes only for chunks it ranks near its best (words OR-ed match much that is unrelated),
+# at this weight against the vector ranking's 1. Chosen on benchmarks/rag_quality.py (docs/performance.md):
+# equal votes for every keyword match lost more paraphrase questions than they won code questions.
+KEYWORD_NEAR_BEST = 0.8
+KEYWORD_WEIGHT = 0.75
 EF_SEARCH = 100  # HNSW candidate list; see docs/performance.md (rag_search) for the recall/QPS trade-off
 MIN_CANDIDATES = 40
 
@@ -124,14 +129,25 @@ async def _keyword_ranks(
     return [(row.id, float(row.score)) for row in rows]
 
 
-def fuse(*rankings: list[tuple[uuid.UUID, float]]) -> list[tuple[uuid.UUID, float]]:
-    """Reciprocal rank fusion, scaled so first place in every ranking scores 1.0."""
+def fuse(
+    *rankings: list[tuple[uuid.UUID, float]], weights: tuple[float, ...] | None = None
+) -> list[tuple[uuid.UUID, float]]:
+    """Weighted reciprocal rank fusion, scaled so first place in every ranking scores 1.0."""
+    weights = weights or (1.0,) * len(rankings)
     scores: dict[uuid.UUID, float] = {}
-    for ranking in rankings:
+    for weight, ranking in zip(weights, rankings, strict=True):
         for rank, (chunk_id, _) in enumerate(ranking, start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
-    best = len(rankings) / (RRF_K + 1)
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank)
+    best = sum(weights) / (RRF_K + 1)
     return sorted(((cid, score / best) for cid, score in scores.items()), key=lambda item: -item[1])
+
+
+def near_best(ranking: list[tuple[uuid.UUID, float]]) -> list[tuple[uuid.UUID, float]]:
+    """The head of a full-text ranking: chunks scoring at least KEYWORD_NEAR_BEST of the best one."""
+    if not ranking:
+        return ranking
+    floor = ranking[0][1] * KEYWORD_NEAR_BEST
+    return [(cid, score) for cid, score in ranking if score >= floor]
 
 
 async def search(
@@ -166,7 +182,10 @@ async def search(
         )
     if mode in ("keyword", "hybrid"):
         keyword = await _keyword_ranks(session, knowledge_base_id, query, candidates, filters)
-    ranked = fuse(vector, keyword) if mode == "hybrid" else (vector or keyword)
+    if mode == "hybrid":
+        ranked = fuse(vector, near_best(keyword), weights=(1.0, KEYWORD_WEIGHT)) if vector else keyword
+    else:
+        ranked = vector or keyword
     if min_score is not None:
         ranked = [(cid, score) for cid, score in ranked if score >= min_score]
     return await _load(session, ranked[:top_k])

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.config import Settings
 from agentflow.knowledge.embeddings import DEFAULT_MODEL, LocalEmbedder
-from agentflow.knowledge.search import Filters, fuse, search
+from agentflow.knowledge.search import Filters, fuse, near_best, search
 from agentflow.models import KnowledgeBase, KnowledgeChunk, KnowledgeDocument
 from tests.factories import create_org_with_owner
 
@@ -180,3 +180,12 @@ def test_reciprocal_rank_fusion_scales_first_place_to_one() -> None:
     assert fused[0] == (a, pytest.approx(1.0))
     assert {cid for cid, _ in fused} == {a, b, c}
     assert fused[1][1] == pytest.approx(fused[2][1])  # second in one list each
+    weighted = fuse([(a, 0.9), (b, 0.8)], [(a, 0.5), (c, 0.4)], weights=(1.0, 0.5))
+    assert weighted[0] == (a, pytest.approx(1.0))
+    assert [cid for cid, _ in weighted] == [a, b, c]  # the lighter list's second place comes last
+
+
+def test_only_the_head_of_the_full_text_ranking_votes() -> None:
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    assert near_best([(a, 0.5), (b, 0.45), (c, 0.1)]) == [(a, 0.5), (b, 0.45)]
+    assert near_best([]) == []
