@@ -140,6 +140,25 @@ class Settings(BaseSettings):
 
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, description="Requests with a larger body get 413.")
+    knowledge_max_file_bytes: int = Field(
+        default=25 * 1024 * 1024, gt=0, description="The largest document one upload may carry (413 above)."
+    )
+    knowledge_max_org_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        gt=0,
+        description="Knowledge storage per organization: an upload that would pass it gets 413.",
+    )
+    knowledge_max_files_per_upload: int = Field(
+        default=20, ge=1, le=200, description="How many files one upload request may carry."
+    )
+    knowledge_s3_block: str | None = Field(
+        default=None,
+        description="Name of a prefect-aws `S3Bucket` block: documents are stored there instead of the "
+        "data dir.",
+    )
+    knowledge_embed_batch: int = Field(
+        default=32, ge=1, le=2048, description="Chunks embedded per call during ingestion."
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The URL browsers reach the API at: emailed links, the token issuer, the origin "

@@ -66,6 +66,11 @@ class PreconditionRequired(AgentFlowError):
     code = "precondition_required"
 
 
+class PayloadTooLarge(AgentFlowError):
+    status_code = 413
+    code = "payload_too_large"
+
+
 class UnsupportedMediaType(AgentFlowError):
     status_code = 415
     code = "unsupported_media_type"

@@ -37,6 +37,8 @@ class Permission(StrEnum):
     # Deciding approvals: every role has it (the approval node's `approvers` say who may decide); an API key
     # decides only when it was given this scope.
     executions_approve = "executions:approve"
+    knowledge_read = "knowledge:read"
+    knowledge_write = "knowledge:write"
     billing_manage = "billing:manage"
 
 
@@ -47,6 +49,7 @@ _VIEWER = {
     Permission.agents_read,
     Permission.executions_read,
     Permission.executions_approve,
+    Permission.knowledge_read,
 }
 _EDITOR = _VIEWER | {
     Permission.agents_write,
@@ -54,6 +57,7 @@ _EDITOR = _VIEWER | {
     Permission.agents_execute,
     Permission.executions_manage,
     Permission.secrets_read,
+    Permission.knowledge_write,
 }
 _ADMIN = _EDITOR | {
     Permission.org_update,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -12,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from prefect.client.orchestration import PrefectClient
 
 import agentflow
+from agentflow.ai.wiring import OrgSettingsPolicies, VaultCredentials
 from agentflow.auth.cache import AuthCache, AuthInvalidationListener
 from agentflow.config import Settings, get_settings
 from agentflow.db import create_engine, create_sessionmaker
@@ -20,7 +22,9 @@ from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.control.hub import EventHub
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.kit.fastread import PoolReader
+from agentflow.knowledge.dispatch import IngestionDispatcher
 from agentflow.logs import configure_logging
+from agentflow.providers.router import Router
 from agentflow.secrets.store import SecretStore
 from api import streams
 from api.errors import install_error_handlers
@@ -36,6 +40,7 @@ from api.routers import (
     health,
     hooks,
     invitations,
+    knowledge,
     org,
     providers,
     schemas,
@@ -58,6 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     providers.router,
     invitations.router,
     teams.router,
+    knowledge.router,
     agents.router,
     schemas.router,
     executions.router,
@@ -109,7 +115,14 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """Added last = outermost: request ids wrap everything, including 413s from the body limit, which in
     turn bounds what the JSON depth check buffers."""
     app.add_middleware(JSONDepthMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Uploads carry up to the per-upload file count at the per-file limit (plus multipart framing).
+    upload_bytes = settings.knowledge_max_file_bytes * settings.knowledge_max_files_per_upload + 65_536
+    uploads = re.compile(
+        API_PREFIX + knowledge.router.prefix + knowledge.UPLOAD_PATH.replace("{kb_id}", "[^/]+")
+    )
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=[(uploads, upload_bytes)]
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -150,6 +163,12 @@ async def _open_database(app: FastAPI, settings: Settings, stack: AsyncExitStack
     # The hot path's reads (authentication, streams) on their own asyncpg pool: see kit/fastread.py.
     app.state.reader = await PoolReader.connect(settings.database_url, max_size=settings.database_pool_size)
     stack.push_async_callback(app.state.reader.close)
+    app.state.router = Router(
+        VaultCredentials(app.state.secret_store),
+        egress=app.state.egress,
+        policies=OrgSettingsPolicies(app.state.reader),
+    )
+    stack.push_async_callback(app.state.router.aclose)
 
 
 async def _start_listeners(app: FastAPI, settings: Settings, stack: AsyncExitStack) -> None:
@@ -168,7 +187,7 @@ async def _start_listeners(app: FastAPI, settings: Settings, stack: AsyncExitSta
 
 async def _connect_prefect(app: FastAPI, settings: Settings, stack: AsyncExitStack) -> None:
     """Runs need a Prefect server; without one the app serves everything else (runs answer 503)."""
-    app.state.gateway = app.state.dispatcher = None
+    app.state.gateway = app.state.dispatcher = app.state.ingestion = None
     if not settings.prefect_api_url:
         return
     auth = settings.prefect_api_auth_string
@@ -177,6 +196,7 @@ async def _connect_prefect(app: FastAPI, settings: Settings, stack: AsyncExitSta
     )
     app.state.gateway = PrefectGateway(prefect, work_pool=settings.work_pool)
     app.state.dispatcher = Dispatcher(app.state.gateway, app.state.reader)
+    app.state.ingestion = IngestionDispatcher(app.state.gateway, app.state.reader)
 
 
 def _freeze_startup_objects() -> None:

@@ -24,6 +24,9 @@ from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import AgentFlowError, ServiceUnavailable
 from agentflow.kit.fastread import FastReader
 from agentflow.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from agentflow.knowledge.dispatch import IngestionDispatcher
+from agentflow.knowledge.storage import FileStore, file_store
+from agentflow.providers.router import Router
 from agentflow.rbac import Permission
 from agentflow.secrets.store import SecretStore
 
@@ -260,3 +263,28 @@ async def get_secret_store(request: Request) -> SecretStore:
 
 
 SecretStoreDep = Annotated[SecretStore, Depends(get_secret_store)]
+
+
+async def get_file_store(settings: SettingsDep) -> FileStore:
+    return file_store(settings)
+
+
+FileStoreDep = Annotated[FileStore, Depends(get_file_store)]
+
+
+async def get_router(request: Request) -> Router:
+    """The API process's AI router (query embeddings, re-ranking): org keys from Vault, egress-guarded."""
+    router: Router = request.app.state.router
+    return router
+
+
+RouterDep = Annotated[Router, Depends(get_router)]
+
+
+async def get_ingestion(request: Request) -> IngestionDispatcher | None:
+    """None without a Prefect server: documents then wait, queued, for the worker's sweeper."""
+    dispatcher: IngestionDispatcher | None = request.app.state.ingestion
+    return dispatcher
+
+
+IngestionDep = Annotated[IngestionDispatcher | None, Depends(get_ingestion)]

@@ -156,6 +156,10 @@ def settings(database_url: str) -> Settings:
         login_max_failures=3,
         login_lockout_seconds=60,
         max_body_bytes=64 * 1024,
+        # Knowledge files of these tests, never the user's ~/.agentflow.
+        data_dir=Path(tempfile.mkdtemp(prefix="agentflow-test-data-")),
+        knowledge_max_file_bytes=256 * 1024,
+        knowledge_max_org_bytes=2 * 1024 * 1024,
         public_url="http://testserver",
         log_json=True,
     )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from agentflow.agents import definitions
+from agentflow.agents.publish_checks import unknown_knowledge_bases
 from agentflow.agents.repository import AgentRepository, AgentVersionRepository
 from agentflow.agents.schemas import (
     AgentCreate,
@@ -263,6 +264,7 @@ class AgentService:
         agent = await self._editable(session, subject, agent_id)
         defn = definitions.parse(agent.draft_definition)
         report = definitions.publish_report(defn)
+        report.errors.extend(await unknown_knowledge_bases(session, agent.org_id, defn))
         if not report.ok:
             raise ValidationFailed(
                 definitions.refusal(report),

@@ -27,6 +27,9 @@ FLOW_NAME = "run-agent"
 ENTRYPOINT = "flows.run_agent:run_agent"
 WORK_POOL = "agentflow"
 TEST_DEPLOYMENT = "test-runs"
+INGEST_FLOW_NAME = "ingest-document"
+INGEST_ENTRYPOINT = "flows.ingest_document:ingest_document"
+INGEST_DEPLOYMENT = "documents"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class PrefectGateway:
         self.work_pool = work_pool
         self._flow_id: uuid.UUID | None = None
         self._test_deployment_id: uuid.UUID | None = None
+        self._ingest_deployment_id: uuid.UUID | None = None
 
     async def _flow(self) -> uuid.UUID:
         if self._flow_id is None:
@@ -125,6 +129,54 @@ class PrefectGateway:
             except Exception as exc:
                 raise _unavailable(exc) from exc
         return self._test_deployment_id
+
+    async def ingestion_deployment(self) -> uuid.UUID:
+        """`ingest-document/documents` on the pool: one flow run per document to ingest, for every org."""
+        if self._ingest_deployment_id is None:
+            try:
+                flow_id = await self.client.create_flow_from_name(INGEST_FLOW_NAME)
+                self._ingest_deployment_id = await self.client.create_deployment(
+                    flow_id=flow_id,
+                    name=INGEST_DEPLOYMENT
+                    if self.work_pool == WORK_POOL
+                    else f"{INGEST_DEPLOYMENT}-{self.work_pool}",
+                    work_pool_name=self.work_pool,
+                    entrypoint=INGEST_ENTRYPOINT,
+                    enforce_parameter_schema=False,
+                    pull_steps=[],
+                    tags=["knowledge"],
+                    description=(
+                        "Knowledge-base ingestion from AgentFlow: each run parses, chunks and embeds one "
+                        "document; it is named `<document> · <knowledge base>` and tagged `org:<slug>`."
+                    ),
+                )
+            except Exception as exc:
+                raise _unavailable(exc) from exc
+        return self._ingest_deployment_id
+
+    async def create_ingestion_run(
+        self,
+        *,
+        document_id: uuid.UUID,
+        org_id: uuid.UUID,
+        org_slug: str | None,
+        name: str,
+        idempotency_key: str | None = None,
+    ) -> uuid.UUID:
+        """A flow run ingesting one document."""
+        deployment_id = await self.ingestion_deployment()
+        tags = [f"org:{org_id}", "knowledge"] + ([f"org:{org_slug}"] if org_slug else [])
+        try:
+            run = await self.client.create_flow_run_from_deployment(
+                deployment_id,
+                parameters={"document_id": str(document_id)},
+                name=name[:200],
+                tags=tags,
+                idempotency_key=idempotency_key,
+            )
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+        return run.id
 
     async def create_run(
         self,

@@ -23,6 +23,30 @@ class NodeResult:
     cost_usd: float = 0.0
 
 
+class KnowledgeNotFound(LookupError):
+    """The knowledge base is not one of the organization's (or no longer exists)."""
+
+
+class KnowledgeSearch(Protocol):
+    """Retrieval from the organization's knowledge bases (agentflow/knowledge, given by the engine)."""
+
+    async def retrieve(
+        self,
+        org_id: uuid.UUID,
+        knowledge_base_id: str,
+        query: str,
+        *,
+        top_k: int,
+        mode: str,
+        metadata: dict[str, Any],
+        document_ids: list[str],
+        min_score: float | None,
+    ) -> list[dict[str, Any]]:
+        """Chunks `{content, score, document_id, document_name, page, heading, metadata}`, best first;
+        raises KnowledgeNotFound."""
+        ...
+
+
 @dataclass
 class NodeContext:
     """Everything a handler may use besides its rendered config."""
@@ -38,6 +62,8 @@ class NodeContext:
     preview: bool = False
     # Set by the engine: runs a loop's body once per item and returns each iteration's result.
     run_loop_body: Callable[[str, list[Any]], Awaitable[list[Any]]] | None = None
+    # The organization's knowledge bases (the knowledge.retrieve node); None where none are reachable.
+    knowledge: KnowledgeSearch | None = None
 
 
 class NodeHandler(Protocol):

@@ -11,13 +11,18 @@ from fastapi import FastAPI
 from prefect.client.orchestration import PrefectClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from agentflow.ai.wiring import OrgSettingsPolicies, VaultCredentials
 from agentflow.config import Settings
+from agentflow.egress import EgressPolicy
 from agentflow.embedded import prefect as embedded_prefect
 from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.control.hub import EventHub
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import AgentFlowError
 from agentflow.kit.fastread import ConnectionReader
+from agentflow.knowledge.dispatch import IngestionDispatcher
+from agentflow.providers.router import Router
+from agentflow.secrets.store import SecretStore
 from api.app import create_app
 from api.deps import get_session
 from tests.conftest import prefect_auth, prefect_url
@@ -63,7 +68,14 @@ async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) ->
         # A real Prefect server, on a pool no worker serves: runs are created and stay scheduled.
         app.state.gateway = PrefectGateway(prefect, work_pool=API_TEST_POOL)
         app.state.dispatcher = Dispatcher(app.state.gateway, app.state.reader)
+        app.state.ingestion = IngestionDispatcher(app.state.gateway, app.state.reader)
+        app.state.router = Router(
+            VaultCredentials(SecretStore.from_settings(settings)),
+            egress=EgressPolicy.from_settings(settings),
+            policies=OrgSettingsPolicies(app.state.reader),
+        )
         yield app
+        await app.state.router.aclose()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -30,6 +30,10 @@ from agentflow.email.sender import ConsoleSender
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.executions.service import execution_service
 from agentflow.executions.triggers import trigger_service
+from agentflow.knowledge.documents import IncomingFile, document_service
+from agentflow.knowledge.schemas import KnowledgeBaseCreate
+from agentflow.knowledge.service import knowledge_base_service
+from agentflow.knowledge.storage import file_store
 from agentflow.members.schemas import InviteRequest
 from agentflow.members.service import member_service
 from agentflow.models import TriggeredBy
@@ -43,6 +47,7 @@ from api.app import API_PREFIX, ROUTERS, create_app
 from api.bodies import DocumentBody
 from api.deps import Authorize, AuthorizeStream
 from tests.factories import Member, add_member, create_org_with_owner
+from tests.support.outside import outside_server
 
 # Routes anyone may call: they authenticate by what they carry (password, cookie, invitation token).
 PUBLIC = {
@@ -68,6 +73,28 @@ NEEDS_ENGINE_STATE = {
 # stream replays its events and ends. Live streams (and the WebSocket, which this walk cannot open) are
 # covered by tests/engine/test_stream_access.py and test_triggers.py.
 STREAMS = {("GET", "/executions/{execution_id}/stream")}
+# Multipart uploads: sent with a small Markdown file in the part the route reads.
+UPLOADS = {("POST", "/knowledge-bases/{kb_id}/documents")}
+UPLOAD_FILES = [("files", ("notes.md", b"# Notes\n\nThe route table uploads this.", "text/markdown"))]
+# Bodies naming a URL to fetch: pointed at a loopback page (the test settings allow loopback egress).
+FETCHES = {("POST", "/knowledge-bases/{kb_id}/documents/url")}
+_outside: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def outside_page() -> Iterator[None]:
+    with outside_server() as server:
+        _outside["url"] = server.url
+        yield
+
+
+def body_kwargs(method: str, route: APIRoute, body: dict[str, Any] | None) -> dict[str, Any]:
+    """How the request carries its body: JSON, or the upload's multipart file."""
+    if (method, route.path) in UPLOADS:
+        return {"files": UPLOAD_FILES}
+    return {"json": body}
+
+
 # Routes that need a caller but no particular permission (they act on the caller's own identity).
 IDENTITY_ONLY = {("GET", "/auth/me"), ("POST", "/auth/switch-org")}
 
@@ -210,6 +237,22 @@ class OrgResources:
                     )
                     await self.session.flush()
                 return str(execution.id)
+            case "kb_id":  # a knowledge base of this org
+                kb = await knowledge_base_service.create(
+                    self.session, subject=subject, body=KnowledgeBaseCreate(name=f"kb-{uuid.uuid4().hex[:6]}")
+                )
+                return str(kb.id)
+            case "doc_id":  # a document in the knowledge base resolved for the same path
+                kb_id = uuid.UUID(self.resolved["kb_id"])
+                (document,) = await document_service.add_files(
+                    self.session,
+                    file_store(self.settings),
+                    self.settings,
+                    subject=subject,
+                    kb_id=kb_id,
+                    incoming=[IncomingFile("faq.md", b"# FAQ\n\nQuestions and answers.")],
+                )
+                return str(document.id)
             case "number" | "a":
                 return "1"
             case "b":
@@ -259,6 +302,8 @@ async def build_request(
     for name in re.findall(r"{(\w+)}", route.path):
         path = path.replace(f"{{{name}}}", await path_ids.resolve(name))
     body = example_body(route)
+    if body is not None and (method, route.path) in FETCHES:
+        body["url"] = f"{_outside['url']}/handbook.html"
     if body is not None:
         for key, value in list(body.items()):
             if key.endswith("_id") and isinstance(value, str):
@@ -301,7 +346,7 @@ async def test_unauthenticated_is_401(
     method, route = item
     own = OrgResources(session, settings, owner)
     path, body = await build_request(method, route, own, own)
-    response = await client.request(method, path, json=body)
+    response = await client.request(method, path, **body_kwargs(method, route, body))
     assert response.status_code == 401, response.text
     assert response.json()["error"]["code"] == "not_authenticated"
 
@@ -330,7 +375,7 @@ async def test_wrong_role_is_403(
     caller = await add_member(session, settings, owner.org_id, role)
     own = OrgResources(session, settings, owner)
     path, body = await build_request(method, route, own, own)
-    response = await client.request(method, path, json=body, headers=caller.headers)
+    response = await client.request(method, path, headers=caller.headers, **body_kwargs(method, route, body))
     assert response.status_code == 403, response.text
 
 
@@ -350,7 +395,7 @@ async def test_owner_succeeds_on_own_resources(
     if stream:
         own.ending_gateway = app.state.gateway
     path, body = await build_request(method, route, own, own)
-    response = await client.request(method, path, json=body, headers=owner.headers)
+    response = await client.request(method, path, headers=owner.headers, **body_kwargs(method, route, body))
     if stream:
         assert response.status_code == 200, response.text
         assert "event: execution.cancelled" in response.text
@@ -379,7 +424,7 @@ async def test_another_orgs_id_is_404(
     own = OrgResources(session, settings, owner)
     path_ids, body_ids = (theirs, own) if "{" in route.path else (theirs, theirs)
     path, body = await build_request(method, route, path_ids, body_ids)
-    response = await client.request(method, path, json=body, headers=owner.headers)
+    response = await client.request(method, path, headers=owner.headers, **body_kwargs(method, route, body))
     assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
     assert other_owner.org_name not in response.text and other_owner.email not in response.text
 

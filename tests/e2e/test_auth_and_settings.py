@@ -41,7 +41,7 @@ def test_signup_dashboard_api_key_and_invitation(page: Page, stack_url: str) -> 
     page.reload()
     expect(page.get_by_role("heading", name="Agents", exact=True)).to_be_visible()
     nav.get_by_role("link", name="Knowledge").click()
-    expect(page.get_by_text("Knowledge is not built yet")).to_be_visible()
+    expect(page.get_by_text("No knowledge bases yet")).to_be_visible()
 
     # API key: the full key is shown once, works against the API, and is gone once the dialog closes.
     nav.get_by_role("link", name="Settings").click()

@@ -83,6 +83,7 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
             env={
                 **{k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "PREFECT_"))},
                 "AGENTFLOW_DATABASE_URL": database_url,
+                "AGENTFLOW_DATA_DIR": str(data_dir),  # knowledge files: shared with the API, as in `up`
                 "AGENTFLOW_LOG_LEVEL": "INFO",
                 "PREFECT_API_AUTH_STRING": prefect_auth(),
                 # The loopback "outside world" tests call is a private destination the operator allows;
@@ -113,6 +114,7 @@ def engine_api(engine_stack: EngineStack) -> Iterator[EngineStack]:
     vault = vault_info()
     settings = Settings(
         database_url=engine_stack.database_url,
+        data_dir=engine_stack.data_dir,
         work_pool=engine_stack.pool,
         vault_addr=vault["addr"],
         vault_role_id=vault["api"]["role_id"],

@@ -14,6 +14,8 @@ import { LoginPage } from "@/pages/auth/LoginPage";
 import { SignupPage } from "@/pages/auth/SignupPage";
 import { ComingSoonPage } from "@/pages/ComingSoonPage";
 import { ExecutionsPage } from "@/pages/executions/ExecutionsPage";
+import { KnowledgeBasePage } from "@/pages/knowledge/KnowledgeBasePage";
+import { KnowledgeBasesPage } from "@/pages/knowledge/KnowledgeBasesPage";
 import { NotFoundPage } from "@/pages/NotFoundPage";
 import { ApiKeysSettings } from "@/pages/settings/ApiKeysSettings";
 import { MembersSettings } from "@/pages/settings/MembersSettings";
@@ -78,7 +80,8 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                   lazy: () => import("@/pages/executions/ExecutionDetailPage").then((m) => ({ Component: m.ExecutionDetailPage })),
                 },
                 { path: "integrations", element: <ComingSoonPage title="Integrations" issue="the integrations issue (Slack, Gmail, Jira, GitHub…)" /> },
-                { path: "knowledge", element: <ComingSoonPage title="Knowledge" issue="the knowledge-base issue (RAG on pgvector)" /> },
+                { path: "knowledge", element: <KnowledgeBasesPage /> },
+                { path: "knowledge/:knowledgeBaseId", element: <KnowledgeBasePage /> },
                 { path: "templates", element: <ComingSoonPage title="Templates" issue="the templates marketplace issue" /> },
                 { path: "analytics", element: <ComingSoonPage title="Analytics" issue="the usage and analytics issue" /> },
                 {

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 
+from agentflow.config import get_settings
 from agentflow.engine.worker.store import EngineStore, engine_store
+from agentflow.knowledge import ingestion
 
 
 async def end_execution(store: EngineStore, execution_id: uuid.UUID, status: str, message: str) -> bool:
@@ -24,9 +26,13 @@ async def _finish_all(store: EngineStore, flow_run_ids: list[uuid.UUID], status:
 
 
 async def mark_crashed(flow_run_ids: list[uuid.UUID], message: str) -> None:
-    """Their worker died: the executions fail (and can be retried from the failed node)."""
+    """Their worker died: the executions fail (and can be retried from the failed node); documents being
+    ingested by those runs fail too (and can be re-indexed)."""
     if flow_run_ids:
         await _finish_all(await engine_store(), flow_run_ids, "failed", message)
+        await ingestion.fail_flow_runs(
+            ingestion.sessions(get_settings()), flow_run_ids, f"{message}; re-index the document"
+        )
 
 
 async def mark_cancelled(flow_run_id: uuid.UUID, message: str = "Cancelled") -> None:

@@ -18,9 +18,18 @@ from agentflow.engine.worker.env import resolve_org_env
 from agentflow.engine.worker.runtime import build_runtime
 from agentflow.engine.worker.store import EngineStore, engine_store
 from agentflow.executions.triggers import trigger_service
+from agentflow.knowledge import ingestion
+from agentflow.knowledge.retriever import OrgKnowledge
 
 logger = logging.getLogger("agentflow.engine")
 _http: httpx.AsyncClient | None = None
+
+
+def _knowledge(store: EngineStore) -> OrgKnowledge:
+    """The knowledge.retrieve node's search, on this process's ingestion sessions and AI router."""
+    from agentflow.config import get_settings
+
+    return OrgKnowledge(ingestion.sessions(get_settings()), process_router(store.db))
 
 
 def _client() -> httpx.AsyncClient:
@@ -67,6 +76,7 @@ async def run_execution(
         http=_client(),
         router=process_router(store.db),
         flow_run_id=flow_run_id,
+        knowledge=_knowledge(store),
     )
     return await runtime.run()
 

@@ -17,6 +17,7 @@ from agentflow.engine.worker.reconcile import Reconciler
 from agentflow.engine.worker.retention import purge_expired
 from agentflow.engine.worker.store import EngineStore
 from agentflow.kit.fastread import compile_query
+from agentflow.knowledge.dispatch import IngestionDispatcher
 
 logger = logging.getLogger("agentflow.sweeper")
 
@@ -74,6 +75,7 @@ class Sweeper:
         self.gateway = gateway
         self.db = store.db
         self.dispatcher = Dispatcher(gateway, store.db)
+        self.ingestion = IngestionDispatcher(gateway, store.db)
         self.reconciler = Reconciler(gateway.client, store)
         self.reaper = reaper
         self.retention_seconds = checkpoint_retention_days * 86400
@@ -93,6 +95,7 @@ class Sweeper:
 
     async def _queue_and_approvals(self) -> None:
         await self.dispatcher.sweep()
+        await self.ingestion.dispatch_stranded()
         await self.apply_timeouts()
         await self.wake_decided()
 

@@ -45,3 +45,17 @@ export function formatCost(usd: number | null | undefined): string {
 export function formatPercent(ratio: number | null | undefined): string {
   return ratio == null ? "—" : `${Math.round(ratio * 100)}%`;
 }
+
+/** "12.3 KB", "4.0 MB" (powers of 1024, as file managers show sizes). */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes == null) return "—";
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

@@ -16,7 +16,7 @@ export const ownerMe: Me = {
   permissions: [
     "org:read", "org:update", "members:read", "members:invite", "members:manage", "api_keys:read", "api_keys:write",
     "secrets:read", "secrets:write", "agents:read", "agents:write", "agents:publish", "agents:archive", "agents:execute",
-    "executions:read", "executions:manage",
+    "executions:read", "executions:manage", "knowledge:read", "knowledge:write",
   ],
   memberships: [{ org: { id: "o1", name: "Acme", slug: "acme" }, role: "owner" }],
   auth_method: "token",

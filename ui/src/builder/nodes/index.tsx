@@ -54,7 +54,7 @@ const SUBTITLE_FIELDS: Partial<Record<NodeType, (config: OtherData["config"]) =>
   "logic.loop": (c) => `over ${text(c.items)}`,
   "logic.delay": (c) => (c.until ? `until ${text(c.until)}` : `${text(c.seconds) || "0"} s`),
   "human.approval": (c) => text(c.message),
-  "knowledge.retrieve": (c) => `top ${text(c.top_k) || "5"} · ${text(c.query)}`,
+  "knowledge.retrieve": (c) => `${text(c.mode) || "hybrid"} · top ${text(c.top_k) || "5"} · ${text(c.query)}`,
 };
 
 function otherNode(type: OtherData["nodeType"], shape: "card" | "branch" = "card") {

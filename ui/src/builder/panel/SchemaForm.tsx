@@ -8,6 +8,7 @@ import { Plus, Trash2 } from "lucide-react";
 import type { JsonObject, JsonSchema, JsonValue } from "@/api/definition";
 import { defaultItem, resolveSchema } from "@/builder/defaults";
 import { AnyValueInput, JsonEditor, PromptEditor, StringListEditor } from "@/builder/panel/editors";
+import { KnowledgeBasePicker } from "@/builder/panel/KnowledgeBasePicker";
 import { Button } from "@/components/ui/button";
 import { Field, NativeSelect } from "@/components/ui/input";
 import { Input } from "@/components/ui/input";
@@ -69,6 +70,14 @@ function SchemaField({ path, name, schema: raw, root, value, required, errors, o
 
   switch (schema.type) {
     case "string":
+      // An id the organization's list answers: a picker rather than a text box (the knowledge node).
+      if (name === "knowledge_base_id") {
+        return (
+          <Field id={id} label={label} hint={hint} error={error}>
+            <KnowledgeBasePicker id={id} value={typeof value === "string" ? value : ""} invalid={Boolean(error)} onChange={onChange} />
+          </Field>
+        );
+      }
       return (
         <Field id={id} label={label} hint={hint} error={error}>
           {templated ? (

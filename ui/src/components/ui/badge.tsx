@@ -27,7 +27,7 @@ export function Badge({
   return <span className={cn(badgeVariants({ tone }), className)} {...props} />;
 }
 
-/** Agent, execution and step statuses. */
+/** Agent, execution, step and knowledge-document statuses. */
 const STATUS_TONES: Record<string, BadgeTone> = {
   active: "green",
   completed: "green",
@@ -37,6 +37,8 @@ const STATUS_TONES: Record<string, BadgeTone> = {
   paused: "amber",
   waiting: "amber",
   running: "blue",
+  processing: "blue",
+  ready: "green",
   retrying: "blue",
   failed: "red",
   timed_out: "red",

@@ -1,0 +1,1 @@
+"""Knowledge bases: documents, ingestion, embeddings and retrieval."""
