@@ -10,10 +10,13 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from agentflow.config import Settings
+
+_T = TypeVar("_T")
 
 
 def document_key(org_id: uuid.UUID, knowledge_base_id: uuid.UUID, document_id: uuid.UUID) -> str:
@@ -33,6 +36,14 @@ class FileStore(Protocol):
     async def delete_prefix(self, prefix: str) -> None: ...
 
 
+def _key_parts(key: str) -> list[str]:
+    """The folders and name of a key; one that could climb out of its folder, or is empty, is refused."""
+    parts = key.strip("/").split("/")
+    if not all(part and part not in (".", "..") for part in parts):
+        raise ValueError(f"bad storage key {key!r}")
+    return parts
+
+
 class LocalFileStore:
     """Files under `<data dir>/knowledge/`; writes go to a temporary name first, so a reader never sees half
     a file."""
@@ -41,9 +52,7 @@ class LocalFileStore:
         self.root = root
 
     def _path(self, key: str) -> Path:
-        parts = key.strip("/").split("/")
-        assert all(part and part not in (".", "..") for part in parts), f"bad storage key {key!r}"
-        return self.root.joinpath(*parts)
+        return self.root.joinpath(*_key_parts(key))
 
     async def put(self, key: str, data: bytes) -> None:
         await asyncio.to_thread(self._write, self._path(key), data)
@@ -66,7 +75,8 @@ class LocalFileStore:
 
 
 class S3FileStore:
-    """Files in an S3 bucket through prefect-aws's `S3Bucket` block (its credentials, region, endpoint)."""
+    """Files in an S3 bucket through prefect-aws's `S3Bucket` block (its credentials, region, endpoint,
+    bucket folder). boto3 blocks, so every call runs in a thread."""
 
     def __init__(self, block_name: str) -> None:
         self.block_name = block_name
@@ -79,34 +89,52 @@ class S3FileStore:
             self._bucket = await S3Bucket.aload(self.block_name)
         return self._bucket
 
+    async def _call(self, key: str, operation: Callable[[Any, str, str], _T]) -> _T:
+        """`operation(client, bucket name, object key)` in a thread. One key mapping for every operation
+        (not the block's own `_resolve_path`, which skips the folder for a key that already starts with
+        it), so `delete` removes exactly what `put` wrote."""
+        bucket = await self._block()
+        folder = (bucket.bucket_folder or "").strip("/")
+        name = "/".join([*([folder] if folder else []), *_key_parts(key)])
+        # The credentials block caches its boto3 client: made once per process, not per call.
+        client = bucket.credentials.get_client("s3")
+        return await asyncio.to_thread(operation, client, bucket.bucket_name, name)
+
     async def put(self, key: str, data: bytes) -> None:
-        await (await self._block()).awrite_path(key, data)
+        # One PUT: S3 shows an object only once it is complete, the same promise as LocalFileStore's rename.
+        await self._call(
+            key, lambda client, bucket, name: client.put_object(Bucket=bucket, Key=name, Body=data)
+        )
 
     async def get(self, key: str) -> bytes:
-        data: bytes = await (await self._block()).aread_path(key)
-        return data
+        return await self._call(key, _s3_get)
 
     async def delete(self, key: str) -> None:
-        bucket = await self._block()
-        await asyncio.to_thread(_s3_delete, bucket, [bucket._join_bucket_folder(key)])
+        await self._call(key, lambda client, bucket, name: _s3_delete(client, bucket, [name]))
 
     async def delete_prefix(self, prefix: str) -> None:
-        bucket = await self._block()
-        client = bucket._get_s3_client()
-        folder = bucket._join_bucket_folder(prefix)
-        pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket.bucket_name, Prefix=folder)
-        keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
-        await asyncio.to_thread(_s3_delete, bucket, keys)
+        await self._call(prefix, _s3_delete_prefix)
 
 
-def _s3_delete(bucket: Any, keys: list[str]) -> None:
-    client = bucket._get_s3_client()
-    for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
-        batch = keys[start : start + 1000]
-        if batch:
-            client.delete_objects(
-                Bucket=bucket.bucket_name, Delete={"Objects": [{"Key": key} for key in batch]}
-            )
+def _s3_get(client: Any, bucket: str, name: str) -> bytes:
+    try:
+        data: bytes = client.get_object(Bucket=bucket, Key=name)["Body"].read()
+    except client.exceptions.NoSuchKey as exc:
+        # The same error as a missing local file: callers (ingestion) tell "upload it again" by it.
+        raise FileNotFoundError(f"no object {name!r} in bucket {bucket!r}") from exc
+    return data
+
+
+def _s3_delete_prefix(client: Any, bucket: str, name: str) -> None:
+    # The trailing slash: deleting `org/kb` must not touch `org/kb2...`.
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=name + "/")
+    _s3_delete(client, bucket, [item["Key"] for page in pages for item in page.get("Contents", [])])
+
+
+def _s3_delete(client: Any, bucket: str, names: list[str]) -> None:
+    for start in range(0, len(names), 1000):  # DeleteObjects takes at most 1,000 keys
+        batch = names[start : start + 1000]
+        client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": name} for name in batch]})
 
 
 _stores: dict[tuple[str, str], FileStore] = {}
