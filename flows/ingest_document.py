@@ -54,7 +54,10 @@ async def embed(job: Job, batch: list[Chunk]) -> Embedded:
     )
     embedder = embedder_for(job.embedding_model, org_id=job.org_id, router=router)
     try:
-        return await embedder.passages([c.content for c in batch])
+        # The heading is embedded with its chunk (chunks of a section often never repeat what it is about).
+        return await embedder.passages(
+            [f"{c.heading}\n{c.content}" if c.heading else c.content for c in batch]
+        )
     except ProviderError as exc:
         if exc.retryable:
             raise
