@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from typing import Any
 
-from agentflow.knowledge.chunking import Chunk, chunk_document
 from prefect import flow, task
 from prefect.artifacts import acreate_progress_artifact, aupdate_progress_artifact
 from prefect.client.schemas.objects import State
@@ -19,6 +18,7 @@ from agentflow.ai.wiring import process_router
 from agentflow.config import get_settings
 from agentflow.engine.worker.store import engine_store
 from agentflow.knowledge import ingestion, parsing
+from agentflow.knowledge.chunking import Chunk, chunk_document
 from agentflow.knowledge.embeddings import Embedded, embedder_for
 from agentflow.knowledge.ingestion import IngestionFailed, Job
 from agentflow.knowledge.storage import file_store
