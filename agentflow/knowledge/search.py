@@ -24,7 +24,7 @@ from agentflow.models.knowledge import TEXT_SEARCH_CONFIG
 
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.): ranks past ~60 matter little
 # Hybrid: full text votes only for chunks it ranks near its best (words OR-ed match much that is unrelated),
-# at this weight against the vector ranking's 1. Chosen on benchmarks/rag_quality.py (docs/performance.md):
+# at this weight against the vector ranking's 1, and equal scores share a rank. Chosen on benchmarks/rag_quality.py:
 # equal votes for every keyword match lost more paraphrase questions than they won code questions.
 KEYWORD_NEAR_BEST = 0.8
 KEYWORD_WEIGHT = 0.75
@@ -136,10 +136,24 @@ def fuse(
     weights = weights or (1.0,) * len(rankings)
     scores: dict[uuid.UUID, float] = {}
     for weight, ranking in zip(weights, rankings, strict=True):
-        for rank, (chunk_id, _) in enumerate(ranking, start=1):
+        for chunk_id, rank in _tied_ranks(ranking):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank)
     best = sum(weights) / (RRF_K + 1)
     return sorted(((cid, score / best) for cid, score in scores.items()), key=lambda item: -item[1])
+
+
+def _tied_ranks(ranking: list[tuple[uuid.UUID, float]]) -> list[tuple[uuid.UUID, float]]:
+    """Ranks from 1, chunks with equal scores sharing their group's average rank: full-text ranks tie often,
+    and an arbitrary order among equals would hand out votes at random."""
+    ranked: list[tuple[uuid.UUID, float]] = []
+    start = 0
+    while start < len(ranking):
+        end = start
+        while end + 1 < len(ranking) and ranking[end + 1][1] == ranking[start][1]:
+            end += 1
+        ranked += [(chunk_id, (start + end) / 2 + 1) for chunk_id, _ in ranking[start : end + 1]]
+        start = end + 1
+    return ranked
 
 
 def near_best(ranking: list[tuple[uuid.UUID, float]]) -> list[tuple[uuid.UUID, float]]:

@@ -183,6 +183,8 @@ def test_reciprocal_rank_fusion_scales_first_place_to_one() -> None:
     weighted = fuse([(a, 0.9), (b, 0.8)], [(a, 0.5), (c, 0.4)], weights=(1.0, 0.5))
     assert weighted[0] == (a, pytest.approx(1.0))
     assert [cid for cid, _ in weighted] == [a, b, c]  # the lighter list's second place comes last
+    tied = dict(fuse([(a, 0.9)], [(b, 0.3), (c, 0.3), (a, 0.3)]))
+    assert tied[b] == pytest.approx(tied[c])  # equal full-text scores, equal votes, whatever the order
 
 
 def test_only_the_head_of_the_full_text_ranking_votes() -> None:
