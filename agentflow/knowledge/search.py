@@ -24,8 +24,9 @@ from agentflow.models.knowledge import TEXT_SEARCH_CONFIG
 
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.): ranks past ~60 matter little
 # Hybrid: full text votes only for chunks it ranks near its best (words OR-ed match much that is unrelated),
-# at this weight against the vector ranking's 1, and equal scores share a rank. Chosen on benchmarks/rag_quality.py:
-# equal votes for every keyword match lost more paraphrase questions than they won code questions.
+# at this weight against the vector ranking's 1, and equal scores share a rank. Chosen on
+# benchmarks/rag_quality.py: equal votes for every keyword match lost more paraphrase questions than they
+# won code questions.
 KEYWORD_NEAR_BEST = 0.8
 KEYWORD_WEIGHT = 0.75
 EF_SEARCH = 100  # HNSW candidate list; see docs/performance.md (rag_search) for the recall/QPS trade-off
