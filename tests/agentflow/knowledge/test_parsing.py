@@ -266,3 +266,11 @@ def test_html_with_no_text_is_unreadable() -> None:
 def test_unknown_kind_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown document kind"):
         parse("xlsx", b"data")
+
+
+@pytest.mark.timeout(15)
+@pytest.mark.parametrize("pattern", [',"', ",'", '" ,'])
+def test_crafted_csv_cannot_stall_sniffing(pattern: str) -> None:
+    """csv.Sniffer's regexes are quadratic on such text (half a minute on 64 KB): only 4 KB reach them."""
+    data = (pattern * 40_000).encode()
+    assert sniff(data, "crafted.csv") in ("csv", "text")
