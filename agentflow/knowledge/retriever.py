@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agentflow.errors import ServiceUnavailable
 from agentflow.knowledge.repository import KnowledgeBaseRepository
-from agentflow.knowledge.schemas import QueryFilter, QueryRequest
+from agentflow.knowledge.schemas import ChunkHit, QueryFilter, QueryRequest
 from agentflow.knowledge.service import retrieve
 from agentflow.nodes.context import KnowledgeNotFound
 from agentflow.providers.router import Router
@@ -60,15 +60,5 @@ class OrgKnowledge:
                 hits = await retrieve(session, kb=kb, body=body, router=self.router)
             except ServiceUnavailable as exc:
                 raise ConnectionError(exc.message) from exc
-        return [
-            {
-                "content": hit.content,
-                "score": hit.score,
-                "document_id": str(hit.document_id),
-                "document_name": hit.document_name,
-                "page": hit.page,
-                "heading": hit.heading,
-                "metadata": hit.metadata,
-            }
-            for hit in hits
-        ]
+        # The API's chunk shape (ChunkHit), as JSON: what the node's output and the query answer share.
+        return [ChunkHit.model_validate(hit).model_dump(mode="json") for hit in hits]

@@ -241,17 +241,4 @@ async def query_knowledge_base(
 ) -> QueryAnswer:
     """Ranked chunks for a query: hybrid (vector + full text) by default (viewer+)."""
     hits = await knowledge_base_service.query(session, subject=subject, kb_id=kb_id, body=body, router=ai)
-    return QueryAnswer(
-        chunks=[
-            ChunkHit(
-                content=hit.content,
-                score=hit.score,
-                document_id=hit.document_id,
-                document_name=hit.document_name,
-                page=hit.page,
-                heading=hit.heading,
-                metadata=hit.metadata,
-            )
-            for hit in hits
-        ]
-    )
+    return QueryAnswer(chunks=[ChunkHit.model_validate(hit) for hit in hits])
