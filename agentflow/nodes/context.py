@@ -47,6 +47,39 @@ class KnowledgeSearch(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ToolDescription:
+    """An integration action (or an MCP server's tool) as an AI model sees it."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]  # JSON Schema of the arguments
+    side_effect: bool = True
+
+
+class IntegrationCalls(Protocol):
+    """Actions of the organization's connected integrations (agentflow/integrations, given by the engine).
+    The credentials are read from Vault only for the call; failures are StepErrors (429/5xx transient)."""
+
+    async def run_action(
+        self,
+        org_id: uuid.UUID,
+        *,
+        integration: str | None,
+        connection_id: str | None,
+        action: str,
+        params: dict[str, Any],
+        preview: bool,
+    ) -> Any:
+        """The action's result; in a preview, a side-effecting action returns `{preview: true, request}`.
+        `integration` None means: whatever provider the connection is."""
+        ...
+
+    async def describe(self, org_id: uuid.UUID, *, connection_id: str, action: str) -> ToolDescription:
+        """The action's name, description and params schema; PermanentStepError when unknown."""
+        ...
+
+
 @dataclass
 class NodeContext:
     """Everything a handler may use besides its rendered config."""
@@ -64,6 +97,8 @@ class NodeContext:
     run_loop_body: Callable[[str, list[Any]], Awaitable[list[Any]]] | None = None
     # The organization's knowledge bases (the knowledge.retrieve node); None where none are reachable.
     knowledge: KnowledgeSearch | None = None
+    # The organization's connected integrations (action.integration, AI tools); None where none are reachable.
+    integrations: IntegrationCalls | None = None
 
 
 class NodeHandler(Protocol):

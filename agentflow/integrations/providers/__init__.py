@@ -1,0 +1,1 @@
+"""One module per provider, each exposing `TOOL` (an `IntegrationTool`)."""
