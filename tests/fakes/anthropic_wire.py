@@ -293,8 +293,9 @@ def _check_tool_results(messages: list[Any], index: int, blocks: list[dict[str, 
             continue
         if text_seen:
             return (
-                f"messages.{index}: `tool_result` blocks must come first in the content of a user message, "
-                "before any other content"
+                f"messages.{index}: Did not find {len(asked)} `tool_result` block(s) at the beginning of "
+                "this message. Messages following `tool_use` blocks must begin with a matching number of "
+                "`tool_result` blocks."
             )
         if block.get("tool_use_id") not in asked:
             return (

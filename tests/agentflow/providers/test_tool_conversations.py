@@ -444,7 +444,7 @@ async def test_anthropic_refuses_what_the_converter_never_sends(cases: dict[str,
             {"role": "user", "content": "a"},
             {"role": "user", "content": "b"},
         ],
-        "`tool_result` blocks must come first": [
+        "Did not find 1 `tool_result` block(s) at the beginning of this message": [
             {"role": "user", "content": "a"},
             {"role": "assistant", "content": [use]},
             {"role": "user", "content": [{"type": "text", "text": "here"}, result]},
