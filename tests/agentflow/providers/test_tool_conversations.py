@@ -330,6 +330,35 @@ async def test_ids_anthropic_would_refuse_are_made_safe_on_both_sides(cases: dic
     ]
 
 
+async def test_ids_a_server_repeats_across_rounds_stay_unique_for_anthropic(cases: dict[str, Case]) -> None:
+    """Some compatible servers number calls from `call_0` in every answer; Anthropic refuses repeated ids."""
+    case = cases["anthropic"]
+    rounds = [
+        (
+            ToolCall("call_0", "get_weather", {"city": "Oslo"}),
+            ToolCall("call_1", "get_time", {"city": "Oslo"}),
+        ),
+        (ToolCall("call_0", "get_weather", {"city": "Bergen"}),),
+    ]
+    conversation = [*QUESTION]
+    for calls in rounds:
+        conversation.append(Message("assistant", "", tool_calls=calls))
+        conversation += [
+            Message("tool", f"result of {c.arguments['city']}", tool_call_id=c.id) for c in calls
+        ]
+    case.api.enqueue(case.text(FINAL))
+    async with connected(case) as provider:
+        assert (await provider.chat(conversation, model=case.model, tools=TOOLS)).content == FINAL
+
+    messages = case.chat_requests()[-1].body["messages"]
+    assert [block["id"] for block in messages[1]["content"]] == ["call_0", "call_1"]
+    assert [block["id"] for block in messages[3]["content"]] == ["call_0_2"]
+    assert [(b["tool_use_id"], b["content"]) for b in messages[4]["content"]] == [
+        ("call_0_2", "result of Bergen")
+    ]
+    assert rejected(case) == []
+
+
 async def test_arguments_that_did_not_parse_keep_their_raw_text(cases: dict[str, Case]) -> None:
     case = cases["openai"]
     case.api.enqueue(
@@ -424,15 +453,6 @@ async def test_anthropic_refuses_a_result_for_an_unknown_call(cases: dict[str, C
     assert "unexpected `tool_use_id` found in `tool_result` blocks: call_zz" in error.message
 
 
-async def test_anthropic_refuses_a_repeated_tool_use_id(cases: dict[str, Case]) -> None:
-    turn = [
-        Message("assistant", "", tool_calls=TWO_CALLS[:1]),
-        Message("tool", "12°C", tool_call_id="call_w1"),
-    ]
-    error = await bad_request(cases["anthropic"], [*QUESTION, *turn, *turn])
-    assert "`tool_use` ids must be unique" in error.message
-
-
 async def test_anthropic_refuses_what_the_converter_never_sends(cases: dict[str, Case]) -> None:
     """Turns that do not alternate, results after text, a call left unanswered (the raw SDK)."""
     case = cases["anthropic"]
@@ -453,6 +473,13 @@ async def test_anthropic_refuses_what_the_converter_never_sends(cases: dict[str,
             {"role": "user", "content": "a"},
             {"role": "assistant", "content": [use]},
             {"role": "user", "content": "go on"},
+        ],
+        "`tool_use` ids must be unique": [
+            {"role": "user", "content": "a"},
+            {"role": "assistant", "content": [use]},
+            {"role": "user", "content": [result]},
+            {"role": "assistant", "content": [use]},
+            {"role": "user", "content": [result]},
         ],
         'Unexpected role "system"': [{"role": "system", "content": "a"}, {"role": "user", "content": "b"}],
     }
