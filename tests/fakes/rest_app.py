@@ -98,7 +98,7 @@ class RestApp:
             raw = await request.body()
             seen = Seen(
                 request.method,
-                request.url.path,
+                request.scope["raw_path"].decode(),  # as sent: percent-encoding kept
                 dict(request.query_params),
                 {k.lower(): v for k, v in request.headers.items()},
                 _parse(raw, request.headers.get("content-type", "")),

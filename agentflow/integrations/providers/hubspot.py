@@ -316,7 +316,12 @@ class HubSpotTool(IntegrationTool):
         token = call.credentials.get("refresh_token")
         if not token:
             return False
-        await call.request("DELETE", f"/oauth/v1/refresh-tokens/{quote(token, safe='')}", auth=False)
+        try:
+            await call.request("DELETE", f"/oauth/v1/refresh-tokens/{quote(token, safe='')}", auth=False)
+        except PermanentStepError as exc:
+            if isinstance(exc.output, Mapping) and exc.output.get("status") == 400:
+                return True  # BAD_REFRESH_TOKEN: already revoked or expired, nothing left to end
+            raise
         return True
 
 
