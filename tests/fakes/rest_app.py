@@ -157,6 +157,7 @@ def action_call(
     config: dict[str, Any] | None = None,
     preview: bool = False,
     refresh: Callable[[], Awaitable[dict[str, str]]] | None = None,
+    connection_id: str = "conn-1",
 ) -> ActionCall:
     return ActionCall(
         tool=tool,

@@ -309,7 +309,7 @@ class HubSpotTool(IntegrationTool):
 
     async def test(self, call: ActionCall) -> dict[str, Any]:
         account = await call.request("GET", "/account-info/v3/details")
-        return {"account": account.get("portalId"), "ui_domain": account.get("uiDomain")}
+        return {"account": str(account.get("portalId")), "ui_domain": account.get("uiDomain")}
 
     async def revoke(self, call: ActionCall) -> bool:
         # Only OAuth grants can be revoked by API; a private-app token is rotated in HubSpot's settings.

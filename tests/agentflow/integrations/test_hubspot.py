@@ -256,7 +256,7 @@ async def test_connection_test_and_revoke(hubspot: HubSpotAPI, http: httpx.Async
         api_base=hubspot.url,
         credentials={"access_token": OAUTH_TOKEN, "refresh_token": REFRESH_TOKEN},
     )
-    assert await TOOL.test(call) == {"account": PORTAL_ID, "ui_domain": "app.hubspot.com"}
+    assert await TOOL.test(call) == {"account": str(PORTAL_ID), "ui_domain": "app.hubspot.com"}
 
     assert await TOOL.revoke(call) is True
     sent = hubspot.last

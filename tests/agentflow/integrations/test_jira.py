@@ -4,6 +4,7 @@ site, OAuth through api.atlassian.com), Jira's errors, previews and params bound
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -249,7 +250,7 @@ async def test_a_transition_not_offered_names_the_available_ones(jira: JiraAPI, 
 async def test_oauth_finds_the_jira_site_and_calls_through_the_cloud_id(
     jira: JiraAPI, http: httpx.AsyncClient
 ) -> None:
-    call = oauth(jira, http)
+    call = oauth(jira, http, connection_id=str(uuid.uuid4()))
 
     created = await run(call, "create_issue", {"project": "ENG", "summary": "via OAuth"})
 
@@ -258,6 +259,9 @@ async def test_oauth_finds_the_jira_site_and_calls_through_the_cloud_id(
     assert (create.method, create.path) == ("POST", f"/ex/jira/{CLOUD_ID}/rest/api/3/issue")
     assert create.header("authorization") == f"Bearer {ACCESS_TOKEN}"
     assert created.url == "https://acme.atlassian.net/browse/ENG-1"  # the site, not the API host
+
+    await run(call, "add_comment", {"issue": created.key, "body": "again"})  # the site is remembered
+    assert [r.path for r in jira.requests[2:]] == [f"/ex/jira/{CLOUD_ID}/rest/api/3/issue/ENG-1/comment"]
 
 
 async def test_oauth_with_a_known_cloud_id_skips_the_lookup(jira: JiraAPI, http: httpx.AsyncClient) -> None:
@@ -272,7 +276,9 @@ async def test_oauth_with_a_known_cloud_id_skips_the_lookup(jira: JiraAPI, http:
 
 
 async def test_oauth_site_not_granted_is_a_clear_error(jira: JiraAPI, http: httpx.AsyncClient) -> None:
-    call = oauth(jira, http, config={"site_url": "https://other.atlassian.net"})
+    call = oauth(
+        jira, http, config={"site_url": "https://other.atlassian.net"}, connection_id=str(uuid.uuid4())
+    )
     with pytest.raises(PermanentStepError, match=r"reaches no site named https://other\.atlassian\.net"):
         await run(call, "search_issues", {"jql": "project = ENG"})
 

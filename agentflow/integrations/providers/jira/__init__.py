@@ -5,7 +5,7 @@ httpx through `ActionCall.request` rather than an SDK: the `jira` and `atlassian
 
 Two ways in. An API token (email + token, HTTP Basic) talks to the site itself (`https://acme.atlassian.net`).
 OAuth 2.0 (3LO) talks to `api.atlassian.com/ex/jira/<cloud id>`; the cloud id comes from the token's
-accessible resources, looked up when the connection is made (`prepare`) or, failing that, on first use.
+accessible resources, looked up on first use and remembered per connection and token.
 Rich text (descriptions, comments) is Atlassian Document Format: plain text is wrapped into an ADF doc.
 """
 
@@ -66,6 +66,7 @@ class JiraTool(IntegrationTool):
             "site_url",
             "Site URL",
             secret=False,
+            required=False,  # API token connections need it (checked in `prepare`); OAuth finds the site
             description="https://your-site.atlassian.net (with OAuth: only to pick one of several sites)",
         ),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -18,6 +20,10 @@ ISSUE_ID = r"^([A-Za-z][A-Za-z0-9_]*-[0-9]+|[0-9]+)$"  # PROJ-123 or the numeric
 PROJECT_KEY = r"^[A-Za-z][A-Za-z0-9_]{0,49}$"
 MAX_TEXT = 32_000  # Jira's own limit for a text field is 32,767 characters
 SEARCH_FIELDS = "summary,status,assignee,issuetype,priority,labels,created,updated"
+# OAuth connections keep no cloud id (the token response has none), so the site is looked up once per
+# connection and access token, then remembered here: a token never changes the site it reaches.
+_SITES: OrderedDict[tuple[str, ...], dict[str, Any]] = OrderedDict()
+_SITES_KEPT = 1024
 
 IssueId = Annotated[str, Field(pattern=ISSUE_ID, max_length=64, description="Issue key (PROJ-123) or id.")]
 Label = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^\S+$")]
@@ -72,6 +78,19 @@ async def accessible_site(call: ActionCall) -> dict[str, Any]:
     )
 
 
+async def _remembered_site(call: ActionCall) -> dict[str, Any]:
+    token = hashlib.sha256(call.credentials["access_token"].encode()).hexdigest()
+    key = (call.api_base, call.connection.id, str(call.connection.config.get("site_url") or ""), token)
+    if key in _SITES:
+        _SITES.move_to_end(key)
+        return _SITES[key]
+    site = await accessible_site(call)
+    _SITES[key] = site
+    while len(_SITES) > _SITES_KEPT:
+        _SITES.popitem(last=False)
+    return site
+
+
 async def rest_base(call: ActionCall) -> tuple[str, str | None]:
     """(where REST calls go, the site's browse origin) for this connection."""
     config = call.connection.config
@@ -80,7 +99,7 @@ async def rest_base(call: ActionCall) -> tuple[str, str | None]:
             raise PermanentStepError("Jira: the connection has no site URL; reconnect it")
         site = str(config["site_url"]).rstrip("/")
         return site, site
-    reached = dict(config) if config.get("cloud_id") else await accessible_site(call)
+    reached = dict(config) if config.get("cloud_id") else await _remembered_site(call)
     return f"{call.api_base.rstrip('/')}/ex/jira/{reached['cloud_id']}", reached.get("site_url")
 
 
