@@ -5,6 +5,7 @@ base is overridable for GitHub Enterprise Server (`https://<host>/api/v3`)."""
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote
@@ -12,9 +13,12 @@ from urllib.parse import quote
 import httpx
 from pydantic import Field
 
+from agentflow.errors import ValidationFailed
 from agentflow.integrations.base import (
     Action,
     ActionCall,
+    ConnectContext,
+    Connection,
     Field_,
     IntegrationTool,
     OAuthApp,
@@ -191,6 +195,15 @@ class GitHub(IntegrationTool):
             "requests: read and write).",
         ),
     )
+    config_fields = (
+        Field_(
+            "api_base",
+            "API URL",
+            secret=False,
+            required=False,
+            description="GitHub Enterprise Server: `https://<host>/api/v3`. Empty for github.com.",
+        ),
+    )
     actions = (
         Action("create_issue", "Open an issue in a repository.", CreateIssue, create_issue, IssueResult),
         Action("comment", "Comment on an issue or pull request.", Comment, comment, CommentResult),
@@ -229,6 +242,29 @@ class GitHub(IntegrationTool):
             if reasons:
                 return f"{message or 'Validation Failed'}: {'; '.join(reasons)}"
         return message
+
+    def api_base_for(self, api_base: str, connection: Connection) -> str:
+        custom = connection.config.get("api_base")
+        return str(custom).rstrip("/") if custom else api_base
+
+    async def prepare(
+        self, ctx: ConnectContext, config: dict[str, Any], credentials: Mapping[str, str]
+    ) -> dict[str, Any]:
+        unknown = sorted(set(config) - {"api_base"})
+        if unknown:
+            raise ValidationFailed(f"GitHub has no setting {unknown[0]!r}", code="unknown_config")
+        api_base = config.get("api_base")
+        if api_base in (None, ""):
+            return {}
+        if (
+            not isinstance(api_base, str)
+            or len(api_base) > 500
+            or not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", api_base)
+        ):
+            raise ValidationFailed(
+                "api_base must be an http(s) URL such as https://github.example.com/api/v3"
+            )
+        return {"api_base": api_base.rstrip("/")}
 
     async def test(self, call: ActionCall) -> dict[str, Any]:
         user = await _send(call, "GET", "/user")
