@@ -1,5 +1,6 @@
-"""A loopback Salesforce instance: REST API v62.0 sObjects (Contact, Lead), SOQL queries with
-`nextRecordsUrl` paging, OAuth userinfo and token revocation.
+"""A loopback Salesforce: the login host's OAuth endpoints (authorization code with PKCE S256, refresh,
+revoke; token answers carry `instance_url` and the identity URL) and the instance's REST API v62.0
+sObjects (Contact, Lead), SOQL queries with `nextRecordsUrl` paging and userinfo. One server plays both.
 
 Errors are Salesforce's: a JSON list of `{message, errorCode, fields}`, `INVALID_SESSION_ID` on a bad
 token, `REQUIRED_FIELD_MISSING`, `INVALID_FIELD`, `INVALID_EMAIL_ADDRESS`, `MALFORMED_QUERY`, `NOT_FOUND`.
@@ -7,11 +8,15 @@ token, `REQUIRED_FIELD_MISSING`, `INVALID_FIELD`, `INVALID_EMAIL_ADDRESS`, `MALF
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import re
+import secrets
 from typing import Any
+from urllib.parse import urlencode
 
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from tests.fakes.rest_app import Refused, RestApp, Seen, answer
 
@@ -20,6 +25,8 @@ REFRESH_TOKEN = "5Aep861sf-refresh"
 ORG_ID = "00DXX0000001gPLMAY"
 USER_ID = "005XX000001SvTzYAK"
 DATA = "/services/data/v62.0"
+CLIENT_ID = "3MVG9-connected-app-consumer-key"
+CLIENT_SECRET = "connected-app-consumer-secret"
 BATCH = 2  # records per query page (Salesforce uses 2000; small here so paging is exercised)
 OBJECTS = {
     "Contact": ("003", {"LastName"}),
@@ -47,8 +54,13 @@ class SalesforceAPI(RestApp):
         super().__init__()
         self.records: dict[str, dict[str, Any]] = {}  # id → {"attributes": …, fields}
         self.revoked: list[str] = []
+        self.access_tokens = {ACCESS_TOKEN}
+        self.refresh_tokens = {REFRESH_TOKEN}
+        self.codes: dict[str, tuple[str, str]] = {}  # code → (redirect_uri, PKCE challenge)
         self._cursors: dict[str, list[dict[str, Any]]] = {}
         self._numbers = itertools.count(1)
+        self.route("GET", "/services/oauth2/authorize", self.authorize, auth=False)
+        self.route("POST", "/services/oauth2/token", self.token, auth=False)
         self.route("POST", f"{DATA}/sobjects/{{sobject}}", self.create)
         self.route("PATCH", f"{DATA}/sobjects/{{sobject}}/{{record_id}}", self.update)
         self.route("GET", f"{DATA}/query", self.query)
@@ -61,9 +73,17 @@ class SalesforceAPI(RestApp):
         self.records.clear()
         self.revoked.clear()
         self._cursors.clear()
+        self.access_tokens = {ACCESS_TOKEN}
+        self.refresh_tokens = {REFRESH_TOKEN}
+        self.codes.clear()
+
+    def expire_sessions(self) -> None:
+        """Every access token lapses (refresh tokens still work)."""
+        self.access_tokens.clear()
 
     def authorized(self, seen: Seen) -> bool:
-        return seen.header("authorization") == f"Bearer {ACCESS_TOKEN}"
+        scheme, _, token = (seen.header("authorization") or "").partition(" ")
+        return scheme == "Bearer" and token in self.access_tokens
 
     def unauthorized(self) -> Response:
         return answer(401, error("INVALID_SESSION_ID", "Session expired or invalid"))
@@ -161,9 +181,65 @@ class SalesforceAPI(RestApp):
             },
         )
 
+    # --- OAuth (the login host) --------------------------------------------------------------------------
+    def authorize(self, seen: Seen, params: dict[str, Any]) -> Response:
+        q = seen.query
+        if q.get("client_id") != CLIENT_ID or q.get("response_type") != "code":
+            raise Refused(
+                400, {"error": "invalid_client_id", "error_description": "client identifier invalid"}
+            )
+        if q.get("code_challenge_method") != "S256" or not q.get("code_challenge"):
+            raise Refused(400, {"error": "invalid_request", "error_description": "missing code_challenge"})
+        code = "aPrx" + secrets.token_urlsafe(12)
+        self.codes[code] = (q["redirect_uri"], q["code_challenge"])
+        return RedirectResponse(
+            f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q.get('state', '')})}"
+        )
+
+    def _tokens(self, *, with_refresh: bool) -> dict[str, Any]:
+        access = "00DXX0000001gPL!" + secrets.token_urlsafe(16)
+        self.access_tokens.add(access)
+        answer_body: dict[str, Any] = {
+            "access_token": access,
+            "instance_url": self.url,
+            "id": f"{self.url}/id/{ORG_ID}/{USER_ID}",
+            "token_type": "Bearer",
+            "issued_at": "1764666000000",
+            "signature": "c2lnbmF0dXJl",
+            "scope": "api refresh_token",
+        }
+        if with_refresh:
+            refresh = "5Aep861" + secrets.token_urlsafe(16)
+            self.refresh_tokens.add(refresh)
+            answer_body["refresh_token"] = refresh
+        return answer_body
+
+    def token(self, seen: Seen, params: dict[str, Any]) -> Response:
+        form = seen.body if isinstance(seen.body, dict) else {}
+        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+            raise Refused(400, {"error": "invalid_client", "error_description": "invalid client credentials"})
+        if form.get("grant_type") == "authorization_code":
+            redirect_uri, challenge = self.codes.pop(form.get("code", ""), ("", ""))
+            digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()
+            verified = base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == challenge
+            if not redirect_uri or form.get("redirect_uri") != redirect_uri or not verified:
+                raise Refused(400, {"error": "invalid_grant", "error_description": "authentication failure"})
+            return answer(200, self._tokens(with_refresh=True))
+        if form.get("grant_type") == "refresh_token":
+            if form.get("refresh_token") not in self.refresh_tokens:
+                raise Refused(
+                    400, {"error": "invalid_grant", "error_description": "expired access/refresh token"}
+                )
+            return answer(200, self._tokens(with_refresh=False))  # Salesforce keeps the refresh token
+        raise Refused(
+            400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"}
+        )
+
     def revoke(self, seen: Seen, params: dict[str, Any]) -> Response:
         token = (seen.body or {}).get("token") if isinstance(seen.body, dict) else None
-        if token not in (ACCESS_TOKEN, REFRESH_TOKEN) or token in self.revoked:
+        if token not in self.access_tokens | self.refresh_tokens:
             raise Refused(400, {"error": "invalid_token", "error_description": "invalid token"})
-        self.revoked.append(token)
+        self.access_tokens.discard(token)
+        self.refresh_tokens.discard(str(token))
+        self.revoked.append(str(token))
         return answer(200, None)
