@@ -9,12 +9,13 @@ kept on the connection and every request goes there; `api_base` (the login host)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
-from pydantic import BaseModel, Field, JsonValue
+from pydantic import AfterValidator, BaseModel, Field
 
 from agentflow.integrations.base import (
     Action,
@@ -36,8 +37,18 @@ LEAD_ID = r"^00Q[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$"
 ACCOUNT_ID = r"^001[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$"
 
 Short = Annotated[str, Field(max_length=255)]
+MAX_OTHER_CHARS = 32_000
+
+
+def _bounded(fields: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(fields, default=str)) > MAX_OTHER_CHARS:
+        raise ValueError(f"at most {MAX_OTHER_CHARS} characters of JSON")
+    return fields
+
+
 OtherFields = Annotated[
-    dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$")], JsonValue],
+    dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$")], Any],
+    AfterValidator(_bounded),
     Field(
         default_factory=dict,
         max_length=50,

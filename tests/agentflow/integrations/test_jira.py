@@ -344,6 +344,7 @@ async def test_preview_captures_writes_and_still_runs_reads(jira: JiraAPI, site:
             "create_issue",
             {"project": "ENG", "summary": "x", "fields": {f"customfield_{i}": i for i in range(51)}},
         ),
+        ("create_issue", {"project": "ENG", "summary": "x", "fields": {"customfield_1": "x" * 16_001}}),
         ("search_issues", {"jql": "project = ENG", "max_results": 101}),
         ("add_comment", {"issue": "ENG-1", "body": ""}),
     ],

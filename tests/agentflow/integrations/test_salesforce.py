@@ -247,6 +247,7 @@ async def test_connection_test_and_revoke(salesforce: SalesforceAPI, call: Actio
         ("create_lead", {"last_name": "Hopper"}),  # Salesforce requires Company
         ("create_contact", {"last_name": "x", "fields": {"Name; DROP": 1}}),
         ("create_contact", {"last_name": "x", "fields": {f"F{i}__c": i for i in range(51)}}),
+        ("create_contact", {"last_name": "x", "fields": {"Notes__c": ["y" * 1000] * 33}}),
         ("soql_query", {"query": "SELECT Id FROM Contact", "max_records": 2001}),
         ("soql_query", {"query": "x" * 20_001}),
     ],

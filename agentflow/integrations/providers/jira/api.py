@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, JsonValue
+from pydantic import AfterValidator, Field
 
 from agentflow.errors import ValidationFailed
 from agentflow.integrations.base import ActionCall
@@ -27,8 +28,19 @@ _SITES_KEPT = 1024
 
 IssueId = Annotated[str, Field(pattern=ISSUE_ID, max_length=64, description="Issue key (PROJ-123) or id.")]
 Label = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^\S+$")]
+MAX_EXTRA_CHARS = 16_000
+
+
+def _bounded(fields: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(fields, default=str)) > MAX_EXTRA_CHARS:
+        raise ValueError(f"at most {MAX_EXTRA_CHARS} characters of JSON")
+    return fields
+
+
+# Plain objects (not a recursive JSON type): every model provider's tool-schema dialect accepts them.
 ExtraFields = Annotated[
-    dict[Annotated[str, Field(max_length=100)], JsonValue],
+    dict[Annotated[str, Field(max_length=100)], Any],
+    AfterValidator(_bounded),
     Field(
         max_length=50,
         description="Other fields by id, in Jira's REST shape, e.g. "
