@@ -294,3 +294,35 @@ async def test_hubspot_private_app_token_and_an_activity_preview(
             preview=False,
         )
     assert invalid.value.code == "invalid_params"
+
+
+async def test_the_catalog_describes_the_three_connectors(
+    client: httpx.AsyncClient, configured: Settings, owner: Member
+) -> None:
+    response = await client.get("/integrations/catalog", headers=owner.headers)
+    assert response.status_code == 200, response.text
+    entries = {entry["name"]: entry for entry in response.json()}
+    jira, salesforce, hubspot = entries["jira"], entries["salesforce"], entries["hubspot"]
+
+    assert jira["auth_kinds"] == ["oauth2", "basic"] and jira["category"] == "engineering"
+    assert [(f["name"], f["secret"]) for f in jira["credential_fields"]] == [
+        ("email", False),
+        ("api_token", True),
+    ]
+    assert [(f["name"], f["required"]) for f in jira["config_fields"]] == [("site_url", False)]
+    assert jira["oauth_configured"] is False
+    search = next(a for a in jira["actions"] if a["name"] == "search_issues")
+    assert search["side_effect"] is False and search["params_schema"]["required"] == ["jql"]
+
+    assert salesforce["auth_kinds"] == ["oauth2"] and salesforce["oauth_configured"] is True
+    assert {a["name"] for a in salesforce["actions"]} == {
+        "create_contact",
+        "update_contact",
+        "create_lead",
+        "update_lead",
+        "soql_query",
+    }
+    assert hubspot["auth_kinds"] == ["oauth2", "token"] and hubspot["category"] == "crm"
+    log = next(a for a in hubspot["actions"] if a["name"] == "log_activity")
+    assert log["params_schema"]["properties"]["kind"]["enum"] == ["note", "call", "task"]
+    assert "id" in log["result_schema"]["properties"]
