@@ -20,9 +20,12 @@ from agentflow.secrets.store import SecretStore
 from tests.factories import Member, create_org_with_owner
 from tests.fakes import hubspot_api, jira_api, salesforce_api
 from tests.fakes.hubspot_api import HubSpotAPI
-from tests.fakes.jira_api import JiraAPI
+from tests.fakes.jira_api import CLOUD_ID, JiraAPI
+from tests.fakes.oauth_server import OAuthServer, oauth_server
 from tests.fakes.rest_app import loopback_http
 from tests.fakes.salesforce_api import SalesforceAPI
+
+CALLBACK = "http://testserver/api/v1/integrations/oauth/callback"
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +54,37 @@ def hubspot(fakes: tuple[JiraAPI, SalesforceAPI, HubSpotAPI]) -> HubSpotAPI:
     return fakes[2]
 
 
+@pytest.fixture(scope="module")
+def atlassian() -> Iterator[OAuthServer]:
+    """Atlassian's authorization server (auth.atlassian.com) on loopback."""
+    with oauth_server(redirect_uri=CALLBACK) as server:
+        yield server
+
+
 @pytest.fixture
-def configured(app: FastAPI, settings: Settings, salesforce: SalesforceAPI, hubspot: HubSpotAPI) -> Settings:
-    """The operator registered a Salesforce connected app (its login host is the fake) and pointed HubSpot's
-    API at its fake. Salesforce's API base is a closed port: requests must go to the instance URL."""
+def configured(
+    app: FastAPI,
+    settings: Settings,
+    jira: JiraAPI,
+    atlassian: OAuthServer,
+    salesforce: SalesforceAPI,
+    hubspot: HubSpotAPI,
+) -> Settings:
+    """The operator registered an Atlassian OAuth app and a Salesforce connected app (their authorization
+    servers are fakes), and pointed the Jira and HubSpot APIs at their fakes. Salesforce's API base is a
+    closed port: requests must go to the instance URL from the token answer."""
     login = f"{salesforce.url}/services/oauth2"
+    atlassian.on_token = lambda token: jira.access_tokens.add(token)
     configured = settings.model_copy(
         update={
             "integration_apps": {
+                "jira": IntegrationApp(
+                    client_id=atlassian.client_id,
+                    client_secret=atlassian.client_secret,  # type: ignore[arg-type]
+                    authorize_url=f"{atlassian.url}/authorize",
+                    token_url=f"{atlassian.url}/token",
+                    api_base=jira.url,
+                ),
                 "salesforce": IntegrationApp(
                     client_id=salesforce_api.CLIENT_ID,
                     client_secret=salesforce_api.CLIENT_SECRET,  # type: ignore[arg-type]
@@ -131,6 +157,47 @@ async def test_jira_api_token_connect_checks_the_site_and_runs_actions(
     assert jira.comments == {}
 
 
+async def consent(client: httpx.AsyncClient, authorize_url: str) -> None:
+    """The user grants access at the provider, which sends the browser back to our callback."""
+    async with httpx.AsyncClient() as browser:
+        granted = await browser.get(authorize_url)
+    assert granted.status_code in (302, 307), granted.text
+    callback = await client.get(f"/integrations/oauth/callback?{urlsplit(granted.headers['location']).query}")
+    assert callback.status_code == 303, callback.text
+    assert "connected=" in callback.headers["location"], callback.headers["location"]
+
+
+async def test_jira_oauth_finds_the_site_and_calls_through_the_cloud_id(
+    client: httpx.AsyncClient, jira: JiraAPI, atlassian: OAuthServer, runner: ConnectionRunner, owner: Member
+) -> None:
+    started = await client.post("/integrations/jira/connect", json={"name": "Jira"}, headers=owner.headers)
+    assert started.status_code == 200, started.text
+    asked = parse_qs(urlsplit(started.json()["authorize_url"]).query)
+    assert asked["audience"] == ["api.atlassian.com"] and asked["prompt"] == ["consent"]
+    assert "offline_access" in asked["scope"][0].split()
+    assert "code_challenge" not in asked  # Atlassian's 3LO has no PKCE
+
+    await consent(client, started.json()["authorize_url"])
+
+    (connection,) = (await client.get("/integrations", headers=owner.headers)).json()
+    assert (connection["status"], connection["account"]) == ("active", "Ada Lovelace")
+    assert [r.path for r in jira.requests] == [
+        "/oauth/token/accessible-resources",
+        f"/ex/jira/{CLOUD_ID}/rest/api/3/myself",
+    ]
+    issue = await runner.run_action(
+        owner.org_id,
+        integration="jira",
+        connection_id=connection["id"],
+        action="create_issue",
+        params={"project": "ENG", "summary": "Through OAuth"},
+        preview=False,
+    )
+    assert issue["url"] == "https://acme.atlassian.net/browse/ENG-1"
+    assert jira.last.path == f"/ex/jira/{CLOUD_ID}/rest/api/3/issue"
+    assert jira.last.header("authorization") == f"Bearer {atlassian.issued[-1]}"
+
+
 @pytest.mark.parametrize(
     ("credentials", "config", "code"),
     [
@@ -175,15 +242,9 @@ async def test_salesforce_oauth_from_authorize_to_revoke(
     asked = parse_qs(urlsplit(authorize_url).query)
     assert asked["scope"] == ["api refresh_token"]
     assert asked["code_challenge_method"] == ["S256"]
-    assert asked["redirect_uri"] == ["http://testserver/api/v1/integrations/oauth/callback"]
+    assert asked["redirect_uri"] == [CALLBACK]
 
-    async with httpx.AsyncClient() as browser:  # the user consents at Salesforce
-        consent = await browser.get(authorize_url)
-    assert consent.status_code in (302, 307), consent.text
-    back = urlsplit(consent.headers["location"])
-    callback = await client.get(f"/integrations/oauth/callback?{back.query}")
-    assert callback.status_code == 303, callback.text
-    assert "connected=" in callback.headers["location"]
+    await consent(client, authorize_url)
 
     (connection,) = (await client.get("/integrations", headers=owner.headers)).json()
     assert connection["config"] == {
@@ -310,7 +371,7 @@ async def test_the_catalog_describes_the_three_connectors(
         ("api_token", True),
     ]
     assert [(f["name"], f["required"]) for f in jira["config_fields"]] == [("site_url", False)]
-    assert jira["oauth_configured"] is False
+    assert jira["oauth_configured"] is True
     search = next(a for a in jira["actions"] if a["name"] == "search_issues")
     assert search["side_effect"] is False and search["params_schema"]["required"] == ["jql"]
 
@@ -323,6 +384,7 @@ async def test_the_catalog_describes_the_three_connectors(
         "soql_query",
     }
     assert hubspot["auth_kinds"] == ["oauth2", "token"] and hubspot["category"] == "crm"
+    assert hubspot["oauth_configured"] is False  # only its API base is set here: token connects only
     log = next(a for a in hubspot["actions"] if a["name"] == "log_activity")
     assert log["params_schema"]["properties"]["kind"]["enum"] == ["note", "call", "task"]
     assert "id" in log["result_schema"]["properties"]

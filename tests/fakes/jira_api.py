@@ -40,6 +40,7 @@ class JiraAPI(RestApp):
         super().__init__()
         self.issues: dict[str, dict[str, Any]] = {}
         self.comments: dict[str, list[dict[str, Any]]] = {}
+        self.access_tokens = {ACCESS_TOKEN}  # OAuth tokens accepted (an OAuth server fake may add more)
         self._ids = itertools.count(10001)
         for prefix in ("", "/ex/jira/{cloud_id}"):
             api = f"{prefix}/rest/api/3"
@@ -58,11 +59,13 @@ class JiraAPI(RestApp):
         super().reset()
         self.issues.clear()
         self.comments.clear()
+        self.access_tokens = {ACCESS_TOKEN}
 
     # --- auth -------------------------------------------------------------------------------------------
     def authorized(self, seen: Seen) -> bool:
         if seen.path.startswith("/ex/jira/") or seen.path.startswith("/oauth/"):
-            return seen.header("authorization") == f"Bearer {ACCESS_TOKEN}"
+            scheme, _, token = (seen.header("authorization") or "").partition(" ")
+            return scheme == "Bearer" and token in self.access_tokens
         pair = base64.b64encode(f"{EMAIL}:{API_TOKEN}".encode()).decode()
         return seen.header("authorization") == f"Basic {pair}"
 

@@ -106,9 +106,11 @@ class JiraTool(IntegrationTool):
     async def prepare(
         self, ctx: ConnectContext, config: dict[str, Any], credentials: Mapping[str, str]
     ) -> dict[str, Any]:
+        # Called with the API token for token connects, with no credentials when an OAuth connect starts
+        # (its site is found from the token later).
         if config.get("site_url"):
             config = {**config, "site_url": site_origin(str(config["site_url"]))}
-        elif "access_token" not in credentials:
+        elif credentials.get("api_token"):
             raise ValidationFailed(
                 "Jira: an API token connection needs the site URL (https://your-site.atlassian.net)"
             )
