@@ -28,6 +28,7 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 
 SecretName = Annotated[str, StringConstraints(pattern=ENV_NAME.pattern)]
 HeaderName = Annotated[str, StringConstraints(pattern=HEADER_NAME)]
+HeaderValue = Annotated[str, StringConstraints(max_length=4096)]
 Text = Annotated[str, StringConstraints(max_length=1024)]
 HttpUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://[^\s/?#]+[^\s]*$")]
 ParamName = Annotated[str, StringConstraints(min_length=1, max_length=128)]
@@ -114,9 +115,7 @@ class ActionSpec(_Strict):
 class CustomApiConfig(_Strict):
     base_url: HttpUrl | None = None  # may come from the OpenAPI document's first absolute server
     auth: AuthConfig = Field(default_factory=AuthConfig)
-    headers: dict[HeaderName, Annotated[str, StringConstraints(max_length=4096)]] = Field(
-        default_factory=dict, max_length=MAX_HEADERS
-    )
+    headers: dict[HeaderName, HeaderValue] = Field(default_factory=dict, max_length=MAX_HEADERS)
     actions: list[ActionSpec] = Field(default_factory=list, max_length=MAX_ACTIONS)
     openapi: dict[str, Any] | None = None
     # Kept from an earlier import (re-validation of a stored config).
