@@ -99,15 +99,9 @@ async def list_tools(client: Any) -> list[dict[str, Any]]:
 
 async def call_tool(tool: Mapping[str, Any], call: ActionCall, params: BaseModel) -> dict[str, Any]:
     arguments = params.model_dump(mode="json")
-    config = call.connection.config
     if call.preview and tool["side_effect"]:
         raise Previewed({"tool": tool["name"], "arguments": arguments})
-    async with mcp_client.session(
-        call.http,
-        str(config["url"]),
-        _headers(config, call.credentials),
-        timeout_seconds=call.timeout_seconds,
-    ) as client:
+    async with _session(call) as client:
         result = await client.call_tool(str(tool["name"]), arguments)
     content = mcp_client.content_parts(result)
     if result.is_error:
@@ -190,13 +184,7 @@ class McpTool(IntegrationTool):
         return stored
 
     async def test(self, call: ActionCall) -> dict[str, Any]:
-        config = call.connection.config
-        async with mcp_client.session(
-            call.http,
-            str(config["url"]),
-            _headers(config, call.credentials),
-            timeout_seconds=call.timeout_seconds,
-        ) as client:
+        async with _session(call) as client:
             actions = await list_tools(client)
         return {"tools": len(actions), "actions": actions}
 
