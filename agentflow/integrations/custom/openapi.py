@@ -77,9 +77,10 @@ class _Resolver:
 
 def _action_name(operation: Mapping[str, Any], method: str, path: str) -> str:
     operation_id = operation.get("operationId")
-    named = isinstance(operation_id, str) and operation_id.strip()
-    raw = str(operation_id) if named else f"{method}_{path}"
-    return _NOT_NAME.sub("_", raw).strip("_")[:64] or method
+    if isinstance(operation_id, str) and operation_id.strip():
+        return _NOT_NAME.sub("_", operation_id).strip("_")[:64] or method
+    slug = re.sub("_+", "_", _NOT_NAME.sub("_", path)).strip("_")
+    return f"{method}_{slug}"[:64].rstrip("_")
 
 
 def _json_body_schema(body: Mapping[str, Any]) -> dict[str, Any] | None:
