@@ -96,7 +96,7 @@ async def test_tools_are_called_with_their_arguments(
 async def test_a_tool_error_is_a_permanent_failure_with_its_text(url: str, http: httpx.AsyncClient) -> None:
     connection = await connected(url, http)
     with pytest.raises(
-        PermanentStepError, match="the MCP tool weather failed: .*unknown city: Atlantis"
+        PermanentStepError, match=r"the MCP tool weather failed: .*unknown city: Atlantis"
     ) as failed:
         await run(action_call(TOOL, connection, http, SECRETS), "weather", {"city": "Atlantis"})
     assert failed.value.code == "tool_error"
