@@ -95,16 +95,14 @@ def render_request(spec: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[
     return path, query, values.get("body") if spec.get("body") else None
 
 
-async def _send(
-    call: ActionCall, method: str, path: str, query: dict[str, Any], body: Any, *, read: bool = False
-) -> Any:
+async def _send(call: ActionCall, method: str, path: str, query: dict[str, Any], body: Any) -> Any:
     """One request with the connection's default headers and auth; a refused client-credentials token is
     replaced once."""
     config = call.connection.config
     auth = AuthConfig.model_validate(config.get("auth") or {})
     defaults: Mapping[str, str] = config.get("headers") or {}
     headers = {name: secret_refs.render(value, call.credentials) for name, value in defaults.items()}
-    if call.preview and method not in READ_METHODS and not read:
+    if call.preview and method not in READ_METHODS:
         # Captured before auth is added: a preview never shows the key of an API-key-in-query auth.
         raise Previewed({"method": method, "url": call.url(path), "query": query, "json": body})
     platform_oauth = auth.type == "oauth2" and auth.grant == "authorization_code"
@@ -139,9 +137,19 @@ class CustomApiTool(IntegrationTool):
     label = "Custom API"
     description = "Any HTTP API: actions defined by hand or imported from an OpenAPI 3 document."
     category = "developer"
-    auth_kinds = ("none", "token", "basic", "api_key", "oauth2")
+    # How requests authenticate is the connection's own `auth` setting (OAuth2 included, with the API's own
+    # token URL): the platform-wide OAuth flow, which uses operator-configured apps, does not apply.
+    auth_kinds = ("none", "token", "basic", "api_key")
     api_base = ""  # every connection has its own base_url
-    config_fields = (Field_("base_url", "Base URL", secret=False, description="https://api.example.com/v1"),)
+    config_fields = (
+        Field_(
+            "base_url",
+            "Base URL",
+            secret=False,
+            required=False,  # an OpenAPI document's absolute server URL may stand in
+            description="https://api.example.com/v1",
+        ),
+    )
 
     def actions_for(self, connection: Connection | None) -> Sequence[Action]:
         if connection is None:
@@ -247,20 +255,23 @@ class CustomApiTool(IntegrationTool):
                 raise ValidationFailed(str(exc)) from None
 
     async def test(self, call: ActionCall) -> dict[str, Any]:
+        """A read without params (the first GET action that needs none, else the base URL): any answer
+        below 500 shows the API is reachable, except a refusal of the credentials (401, 403)."""
+        path, learned = "", {}
         for spec in call.connection.config.get("actions") or ():
             if spec["method"] == "GET" and not spec["params_schema"].get("required"):
-                await _send(call, "GET", str(spec["path"]), {}, None)
-                return {"reachable": True, "action": spec["name"]}
+                path, learned = str(spec["path"]), {"action": spec["name"]}
+                break
         try:
-            await _send(call, "GET", "", {}, None, read=True)
+            await _send(call, "GET", path, {}, None)
         except AuthExpired:
             raise
         except PermanentStepError as exc:
-            status = (exc.output or {}).get("status") if isinstance(exc.output, Mapping) else None
-            if not isinstance(status, int):
+            status = exc.output.get("status") if isinstance(exc.output, Mapping) else None
+            if not isinstance(status, int) or status == 403:
                 raise
-            return {"reachable": True, "status": status}
-        return {"reachable": True, "status": 200}
+            return {"reachable": True, "status": status, **learned}
+        return {"reachable": True, "status": 200, **learned}
 
 
 TOOL = CustomApiTool()

@@ -213,6 +213,7 @@ async def test_connection_test_reads_the_first_get_action_or_the_base_url(
     connection = await connect(TOOL, http, config(base_url), {})
     assert await TOOL.test(action_call(TOOL, connection, http, {})) == {
         "reachable": True,
+        "status": 200,
         "action": "list_pets",
     }
     assert store.last.raw_path == "/v1/pets"
