@@ -12,7 +12,7 @@ import pytest
 from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.embedded.ports import free_port
 from agentflow.errors import ValidationFailed
-from agentflow.integrations.base import Connection, Previewed
+from agentflow.integrations.base import AuthExpired, Connection, Previewed
 from agentflow.integrations.providers.mcp import TOOL
 from agentflow.integrations.registry import get
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
@@ -119,7 +119,7 @@ async def test_a_refused_header_secret(url: str, http: httpx.AsyncClient) -> Non
     with pytest.raises(ValidationFailed, match=r"refused the request \(HTTP 401\)"):
         await connected(url, http, {"Authorization": "Bearer {{env.OLD_TOKEN}}"})
     connection = await connected(url, http)
-    with pytest.raises(PermanentStepError) as refused:
+    with pytest.raises(AuthExpired) as refused:
         await run(action_call(TOOL, connection, http, {"MCP_TOKEN": "rotated-away"}), "add", {"a": 1, "b": 1})
     assert refused.value.code == "auth"
 
