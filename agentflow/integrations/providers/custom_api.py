@@ -34,6 +34,7 @@ from agentflow.integrations.base import (
 from agentflow.integrations.custom import auth as request_auth
 from agentflow.integrations.custom import secret_refs
 from agentflow.integrations.custom.config import (
+    MAX_ACTIONS,
     PATH_PARAM,
     ActionSpec,
     AuthConfig,
@@ -193,6 +194,13 @@ class CustomApiTool(IntegrationTool):
     async def prepare(
         self, ctx: ConnectContext, config: dict[str, Any], credentials: Mapping[str, str]
     ) -> dict[str, Any]:
+        stored = self.normalise_config(config)
+        await self._check_secrets(ctx, stored, AuthConfig.model_validate(stored["auth"]))
+        return stored
+
+    def normalise_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The config to keep, with its actions, from what a connect request says — without network or
+        secrets, so an import preview can show the actions before anything is connected."""
         try:
             parsed = CustomApiConfig.model_validate(config)
         except pydantic.ValidationError as exc:
@@ -217,6 +225,8 @@ class CustomApiTool(IntegrationTool):
         actions = [normalise(spec) for spec in specs]
         if not actions:
             raise ValidationFailed("the custom API has no actions: define some or import an OpenAPI document")
+        if len(actions) > MAX_ACTIONS:
+            raise ValidationFailed(f"the custom API has {len(actions)} actions: at most {MAX_ACTIONS} work")
         seen: set[str] = set()
         for action in actions:
             if action["name"] in seen:
@@ -236,7 +246,6 @@ class CustomApiTool(IntegrationTool):
         }
         if api is not None:
             stored |= {"api": api, "skipped": skipped}
-        await self._check_secrets(ctx, stored, parsed.auth)
         return stored
 
     async def _check_secrets(self, ctx: ConnectContext, stored: dict[str, Any], auth: AuthConfig) -> None:

@@ -104,6 +104,13 @@ async def test_imported_actions_send_path_query_and_body(
         await run(call, "createPet", {})
 
 
+async def test_an_import_preview_needs_no_network_and_no_secrets(url: str) -> None:
+    config = {"openapi": petstore_openapi(url + "/v1"), "auth": {"type": "bearer", "secret": "NOT_YET"}}
+    preview = TOOL.normalise_config(config)
+    assert [a["name"] for a in preview["actions"]][:2] == ["listPets", "createPet"]
+    assert preview["auth"] == {"type": "bearer", "secret": "NOT_YET"}
+
+
 async def test_a_base_url_given_with_the_connection_wins_over_the_document(
     store: PetStore, url: str, http: httpx.AsyncClient
 ) -> None:

@@ -161,6 +161,7 @@ async def test_connection_test_relists_the_tools(url: str, http: httpx.AsyncClie
         ({"url": "http://127.0.0.1/mcp", "headers": {"X-Key": "{{ nodes.a.output }}"}}, "only"),
         ({"url": "http://127.0.0.1/mcp", "headers": {"Bad Header": "x"}}, "headers"),
         ({"url": "http://127.0.0.1/mcp", "command": "rm -rf /"}, "command"),
+        ({"url": "http://127.0.0.1/mcp", "headers": {"Content-Length": "0"}}, "set by the HTTP client"),
     ],
 )
 async def test_configs_that_cannot_work_are_refused(
