@@ -9,6 +9,7 @@ parameters are URL-quoted whole, so a value can never leave its path segment.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -89,7 +90,14 @@ def _query_value(value: Any) -> Any:
 
 def render_request(spec: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[str, dict[str, Any], Any]:
     """(path, query, JSON body) of one call of `spec` with `values`."""
-    path = PATH_PARAM.sub(lambda match: _segment(values[match.group(1)]), str(spec["path"]))
+
+    def segment(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        if value is None:
+            raise PermanentStepError(f"the path parameter {match.group(1)} is missing", code="invalid_params")
+        return _segment(value)
+
+    path = PATH_PARAM.sub(segment, str(spec["path"]))
     query = {
         name: _query_value(values[name]) for name in spec.get("query", ()) if values.get(name) is not None
     }

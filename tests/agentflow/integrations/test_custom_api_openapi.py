@@ -104,6 +104,14 @@ async def test_imported_actions_send_path_query_and_body(
         await run(call, "createPet", {})
 
 
+async def test_a_templated_path_parameter_the_document_forgot_is_still_one(url: str) -> None:
+    document = petstore_openapi(url + "/v1")
+    document["paths"]["/owners/{ownerId}"] = {"get": {"operationId": "getOwner", "responses": {}}}
+    action = by_name(TOOL.normalise_config({"openapi": document})["actions"])["getOwner"]
+    assert action["params_schema"]["properties"] == {"ownerId": {"type": "string"}}
+    assert action["params_schema"]["required"] == ["ownerId"]
+
+
 async def test_an_import_preview_needs_no_network_and_no_secrets(url: str) -> None:
     config = {"openapi": petstore_openapi(url + "/v1"), "auth": {"type": "bearer", "secret": "NOT_YET"}}
     preview = TOOL.normalise_config(config)
