@@ -284,7 +284,7 @@ class IntegrationService:
             return True, None, False
         except StepError as exc:
             message = masker.mask_text(exc.message)[:2000]
-            refused = isinstance(exc, AuthExpired) or exc.code in ("http_401", "http_403", "auth")
+            refused = isinstance(exc, AuthExpired) or exc.code == "http_401"
             row.status = (ConnectionStatus.needs_reauth if refused else ConnectionStatus.error).value
             row.last_error = message
             await session.flush()
@@ -373,6 +373,9 @@ class IntegrationService:
             name = existing.name
         else:
             await self._free_name(session, subject.org_id, tool.name, name)
+        config = await tool.prepare(
+            self._context(services, subject.org_id), _checked_config(tool, body.config or {}), {}
+        )
         state, hashed = new_state()
         verifier = new_code_verifier() if app.oauth is not None and app.oauth.pkce else None
         now = utcnow()
@@ -385,7 +388,7 @@ class IntegrationService:
                 connection_name=name,
                 connection_id=body.connection_id,
                 code_verifier=verifier,
-                config=_checked_config(tool, body.config or {}),
+                config=config,
                 redirect_to=body.redirect_to or DEFAULT_RETURN,
                 created_at=now,
                 expires_at=now + STATE_TTL,
