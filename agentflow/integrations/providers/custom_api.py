@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pydantic
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, best_match
+from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict
 
 from agentflow.errors import ValidationFailed
@@ -43,6 +43,7 @@ from agentflow.integrations.custom.config import (
     normalise,
 )
 from agentflow.integrations.custom.openapi import import_operations, server_url
+from agentflow.integrations.custom.schema_check import schema_problems
 from agentflow.nodes.errors import PermanentStepError
 
 
@@ -61,14 +62,11 @@ def _describe(error: pydantic.ValidationError) -> str:
 
 
 def _check_params(spec: Mapping[str, Any], values: dict[str, Any]) -> None:
-    try:
-        error = best_match(Draft202012Validator(spec["params_schema"]).iter_errors(values))
-    except SchemaError as exc:  # pragma: no cover - schemas are checked when the connection is made
-        message = f"action {spec['name']}: its params schema is invalid: {exc.message}"
-        raise PermanentStepError(message) from None
-    if error is not None:
-        where = "/".join(str(part) for part in error.absolute_path) or "params"
-        raise PermanentStepError(f"action {spec['name']}: {where}: {error.message}", code="invalid_params")
+    problems = schema_problems(spec["params_schema"], values)
+    if problems:
+        where = ".".join(str(part) for part in problems[0][0]) or "params"
+        message = f"action {spec['name']}: {where}: {problems[0][1]}"
+        raise PermanentStepError(message, code="invalid_params")
 
 
 def _segment(value: Any) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from agentflow.egress import guarded_client
 from agentflow.errors import ValidationFailed
+from agentflow.integrations.custom.schema_check import schema_problems
 from agentflow.integrations.providers.custom_api import TOOL
 from tests.agentflow.integrations.custom_helpers import action_call, connect, run
 from tests.fakes.cases import LOOPBACK_EGRESS
@@ -268,3 +269,13 @@ async def test_oauth2_authorization_code_uses_the_platform_tokens(
     assert store.token_requests == []  # tokens of this grant come from the platform's OAuth flow
     with pytest.raises(ValidationFailed, match="authorize_url"):
         await connect(TOOL, http, oauth2(url, grant="authorization_code"), SECRETS)
+
+
+async def test_schema_problems_say_where_they_are(url: str) -> None:
+    actions = by_name(TOOL.normalise_config({"openapi": petstore_openapi(url + "/v1")})["actions"])
+    schema = actions["createPet"]["params_schema"]
+    assert schema_problems(schema, {"body": {"name": "Tom"}}) == []
+    assert schema_problems(schema, {"body": {"tag": 1}}) == [
+        (("body",), "'name' is a required property"),
+        (("body", "tag"), "1 is not of type 'string'"),
+    ]
