@@ -100,7 +100,8 @@ async def test_a_tool_error_is_a_permanent_failure_with_its_text(url: str, http:
     ) as failed:
         await run(action_call(TOOL, connection, http, SECRETS), "weather", {"city": "Atlantis"})
     assert failed.value.code == "tool_error"
-    assert failed.value.output["content"][0]["text"].endswith("unknown city: Atlantis")
+    output: Any = failed.value.output
+    assert output["content"][0]["text"].endswith("unknown city: Atlantis")
 
 
 async def test_previews_hold_back_tools_with_side_effects_only(
