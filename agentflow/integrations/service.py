@@ -374,26 +374,22 @@ class IntegrationService:
             if await repo.named(pending.org_id, tool.name, pending.connection_name) is not None:
                 return back, None, "name_taken"
             row = IntegrationConnection(
+                id=uuid.uuid4(),
                 org_id=pending.org_id,
                 provider=tool.name,
                 name=pending.connection_name,
                 auth_kind="oauth2",
-                config=config,
-                scopes=scopes,
                 connected_by=pending.user_id,
             )
-            await repo.add(row)
-        else:
-            row.config, row.scopes, row.connected_by, row.connected_at = (
-                config,
-                scopes,
-                pending.user_id,
-                utcnow(),
-            )
+        # The provider calls back with a GET, whose session commits each statement by itself: the tokens
+        # go to Vault before the row that names them, so a Vault failure leaves no connection without them.
+        await credentials.write(services.store, pending.org_id, row.id, data)
+        row.config, row.scopes, row.connected_by, row.connected_at = config, scopes, pending.user_id, utcnow()
         row.status, row.last_error = ConnectionStatus.active.value, None
         row.token_expires_at = expiry_of(data)
+        if row not in session:
+            session.add(row)
         await session.flush()
-        await credentials.write(services.store, pending.org_id, row.id, data)
         await self._run_test(session, services, row, tool)
         return back, row.id, None
 
