@@ -40,6 +40,7 @@ from agentflow.nodes.errors import PermanentStepError, StepError, TransientStepE
 from agentflow.secrets.masking import Masker
 from agentflow.secrets.paths import SecretKind, SecretRef
 from agentflow.secrets.store import SecretStore
+from agentflow.secrets.vault import VaultUnavailable
 
 logger = logging.getLogger("agentflow.integrations")
 
@@ -336,6 +337,11 @@ class ConnectionRunner:
             raise
         except StepError as exc:
             raise masked_error(exc, masker) from None
+        except VaultUnavailable as exc:  # sealed or restarting: the next attempt may find it back
+            raise TransientStepError(
+                f"The credentials of connection {row.name!r} could not be read: {exc}",
+                code="vault_unavailable",
+            ) from None
         except Exception as exc:  # an action's own bug: its message may quote a request, so it is masked
             logger.warning("integration action %s.%s raised %s", row.provider, action, type(exc).__name__)
             raise PermanentStepError(

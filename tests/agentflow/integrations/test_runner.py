@@ -340,3 +340,19 @@ async def test_a_revoked_personal_token_needs_reauth(world: World) -> None:
         await world.run("list_pull_requests", {"owner": "o", "repo": "r"}, connection_id)
     assert failure.value.code == "auth"
     assert (await world.row(connection_id)).status == "needs_reauth"
+
+
+async def test_an_unreachable_vault_is_a_transient_failure(world: World, settings: Settings) -> None:
+    connection_id = await world.connection()
+    down = SecretStore.from_settings(
+        settings.model_copy(update={"vault_addr": "http://127.0.0.1:9", "vault_timeout_seconds": 1.0})
+    )
+
+    async def store() -> SecretStore:
+        return down
+
+    world.runner.store = store
+    with pytest.raises(TransientStepError) as failure:
+        await world.run("list_pull_requests", {"owner": "o", "repo": "r"}, connection_id)
+    assert failure.value.code == "vault_unavailable"
+    assert world.gh.requests == []
