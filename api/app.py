@@ -21,6 +21,7 @@ from agentflow.egress import EgressPolicy
 from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.control.hub import EventHub
 from agentflow.engine.gateway import PrefectGateway
+from agentflow.integrations.custom.config import MAX_DOCUMENT_BYTES
 from agentflow.kit.fastread import PoolReader
 from agentflow.knowledge.dispatch import IngestionDispatcher
 from agentflow.logs import configure_logging
@@ -122,8 +123,13 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     uploads = re.compile(
         API_PREFIX + knowledge.router.prefix + knowledge.UPLOAD_PATH.replace("{kb_id}", "[^/]+")
     )
+    # A custom API connection may carry its OpenAPI document (the connector bounds it; pretty-printed JSON
+    # of a document at that bound is about twice its size).
+    openapi_connect = re.compile(API_PREFIX + "/integrations/custom_api/connect")
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=[(uploads, upload_bytes)]
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        overrides=[(uploads, upload_bytes), (openapi_connect, 2 * MAX_DOCUMENT_BYTES)],
     )
     if settings.cors_origins:
         app.add_middleware(

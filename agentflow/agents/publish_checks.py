@@ -12,6 +12,7 @@ from agentflow.graph import AgentDefinition
 from agentflow.graph.report import Issue
 from agentflow.integrations import registry
 from agentflow.integrations.base import Action
+from agentflow.integrations.custom.schema_check import schema_problems
 from agentflow.integrations.repository import ConnectionRepository
 from agentflow.integrations.runner import connection_of
 from agentflow.knowledge.repository import KnowledgeBaseRepository
@@ -73,20 +74,23 @@ def _at_templated(params: Any, loc: tuple[int | str, ...]) -> bool:
 def _param_issues(node: IntegrationNode, action: Action) -> list[Issue]:
     """The params against the action's model; a value rendered from `{{…}}` is only known at run time, so
     problems at (or under) a templated value are left to the run."""
-    try:
-        action.params.model_validate(node.config.params)
-        return []
-    except ValidationError as exc:
-        errors = exc.errors()
+    if action.schema is not None:  # a connection's own action (custom API, MCP tool): its JSON Schema
+        errors = schema_problems(action.schema, node.config.params)
+    else:
+        try:
+            action.params.model_validate(node.config.params)
+            return []
+        except ValidationError as exc:
+            errors = [(tuple(error["loc"]), error["msg"]) for error in exc.errors()]
     issues = []
-    for error in errors:
-        if _at_templated(node.config.params, error["loc"]):
+    for loc, msg in errors:
+        if _at_templated(node.config.params, loc):
             continue
-        where = ".".join(str(p) for p in error["loc"])
+        where = ".".join(str(p) for p in loc)
         issues.append(
             Issue(
                 code="invalid_params",
-                message=f"Node {node.id}: params.{where or '(all)'}: {error['msg']}",
+                message=f"Node {node.id}: params.{where or '(all)'}: {msg}",
                 node_id=node.id,
                 field=f"config.params.{where}" if where else "config.params",
             )
