@@ -10,6 +10,7 @@ from agentflow.integrations.base import IntegrationTool
 
 PROVIDERS: tuple[str, ...] = (
     "slack",
+    "gmail",
     # "slack", "gmail", "google_sheets", "github", "jira", "notion", "salesforce", "hubspot",
     # "custom_api", "mcp",  — each line added with its module
 )
