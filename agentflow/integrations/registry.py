@@ -11,6 +11,7 @@ from agentflow.integrations.base import IntegrationTool
 PROVIDERS: tuple[str, ...] = (
     "slack",
     "gmail",
+    "google_sheets",
     # "slack", "gmail", "google_sheets", "github", "jira", "notion", "salesforce", "hubspot",
     # "custom_api", "mcp",  — each line added with its module
 )
