@@ -12,6 +12,7 @@ PROVIDERS: tuple[str, ...] = (
     "slack",
     "gmail",
     "google_sheets",
+    "notion",
     # "slack", "gmail", "google_sheets", "github", "jira", "notion", "salesforce", "hubspot",
     # "custom_api", "mcp",  — each line added with its module
 )
