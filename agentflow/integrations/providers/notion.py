@@ -321,7 +321,9 @@ class NotionTool(IntegrationTool):
         """Notion's revoke endpoint authenticates the OAuth app itself; internal integration secrets are
         revoked in Notion's settings, so only OAuth connections (with the app's credentials) revoke here."""
         token = call.credentials.get("access_token")
-        client_id, client_secret = call.credentials.get("client_id"), call.credentials.get("client_secret")
+        # The OAuth app's id and secret come with the call when the connection is being deleted.
+        client_id = call.credentials.get("oauth.client_id")
+        client_secret = call.credentials.get("oauth.client_secret")
         if not (token and client_id and client_secret and self.oauth and self.oauth.revoke_url):
             return False
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()

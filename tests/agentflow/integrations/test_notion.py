@@ -293,7 +293,11 @@ async def test_connection_test_and_revoke(
         tool,
         notion,
         http,
-        credentials={"access_token": "ntn_oauth_token", "client_id": CLIENT[0], "client_secret": CLIENT[1]},
+        credentials={
+            "access_token": "ntn_oauth_token",
+            "oauth.client_id": CLIENT[0],
+            "oauth.client_secret": CLIENT[1],
+        },
     )
     assert await tool.revoke(oauth_call) is True
     assert notion.last.body == {"token": "ntn_oauth_token"}
