@@ -18,6 +18,7 @@ TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a s
 REVOKE_URL = "https://oauth2.googleapis.com/revoke"
 # Without `access_type=offline` Google gives no refresh token; without `prompt=consent` it gives one only on
 # the very first consent, so a reconnect would end up with a connection that cannot refresh.
+RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 AUTHORIZE_PARAMS = {"access_type": "offline", "prompt": "consent", "include_granted_scopes": "true"}
 
 
@@ -44,6 +45,15 @@ class GoogleTool(IntegrationTool):
             status = error.get("status")
             return f"{message} ({status})" if status and status not in message else message or None
         return super().error_message(response, body)
+
+    def is_transient(self, response: httpx.Response, body: Any) -> bool:
+        """Google reports per-user and per-minute limits as 403 with a rate-limit reason (Gmail does so
+        often); those pass within seconds. Daily quotas (`dailyLimitExceeded`) do not: not retried."""
+        error = body.get("error") if isinstance(body, Mapping) else None
+        if response.status_code != 403 or not isinstance(error, Mapping):
+            return False
+        reasons = {str(e.get("reason")) for e in error.get("errors") or [] if isinstance(e, Mapping)}
+        return bool(reasons & RATE_LIMIT_REASONS)
 
     async def revoke(self, call: ActionCall) -> bool:
         """Revoking the refresh token also ends every access token issued from it."""

@@ -312,6 +312,10 @@ class NotionTool(IntegrationTool):
             return f"{body['message']} ({body.get('code')})" if body.get("code") else str(body["message"])
         return super().error_message(response, body)
 
+    def is_transient(self, response: httpx.Response, body: Any) -> bool:
+        # Notion's 409 `conflict_error` is a concurrent edit of the same data: trying again succeeds.
+        return response.status_code == 409
+
     async def test(self, call: ActionCall) -> dict[str, Any]:
         me = await call.request("GET", "v1/users/me")
         bot = me.get("bot") or {}

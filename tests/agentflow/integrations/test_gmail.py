@@ -286,3 +286,35 @@ async def test_revoke_posts_the_refresh_token(gmail: GmailAPI, http: httpx.Async
     assert gmail.revoked == [REFRESH_TOKEN]
     with pytest.raises(PermanentStepError, match="Token expired or revoked"):
         await tool.revoke(call)
+
+
+async def test_per_user_rate_limits_answered_as_403_are_transient(gmail: GmailAPI, call: ActionCall) -> None:
+    limited = {
+        "error": {
+            "code": 403,
+            "message": "User-rate limit exceeded.",
+            "errors": [
+                {
+                    "message": "User-rate limit exceeded.",
+                    "domain": "usageLimits",
+                    "reason": "userRateLimitExceeded",
+                }
+            ],
+            "status": "PERMISSION_DENIED",
+        }
+    }
+    gmail.enqueue(Reply(403, limited))
+    with pytest.raises(TransientStepError, match="User-rate limit exceeded"):
+        await run(call, "read_inbox", {})
+
+    # A daily quota or a missing permission does not pass by retrying.
+    daily = {
+        "error": {**limited["error"], "errors": [{"reason": "dailyLimitExceeded"}], "message": "Daily Limit"}
+    }
+    gmail.enqueue(
+        Reply(403, daily), Reply(403, {"error": {"code": 403, "message": "Insufficient Permission"}})
+    )
+    for _ in range(2):
+        with pytest.raises(PermanentStepError) as refused:
+            await run(call, "read_inbox", {})
+        assert not refused.value.retryable

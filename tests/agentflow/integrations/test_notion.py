@@ -236,6 +236,18 @@ async def test_wrong_token_and_rate_limit(
     assert (limited.value.code, limited.value.output["retry_after"]) == ("rate_limit", "2")
     assert "rate limited" in limited.value.message
 
+    conflict = {
+        "object": "error",
+        "status": 409,
+        "code": "conflict_error",
+        "message": "Conflict occurred while saving.",
+    }
+    notion.enqueue(Reply(409, conflict))
+    with pytest.raises(TransientStepError, match="Conflict occurred") as retried:
+        await run(call, "update_page", {"page_id": PAGE, "in_trash": False})
+    assert retried.value.code == "http_409"
+    assert notion.last.method == "PATCH"
+
 
 async def test_preview_captures_writes_and_still_queries(notion: NotionAPI, http: httpx.AsyncClient) -> None:
     preview = action_call(TOOL, notion, http, credentials={"token": TOKEN}, preview=True)
