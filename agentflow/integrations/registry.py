@@ -9,6 +9,7 @@ import importlib
 from agentflow.integrations.base import IntegrationTool
 
 PROVIDERS: tuple[str, ...] = (
+    "github",
     "slack",
     "gmail",
     "google_sheets",
