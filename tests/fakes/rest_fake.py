@@ -42,6 +42,7 @@ class RestFake:
 
     def __init__(self, token: str) -> None:
         self.token = token
+        self.accepted: set[str] = set()
         self.requests: list[Recorded] = []
         self.queries: list[dict[str, str]] = []
         self._queue: deque[Reply] = deque()
@@ -72,8 +73,13 @@ class RestFake:
     def unauthorized(self) -> Response:
         raise NotImplementedError
 
+    def accept(self, token: str) -> None:
+        """Also take this bearer token (one an authorization server issued during a test)."""
+        self.accepted.add(token)
+
     def authorized(self, request: Request) -> bool:
-        return request.headers.get("authorization") == f"Bearer {self.token}"
+        given = request.headers.get("authorization", "")
+        return given.startswith("Bearer ") and given.removeprefix("Bearer ") in {self.token, *self.accepted}
 
     def route(self, path: str, methods: list[str], handler: Handler, *, auth: bool = True) -> None:
         async def endpoint(request: Request) -> Response:
