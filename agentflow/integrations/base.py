@@ -213,6 +213,13 @@ class ActionCall:
     preview: bool = False
     refresh: Callable[[], Awaitable[Mapping[str, str]]] | None = None
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    # The provider's OAuth endpoints as this deployment reaches them (the operator's overrides applied), for
+    # hooks that call them (`revoke`, a token check); None: use the tool's defaults.
+    oauth: OAuthApp | None = None
+
+    @property
+    def oauth_app(self) -> OAuthApp | None:
+        return self.oauth or self.tool.oauth
 
     def url(self, path: str) -> str:
         if path.startswith(("https://", "http://")):

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agentflow.egress import guarded_client
-from agentflow.integrations.base import ActionCall, Connection, IntegrationTool
+from agentflow.integrations.base import ActionCall, Connection, IntegrationTool, OAuthApp
 from tests.fakes.cases import LOOPBACK_EGRESS
 from tests.fakes.loopback import LoopbackServer, Recorded, Reply
 
@@ -148,6 +148,7 @@ def action_call(
     preview: bool = False,
     api_base: str | None = None,
     refresh: Callable[[], Awaitable[dict[str, str]]] | None = None,
+    oauth: OAuthApp | None = None,
 ) -> ActionCall:
     return ActionCall(
         tool=tool,
@@ -160,4 +161,5 @@ def action_call(
         preview=preview,
         refresh=refresh,
         timeout_seconds=10,
+        oauth=oauth,
     )

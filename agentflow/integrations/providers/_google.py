@@ -57,13 +57,13 @@ class GoogleTool(IntegrationTool):
 
     async def revoke(self, call: ActionCall) -> bool:
         """Revoking the refresh token also ends every access token issued from it."""
-        assert self.oauth is not None and self.oauth.revoke_url is not None
+        app = call.oauth_app
         token = call.credentials.get("refresh_token") or call.credentials.get("access_token")
-        if not token:
+        if not token or app is None or app.revoke_url is None:
             return False
         await call.request(
             "POST",
-            self.oauth.revoke_url,
+            app.revoke_url,
             content=str(httpx.QueryParams({"token": token})),
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             auth=False,

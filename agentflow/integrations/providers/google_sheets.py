@@ -251,10 +251,11 @@ class GoogleSheetsTool(GoogleTool):
     async def test(self, call: ActionCall) -> dict[str, Any]:
         """The Sheets API has no "who am I"; Google's tokeninfo says whether the token works and what it
         may do (tokeninfo takes the token as a query parameter, its documented form)."""
-        assert self.oauth is not None
+        app = call.oauth_app
+        assert app is not None
         info = await call.request(
             "GET",
-            urljoin(self.oauth.token_url, "/tokeninfo"),
+            urljoin(app.token_url, "/tokeninfo"),  # tokeninfo lives beside the token endpoint
             params={"access_token": call.credentials.get("access_token", "")},
             auth=False,
         )

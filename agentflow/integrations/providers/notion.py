@@ -328,12 +328,13 @@ class NotionTool(IntegrationTool):
         # The OAuth app's id and secret come with the call when the connection is being deleted.
         client_id = call.credentials.get("oauth.client_id")
         client_secret = call.credentials.get("oauth.client_secret")
-        if not (token and client_id and client_secret and self.oauth and self.oauth.revoke_url):
+        app = call.oauth_app
+        if not (token and client_id and client_secret and app and app.revoke_url):
             return False
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
         await call.request(
             "POST",
-            self.oauth.revoke_url,
+            app.revoke_url,
             json={"token": token},
             headers={"Authorization": f"Basic {basic}", "Notion-Version": NOTION_VERSION},
             auth=False,

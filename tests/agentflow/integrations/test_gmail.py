@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from agentflow.integrations import registry
 from agentflow.integrations.base import ActionCall, AuthExpired, Previewed
-from agentflow.integrations.providers.gmail import TOOL, GmailTool
+from agentflow.integrations.providers.gmail import TOOL
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
 from tests.fakes.gmail_api import ACCESS_TOKEN, REFRESH_TOKEN, GmailAPI
 from tests.fakes.loopback import Reply
@@ -271,13 +271,14 @@ def test_params_refuse_bad_input(action: str, params: dict[str, Any]) -> None:
 
 
 async def test_revoke_posts_the_refresh_token(gmail: GmailAPI, http: httpx.AsyncClient) -> None:
-    # The operator points Google's OAuth URLs elsewhere (here: the fake) the way any override would.
-    class LoopbackGmail(GmailTool):
-        oauth = replace(GOOGLE, revoke_url=f"{gmail.url}/revoke")
-
-    tool = LoopbackGmail()
+    # The operator pointed Google's OAuth endpoints at the fake; the call carries them.
+    tool = TOOL
     call = action_call(
-        tool, gmail, http, credentials={"access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN}
+        tool,
+        gmail,
+        http,
+        credentials={"access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN},
+        oauth=replace(GOOGLE, revoke_url=f"{gmail.url}/revoke"),
     )
     assert await tool.revoke(call) is True
     assert gmail.last.path == "/revoke"

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from agentflow.integrations import registry
 from agentflow.integrations.base import ActionCall, Previewed
-from agentflow.integrations.providers.google_sheets import TOOL, GoogleSheetsTool
+from agentflow.integrations.providers.google_sheets import TOOL
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
 from tests.fakes.google_sheets_api import ACCESS_TOKEN, SPREADSHEET, SheetsAPI
 from tests.fakes.loopback import Reply
@@ -264,11 +264,9 @@ async def test_a_row_too_wide_is_refused_before_sending(sheets: SheetsAPI, call:
 
 
 async def test_connection_test_checks_the_granted_scope(sheets: SheetsAPI, http: httpx.AsyncClient) -> None:
-    class LoopbackSheets(GoogleSheetsTool):
-        oauth = replace(GOOGLE, token_url=f"{sheets.url}/token")
-
-    tool = LoopbackSheets()
-    call = action_call(tool, sheets, http)
+    tool = TOOL
+    google = replace(GOOGLE, token_url=f"{sheets.url}/token")
+    call = action_call(tool, sheets, http, oauth=google)
     info = await tool.test(call)
     assert info["scopes"] == ["https://www.googleapis.com/auth/spreadsheets"]
     assert sheets.last.path == "/tokeninfo"
@@ -278,7 +276,7 @@ async def test_connection_test_checks_the_granted_scope(sheets: SheetsAPI, http:
     with pytest.raises(PermanentStepError, match="not granted access to spreadsheets"):
         await tool.test(call)
 
-    wrong = action_call(tool, sheets, http, credentials={"access_token": "ya29.wrong"})
+    wrong = action_call(tool, sheets, http, credentials={"access_token": "ya29.wrong"}, oauth=google)
     with pytest.raises(PermanentStepError, match="Invalid Value") as refused:
         await tool.test(wrong)
     assert "ya29.wrong" not in refused.value.message

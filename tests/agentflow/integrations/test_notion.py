@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from agentflow.integrations import registry
 from agentflow.integrations.base import ActionCall, AuthExpired, Previewed
 from agentflow.integrations.providers._notion_content import text_blocks
-from agentflow.integrations.providers.notion import TOOL, NotionTool
+from agentflow.integrations.providers.notion import TOOL
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
 from tests.fakes.loopback import Reply
 from tests.fakes.notion_api import CLIENT, DATABASE, MULTI_DATABASE, PAGE, SOURCE, TOKEN, VERSION, NotionAPI
@@ -297,10 +297,7 @@ async def test_connection_test_and_revoke(
     # An internal integration secret is revoked in Notion's settings, not through the API.
     assert await TOOL.revoke(call) is False
 
-    class LoopbackNotion(NotionTool):
-        oauth = replace(NOTION_OAUTH, revoke_url=f"{notion.url}/v1/oauth/revoke")
-
-    tool = LoopbackNotion()
+    tool = TOOL
     oauth_call = action_call(
         tool,
         notion,
@@ -310,6 +307,7 @@ async def test_connection_test_and_revoke(
             "oauth.client_id": CLIENT[0],
             "oauth.client_secret": CLIENT[1],
         },
+        oauth=replace(NOTION_OAUTH, revoke_url=f"{notion.url}/v1/oauth/revoke"),
     )
     assert await tool.revoke(oauth_call) is True
     assert notion.last.body == {"token": "ntn_oauth_token"}
