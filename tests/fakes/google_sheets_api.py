@@ -110,7 +110,8 @@ class SheetsAPI(RestFake):
     @staticmethod
     def a1(tab: str, row0: int, col0: int, row1: int, col1: int) -> str:
         name = f"'{tab}'" if not tab.isalnum() else tab
-        return f"{name}!{_letters(col0)}{row0 + 1}:{_letters(col1)}{row1 + 1}"
+        start, end = f"{_letters(col0)}{row0 + 1}", f"{_letters(col1)}{row1 + 1}"
+        return f"{name}!{start}" if start == end else f"{name}!{start}:{end}"  # Sheets names one cell alone
 
     # --- endpoints ------------------------------------------------------------------------------------------
     def _book(self, request: Request) -> dict[str, Any]:
@@ -129,6 +130,8 @@ class SheetsAPI(RestFake):
         tab, row0, col0, row1, col1 = self.parse(book, a1)
         grid = book["tabs"][tab]["grid"]
         if request.method == "GET":
+            if ":" not in a1.rpartition("!")[2] and row1 is None and a1.rpartition("!")[2][-1:].isdigit():
+                row1, col1 = row0, col0  # one cell reads as just that cell
             return self._read(
                 tab, grid, row0, col0, row1, col1, request.query_params.get("valueRenderOption")
             )

@@ -220,13 +220,10 @@ def summarize(message: Mapping[str, Any], *, max_body_chars: int | None) -> dict
 
 
 async def _messages(call: ActionCall, params: _Reading, query: dict[str, Any]) -> MessagesResult:
-    listed = await call.request(
-        "GET",
-        MESSAGES,
-        params=query
-        | {"maxResults": params.max_results}
-        | ({"pageToken": params.page_token} if params.page_token else {}),
-    )
+    query = {**query, "maxResults": params.max_results}
+    if params.page_token:
+        query["pageToken"] = params.page_token
+    listed = await call.request("GET", MESSAGES, params=query)
     detail = (
         {"format": "full"}
         if params.include_body

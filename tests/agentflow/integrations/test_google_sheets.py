@@ -280,3 +280,9 @@ async def test_connection_test_checks_the_granted_scope(sheets: SheetsAPI, http:
     with pytest.raises(PermanentStepError, match="Invalid Value") as refused:
         await tool.test(wrong)
     assert "ya29.wrong" not in refused.value.message
+
+
+async def test_read_one_cell(call: ActionCall) -> None:
+    cell = await run(call, "read_range", {"spreadsheet_id": SPREADSHEET, "range": "Leads!B2"})
+    assert cell.values == [["ada@example.com"]]
+    assert cell.range == "Leads!B2"
