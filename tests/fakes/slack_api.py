@@ -114,6 +114,8 @@ class SlackAPI(RestFake):
 
     async def history(self, request: Request, body: Any) -> Response:
         args = await self._args(request, body)
+        if args.get("channel") and args["channel"] not in self.channels:
+            return _fail("channel_not_found")  # conversations.history takes ids only, never names
         found = self._channel(args)
         if isinstance(found, JSONResponse):
             return found

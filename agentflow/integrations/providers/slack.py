@@ -89,7 +89,10 @@ async def send_message(call: ActionCall, params: SendMessageParams) -> SendMessa
 
 
 class ReadMessagesParams(Params):
-    channel: str = Field(description=CHANNEL_DESCRIPTION, pattern=CHANNEL_ID)
+    channel: str = Field(
+        description="Channel ID (C…, G…, D…; list_channels finds it); the bot must be a member.",
+        pattern=r"^[A-Z0-9]{2,40}$",
+    )
     limit: int = Field(20, ge=1, le=200, description="How many messages, newest first.")
     oldest: str | None = Field(None, description="Only messages after this timestamp.", pattern=SLACK_TS)
     latest: str | None = Field(None, description="Only messages before this timestamp.", pattern=SLACK_TS)
