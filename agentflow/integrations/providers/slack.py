@@ -41,6 +41,7 @@ SCOPES = (
     "reactions:write",
 )
 CHANNEL_ID = r"^[A-Za-z0-9#._-]{1,80}$"
+CHANNEL_ONLY_ID = r"^[A-Z0-9]{2,40}$"  # methods that refuse channel names
 SLACK_TS = r"^\d{1,12}\.\d{1,8}$"
 CHANNEL_DESCRIPTION = "Channel ID (C…, G…, D…) or name; the bot must be a member to post or read."
 
@@ -91,7 +92,7 @@ async def send_message(call: ActionCall, params: SendMessageParams) -> SendMessa
 class ReadMessagesParams(Params):
     channel: str = Field(
         description="Channel ID (C…, G…, D…; list_channels finds it); the bot must be a member.",
-        pattern=r"^[A-Z0-9]{2,40}$",
+        pattern=CHANNEL_ONLY_ID,
     )
     limit: int = Field(20, ge=1, le=200, description="How many messages, newest first.")
     oldest: str | None = Field(None, description="Only messages after this timestamp.", pattern=SLACK_TS)
@@ -163,7 +164,7 @@ async def list_channels(call: ActionCall, params: ListChannelsParams) -> ListCha
 
 
 class AddReactionParams(Params):
-    channel: str = Field(description="Channel ID of the message.", pattern=CHANNEL_ID)
+    channel: str = Field(description="Channel ID of the message (C…, G…, D…).", pattern=CHANNEL_ONLY_ID)
     timestamp: str = Field(description="The message's `ts`.", pattern=SLACK_TS)
     name: str = Field(
         description="Emoji name, without colons (thumbsup, eyes, white_check_mark).",

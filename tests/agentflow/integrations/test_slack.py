@@ -195,6 +195,7 @@ async def test_preview_captures_writes_and_runs_reads(slack: SlackAPI, http: htt
         ("send_message", {"channel": "C0GENERAL", "text": "x", "colour": "red"}),
         ("read_channel_messages", {"channel": "C0GENERAL", "limit": 500}),
         ("read_channel_messages", {"channel": "#general"}),
+        ("add_reaction", {"channel": "general", "timestamp": "1.1", "name": "eyes"}),
         ("list_channels", {"types": ["public_channel", "everything"]}),
         ("add_reaction", {"channel": "C0GENERAL", "timestamp": "1.1", "name": "two words"}),
     ],
