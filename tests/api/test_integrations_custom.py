@@ -231,7 +231,8 @@ async def test_publishing_checks_a_custom_api_actions_params_against_its_schema(
 ) -> None:
     """A connection's own action has a JSON Schema instead of a params model: literal params that break it
     are a publish error naming the node and field; a templated value waits for the run."""
-    _, url = petstore
+    store, url = petstore
+    store.reset()
     created = await client.post(
         "/integrations/custom_api/connect",
         json={"name": "Shop", "config": {"openapi": petstore_openapi(url + "/v1")}},
@@ -266,8 +267,9 @@ async def test_publishing_checks_a_custom_api_actions_params_against_its_schema(
     found = {(i["node_id"], i["code"]) for i in refused.json()["error"]["details"]["errors"]}
     assert found == {("add", "invalid_params")}
     assert "name" in refused.text
-    assert (await publish({"body": {"name": "{{trigger.name}}"}})).status_code == 201
-    assert (await publish({"body": "{{trigger.pet}}"})).status_code == 201
+    templated = await publish({"body": {"name": "{{trigger.output.name}}"}})
+    assert templated.status_code == 201, templated.text
+    assert (await publish({"body": "{{trigger.output.pet}}"})).status_code == 201
 
 
 async def test_an_openapi_document_larger_than_other_bodies_is_accepted_up_to_its_own_bound(
@@ -275,7 +277,8 @@ async def test_an_openapi_document_larger_than_other_bodies_is_accepted_up_to_it
 ) -> None:
     """Connect requests carry their OpenAPI document, so they have a larger body limit than other routes (1
     MiB); past the connector's own bound the answer is a clear 422, not a dropped connection."""
-    _, url = petstore
+    store, url = petstore
+    store.reset()
     document = petstore_openapi(url + "/v1")
     document["info"]["description"] = "d" * (1024 * 1024 + 10)  # over 1 MiB of body, over the document bound
     too_big = await client.post(
