@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
@@ -96,12 +97,67 @@ def _error_type_kind(body: object) -> ErrorKind:
 
 
 def split_system(messages: Sequence[Message]) -> tuple[str | None, list[dict[str, Any]]]:
-    """Anthropic takes the system prompt apart from the conversation."""
+    """Anthropic takes the system prompt apart from the conversation, and the conversation as alternating
+    user and assistant turns of content blocks: an assistant turn's tool calls are `tool_use` blocks after
+    its text, and tool results are `tool_result` blocks of the next *user* turn (first in it, before any
+    text). Consecutive messages of one side merge into one turn."""
     system = "\n\n".join(message.content for message in messages if message.role == "system")
-    conversation = [
-        {"role": message.role, "content": message.content} for message in messages if message.role != "system"
-    ]
-    return system or None, conversation
+    turns: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role == "system":
+            continue
+        role = "assistant" if message.role == "assistant" else "user"
+        blocks = _blocks(message)
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"] = _merged(turns[-1]["content"], blocks)
+        else:
+            turns.append({"role": role, "content": blocks})
+    return system or None, [_plain(turn) for turn in turns]
+
+
+def _blocks(message: Message) -> list[dict[str, Any]]:
+    if message.role == "tool":
+        return [
+            {
+                "type": "tool_result",
+                "tool_use_id": anthropic_id(message.tool_call_id or ""),
+                "content": message.content,
+                "is_error": message.is_error,
+            }
+        ]
+    # Anthropic refuses empty text blocks: a turn that only calls tools has none.
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": message.content}] if message.content else []
+    for call in message.tool_calls if message.role == "assistant" else ():
+        blocks.append(
+            {"type": "tool_use", "id": anthropic_id(call.id), "name": call.name, "input": call.arguments}
+        )
+    return blocks
+
+
+def _merged(earlier: list[dict[str, Any]], later: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One turn from two; tool results stay ahead of text, as Anthropic requires."""
+    combined = earlier + later
+    results = [block for block in combined if block["type"] == "tool_result"]
+    return results + [block for block in combined if block["type"] != "tool_result"]
+
+
+def _plain(turn: dict[str, Any]) -> dict[str, Any]:
+    """A turn of a single text block as a plain string (the shape the API documents for simple chats)."""
+    content = turn["content"]
+    if len(content) == 1 and content[0]["type"] == "text":
+        return {"role": turn["role"], "content": content[0]["text"]}
+    if not content:
+        return {"role": turn["role"], "content": ""}
+    return turn
+
+
+_ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+def anthropic_id(call_id: str) -> str:
+    """A tool-call id Anthropic accepts (`^[a-zA-Z0-9_-]+$`): ids another provider gave before a fallback
+    may hold other characters. The same id maps to the same result, so uses and results still match."""
+    return _ID_UNSAFE.sub("_", call_id) or "call"
 
 
 class AnthropicProvider(LLMProvider):

@@ -52,6 +52,9 @@ class ToolCall:
     name: str
     arguments: dict[str, Any]
     raw_arguments: str = ""
+    # What the provider attached to the call and wants back with it in the next request, opaque to us:
+    # Gemini's `extra_content` (its thought signature; Gemini 3 refuses a tool turn without it).
+    extra_content: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """As stored in a step's output."""
