@@ -131,7 +131,9 @@ def _bind_http(tool: HttpToolConfig, node: NodeBase, ctx: NodeContext) -> BoundT
             config["query"] = {k: v for k, v in arguments.items() if v is not None}
         else:
             config["json"] = arguments
-        return (await handler.run(node, config, ctx)).output
+        output = (await handler.run(node, config, ctx)).output
+        # Response headers cost the model tokens and rarely help it; a preview has no status.
+        return output if output.get("preview") else {"status": output["status"], "body": output["body"]}
 
     return BoundTool(_spec(tool, None, tool.parameters), "tool.http", run)
 
