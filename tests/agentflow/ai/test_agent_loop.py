@@ -116,7 +116,7 @@ async def test_two_rounds_with_parallel_calls_on_openai(
     assert conversation[2] == {
         "role": "tool",
         "tool_call_id": "call_a",
-        "content": '{"status":200,"body":{"city":"paris","celsius":18}}',
+        "content": '{"body":{"celsius":18,"city":"paris"},"status":200}',
     }
     assert conversation[3]["tool_call_id"] == "call_b" and '"celsius":4' in conversation[3]["content"]
 

@@ -72,7 +72,12 @@ def _calls_of(recorded: dict[str, Any]) -> tuple[ToolCall, ...]:
 
 
 def _result_text(result: Any) -> str:
-    text = result if isinstance(result, str) else _json(result)
+    # Sorted keys: a result replayed from its record (JSONB keeps no key order) reads the same to the model.
+    text = (
+        result
+        if isinstance(result, str)
+        else orjson.dumps(result, default=str, option=orjson.OPT_SORT_KEYS).decode()
+    )
     if len(text) > MAX_RESULT_CHARS:
         return text[:MAX_RESULT_CHARS] + f"… [truncated: {len(text)} characters in all]"
     return text
