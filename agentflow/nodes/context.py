@@ -143,8 +143,11 @@ class AgentRuns(Protocol):
         """Name, description and the trigger's input schema; raises AgentNotFound."""
         ...
 
-    async def run(self, org_id: uuid.UUID, agent_id: str, input: Any, *, parent: uuid.UUID) -> ChildResult:
-        """Run the agent to its end; its output and cost. Raises AgentNotFound, StepError on failure."""
+    async def run(
+        self, org_id: uuid.UUID, agent_id: str, input: Any, *, parent: uuid.UUID, key: str = ""
+    ) -> ChildResult:
+        """Run the agent to its end (`key`: the calling child step's); its output and cost. StepError
+        when it cannot run or fails (an unknown agent: code `unknown_agent`)."""
         ...
 
 

@@ -24,6 +24,7 @@ import orjson
 from sqlalchemy import text
 
 from agentflow.engine.worker.failures import masked_error
+from agentflow.engine.worker.subagents import SubAgents
 from agentflow.engine.worker.walker import StepScope
 from agentflow.graph import Node
 from agentflow.kit.fastread import compile_query
@@ -194,4 +195,7 @@ def with_children(
 ) -> NodeContext:
     """The node context of an AI step: its tool calls and rounds recorded as child steps."""
     children = Children(runtime, node, scope, masker, attempt=attempt)
-    return dataclasses.replace(base, run_child=children.run_child, request_approval=children.request_approval)
+    agents = base.agents.for_step(scope.key) if isinstance(base.agents, SubAgents) else base.agents
+    return dataclasses.replace(
+        base, run_child=children.run_child, request_approval=children.request_approval, agents=agents
+    )

@@ -44,7 +44,7 @@ class BoundTool:
 
     spec: ToolSpec
     node_type: str  # the child step's node_type: tool.integration, tool.knowledge, …
-    run: Callable[[dict[str, Any]], Awaitable[Any]]
+    run: Callable[[dict[str, Any], str], Awaitable[Any]]  # (arguments, the child step's key)
 
 
 def function_specs(tools: list[Any]) -> list[ToolSpec]:
@@ -84,7 +84,7 @@ async def _bind_integration(tool: IntegrationToolConfig | McpToolConfig, ctx: No
     action = tool.action if isinstance(tool, IntegrationToolConfig) else tool.tool
     described = await calls.describe(ctx.org_id, connection_id=tool.connection_id, action=action)
 
-    async def run(arguments: dict[str, Any]) -> Any:
+    async def run(arguments: dict[str, Any], key: str) -> Any:
         return await calls.run_action(
             ctx.org_id,
             integration=None,
@@ -101,7 +101,7 @@ async def _bind_integration(tool: IntegrationToolConfig | McpToolConfig, ctx: No
 def _bind_knowledge(tool: KnowledgeToolConfig, node: NodeBase, ctx: NodeContext) -> BoundTool:
     handler = RetrieveHandler()
 
-    async def run(arguments: dict[str, Any]) -> Any:
+    async def run(arguments: dict[str, Any], key: str) -> Any:
         query = arguments.get("query")
         if not isinstance(query, str) or not query.strip():
             raise PermanentStepError("the `query` argument must be non-empty text", code="empty_query")
@@ -119,7 +119,7 @@ def _bind_knowledge(tool: KnowledgeToolConfig, node: NodeBase, ctx: NodeContext)
 def _bind_http(tool: HttpToolConfig, node: NodeBase, ctx: NodeContext) -> BoundTool:
     handler = HttpHandler()
 
-    async def run(arguments: dict[str, Any]) -> Any:
+    async def run(arguments: dict[str, Any], key: str) -> Any:
         config: dict[str, Any] = {
             "method": tool.method,
             "url": tool.url,
@@ -147,10 +147,10 @@ async def _bind_agent(tool: AgentToolConfig, ctx: NodeContext) -> BoundTool:
     except AgentNotFound:
         described = None  # told to the model on each call: "unknown agent"
 
-    async def run(arguments: dict[str, Any]) -> ChildResult:
+    async def run(arguments: dict[str, Any], key: str) -> ChildResult:
         if described is None:
             raise PermanentStepError(f"unknown agent {tool.agent_id!r}", code="unknown_agent")
-        return await agents.run(ctx.org_id, tool.agent_id, arguments, parent=ctx.execution_id)
+        return await agents.run(ctx.org_id, tool.agent_id, arguments, parent=ctx.execution_id, key=key)
 
     parameters = described.parameters if described else {"type": "object", "properties": {}}
     return BoundTool(_spec(tool, described, parameters), "tool.agent", run)

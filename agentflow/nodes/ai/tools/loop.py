@@ -290,7 +290,7 @@ class AgentLoop:
 
     async def _execute(self, key: str, call: ToolCall, tool: BoundTool) -> Any:
         async def run() -> Any:
-            return await tool.run(call.arguments)
+            return await tool.run(call.arguments, key)
 
         if self.ctx.run_child is None:
             outcome = await run()
