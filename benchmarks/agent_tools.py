@@ -145,7 +145,7 @@ async def main(calls: int, rounds: int) -> None:
             for _ in range(3):
                 answer = await raw_client.chat.completions.create(
                     model="gpt-4o-mini",
-                    messages=messages,
+                    messages=messages,  # type: ignore[arg-type]
                     tools=tools,  # type: ignore[arg-type]
                 )
                 message = answer.choices[0].message
