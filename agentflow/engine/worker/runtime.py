@@ -30,7 +30,14 @@ from agentflow.engine.worker.tasks import RUNNING, task_for
 from agentflow.engine.worker.timeouts import within_timeout
 from agentflow.engine.worker.walker import StepScope, Walker
 from agentflow.graph import AgentDefinition, Node, parse_definition
-from agentflow.nodes.context import AgentRuns, ApprovalPending, KnowledgeSearch, NodeContext, NodeResult
+from agentflow.nodes.context import (
+    AgentRuns,
+    ApprovalPending,
+    IntegrationCalls,
+    KnowledgeSearch,
+    NodeContext,
+    NodeResult,
+)
 from agentflow.nodes.errors import StepError, is_retryable
 from agentflow.nodes.registry import FLOW_LEVEL_TYPES
 from agentflow.providers.router import Router
@@ -363,6 +370,7 @@ async def build_runtime(
     flow_run_id: uuid.UUID | None,
     knowledge: KnowledgeSearch | None = None,
     agents: AgentRuns | None = None,
+    integrations: IntegrationCalls | None = None,
 ) -> Runtime:
     """The runtime of one walk; it reads from Vault only the secrets some node of the definition names."""
     definition = parse_definition(execution.definition)
@@ -374,6 +382,7 @@ async def build_runtime(
         router=router,
         knowledge=knowledge,
         agents=agents,
+        integrations=integrations,
         trigger_input=execution.input,
         preview=execution.triggered_by == "test",
     )
