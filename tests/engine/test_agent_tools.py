@@ -16,12 +16,15 @@ import pytest
 from tests.engine.conftest import EngineStack, Tenant, edge, node
 from tests.engine.test_knowledge import _kb, _settled, _upload
 from tests.factories import PASSWORD
+from tests.fakes.github_api import github_api
 from tests.fakes.loopback import FakeAPI, LoopbackServer
 from tests.fakes.openai_wire import completion, error, openai_api, tool_call
 from tests.fakes.tool_api import TOKEN, ToolAPI
 from tests.support import documents
 
 pytestmark = pytest.mark.xdist_group("engine")
+
+GITHUB_TOKEN = "ghp_tools_" + "Z9" * 15
 
 
 @pytest.fixture
@@ -374,3 +377,53 @@ async def test_an_agent_tool_refuses_cycles_and_other_orgs_agents(
     assert execution["status"] == "completed", execution
     results = {m["tool_call_id"]: m["content"] for m in _tool_messages(openai.bodies()[1])}
     assert "unknown agent" in results["t1"]
+
+
+async def test_an_integration_tool_acts_through_the_connection(
+    tenant: Tenant, fake_openai: tuple[FakeAPI, str]
+) -> None:
+    openai, base_url = fake_openai
+    await _setup(tenant, base_url)
+    with github_api(tokens={GITHUB_TOKEN}) as gh:
+        connected = await tenant.client.post(
+            "/integrations/github/connect",
+            json={"name": "Octo", "credentials": {"token": GITHUB_TOKEN}, "config": {"api_base": gh.url}},
+        )
+        assert connected.status_code == 201, connected.text
+        connection_id = connected.json()["id"]
+        tools = [
+            {
+                "type": "integration",
+                "connection_id": connection_id,
+                "action": "create_issue",
+                "name": "open_issue",
+            }
+        ]
+        agent = await tenant.agent(_agent(tools))
+        openai.enqueue(
+            completion(
+                None,
+                tool_calls=[tool_call("open_issue", {"owner": "octo", "repo": "app", "title": "Flaky test"})],
+            ),
+            completion("Opened issue 1."),
+        )
+        execution = await tenant.wait(await tenant.run(agent["id"], {"ask": "File it"}))
+        assert execution["status"] == "completed", execution
+        (created,) = gh.for_path("/repos/octo/app/issues")
+        assert created.method == "POST" and created.header("authorization") == f"Bearer {GITHUB_TOKEN}"
+        assert created.body["title"] == "Flaky test"
+
+    offered = openai.bodies()[0]["tools"][0]["function"]
+    assert offered["name"] == "open_issue"
+    assert {"owner", "repo", "title"} <= set(offered["parameters"]["properties"])
+    steps = await tenant.steps(execution["id"])
+    call = steps["agent/tool/1.0"]
+    assert call["node_type"] == "tool.integration" and call["output"]["number"] == 1
+    assert GITHUB_TOKEN not in json.dumps(steps)
+
+    bad = _agent([{"type": "integration", "connection_id": str(uuid.uuid4()), "action": "create_issue"}])
+    draft = await tenant.agent(bad, publish=False, name="Bad")
+    refused = await tenant.client.post(f"/agents/{draft['id']}/publish", json={"message": "v1"})
+    assert refused.status_code == 422
+    issues = {(i["field"], i["code"]) for i in refused.json()["error"]["details"]["errors"]}
+    assert ("config.tools[0].connection_id", "unknown_connection") in issues
