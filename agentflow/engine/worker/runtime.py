@@ -105,10 +105,10 @@ class Runtime:
             data = await task_for(node, self.definition.settings.default_retry)(
                 str(self.execution.id), scope.key
             )
-        except ApprovalPending as pending:  # an AI step's tool call waits for a decision
-            await tool_approvals.suspend(self, node, pending)
         finally:
             self.steps_in_flight.pop(scope.key, None)
+        if "waiting_for" in data:  # an AI step's tool call waits for a decision
+            await tool_approvals.suspend(self, node, ApprovalPending(data["waiting_for"]))
         return NodeResult(
             output=data["output"],
             handles=tuple(data["handles"]),
