@@ -102,12 +102,13 @@ def split_system(messages: Sequence[Message]) -> tuple[str | None, list[dict[str
     its text, and tool results are `tool_result` blocks of the next *user* turn (first in it, before any
     text). Consecutive messages of one side merge into one turn."""
     system = "\n\n".join(message.content for message in messages if message.role == "system")
+    ids = _CallIds()
     turns: list[dict[str, Any]] = []
     for message in messages:
         if message.role == "system":
             continue
         role = "assistant" if message.role == "assistant" else "user"
-        blocks = _blocks(message)
+        blocks = _blocks(message, ids)
         if turns and turns[-1]["role"] == role:
             turns[-1]["content"] = _merged(turns[-1]["content"], blocks)
         else:
@@ -115,22 +116,24 @@ def split_system(messages: Sequence[Message]) -> tuple[str | None, list[dict[str
     return system or None, [_plain(turn) for turn in turns]
 
 
-def _blocks(message: Message) -> list[dict[str, Any]]:
+def _blocks(message: Message, ids: _CallIds) -> list[dict[str, Any]]:
     if message.role == "tool":
         return [
             {
                 "type": "tool_result",
-                "tool_use_id": anthropic_id(message.tool_call_id or ""),
+                "tool_use_id": ids.result(message.tool_call_id or ""),
                 "content": message.content,
                 "is_error": message.is_error,
             }
         ]
     # Anthropic refuses empty text blocks: a turn that only calls tools has none.
     blocks: list[dict[str, Any]] = [{"type": "text", "text": message.content}] if message.content else []
-    for call in message.tool_calls if message.role == "assistant" else ():
-        blocks.append(
-            {"type": "tool_use", "id": anthropic_id(call.id), "name": call.name, "input": call.arguments}
-        )
+    if message.role == "assistant" and message.tool_calls:
+        ids.new_turn()
+        blocks += [
+            {"type": "tool_use", "id": ids.call(call.id), "name": call.name, "input": call.arguments}
+            for call in message.tool_calls
+        ]
     return blocks
 
 
@@ -154,10 +157,36 @@ def _plain(turn: dict[str, Any]) -> dict[str, Any]:
 _ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 
 
-def anthropic_id(call_id: str) -> str:
-    """A tool-call id Anthropic accepts (`^[a-zA-Z0-9_-]+$`): ids another provider gave before a fallback
-    may hold other characters. The same id maps to the same result, so uses and results still match."""
-    return _ID_UNSAFE.sub("_", call_id) or "call"
+class _CallIds:
+    """Tool-call ids as Anthropic takes them: matching `^[a-zA-Z0-9_-]+$` and unique in the conversation.
+
+    After a fallback the calls come from another provider, which may use other characters, no id at all, or
+    the same id again in a later round (some compatible servers count from `call_0` every time). A call's
+    id is rewritten where needed, and each result gets the id its call was given in the turn before it.
+    """
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+        self._turn: dict[str, list[str]] = {}  # the last assistant turn: original id -> ids given, in order
+
+    def new_turn(self) -> None:
+        self._turn = {}
+
+    def call(self, original: str) -> str:
+        base = _ID_UNSAFE.sub("_", original) or "call"
+        given, count = base, 1
+        while given in self._used:
+            count += 1
+            given = f"{base}_{count}"
+        self._used.add(given)
+        self._turn.setdefault(original, []).append(given)
+        return given
+
+    def result(self, original: str) -> str:
+        given = self._turn.get(original)
+        if given:
+            return given.pop(0) if len(given) > 1 else given[0]
+        return _ID_UNSAFE.sub("_", original) or "call"  # no such call: Anthropic says so in its answer
 
 
 class AnthropicProvider(LLMProvider):

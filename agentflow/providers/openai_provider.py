@@ -78,9 +78,11 @@ def _openai_message(message: Message, fill_signatures: bool) -> dict[str, Any]:
 def _arguments_json(call: ToolCall) -> str:
     """The model's own argument text when it parsed (echoed as sent), else the parsed object (`{}`):
     Gemini parses the arguments of past calls and refuses a turn whose JSON does not."""
-    if call.raw_arguments and parse_arguments(call.raw_arguments) == call.arguments:
-        return call.raw_arguments
-    return json.dumps(call.arguments)
+    try:
+        understood = json.loads(call.raw_arguments) == call.arguments
+    except json.JSONDecodeError:
+        understood = False
+    return call.raw_arguments if understood else json.dumps(call.arguments)
 
 
 def openai_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
