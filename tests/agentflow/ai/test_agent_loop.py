@@ -4,6 +4,7 @@ model, `max_tool_rounds` stops the loop, and the fallback chain carries a conver
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -332,3 +333,18 @@ def test_tool_configs_are_bounded_and_named_uniquely() -> None:
         ],
     )
     assert [t.type for t in kinds.config.tools] == ["integration", "knowledge", "agent", "mcp"]
+
+
+async def test_the_loop_runs_on_every_provider(
+    case: Case, ctx: NodeContext, tool_api: tuple[ToolAPI, str]
+) -> None:
+    api, url = tool_api
+    case.api.enqueue(case.tool_call("weather", {"city": "Oslo"}), case.text("Cold: 4 °C."))
+    result = await run(node(case.model, [weather_tool(url)]), ctx)
+
+    assert [r.query for r in api.requests] == [{"city": "Oslo"}]
+    assert result.output["text"] == "Cold: 4 °C."
+    assert result.output["tool_calls"][0]["result"]["body"] == {"city": "oslo", "celsius": 4}
+    assert [r["provider"] for r in result.output["rounds"]] == [case.name, case.name]
+    # The result went back in the provider's own format (a string inside its tool turn).
+    assert '\\"celsius\\":4' in json.dumps(case.chat_requests()[1].body)
