@@ -45,17 +45,27 @@ _NO_KEY = "no-key"
 SKIP_THOUGHT_SIGNATURE = {"google": {"thought_signature": "skip_thought_signature_validator"}}
 
 
-def openai_messages(
-    messages: Sequence[Message], *, fill_signatures: bool = False
-) -> list[ChatCompletionMessageParam]:
+def openai_messages(messages: Sequence[Message], *, gemini: bool = False) -> list[ChatCompletionMessageParam]:
     """Chat messages in the OpenAI wire format: assistant turns carry their `tool_calls` (arguments as a
     JSON string), each result is a `tool` message naming the call it answers. OpenAI has no error flag on a
-    result: a failed tool's message is its error text. `fill_signatures` gives the first call of each
-    assistant turn Gemini's placeholder signature when the call has none of its own."""
-    return [cast(ChatCompletionMessageParam, _openai_message(m, fill_signatures)) for m in messages]
+    result: a failed tool's message is its error text.
+
+    `gemini` adds what Gemini's endpoint requires besides: the tool's `name` on every result (it refuses a
+    result without one; taken from the call when the message has none), and Google's placeholder signature
+    on the first call of a turn whose calls carry no signature of their own."""
+    names: dict[str, str] = {}  # call id -> tool name, from the assistant turns so far
+    wire: list[ChatCompletionMessageParam] = []
+    for message in messages:
+        for call in message.tool_calls:
+            names[call.id] = call.name
+        converted = _openai_message(message, fill_signatures=gemini)
+        if gemini and message.role == "tool":
+            converted["name"] = message.name or names.get(message.tool_call_id or "", "")
+        wire.append(cast(ChatCompletionMessageParam, converted))
+    return wire
 
 
-def _openai_message(message: Message, fill_signatures: bool) -> dict[str, Any]:
+def _openai_message(message: Message, *, fill_signatures: bool) -> dict[str, Any]:
     if message.role == "tool":
         return {"role": "tool", "tool_call_id": message.tool_call_id or "", "content": message.content}
     if message.role != "assistant" or not message.tool_calls:
@@ -144,7 +154,7 @@ class OpenAIProvider(LLMProvider):
     name: ClassVar[ProviderName] = "openai"
     structured_mode: ClassVar[instructor.Mode] = instructor.Mode.TOOLS
     path_suffix: ClassVar[str] = ""
-    fills_thought_signatures: ClassVar[bool] = False
+    speaks_gemini: ClassVar[bool] = False  # Gemini's endpoint: tool names on results, thought signatures
 
     def __init__(
         self, config: ProviderConfig, *, egress: EgressPolicy, timeout: float = DEFAULT_TIMEOUT_SECONDS
@@ -178,7 +188,7 @@ class OpenAIProvider(LLMProvider):
 
     def wire_messages(self, messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
         """The conversation as this server takes it."""
-        return openai_messages(messages, fill_signatures=self.fills_thought_signatures)
+        return openai_messages(messages, gemini=self.speaks_gemini)
 
     def _error(self, exc: BaseException, model: str) -> ProviderError | None:
         return map_openai_error(exc, self.name, model)

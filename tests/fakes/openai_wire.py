@@ -2,7 +2,8 @@
 usage, embeddings and the error body `{"error": {"message", "type", "param", "code"}}`. Gemini's
 OpenAI-compatible endpoint speaks the same, except that its errors come as a list:
 `[{"error": {"code", "message", "status"}}]`, and that its tool calls carry a thought signature
-(`extra_content.google.thought_signature`) which Gemini 3 wants back with the call.
+(`extra_content.google.thought_signature`) which Gemini 3 wants back with the call, and that its tool results
+must name their tool.
 
 Like the real APIs, the fake refuses a request without a bearer key and a conversation that breaks the
 tool-calling rules (`check_chat`): every `tool` message answers a call of the assistant turn just before it,
@@ -301,11 +302,15 @@ def _unanswered(unanswered: dict[str, int]) -> str:
 
 
 def check_gemini_chat(body: Any) -> str | None:
-    """OpenAI's rules, and Gemini 3's: in the current turn (since the last user message), the first call of
-    every assistant message carries a thought signature."""
+    """OpenAI's rules, and Gemini's: every tool result names its tool, and (Gemini 3) in the current turn,
+    since the last user message, the first call of every assistant message carries a thought signature."""
     problem = check_chat(body)
-    if problem or not str(body.get("model", "")).startswith("gemini-3"):
+    if problem:
         return problem
+    if any(m.get("role") == "tool" and not m.get("name") for m in body["messages"]):
+        return "Request contains an invalid argument."  # its function_response parts need the name
+    if not str(body.get("model", "")).startswith("gemini-3"):
+        return None
     messages = body["messages"]
     last_user = max((i for i, m in enumerate(messages) if m.get("role") == "user"), default=-1)
     for message in messages[last_user + 1 :]:

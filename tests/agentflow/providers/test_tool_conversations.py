@@ -93,6 +93,10 @@ def expected_round_two(case: Case, calls: Sequence[ToolCall]) -> dict[str, Any]:
     }
     if case.name == "google":  # Gemini's signature goes back with the call it came with
         first_call["extra_content"] = {"google": {"thought_signature": "sig-gemini-1"}}
+
+    def named(tool: str) -> dict[str, str]:  # Gemini wants each result's tool named; OpenAI takes no name
+        return {"name": tool} if case.name == "google" else {}
+
     return {
         "messages": [
             {"role": "system", "content": "Be brief."},
@@ -109,8 +113,8 @@ def expected_round_two(case: Case, calls: Sequence[ToolCall]) -> dict[str, Any]:
                     },
                 ],
             },
-            {"role": "tool", "tool_call_id": weather.id, "content": "12°C, cloudy"},
-            {"role": "tool", "tool_call_id": time.id, "content": "14:05"},
+            {"role": "tool", "tool_call_id": weather.id, "content": "12°C, cloudy", **named("get_weather")},
+            {"role": "tool", "tool_call_id": time.id, "content": "14:05", **named("get_time")},
         ]
     }
 
@@ -183,6 +187,7 @@ async def test_a_failed_tool_is_reported_in_the_provider_shape(case: Case) -> No
             "role": "tool",
             "tool_call_id": call.id,
             "content": "the weather service answered 503",
+            **({"name": "get_weather"} if case.name == "google" else {}),
         }
     assistant = case.chat_requests()[-1].body["messages"][-2]
     if case.name in ("openai", "google"):  # a turn that only calls tools has no text

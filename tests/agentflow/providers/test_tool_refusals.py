@@ -122,25 +122,53 @@ async def test_anthropic_refuses_what_the_converter_never_sends(cases: dict[str,
 async def test_gemini_3_refuses_a_call_without_its_signature(cases: dict[str, Case]) -> None:
     case = cases["google"]
     client = openai.AsyncOpenAI(api_key="AIza-test-google", base_url=case.config.base_url, max_retries=0)
-    messages = [
+    messages: list[dict[str, Any]] = [
         {"role": "user", "content": "Weather?"},
         {
             "role": "assistant",
             "content": None,
             "tool_calls": [openai_wire.tool_call("get_weather", {"city": "Oslo"})],
         },
-        {"role": "tool", "tool_call_id": "call_1", "content": "12°C"},
+        {"role": "tool", "tool_call_id": "call_1", "name": "get_weather", "content": "12°C"},
     ]
     try:
         with pytest.raises(openai.BadRequestError) as caught:
             await client.chat.completions.create(model="gemini-3-pro-preview", messages=messages)  # type: ignore[arg-type]
         # An older model takes the same conversation.
         await client.chat.completions.create(model="gemini-2.5-flash", messages=messages)  # type: ignore[arg-type]
+        # No model takes a result that does not name its tool.
+        del messages[2]["name"]
+        with pytest.raises(openai.BadRequestError) as unnamed:
+            await client.chat.completions.create(model="gemini-2.5-flash", messages=messages)  # type: ignore[arg-type]
     finally:
         await client.close()
     assert caught.value.status_code == 400
     assert caught.value.body[0]["error"]["status"] == "INVALID_ARGUMENT"  # type: ignore[index]
     assert "missing a thought_signature" in caught.value.body[0]["error"]["message"]  # type: ignore[index]
+    assert unnamed.value.body[0]["error"]["message"] == "Request contains an invalid argument."  # type: ignore[index]
+
+
+async def test_gemini_results_are_named_after_their_call_when_the_message_names_none(
+    cases: dict[str, Case],
+) -> None:
+    case = cases["google"]
+    case.api.enqueue(case.text(FINAL))
+    async with connected(case) as provider:
+        await provider.chat(
+            [
+                *QUESTION,
+                Message("assistant", "", tool_calls=TWO_CALLS),
+                Message("tool", "12°C", tool_call_id="call_w1"),
+                Message("tool", "14:05", tool_call_id="call_t1"),
+            ],
+            model=case.model,
+        )
+    sent = case.chat_requests()[-1].body["messages"]
+    assert [(m["tool_call_id"], m["name"]) for m in sent[3:]] == [
+        ("call_w1", "get_weather"),
+        ("call_t1", "get_time"),
+    ]
+    assert rejected(case) == []
 
 
 async def test_ollama_takes_tool_results_and_refuses_string_arguments(cases: dict[str, Case]) -> None:
