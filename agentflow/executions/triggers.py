@@ -4,6 +4,7 @@
   session: the row commits with the request and dispatch to Prefect follows.
 - `webhook`: the webhook front door, on the fast reader (the row commits at once).
 - `schedule`: a flow run the deployment's cron schedule created, from the worker, on the fast reader.
+- `sub_agent`: another agent's AI step running this one as a tool, from the worker, on the fast reader.
 
 Each applies the same rules (`refusal`, `check_input`, `trigger_config`) and records the row through the one
 INSERT in repository.py.
@@ -15,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.agents import definitions
@@ -27,7 +29,7 @@ from agentflow.executions.repository import ExecutionRepository, NewExecution
 from agentflow.executions.webhooks import WebhookRequest
 from agentflow.graph import parse_definition
 from agentflow.graph.errors import DefinitionError
-from agentflow.kit.fastread import FastReader
+from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.models import Agent, AgentStatus, ExecutionStatus, TriggeredBy
 from agentflow.nodes.errors import StepError
 from agentflow.nodes.trigger.handler import check_input as check_trigger_input
@@ -255,6 +257,76 @@ class TriggerService:
             flow_run_id=flow_run_id,
         )
         return await repo.insert_queued(new) or await repo.id_by_flow_run(flow_run_id)
+
+    async def sub_agent(
+        self, db: FastReader, *, agent: ToolAgent, input: Any, idempotency_key: str
+    ) -> uuid.UUID:
+        """An execution of `agent` (loaded with `tool_agent`) as another agent's tool; the key (the parent
+        execution and its child step) makes a re-run of the parent's step find the execution it started.
+        StepError (permanent) when the agent may not run or the input does not match its trigger."""
+        refused = refusal(agent.status, published=True, source=TriggeredBy.agent)
+        if refused is not None:
+            raise StepError(refused.message, code="agent_unavailable")
+        try:
+            check_trigger_input(trigger_config(agent.definition).get("input_schema"), input)
+        except StepError as exc:
+            raise StepError(f"The agent's input is not valid: {exc.message}", code="invalid_input") from None
+        repo = FastExecutionRepository(db)
+        new = NewExecution(
+            org_id=agent.org_id,
+            agent_id=agent.id,
+            triggered_by=TriggeredBy.agent,
+            input=input,
+            version_id=agent.version_id,
+            idempotency_key=idempotency_key,
+        )
+        found = await repo.insert_queued(new) or await repo.id_by_idempotency_key(agent.id, idempotency_key)
+        assert found is not None, "only a repeated idempotency key conflicts"
+        return found
+
+
+@dataclass(frozen=True)
+class ToolAgent:
+    """A published agent of an organization, as an agent tool sees it."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    description: str
+    status: str
+    version_id: uuid.UUID
+    definition: dict[str, Any]
+
+
+_TOOL_AGENT = compile_query(
+    text(
+        """
+        SELECT a.id, a.org_id, a.name, a.description, a.status, v.id AS version_id, v.definition
+        FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.number = a.current_version
+        WHERE a.id = :agent_id AND a.org_id = :org_id
+        """
+    )
+)
+
+
+async def tool_agent(db: FastReader, org_id: uuid.UUID, agent_id: str) -> ToolAgent | None:
+    """The organization's published agent `agent_id` (None for another org's, a draft-only or no agent)."""
+    try:
+        key = uuid.UUID(agent_id)
+    except ValueError:
+        return None
+    row = await db.fetchrow(_TOOL_AGENT, agent_id=key, org_id=org_id)
+    if row is None:
+        return None
+    return ToolAgent(
+        id=row["id"],
+        org_id=row["org_id"],
+        name=row["name"],
+        description=row["description"] or "",
+        status=row["status"],
+        version_id=row["version_id"],
+        definition=row["definition"],
+    )
 
 
 def _schema_subject(input: Any, triggered_by: TriggeredBy) -> Any:
