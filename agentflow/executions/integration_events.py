@@ -79,8 +79,10 @@ async def _slack(trigger: Mapping[str, Any], request: WebhookRequest, secret: st
     event = body.get("event")
     event_type = event.get("type") if isinstance(event, dict) else None
     wanted = trigger.get("event")
-    if body.get("type") != "event_callback" or (wanted and event_type != wanted):
-        return Answer({"ok": True, "ignored": f"not a {wanted or 'event_callback'} event"})
+    if body.get("type") != "event_callback":
+        return Answer({"ok": True, "ignored": f"{body.get('type')!r} is not an event callback"})
+    if wanted and event_type != wanted:
+        return Answer({"ok": True, "ignored": f"{event_type!r} is not the trigger's event ({wanted!r})"})
     delivery = _delivery_id("slack", body.get("event_id"))
     return Event(body=body, delivery_id=delivery, keep_seconds=SLACK_KEEP_SECONDS)
 
@@ -101,7 +103,9 @@ async def _github(trigger: Mapping[str, Any], request: WebhookRequest, secret: s
     wanted_event, _, wanted_action = str(trigger.get("event") or "").partition(".")
     if (wanted_event and name != wanted_event) or (wanted_action and action != wanted_action):
         shown = f"{name}.{action}" if isinstance(action, str) else name
-        return Answer({"ok": True, "ignored": f"{shown or 'the event'} is not {trigger.get('event')}"})
+        return Answer(
+            {"ok": True, "ignored": f"{shown!r} is not the trigger's event ({trigger.get('event')!r})"}
+        )
     delivery = _delivery_id("github", headers.get("x-github-delivery"))
     return Event(body=body, delivery_id=delivery, keep_seconds=GITHUB_KEEP_SECONDS)
 

@@ -142,7 +142,10 @@ class McpToolService:
         try:
             while True:
                 found = await outcome(reader, org_id=org_id, execution_id=execution_id)
-                assert found is not None  # recorded by this call, in this org
+                if found is None:  # the agent was deleted meanwhile, and its executions with it
+                    return CallOutcome(
+                        execution_id, "cancelled", finished=True, error="The agent was deleted"
+                    )
                 left = deadline - time.monotonic()
                 if found.status in FINAL_STATUSES or left <= 0:
                     return _call_outcome(execution_id, found)

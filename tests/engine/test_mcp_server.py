@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import httpx
 import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult
+from sqlalchemy.engine import make_url
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -203,15 +205,17 @@ async def test_credentials_and_permissions_are_checked_before_mcp(
     headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
     reader = await api_key(tenant, "agents:read")
     revoked_id, revoked = await _revoked_key(tenant)
+    expired = await _expired_key(engine_api, tenant)
     async with httpx.AsyncClient(base_url=engine_api.api_url, headers=headers, timeout=30) as http:
-        for credentials in (
-            {},
-            {"Authorization": "Bearer af_not_a_key"},
-            {"Authorization": f"Bearer {revoked}"},
+        for credentials, code in (
+            ({}, "not_authenticated"),
+            ({"Authorization": "Bearer af_not_a_key"}, "invalid_api_key"),
+            ({"Authorization": f"Bearer {revoked}"}, "invalid_api_key"),
+            ({"Authorization": f"Bearer {expired}"}, "api_key_expired"),
         ):
             answer = await http.post("/mcp", json=list_call, headers=credentials)
             assert answer.status_code == 401, answer.text
-            assert answer.json()["error"]["code"] in ("unauthorized", "invalid_api_key", "not_authenticated")
+            assert answer.json()["error"]["code"] == code
         no_read = await api_key(tenant, "org:read")
         assert (await http.post("/mcp", json=list_call, headers={"X-API-Key": no_read})).status_code == 403
         listed = await http.post("/mcp", json=list_call, headers={"Authorization": f"Bearer {reader}"})
@@ -237,6 +241,22 @@ async def test_a_body_over_the_api_limit_is_413(engine_api: EngineStack, tenant:
             "/mcp", json=huge, headers={"X-API-Key": key, "Accept": "application/json, text/event-stream"}
         )
     assert answer.status_code == 413
+
+
+async def _expired_key(api: EngineStack, tenant: Tenant) -> str:
+    """A key whose expiry has passed (the API only issues keys that expire days ahead)."""
+    created = await tenant.client.post("/org/api-keys", json={"name": "expiring", "expires_in_days": 1})
+    assert created.status_code == 201, created.text
+    dsn = make_url(api.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(
+            "UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = $1",
+            uuid.UUID(created.json()["id"]),
+        )
+    finally:
+        await connection.close()
+    return str(created.json()["key"])
 
 
 async def _revoked_key(tenant: Tenant) -> tuple[str, str]:
