@@ -72,8 +72,8 @@ class AgentSettings(StrictModel):
         default=False,
         description="Offer the agent as a tool on AgentFlow's MCP server (`/api/v1/mcp`) while it is active "
         "and published: MCP clients (Claude Desktop, Cursor, the MCP Inspector) holding an org API key can "
-        "list it and run it. The tool's name is the agent's name in lower case with underscores, its input "
-        "schema the trigger's `input_schema`.",
+        "list it and run it. Needs a `manual` or `api` trigger; the tool's name is the agent's name in lower "
+        "case with underscores, its input schema the trigger's `input_schema`.",
     )
     tool_description: str | None = Field(
         default=None,

@@ -34,6 +34,9 @@ _NOT_NAME = re.compile(r"[^a-z0-9]+")
 # Re-read the execution at least this often while waiting, in case a notification was missed.
 _POLL_SECONDS = 1.0
 OBJECT_SCHEMA: dict[str, Any] = {"type": "object"}
+# Agents whose run input is the caller's input as it is. A webhook or event trigger's input is an HTTP
+# request (`{body, headers, query}`) and a schedule's a time: tool arguments are neither.
+TOOL_TRIGGER_KINDS = frozenset({"manual", "api"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class McpToolService:
         taken: set[str] = set()
         tools: list[AgentTool] = []
         for item in exposed:
+            if trigger_config(item.definition).get("kind", "manual") not in TOOL_TRIGGER_KINDS:
+                continue
             name = tool_slug(item.agent.name)
             if name in taken:  # a newer agent with an older one's name: told apart by its id
                 name = f"{name}_{item.agent.id.hex[:8]}"

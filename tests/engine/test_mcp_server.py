@@ -91,6 +91,15 @@ async def test_lists_only_the_orgs_opted_in_active_agents(
     exposed = await tenant.agent(shouter(outside, tool_description="Shouts the text back."), name="Shout It!")
     await tenant.agent(shouter(outside, expose_as_tool=False), name="Hidden")
     await tenant.agent(shouter(outside), name="Draft only", publish=False)
+    scheduled = {
+        "nodes": [
+            node("start", "trigger", kind="schedule", cron="0 9 * * 1"),
+            node("nap", "logic.delay", seconds=1),
+        ],
+        "edges": [edge("start", "nap")],
+        "settings": {"expose_as_tool": True},
+    }
+    await tenant.agent(scheduled, name="Scheduled")
     paused = await tenant.agent(shouter(outside), name="Paused")
     assert (
         await tenant.client.put(f"/agents/{paused['id']}/status", json={"status": "paused"})

@@ -63,8 +63,9 @@ class TriggerConfig(StrictModel):
     input_schema: dict[str, Any] | None = Field(
         default=None,
         description=(
-            "JSON Schema of the run input (manual/api) or of the webhook body; a run is refused if the input "
-            "does not match, and the builder offers its properties as variables."
+            "JSON Schema of the run input (manual/api), or of the webhook or event body "
+            "(webhook/integration); a run is refused if the input does not match, and the builder offers its "
+            "properties as variables."
         ),
         json_schema_extra=NOT_TEMPLATED,
     )
