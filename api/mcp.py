@@ -23,11 +23,12 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 import agentflow
-from agentflow.auth.subject import AuthSubject, authenticate
+from agentflow.auth.subject import AuthSubject
 from agentflow.config import Settings
 from agentflow.errors import AgentFlowError, ValidationFailed
 from agentflow.mcp_server.service import CallOutcome, mcp_tool_service
 from agentflow.rbac import Permission
+from api.deps import get_subject
 from api.errors import error_response
 
 PATH = "/api/v1/mcp"
@@ -75,26 +76,18 @@ class McpEndpoint:
             if _calls_a_tool(body):
                 subject.require(Permission.agents_execute)
         except AgentFlowError as exc:
-            response = error_response(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+            headers = exc.headers
+            if exc.status_code == 401:  # what MCP clients look for to know a token is needed
+                headers = {**headers, "WWW-Authenticate": 'Bearer realm="agentflow"'}
+            response = error_response(exc.status_code, exc.code, exc.message, exc.details, headers)
             await response(scope, receive, send)
             return
         await self.manager.handle_request({**scope, _SUBJECT: subject, _WAIT: wait}, _replay(body), send)
 
 
 async def _authorize(request: Request) -> AuthSubject:
-    """The caller from `Authorization: Bearer <API key or access token>` or `X-API-Key`; 401 without."""
-    state = request.app.state
-    authorization = request.headers.get("authorization") or ""
-    scheme, _, credentials = authorization.partition(" ")
-    bearer = credentials.strip() or None if scheme.lower() == "bearer" else None
-    api_key = request.headers.get("x-api-key")
-    subject = await authenticate(
-        state.reader,
-        state.settings,
-        bearer=bearer,
-        api_key=api_key,
-        cache=getattr(state, "auth_cache", None),
-    )
+    """The caller, as the REST API authenticates it (`Authorization: Bearer …` or `X-API-Key`)."""
+    subject = await get_subject(request)
     subject.require(Permission.agents_read)
     return subject
 

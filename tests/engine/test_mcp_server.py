@@ -225,6 +225,7 @@ async def test_credentials_and_permissions_are_checked_before_mcp(
             answer = await http.post("/mcp", json=list_call, headers=credentials)
             assert answer.status_code == 401, answer.text
             assert answer.json()["error"]["code"] == code
+            assert answer.headers["www-authenticate"].startswith("Bearer")
         no_read = await api_key(tenant, "org:read")
         assert (await http.post("/mcp", json=list_call, headers={"X-API-Key": no_read})).status_code == 403
         listed = await http.post("/mcp", json=list_call, headers={"Authorization": f"Bearer {reader}"})
