@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Published in this file, so anyone can sign access tokens with it: refused unless the API is loopback-only.
@@ -35,6 +35,23 @@ def url_origin(url: str) -> str:
         host = f"[{host}]"
     default = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(scheme)
     return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
+
+
+class IntegrationApp(BaseModel):
+    """The operator's settings for one integration provider (docs/integrations.md): the OAuth app's client
+    id and secret, and URL overrides for self-hosted instances (GitHub Enterprise, Jira Data Center)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str | None = Field(default=None, max_length=500)
+    client_secret: SecretStr | None = Field(default=None, max_length=2000)
+    api_base: str | None = Field(default=None, max_length=2000, description="The provider's API base URL.")
+    authorize_url: str | None = Field(default=None, max_length=2000)
+    token_url: str | None = Field(default=None, max_length=2000)
+    revoke_url: str | None = Field(default=None, max_length=2000)
+    scopes: list[str] | None = Field(
+        default=None, max_length=100, description="Scopes asked instead of the default ones."
+    )
 
 
 class Settings(BaseSettings):
@@ -158,6 +175,12 @@ class Settings(BaseSettings):
     )
     knowledge_embed_batch: int = Field(
         default=32, ge=1, le=2048, description="Chunks embedded per call during ingestion."
+    )
+    integration_apps: dict[str, IntegrationApp] = Field(
+        default_factory=dict,
+        description="Per integration provider (`github`, `slack`, …): the OAuth app's `client_id` and "
+        "`client_secret`, and `api_base` / `authorize_url` / `token_url` / `revoke_url` overrides; JSON in "
+        'AGENTFLOW_INTEGRATION_APPS, e.g. `{"github": {"client_id": "…", "client_secret": "…"}}`.',
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000",

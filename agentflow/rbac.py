@@ -39,6 +39,9 @@ class Permission(StrEnum):
     executions_approve = "executions:approve"
     knowledge_read = "knowledge:read"
     knowledge_write = "knowledge:write"
+    integrations_read = "integrations:read"
+    integrations_use = "integrations:use"
+    integrations_connect = "integrations:connect"
     billing_manage = "billing:manage"
 
 
@@ -50,6 +53,7 @@ _VIEWER = {
     Permission.executions_read,
     Permission.executions_approve,
     Permission.knowledge_read,
+    Permission.integrations_read,
 }
 _EDITOR = _VIEWER | {
     Permission.agents_write,
@@ -58,6 +62,7 @@ _EDITOR = _VIEWER | {
     Permission.executions_manage,
     Permission.secrets_read,
     Permission.knowledge_write,
+    Permission.integrations_use,
 }
 _ADMIN = _EDITOR | {
     Permission.org_update,
@@ -68,6 +73,7 @@ _ADMIN = _EDITOR | {
     Permission.api_keys_write,
     Permission.secrets_write,
     Permission.agents_archive,
+    Permission.integrations_connect,
 }
 _OWNER = _ADMIN | {Permission.billing_manage}
 

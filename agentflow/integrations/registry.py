@@ -9,6 +9,7 @@ import importlib
 from agentflow.integrations.base import IntegrationTool
 
 PROVIDERS: tuple[str, ...] = (
+    "github",
     # "slack", "gmail", "google_sheets", "github", "jira", "notion", "salesforce", "hubspot",
     # "custom_api", "mcp",  — each line added with its module
 )

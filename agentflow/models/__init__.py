@@ -12,6 +12,11 @@ from agentflow.models.execution import (
     ExecutionStep,
     TriggeredBy,
 )
+from agentflow.models.integration import (
+    ConnectionStatus,
+    IntegrationConnection,
+    IntegrationOAuthState,
+)
 from agentflow.models.knowledge import DocumentStatus, KnowledgeBase, KnowledgeChunk, KnowledgeDocument
 from agentflow.models.organization import Invitation, Organization, OrgMembership
 from agentflow.models.secret import OrgSecret
@@ -26,12 +31,15 @@ __all__ = [
     "AgentTemplate",
     "AgentVersion",
     "Base",
+    "ConnectionStatus",
     "DocumentStatus",
     "Execution",
     "ExecutionEvent",
     "ExecutionLog",
     "ExecutionStatus",
     "ExecutionStep",
+    "IntegrationConnection",
+    "IntegrationOAuthState",
     "Invitation",
     "KnowledgeBase",
     "KnowledgeChunk",

@@ -46,12 +46,13 @@ def policies(mount: str, prefix: str) -> dict[Role, str]:
 
     The API creates, rotates and deletes; the worker reads (values are resolved at run time) and writes
     only run checkpoints (`orgs/<org>/checkpoint/…`: step outputs that held a
-    secret, engine/worker/checkpoints.py).
+    secret, engine/worker/checkpoints.py) and integration tokens it refreshed (`orgs/<org>/integration/…`).
     """
     check_prefix(prefix)
     data, metadata = f"{mount}/data/{prefix}/*", f"{mount}/metadata/{prefix}/*"
     checkpoint_data = f"{mount}/data/{prefix}/orgs/+/checkpoint/*"
     checkpoint_metadata = f"{mount}/metadata/{prefix}/orgs/+/checkpoint/*"
+    integration_data = f"{mount}/data/{prefix}/orgs/+/integration/*"
     return {
         "api": (
             f'path "{data}" {{\n  capabilities = ["create", "read", "update", "delete"]\n}}\n'
@@ -62,6 +63,7 @@ def policies(mount: str, prefix: str) -> dict[Role, str]:
             f'path "{metadata}" {{\n  capabilities = ["read", "list"]\n}}\n'
             f'path "{checkpoint_data}" {{\n  capabilities = ["create", "read", "update", "delete"]\n}}\n'
             f'path "{checkpoint_metadata}" {{\n  capabilities = ["read", "list", "delete"]\n}}\n'
+            f'path "{integration_data}" {{\n  capabilities = ["create", "read", "update"]\n}}\n'
         ),
     }
 

@@ -26,10 +26,13 @@ from agentflow.ai.provider_settings import ProviderSettingsIn, provider_settings
 from agentflow.api_keys.schemas import APIKeyCreate
 from agentflow.api_keys.service import api_key_service
 from agentflow.config import Settings
+from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.email.sender import ConsoleSender
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.executions.service import execution_service
 from agentflow.executions.triggers import trigger_service
+from agentflow.integrations.schemas import ConnectBody
+from agentflow.integrations.service import Services, integration_service
 from agentflow.knowledge.documents import IncomingFile, document_service
 from agentflow.knowledge.schemas import KnowledgeBaseCreate
 from agentflow.knowledge.service import knowledge_base_service
@@ -61,7 +64,13 @@ PUBLIC = {
     ("GET", "/schemas/agent-definition"),
     ("GET", "/schemas/node-types"),
     ("POST", "/hooks/{token}"),  # the token in the URL is the credential (tests/engine cover it)
+    # The OAuth provider sends the browser back here; the single-use state is the credential
+    # (tests/api/test_integrations_oauth.py).
+    ("GET", "/integrations/oauth/callback"),
 }
+# Paths whose parameter names something every org shares (a provider of the integrations catalog), not an
+# org's resource: there is no "another org's" one to refuse. What they create is the caller's own.
+SHARED_PATH_NAMES = {("POST", "/integrations/{integration}/connect")}
 # Routes whose success needs a run in a state only the engine produces (a paused approval, a failed run):
 # for the owner they answer this conflict here; tests/engine drive them through real runs.
 NEEDS_ENGINE_STATE = {
@@ -253,6 +262,27 @@ class OrgResources:
                     incoming=[IncomingFile("faq.md", b"# FAQ\n\nQuestions and answers.")],
                 )
                 return str(document.id)
+            case "integration":  # /integrations/{integration}/connect: a provider of the catalog
+                return "github"
+            case "connection_id":  # a GitHub connection (token auth) of this org
+                async with guarded_client(EgressPolicy.from_settings(self.settings)) as http:
+                    services = Services(
+                        store=SecretStore.from_settings(self.settings),
+                        settings=self.settings,
+                        policy=EgressPolicy.from_settings(self.settings),
+                        http=http,
+                    )
+                    connection = await integration_service.connect(
+                        self.session,
+                        services,
+                        subject=subject,
+                        provider="github",
+                        body=ConnectBody(
+                            name=f"gh-{uuid.uuid4().hex[:6]}", credentials={"token": "ghp_route"}
+                        ),
+                    )
+                assert not isinstance(connection, str)
+                return str(connection.id)
             case "number" | "a":
                 return "1"
             case "b":
@@ -407,7 +437,9 @@ async def test_owner_succeeds_on_own_resources(
     assert response.status_code < 400, f"{method} {path}: {response.status_code} {response.text}"
 
 
-CROSS_TENANT = [item for item in PROTECTED if has_ids(item[1])]
+CROSS_TENANT = [
+    item for item in PROTECTED if has_ids(item[1]) and (item[0], item[1].path) not in SHARED_PATH_NAMES
+]
 
 
 @pytest.mark.parametrize("item", CROSS_TENANT, ids=route_id)

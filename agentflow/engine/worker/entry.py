@@ -14,10 +14,11 @@ from agentflow.ai.wiring import process_router
 from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.engine.labels import run_name
 from agentflow.engine.worker import crash_recovery
-from agentflow.engine.worker.env import resolve_org_env
+from agentflow.engine.worker.env import resolve_org_env, secret_store
 from agentflow.engine.worker.runtime import build_runtime
 from agentflow.engine.worker.store import EngineStore, engine_store
 from agentflow.executions.triggers import trigger_service
+from agentflow.integrations.runner import ConnectionRunner
 from agentflow.knowledge import ingestion
 from agentflow.knowledge.retriever import OrgKnowledge
 
@@ -30,6 +31,14 @@ def _knowledge(store: EngineStore) -> OrgKnowledge:
     from agentflow.config import get_settings
 
     return OrgKnowledge(ingestion.sessions(get_settings()), process_router(store.db))
+
+
+def _integrations() -> ConnectionRunner:
+    """action.integration and AI tools: the org's connections, credentials read from Vault per call."""
+    from agentflow.config import get_settings
+
+    settings = get_settings()
+    return ConnectionRunner(ingestion.sessions(settings), secret_store, http=_client(), settings=settings)
 
 
 def _client() -> httpx.AsyncClient:
@@ -77,6 +86,7 @@ async def run_execution(
         router=process_router(store.db),
         flow_run_id=flow_run_id,
         knowledge=_knowledge(store),
+        integrations=_integrations(),
     )
     return await runtime.run()
 

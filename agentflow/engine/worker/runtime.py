@@ -29,7 +29,7 @@ from agentflow.engine.worker.tasks import RUNNING, task_for
 from agentflow.engine.worker.timeouts import within_timeout
 from agentflow.engine.worker.walker import StepScope, Walker
 from agentflow.graph import AgentDefinition, Node, parse_definition
-from agentflow.nodes.context import KnowledgeSearch, NodeContext, NodeResult
+from agentflow.nodes.context import IntegrationCalls, KnowledgeSearch, NodeContext, NodeResult
 from agentflow.nodes.errors import StepError, is_retryable
 from agentflow.nodes.registry import FLOW_LEVEL_TYPES
 from agentflow.providers.router import Router
@@ -350,6 +350,7 @@ async def build_runtime(
     router: Router | None,
     flow_run_id: uuid.UUID | None,
     knowledge: KnowledgeSearch | None = None,
+    integrations: IntegrationCalls | None = None,
 ) -> Runtime:
     """The runtime of one walk; it reads from Vault only the secrets some node of the definition names."""
     definition = parse_definition(execution.definition)
@@ -360,6 +361,7 @@ async def build_runtime(
         http=http,
         router=router,
         knowledge=knowledge,
+        integrations=integrations,
         trigger_input=execution.input,
         preview=execution.triggered_by == "test",
     )

@@ -1,4 +1,4 @@
-"""action.integration: the contract model and output shape (runs once integrations are connected)."""
+"""action.integration: the contract model."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ from pydantic import Field
 from agentflow.nodes.base import NodeBase, StrictModel
 
 IntegrationName = Literal[
-    "slack", "gmail", "jira", "github", "notion", "salesforce", "hubspot", "google_sheets", "custom_api"
+    "slack",
+    "gmail",
+    "jira",
+    "github",
+    "notion",
+    "salesforce",
+    "hubspot",
+    "google_sheets",
+    "custom_api",
+    "mcp",
 ]
 
 

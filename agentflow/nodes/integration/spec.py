@@ -1,4 +1,6 @@
-"""action.integration: its output shape (it runs once integrations can be connected)."""
+"""action.integration: its output shape and handler. Whether the integration, action and connection exist
+(and params without `{{` fit the action) is checked at publish (agents/publish_checks.py): it needs the
+database and the integrations registry."""
 
 from __future__ import annotations
 
@@ -12,5 +14,12 @@ SPEC = NodeSpec(
     label="Integration",
     category="action",
     handles=(DEFAULT_HANDLE, ERROR_HANDLE),
-    outputs=fixed_outputs(output("output", "any", "The integration action's result.")),
+    outputs=fixed_outputs(
+        output(
+            "output",
+            "any",
+            "The action's result; in a test run a side-effecting action's is `{preview: true, request}`.",
+        )
+    ),
+    handler="agentflow.nodes.integration.handler:IntegrationHandler",
 )

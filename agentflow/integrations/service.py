@@ -1,0 +1,467 @@
+"""The org's integration connections: catalog, list, connect (credentials or OAuth), test, rename, delete.
+
+Write order follows agentflow/secrets: the row is flushed first, Vault written second, so a Vault failure
+rolls the row back; a connect whose credentials the provider refuses deletes what it wrote.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agentflow.auth.subject import AuthSubject
+from agentflow.config import Settings
+from agentflow.egress import EgressPolicy
+from agentflow.errors import Conflict, NotFound, ValidationFailed
+from agentflow.integrations import credentials, registry
+from agentflow.integrations.apps import provider_app
+from agentflow.integrations.base import AuthExpired, ConnectContext, IntegrationTool
+from agentflow.integrations.oauth import OAuthClient, OAuthFailed, new_code_verifier, new_state, state_hash
+from agentflow.integrations.repository import ConnectionRepository, OAuthStateRepository
+from agentflow.integrations.runner import connection_of, expiry_of, open_call
+from agentflow.integrations.schemas import (
+    ActionPublic,
+    CatalogEntry,
+    ConnectBody,
+    ConnectionPublic,
+    FieldPublic,
+)
+from agentflow.kit.models import utcnow
+from agentflow.models import ConnectionStatus, IntegrationConnection, IntegrationOAuthState
+from agentflow.nodes.errors import StepError
+from agentflow.secrets.masking import Masker
+from agentflow.secrets.paths import SecretKind, SecretRef, valid_name
+from agentflow.secrets.store import SecretStore
+
+logger = logging.getLogger("agentflow.integrations")
+
+STATE_TTL = timedelta(minutes=10)
+CALLBACK_PATH = "/api/v1/integrations/oauth/callback"
+DEFAULT_RETURN = "/integrations"
+
+# The connectors every agent has without connecting anything (nodes action.webhook, webhook triggers).
+BUILTIN = (
+    CatalogEntry(
+        name="webhook",
+        label="Webhooks",
+        description="Send an HTTP request to any URL from an agent (the Webhook node), or start an agent "
+        "when a signed HTTP request arrives (a webhook trigger).",
+        category="developer",
+        kind="builtin",
+        auth_kinds=["none"],
+        scopes=[],
+        oauth_configured=False,
+        credential_fields=[],
+        config_fields=[],
+        actions=[],
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What connecting and testing reach: Vault, the egress policy and its guarded client, the settings."""
+
+    store: SecretStore
+    settings: Settings
+    policy: EgressPolicy
+    http: httpx.AsyncClient
+
+
+def actions_public(tool: IntegrationTool, row: IntegrationConnection | None) -> list[ActionPublic]:
+    return [
+        ActionPublic(
+            name=action.name,
+            description=action.description,
+            params_schema=action.params_schema(),
+            result_schema=action.result_schema(),
+            side_effect=action.side_effect,
+        )
+        for action in tool.actions_for(connection_of(row) if row is not None else None)
+    ]
+
+
+def public(row: IntegrationConnection) -> ConnectionPublic:
+    answer = ConnectionPublic.model_validate(row)
+    tool = registry.get(row.provider)
+    answer.actions = actions_public(tool, row) if tool is not None else []
+    return answer
+
+
+def _fields(fields: Sequence[Any]) -> list[FieldPublic]:
+    return [FieldPublic.model_validate(f, from_attributes=True) for f in fields]
+
+
+def redirect_uri(settings: Settings) -> str:
+    """The callback URL the operator registers with each provider's OAuth app."""
+    return settings.public_url.rstrip("/") + CALLBACK_PATH
+
+
+def _auth_kind(tool: IntegrationTool, body: ConnectBody) -> str:
+    if body.auth is not None:
+        if body.auth not in tool.auth_kinds:
+            raise ValidationFailed(
+                f"{tool.label} connects with {', '.join(tool.auth_kinds)}, not {body.auth}",
+                code="invalid_auth",
+            )
+        return body.auth
+    if not body.credentials and "oauth2" in tool.auth_kinds:
+        return "oauth2"
+    return next((k for k in tool.auth_kinds if k != "oauth2"), tool.auth_kinds[0])
+
+
+def _checked_credentials(tool: IntegrationTool, given: Mapping[str, str]) -> dict[str, str]:
+    known = {f.name: f for f in tool.credential_fields}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise ValidationFailed(
+            f"{tool.label} takes no credential {unknown[0]!r} (it takes: {', '.join(known) or 'none'})",
+            code="unknown_credential",
+        )
+    missing = [f.name for f in tool.credential_fields if f.required and not given.get(f.name)]
+    if missing:
+        raise ValidationFailed(f"{tool.label} needs the credential {missing[0]!r}", code="missing_credential")
+    return {k: v for k, v in given.items() if v}
+
+
+def _checked_config(tool: IntegrationTool, config: Mapping[str, Any]) -> dict[str, Any]:
+    missing = [f.name for f in tool.config_fields if f.required and config.get(f.name) in (None, "")]
+    if missing:
+        raise ValidationFailed(f"{tool.label} needs the setting {missing[0]!r}", code="missing_config")
+    return dict(config)
+
+
+class IntegrationService:
+    def catalog(self, settings: Settings) -> list[CatalogEntry]:
+        entries = []
+        for tool in registry.integrations().values():
+            app = provider_app(settings, tool)
+            entries.append(
+                CatalogEntry(
+                    name=tool.name,
+                    label=tool.label,
+                    description=tool.description,
+                    category=tool.category,
+                    kind="integration",
+                    auth_kinds=list(tool.auth_kinds),
+                    scopes=list(app.oauth.scopes if app.oauth is not None else tool.scopes),
+                    oauth_configured=app.oauth_configured,
+                    credential_fields=_fields(tool.credential_fields),
+                    config_fields=_fields(tool.config_fields),
+                    actions=actions_public(tool, None),
+                )
+            )
+        return [*entries, *BUILTIN]
+
+    async def list(
+        self, session: AsyncSession, *, subject: AuthSubject
+    ) -> builtins.list[IntegrationConnection]:
+        return list(await ConnectionRepository(session).list_in_org(subject.org_id))
+
+    async def get(
+        self,
+        session: AsyncSession,
+        *,
+        subject: AuthSubject,
+        connection_id: uuid.UUID,
+        for_update: bool = False,
+    ) -> IntegrationConnection:
+        repo = ConnectionRepository(session)
+        row = await (repo.get_for_update if for_update else repo.get_in_org)(subject.org_id, connection_id)
+        if row is None:
+            raise NotFound.resource("Connection", connection_id)
+        return row
+
+    def _tool(self, provider: str) -> IntegrationTool:
+        tool = registry.get(provider)
+        if tool is None:
+            raise NotFound(f"There is no integration {provider!r}", code="unknown_integration")
+        return tool
+
+    async def _free_name(self, session: AsyncSession, org_id: uuid.UUID, provider: str, name: str) -> None:
+        if await ConnectionRepository(session).named(org_id, provider, name) is not None:
+            raise Conflict(
+                f"This organization already has a {provider} connection named {name!r}", code="name_taken"
+            )
+
+    def _context(self, services: Services, org_id: uuid.UUID) -> ConnectContext:
+        async def org_secret(name: str) -> str | None:
+            if not valid_name(SecretKind.env, name):
+                return None
+            return await services.store.read_value(SecretRef(org_id, SecretKind.env, name))
+
+        return ConnectContext(org_id=str(org_id), http=services.http, org_secret=org_secret)
+
+    async def connect(
+        self,
+        session: AsyncSession,
+        services: Services,
+        *,
+        subject: AuthSubject,
+        provider: str,
+        body: ConnectBody,
+    ) -> IntegrationConnection | str:
+        """A new connection (token / API key / no auth), or, for OAuth, the URL to send the browser to."""
+        tool = self._tool(provider)
+        kind = _auth_kind(tool, body)
+        name = body.name or tool.label
+        config = _checked_config(tool, body.config or {})
+        if kind == "oauth2":
+            return await self._start_oauth(
+                session, services, subject=subject, tool=tool, name=name, body=body
+            )
+        if body.connection_id is not None:
+            raise ValidationFailed("connection_id is for OAuth reconnects", code="invalid_field")
+        given = _checked_credentials(tool, body.credentials or {})
+        await self._free_name(session, subject.org_id, tool.name, name)
+        config = await tool.prepare(self._context(services, subject.org_id), config, given)
+        row = IntegrationConnection(
+            org_id=subject.org_id,
+            provider=tool.name,
+            name=name,
+            auth_kind=kind,
+            status=ConnectionStatus.active.value,
+            scopes=[],
+            config=config,
+            connected_by=subject.user_id if subject.method == "token" else None,
+        )
+        try:
+            await ConnectionRepository(session).add(row)
+        except IntegrityError:
+            raise Conflict(f"A {provider} connection named {name!r} exists", code="name_taken") from None
+        if given:
+            await credentials.write(services.store, subject.org_id, row.id, given)
+        try:
+            await self._verify(session, services, row, tool)
+        except ValidationFailed:
+            await credentials.delete(services.store, subject.org_id, row.id)
+            raise
+        return row
+
+    async def _verify(
+        self, session: AsyncSession, services: Services, row: IntegrationConnection, tool: IntegrationTool
+    ) -> None:
+        """Check fresh credentials with the provider: refused → 422 (nothing kept); unreachable → kept with
+        status `error` (a later test sets it right)."""
+        _, error, refused = await self._run_test(session, services, row, tool)
+        if refused:
+            raise ValidationFailed(
+                f"{tool.label} refused these credentials: {error}", code="credentials_refused"
+            )
+
+    async def _run_test(
+        self, session: AsyncSession, services: Services, row: IntegrationConnection, tool: IntegrationTool
+    ) -> tuple[bool, str | None, bool]:
+        """(ok, error, the provider refused the credentials) — and the row updated to match."""
+        masker = Masker()
+
+        async def refreshed(data: Mapping[str, str]) -> None:
+            row.token_expires_at = expiry_of(data)
+
+        try:
+            opened = await open_call(
+                tool=tool,
+                row=row,
+                store=services.store,
+                settings=services.settings,
+                policy=services.policy,
+                http=services.http,
+                on_refreshed=refreshed,
+            )
+            masker = opened.masker()
+            learned = await tool.test(opened.call)
+            masker = opened.masker()
+        except NotImplementedError:
+            return True, None, False
+        except StepError as exc:
+            message = masker.mask_text(exc.message)[:2000]
+            refused = isinstance(exc, AuthExpired) or exc.code in ("http_401", "http_403", "auth")
+            row.status = (ConnectionStatus.needs_reauth if refused else ConnectionStatus.error).value
+            row.last_error = message
+            await session.flush()
+            return False, message, refused
+        row.status = ConnectionStatus.active.value
+        row.last_error = None
+        if learned.get("account"):
+            row.account = str(learned["account"])[:200]
+        await session.flush()
+        return True, None, False
+
+    async def test(
+        self, session: AsyncSession, services: Services, *, subject: AuthSubject, connection_id: uuid.UUID
+    ) -> tuple[IntegrationConnection, bool, str | None]:
+        row = await self.get(session, subject=subject, connection_id=connection_id, for_update=True)
+        ok, error, _ = await self._run_test(session, services, row, self._tool(row.provider))
+        return row, ok, error
+
+    async def rename(
+        self, session: AsyncSession, *, subject: AuthSubject, connection_id: uuid.UUID, name: str
+    ) -> IntegrationConnection:
+        row = await self.get(session, subject=subject, connection_id=connection_id, for_update=True)
+        if name != row.name:
+            await self._free_name(session, subject.org_id, row.provider, name)
+            row.name = name
+            await session.flush()
+        return row
+
+    async def delete(
+        self, session: AsyncSession, services: Services, *, subject: AuthSubject, connection_id: uuid.UUID
+    ) -> None:
+        """Revoke at the provider where it has an endpoint (best effort: a provider that is down must not
+        keep a connection the org wants gone), then the credentials, then the row."""
+        row = await self.get(session, subject=subject, connection_id=connection_id, for_update=True)
+        tool = registry.get(row.provider)
+        if tool is not None:
+            await self._revoke(services, row, tool)
+        await ConnectionRepository(session).delete(row)
+        await credentials.delete(services.store, subject.org_id, row.id)
+
+    async def _revoke(self, services: Services, row: IntegrationConnection, tool: IntegrationTool) -> None:
+        app = provider_app(services.settings, tool)
+        # Revocation endpoints authenticate the OAuth app itself (GitHub: basic auth with its id and secret).
+        extra = {"oauth.client_id": app.client_id or "", "oauth.client_secret": app.client_secret or ""}
+        masker = Masker()
+        try:
+            opened = await open_call(
+                tool=tool,
+                row=row,
+                store=services.store,
+                settings=services.settings,
+                policy=services.policy,
+                http=services.http,
+                extra={k: v for k, v in extra.items() if v},
+            )
+            masker = opened.masker()
+            await tool.revoke(opened.call)
+        except Exception as exc:
+            logger.warning(
+                "revoking %s connection %s failed: %s", row.provider, row.id, masker.mask_text(str(exc))[:500]
+            )
+
+    # OAuth
+
+    async def _start_oauth(
+        self,
+        session: AsyncSession,
+        services: Services,
+        *,
+        subject: AuthSubject,
+        tool: IntegrationTool,
+        name: str,
+        body: ConnectBody,
+    ) -> str:
+        app = provider_app(services.settings, tool)
+        if not app.oauth_configured:
+            raise Conflict(
+                f"{tool.label} OAuth is not configured on this server: the operator sets its client id and "
+                "secret (see the integrations guide)",
+                code="oauth_not_configured",
+            )
+        if body.connection_id is not None:
+            existing = await self.get(session, subject=subject, connection_id=body.connection_id)
+            if existing.provider != tool.name:
+                raise NotFound.resource("Connection", body.connection_id)
+            name = existing.name
+        else:
+            await self._free_name(session, subject.org_id, tool.name, name)
+        state, hashed = new_state()
+        verifier = new_code_verifier() if app.oauth is not None and app.oauth.pkce else None
+        now = utcnow()
+        await OAuthStateRepository(session).add(
+            IntegrationOAuthState(
+                state_hash=hashed,
+                org_id=subject.org_id,
+                user_id=subject.user_id,
+                provider=tool.name,
+                connection_name=name,
+                connection_id=body.connection_id,
+                code_verifier=verifier,
+                config=_checked_config(tool, body.config or {}),
+                redirect_to=body.redirect_to or DEFAULT_RETURN,
+                created_at=now,
+                expires_at=now + STATE_TTL,
+            )
+        )
+        return OAuthClient(app, services.policy).authorize_url(
+            redirect_uri=redirect_uri(services.settings), state=state, code_verifier=verifier
+        )
+
+    async def abandon_oauth(self, session: AsyncSession, *, state: str) -> str:
+        """A declined authorization: its state is consumed; the UI path to return to."""
+        pending = await OAuthStateRepository(session).consume(state_hash(state)) if state else None
+        return pending.redirect_to if pending is not None else DEFAULT_RETURN
+
+    async def complete_oauth(
+        self, session: AsyncSession, services: Services, *, code: str, state: str
+    ) -> tuple[str, uuid.UUID | None, str | None]:
+        """(UI path to return to, the connection, an error code). The state is the credential: it names
+        the org, user and provider, works once, and only within ten minutes."""
+        pending = await OAuthStateRepository(session).consume(state_hash(state))
+        if pending is None:
+            return DEFAULT_RETURN, None, "invalid_state"
+        back = pending.redirect_to
+        if pending.expires_at <= utcnow():
+            return back, None, "expired_state"
+        tool = registry.get(pending.provider)
+        app = provider_app(services.settings, tool) if tool is not None else None
+        if tool is None or app is None or not app.oauth_configured:
+            return back, None, "oauth_not_configured"
+        try:
+            token = await OAuthClient(app, services.policy).exchange(
+                code=code, redirect_uri=redirect_uri(services.settings), code_verifier=pending.code_verifier
+            )
+        except OAuthFailed as exc:
+            logger.info("OAuth code exchange for %s refused: %s", pending.provider, exc)
+            return back, None, "exchange_failed"
+        data = credentials.from_token_response(token)
+        repo = ConnectionRepository(session)
+        row = (
+            await repo.get_for_update(pending.org_id, pending.connection_id)
+            if pending.connection_id
+            else None
+        )
+        granted = token.get("scope")
+        scopes = (
+            [s for s in str(granted).replace(",", " ").split() if s]
+            if granted
+            else list(app.oauth.scopes if app.oauth else ())
+        )
+        config = {**pending.config, **tool.connection_config(token)}
+        if row is None:
+            if await repo.named(pending.org_id, tool.name, pending.connection_name) is not None:
+                return back, None, "name_taken"
+            row = IntegrationConnection(
+                org_id=pending.org_id,
+                provider=tool.name,
+                name=pending.connection_name,
+                auth_kind="oauth2",
+                config=config,
+                scopes=scopes,
+                connected_by=pending.user_id,
+            )
+            await repo.add(row)
+        else:
+            row.config, row.scopes, row.connected_by, row.connected_at = (
+                config,
+                scopes,
+                pending.user_id,
+                utcnow(),
+            )
+        row.status, row.last_error = ConnectionStatus.active.value, None
+        row.token_expires_at = expiry_of(data)
+        await session.flush()
+        await credentials.write(services.store, pending.org_id, row.id, data)
+        await self._run_test(session, services, row, tool)
+        return back, row.id, None
+
+
+integration_service = IntegrationService()
