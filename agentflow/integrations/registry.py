@@ -12,6 +12,8 @@ PROVIDERS: tuple[str, ...] = (
     "github",
     # "slack", "gmail", "google_sheets", "github", "jira", "notion", "salesforce", "hubspot",
     # "custom_api", "mcp",  — each line added with its module
+    "custom_api",
+    "mcp",
 )
 
 

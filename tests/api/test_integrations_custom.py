@@ -1,0 +1,146 @@
+"""POST /api/v1/integrations/custom_api/connect and /mcp/connect (the fixed contract): the connection with its
+actions, org secrets named but never stored, refused configs, another org's secrets out of reach."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agentflow.config import Settings
+from tests.factories import Member, create_org_with_owner
+from tests.fakes.custom_api import PetStore, petstore_openapi
+from tests.fakes.loopback import LoopbackServer
+from tests.fakes.mcp_server import TOKEN, LifespanServer, NotesServer
+
+PETS_TOKEN = "pets-" + "x9Y8z7" * 4
+
+
+@pytest.fixture(scope="module")
+def petstore() -> Iterator[tuple[PetStore, str]]:
+    store = PetStore()
+    server = LoopbackServer(store.app()).start()
+    yield store, server.url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def notes_server() -> Iterator[str]:
+    server = LifespanServer(NotesServer().app()).start()
+    yield server.url
+    server.stop()
+
+
+async def add_secret(client: httpx.AsyncClient, member: Member, name: str, value: str) -> None:
+    created = await client.post("/org/secrets", json={"name": name, "value": value}, headers=member.headers)
+    assert created.status_code == 201, created.text
+
+
+async def test_custom_api_connect_answers_the_connection_with_its_actions(
+    client: httpx.AsyncClient, session: AsyncSession, owner: Member, petstore: tuple[PetStore, str]
+) -> None:
+    store, url = petstore
+    store.reset(("bearer", PETS_TOKEN))
+    await add_secret(client, owner, "PETS_TOKEN", PETS_TOKEN)
+    config: dict[str, Any] = {
+        "base_url": url + "/v1",
+        "auth": {"type": "bearer", "secret": "PETS_TOKEN"},
+        "headers": {"X-Client": "agentflow"},
+        "actions": [
+            {"name": "list_pets", "method": "GET", "path": "/pets", "description": "All pets"},
+            {"name": "get_pet", "method": "GET", "path": "/pets/{pet_id}"},
+        ],
+    }
+    created = await client.post(
+        "/integrations/custom_api/connect", json={"name": "Pets", "config": config}, headers=owner.headers
+    )
+    assert created.status_code == 201, created.text
+    connection = created.json()
+    assert connection["provider"] == "custom_api" and connection["name"] == "Pets"
+    assert connection["status"] == "active"
+    actions = {a["name"]: a for a in connection["actions"]}
+    assert actions["list_pets"]["description"] == "All pets"
+    assert actions["get_pet"]["params_schema"]["required"] == ["pet_id"]
+    # Connecting tested the API with the org secret; the secret itself is in no answer and no row.
+    assert store.last.headers["authorization"] == f"Bearer {PETS_TOKEN}"
+    assert PETS_TOKEN not in created.text
+    rows = await session.execute(text("SELECT config::text FROM integration_connections"))
+    assert all(PETS_TOKEN not in row[0] for row in rows)
+
+    tested = await client.post(f"/integrations/{connection['id']}/test", headers=owner.headers)
+    assert tested.status_code == 200 and tested.json()["ok"] is True, tested.text
+
+
+async def test_custom_api_connect_imports_an_openapi_document(
+    client: httpx.AsyncClient, owner: Member, petstore: tuple[PetStore, str]
+) -> None:
+    store, url = petstore
+    store.reset()
+    created = await client.post(
+        "/integrations/custom_api/connect",
+        json={"name": "Petstore", "config": {"openapi": petstore_openapi(url + "/v1")}},
+        headers=owner.headers,
+    )
+    assert created.status_code == 201, created.text
+    names = [a["name"] for a in created.json()["actions"]]
+    assert names == ["listPets", "createPet", "showPetById", "deletePet", "get_pets_petId_photos"]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"base_url": "ftp://x", "actions": [{"name": "a", "path": "/a"}]}, "base_url"),
+        ({"base_url": "https://api.example", "actions": [{"name": "a", "path": "/a"}] * 2}, "two actions"),
+        (
+            {
+                "base_url": "https://api.example",
+                "auth": {"type": "bearer", "secret": "NOPE"},
+                "actions": [{"name": "a", "path": "/a"}],
+            },
+            "the org secret NOPE does not exist",
+        ),
+    ],
+)
+async def test_custom_api_configs_that_cannot_work_are_422(
+    client: httpx.AsyncClient, owner: Member, config: dict[str, Any], message: str
+) -> None:
+    refused = await client.post(
+        "/integrations/custom_api/connect", json={"name": "Bad", "config": config}, headers=owner.headers
+    )
+    assert refused.status_code == 422, refused.text
+    assert message in refused.text
+
+
+async def test_mcp_connect_answers_the_servers_tools_as_actions(
+    client: httpx.AsyncClient, owner: Member, notes_server: str
+) -> None:
+    await add_secret(client, owner, "MCP_TOKEN", TOKEN)
+    config = {"url": notes_server, "headers": {"Authorization": "Bearer {{env.MCP_TOKEN}}"}}
+    created = await client.post(
+        "/integrations/mcp/connect", json={"name": "Notes", "config": config}, headers=owner.headers
+    )
+    assert created.status_code == 201, created.text
+    connection = created.json()
+    assert connection["provider"] == "mcp" and connection["status"] == "active"
+    assert [a["name"] for a in connection["actions"]] == ["add", "create_note", "weather"]
+    assert connection["actions"][0]["params_schema"]["required"] == ["a", "b"]
+    assert TOKEN not in created.text
+    tested = await client.post(f"/integrations/{connection['id']}/test", headers=owner.headers)
+    assert tested.status_code == 200 and tested.json()["ok"] is True, tested.text
+
+
+async def test_mcp_connect_cannot_use_another_orgs_secret(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member, notes_server: str
+) -> None:
+    other = await create_org_with_owner(session, settings, name="Org B")
+    await add_secret(client, other, "MCP_TOKEN", TOKEN)
+    config = {"url": notes_server, "headers": {"Authorization": "Bearer {{env.MCP_TOKEN}}"}}
+    refused = await client.post(
+        "/integrations/mcp/connect", json={"name": "Notes", "config": config}, headers=owner.headers
+    )
+    assert refused.status_code == 422, refused.text
+    assert "the org secret MCP_TOKEN does not exist" in refused.text
