@@ -14,10 +14,24 @@ export const INTEGRATION_MIME = "application/x-agentflow-integration-action";
 export interface IntegrationDrop {
   name: string;
   config: JsonObject;
+  /** The node's id comes from the action: `listPets` → `list_pets`. */
+  idBase?: string;
+}
+
+/** A node id (`[a-z][a-z0-9_]*`, at most 64) from an action name, for references that read well. */
+export function idFromAction(action: string): string | undefined {
+  const id = action
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^[^a-z]+|_+$/g, "")
+    .slice(0, 60);
+  return id || undefined;
 }
 
 export function integrationNode(connection: Connection, action: string): IntegrationDrop {
   return {
+    idBase: idFromAction(action),
     name: action.replaceAll("_", " ").replace(/^./, (first) => first.toUpperCase()),
     config: { integration: connection.provider, connection_id: connection.id, action, params: {} },
   };

@@ -61,7 +61,7 @@ export interface BuilderState extends Snapshot {
   onEdgesChange: (changes: EdgeChange<BuilderEdge>[]) => void;
   onConnect: (connection: Connection) => void;
   /** `init` pre-fills the node (an integration action dragged from the palette); else the type's defaults. */
-  addNode: (type: NodeType, position: XYPosition, init?: { name?: string; config?: JsonObject }) => string;
+  addNode: (type: NodeType, position: XYPosition, init?: { name?: string; config?: JsonObject; idBase?: string }) => string;
   updateNode: (id: string, patch: Partial<Omit<BuilderNodeData, "nodeType">>, field?: string) => void;
   renameNode: (id: string, newId: string) => void;
   updateSettings: (settings: JsonObject) => void;
@@ -275,7 +275,7 @@ export const useBuilderStore = create<BuilderState>()((set, get) => {
     addNode: (type, position, init) => {
       const { nodes, catalog } = get();
       const info = catalog[type];
-      const id = nextNodeId(type, new Set(nodes.map((node) => node.id)));
+      const id = nextNodeId(type, new Set(nodes.map((node) => node.id)), init?.idBase);
       const data = {
         nodeType: type,
         name: init?.name ?? info?.label ?? type,
