@@ -29,8 +29,12 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /** `operationId` with anything outside `[A-Za-z0-9_]` as `_`; without one, the method and path. */
 export function actionName(operationId: unknown, method: string, path: string): string {
-  const raw = typeof operationId === "string" && operationId.trim() ? operationId : `${method}_${path}`;
-  return raw.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 64) || method;
+  const notName = /[^A-Za-z0-9_]+/g;
+  if (typeof operationId === "string" && operationId.trim()) {
+    return operationId.replace(notName, "_").replace(/^_+|_+$/g, "").slice(0, 64) || method;
+  }
+  const slug = path.replace(notName, "_").replace(/_+/g, "_").replace(/^_+|_+$/g, "");
+  return `${method}_${slug}`.slice(0, 64).replace(/_+$/, "");
 }
 
 function firstServer(document: Record<string, unknown>): string | null {
