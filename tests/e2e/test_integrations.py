@@ -143,7 +143,7 @@ def test_connect_a_custom_api_and_use_it_in_an_agent(
     drop_onto_canvas(page, f"[data-testid='palette-action-{connection['id']}-createPet']", 760, 200)
     expect(node(page, "create_pet")).to_be_visible()
     connect(page, "start", "list_pets")
-    connect(page, "list_pets", "create_pet")
+    connect(page, "list_pets", "create_pet", handle="default")
     expect(page.locator(".react-flow__edge")).to_have_count(2)
 
     # The params form comes from each action's schema; the dropped node is pre-filled with its connection.

@@ -84,6 +84,8 @@ export function HandActions({ actions, onChange }: { actions: HandAction[]; onCh
   );
 }
 
+const imported = (actions: { skipped: string | null }[]) => actions.filter((action) => !action.skipped).length;
+
 /** Paste a document or pick a file; the preview lists the actions it will become. */
 export function OpenApiImport({ text, onChange }: { text: string; onChange: (text: string) => void }) {
   const [fileError, setFileError] = React.useState<string | null>(null);
@@ -118,7 +120,7 @@ export function OpenApiImport({ text, onChange }: { text: string; onChange: (tex
         <div className="space-y-1">
           <p className="text-sm text-slate-600">
             {preview.title ? <strong>{preview.title}: </strong> : null}
-            {preview.actions.length} action{preview.actions.length === 1 ? "" : "s"}
+            {imported(preview.actions)} action{imported(preview.actions) === 1 ? "" : "s"}
             {preview.serverUrl ? ` on ${preview.serverUrl}` : ""}
           </p>
           <Table aria-label="Actions to import">
@@ -136,7 +138,9 @@ export function OpenApiImport({ text, onChange }: { text: string; onChange: (tex
                   <Td className="whitespace-nowrap font-mono text-xs">
                     <Badge tone={action.sideEffect ? "amber" : "blue"}>{action.method}</Badge> {action.path}
                   </Td>
-                  <Td className="text-xs text-slate-500">{action.description || "—"}</Td>
+                  <Td className="text-xs text-slate-500">
+                    {action.skipped ? <Badge tone="red">not imported: {action.skipped}</Badge> : action.description || "—"}
+                  </Td>
                 </tr>
               ))}
             </tbody>

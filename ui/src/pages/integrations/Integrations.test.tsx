@@ -29,7 +29,11 @@ const OPENAPI = {
   openapi: "3.0.3",
   info: { title: "Pets" },
   servers: [{ url: "https://pets.example.com/v1" }],
-  paths: { "/pets": { get: { operationId: "listPets", summary: "List pets" }, post: { operationId: "create-pet" } }, "/pets/{id}": { delete: {} } },
+  paths: {
+    "/pets": { get: { operationId: "listPets", summary: "List pets" }, post: { operationId: "create-pet" } },
+    "/pets/{id}": { delete: {} },
+    "/pets/{id}/photo": { put: { operationId: "upload", requestBody: { content: { "image/png": {} } } } },
+  },
 };
 
 function handlers(connections = [connection()]) {
@@ -127,6 +131,7 @@ describe("the Integrations page", () => {
       "listPetsGET /petsList pets",
       "create_petPOST /pets—",
       "delete_pets_idDELETE /pets/{id}—",
+      "uploadPUT /pets/{id}/photonot imported: body is image/png, not JSON",
     ]);
     expect(screen.getByText(/3 actions on https:\/\/pets.example.com\/v1/)).toBeTruthy();
     await userEvent.click(screen.getByRole("button", { name: "Connect" }));
@@ -150,7 +155,7 @@ describe("the Integrations page", () => {
     expect(previewOpenApi(JSON.stringify({ swagger: "2.0", paths: {} }))).toEqual({ ok: false, error: "Not an OpenAPI 3 document (its `openapi` field must be 3.x)." });
     expect(previewOpenApi(JSON.stringify({ openapi: "3.1.0", paths: {} }))).toEqual({ ok: false, error: "The document has no operations." });
     const preview = previewOpenApi(JSON.stringify({ openapi: "3.1.0", servers: [{ url: "/relative" }], paths: { "/a/{b}": { patch: { operationId: "a.b c" } } } }));
-    expect(preview.ok && preview.actions).toEqual([{ name: "a_b_c", method: "PATCH", path: "/a/{b}", description: "", sideEffect: true }]);
+    expect(preview.ok && preview.actions).toEqual([{ name: "a_b_c", method: "PATCH", path: "/a/{b}", description: "", sideEffect: true, skipped: null }]);
     expect(preview.ok && preview.serverUrl).toBeNull();
   });
 });

@@ -18,6 +18,8 @@ export interface PreviewAction {
   path: string;
   description: string;
   sideEffect: boolean;
+  /** Why the API will not import it (a request body that cannot be JSON), else null. */
+  skipped: string | null;
 }
 
 export type OpenApiPreview =
@@ -26,6 +28,14 @@ export type OpenApiPreview =
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** An inline request body with content types, none of them JSON (a `$ref`'d body is left to the API). */
+function nonJsonBody(operation: Record<string, unknown>): string | null {
+  const body = operation.requestBody;
+  if (!isObject(body) || !isObject(body.content)) return null;
+  const types = Object.keys(body.content);
+  return types.length && !types.some((type) => type.includes("json")) ? `body is ${types.join(", ")}, not JSON` : null;
+}
 
 /** `operationId` with anything outside `[A-Za-z0-9_]` as `_`; without one, the method and path. */
 export function actionName(operationId: unknown, method: string, path: string): string {
@@ -72,6 +82,7 @@ export function previewOpenApi(text: string): OpenApiPreview {
         path,
         description: typeof summary === "string" ? summary : "",
         sideEffect: !READ_METHODS.has(upper),
+        skipped: nonJsonBody(operation),
       });
     }
   }
