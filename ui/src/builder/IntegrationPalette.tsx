@@ -30,9 +30,12 @@ export function idFromAction(action: string): string | undefined {
 }
 
 export function integrationNode(connection: Connection, action: string): IntegrationDrop {
+  const idBase = idFromAction(action);
+  // `listPets` / `list_pets` → "List pets".
+  const words = (idBase ?? action).replaceAll("_", " ");
   return {
-    idBase: idFromAction(action),
-    name: action.replaceAll("_", " ").replace(/^./, (first) => first.toUpperCase()),
+    idBase,
+    name: words.charAt(0).toUpperCase() + words.slice(1),
     config: { integration: connection.provider, connection_id: connection.id, action, params: {} },
   };
 }
