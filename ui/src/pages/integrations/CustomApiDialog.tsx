@@ -13,8 +13,6 @@ import { previewOpenApi } from "@/pages/integrations/openapi";
 
 const AUTH_TYPES = { none: "None", bearer: "Bearer token", basic: "Basic (username + password)", api_key: "API key", oauth2: "OAuth 2" } as const;
 type AuthType = keyof typeof AUTH_TYPES;
-/** The connection's auth kind for each auth type (the connect body's `auth`). */
-const AUTH_KINDS = { none: "none", bearer: "token", basic: "basic", api_key: "api_key", oauth2: "oauth2" } as const satisfies Record<AuthType, string>;
 
 interface AuthState {
   type: AuthType;
@@ -164,7 +162,7 @@ export function CustomApiDialog({ open, onOpenChange, onConnected }: { open: boo
       ...(source === "openapi" && preview?.ok ? { openapi: preview.document } : { actions: actionsToConfig(actions) }),
     };
     connect.mutate(
-      { provider: CUSTOM_API, body: { name: name.trim(), auth: AUTH_KINDS[auth.type], config } },
+      { provider: CUSTOM_API, body: { name: name.trim(), config } },
       { onSuccess: (answer) => answer.kind === "connected" && onConnected(answer.connection) },
     );
   };

@@ -17,7 +17,7 @@ const customApi = catalogEntry({
   label: "Custom API",
   description: "Any HTTP API.",
   category: "developer",
-  auth_kinds: ["none", "token", "basic", "api_key", "oauth2"],
+  auth_kinds: ["none", "token", "basic", "api_key"],
   scopes: [],
   credential_fields: [],
   actions: [],
@@ -136,7 +136,7 @@ describe("the Integrations page", () => {
     expect(screen.getByText(/3 actions on https:\/\/pets.example.com\/v1/)).toBeTruthy();
     await userEvent.click(screen.getByRole("button", { name: "Connect" }));
     await waitFor(() =>
-      expect(body).toEqual({ name: "Pets", auth: "token", config: { auth: { type: "bearer", secret: "PETS_TOKEN" }, headers: { "X-Team": "ops" }, openapi: OPENAPI } }),
+      expect(body).toEqual({ name: "Pets", config: { auth: { type: "bearer", secret: "PETS_TOKEN" }, headers: { "X-Team": "ops" }, openapi: OPENAPI } }),
     );
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
   });

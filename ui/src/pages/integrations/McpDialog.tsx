@@ -22,7 +22,7 @@ export function McpDialog({ open, onOpenChange, onConnected }: { open: boolean; 
           onSubmit={(event) => {
             event.preventDefault();
             connect.mutate(
-              { provider: MCP, body: { name: name.trim(), auth: "none", config: { url: url.trim(), headers: pairsToObject(headers) } } },
+              { provider: MCP, body: { name: name.trim(), config: { url: url.trim(), headers: pairsToObject(headers) } } },
               { onSuccess: (answer) => answer.kind === "connected" && onConnected(answer.connection) },
             );
           }}
