@@ -5,8 +5,10 @@ and masks every credential out of what comes back."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,10 +40,23 @@ from agentflow.nodes.errors import PermanentStepError, StepError, TransientStepE
 from agentflow.secrets.masking import Masker
 from agentflow.secrets.paths import SecretKind, SecretRef
 from agentflow.secrets.store import SecretStore
+from agentflow.secrets.vault import VaultUnavailable
 
 logger = logging.getLogger("agentflow.integrations")
 
 OnRefreshed = Callable[[Mapping[str, str]], Awaitable[None]]
+_refresh_locks: weakref.WeakValueDictionary[tuple[int, uuid.UUID], asyncio.Lock] = (
+    weakref.WeakValueDictionary()
+)
+
+
+def _refresh_lock(connection_id: uuid.UUID) -> asyncio.Lock:
+    """The lock serialising refreshes of one connection on this event loop."""
+    key = (id(asyncio.get_running_loop()), connection_id)
+    lock = _refresh_locks.get(key)
+    if lock is None:
+        lock = _refresh_locks[key] = asyncio.Lock()
+    return lock
 
 
 def connection_of(row: IntegrationConnection) -> Connection:
@@ -106,7 +121,24 @@ async def open_call(
     )
     current = dict(stored)
 
+    def adopt(data: Mapping[str, str]) -> Mapping[str, str]:
+        opened.secrets.extend(credentials.secret_values(data))
+        current.clear()
+        current.update(data)
+        return {**data, **env, **(extra or {})}
+
     async def refresh() -> Mapping[str, str]:
+        # One refresh per connection at a time in this process (parallel tool calls share a connection):
+        # providers that rotate refresh tokens would refuse the second one. Whoever waited uses the token
+        # the first one stored.
+        async with _refresh_lock(row.id):
+            latest = await credentials.read(store, org_id, row.id) or {}
+            token = latest.get("access_token")
+            if token and token != current.get("access_token") and not credentials.expires_soon(latest):
+                return adopt(latest)
+            return await refresh_now()
+
+    async def refresh_now() -> Mapping[str, str]:
         if not current.get("refresh_token") or not app.oauth_configured:
             raise AuthExpired(
                 f"{tool.label} refused the credentials of connection {row.name!r}: reconnect it", code="auth"
@@ -125,11 +157,9 @@ async def open_call(
         fresh = credentials.from_token_response(token, current)
         opened.secrets.extend(credentials.secret_values(fresh))
         await credentials.write(store, org_id, row.id, fresh)
-        current.clear()
-        current.update(fresh)
         if on_refreshed is not None:
             await on_refreshed(fresh)
-        return {**fresh, **env, **(extra or {})}
+        return adopt(fresh)
 
     if row.auth_kind == "oauth2":
         opened.call.refresh = refresh
@@ -307,6 +337,11 @@ class ConnectionRunner:
             raise
         except StepError as exc:
             raise masked_error(exc, masker) from None
+        except VaultUnavailable as exc:  # sealed or restarting: the next attempt may find it back
+            raise TransientStepError(
+                f"The credentials of connection {row.name!r} could not be read: {exc}",
+                code="vault_unavailable",
+            ) from None
         except Exception as exc:  # an action's own bug: its message may quote a request, so it is masked
             logger.warning("integration action %s.%s raised %s", row.provider, action, type(exc).__name__)
             raise PermanentStepError(

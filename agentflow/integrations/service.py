@@ -1,4 +1,4 @@
-"""The org's integration connections: catalog, list, connect (credentials or OAuth), test, rename, delete.
+"""The org's integration connections: list, connect (credentials or OAuth), test, rename, delete.
 
 Write order follows agentflow/secrets: the row is flushed first, Vault written second, so a Vault failure
 rolls the row back; a connect whose credentials the provider refuses deletes what it wrote.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,14 +27,8 @@ from agentflow.integrations.apps import provider_app
 from agentflow.integrations.base import AuthExpired, ConnectContext, IntegrationTool
 from agentflow.integrations.oauth import OAuthClient, OAuthFailed, new_code_verifier, new_state, state_hash
 from agentflow.integrations.repository import ConnectionRepository, OAuthStateRepository
-from agentflow.integrations.runner import connection_of, expiry_of, open_call
-from agentflow.integrations.schemas import (
-    ActionPublic,
-    CatalogEntry,
-    ConnectBody,
-    ConnectionPublic,
-    FieldPublic,
-)
+from agentflow.integrations.runner import expiry_of, open_call
+from agentflow.integrations.schemas import ConnectBody
 from agentflow.kit.models import utcnow
 from agentflow.models import ConnectionStatus, IntegrationConnection, IntegrationOAuthState
 from agentflow.nodes.errors import StepError
@@ -48,24 +42,6 @@ STATE_TTL = timedelta(minutes=10)
 CALLBACK_PATH = "/api/v1/integrations/oauth/callback"
 DEFAULT_RETURN = "/integrations"
 
-# The connectors every agent has without connecting anything (nodes action.webhook, webhook triggers).
-BUILTIN = (
-    CatalogEntry(
-        name="webhook",
-        label="Webhooks",
-        description="Send an HTTP request to any URL from an agent (the Webhook node), or start an agent "
-        "when a signed HTTP request arrives (a webhook trigger).",
-        category="developer",
-        kind="builtin",
-        auth_kinds=["none"],
-        scopes=[],
-        oauth_configured=False,
-        credential_fields=[],
-        config_fields=[],
-        actions=[],
-    ),
-)
-
 
 @dataclass(frozen=True)
 class Services:
@@ -75,30 +51,6 @@ class Services:
     settings: Settings
     policy: EgressPolicy
     http: httpx.AsyncClient
-
-
-def actions_public(tool: IntegrationTool, row: IntegrationConnection | None) -> list[ActionPublic]:
-    return [
-        ActionPublic(
-            name=action.name,
-            description=action.description,
-            params_schema=action.params_schema(),
-            result_schema=action.result_schema(),
-            side_effect=action.side_effect,
-        )
-        for action in tool.actions_for(connection_of(row) if row is not None else None)
-    ]
-
-
-def public(row: IntegrationConnection) -> ConnectionPublic:
-    answer = ConnectionPublic.model_validate(row)
-    tool = registry.get(row.provider)
-    answer.actions = actions_public(tool, row) if tool is not None else []
-    return answer
-
-
-def _fields(fields: Sequence[Any]) -> list[FieldPublic]:
-    return [FieldPublic.model_validate(f, from_attributes=True) for f in fields]
 
 
 def redirect_uri(settings: Settings) -> str:
@@ -141,27 +93,6 @@ def _checked_config(tool: IntegrationTool, config: Mapping[str, Any]) -> dict[st
 
 
 class IntegrationService:
-    def catalog(self, settings: Settings) -> list[CatalogEntry]:
-        entries = []
-        for tool in registry.integrations().values():
-            app = provider_app(settings, tool)
-            entries.append(
-                CatalogEntry(
-                    name=tool.name,
-                    label=tool.label,
-                    description=tool.description,
-                    category=tool.category,
-                    kind="integration",
-                    auth_kinds=list(tool.auth_kinds),
-                    scopes=list(app.oauth.scopes if app.oauth is not None else tool.scopes),
-                    oauth_configured=app.oauth_configured,
-                    credential_fields=_fields(tool.credential_fields),
-                    config_fields=_fields(tool.config_fields),
-                    actions=actions_public(tool, None),
-                )
-            )
-        return [*entries, *BUILTIN]
-
     async def list(
         self, session: AsyncSession, *, subject: AuthSubject
     ) -> builtins.list[IntegrationConnection]:
@@ -284,7 +215,7 @@ class IntegrationService:
             return True, None, False
         except StepError as exc:
             message = masker.mask_text(exc.message)[:2000]
-            refused = isinstance(exc, AuthExpired) or exc.code in ("http_401", "http_403", "auth")
+            refused = isinstance(exc, AuthExpired) or exc.code == "http_401"
             row.status = (ConnectionStatus.needs_reauth if refused else ConnectionStatus.error).value
             row.last_error = message
             await session.flush()
@@ -373,6 +304,9 @@ class IntegrationService:
             name = existing.name
         else:
             await self._free_name(session, subject.org_id, tool.name, name)
+        config = await tool.prepare(
+            self._context(services, subject.org_id), _checked_config(tool, body.config or {}), {}
+        )
         state, hashed = new_state()
         verifier = new_code_verifier() if app.oauth is not None and app.oauth.pkce else None
         now = utcnow()
@@ -385,7 +319,7 @@ class IntegrationService:
                 connection_name=name,
                 connection_id=body.connection_id,
                 code_verifier=verifier,
-                config=_checked_config(tool, body.config or {}),
+                config=config,
                 redirect_to=body.redirect_to or DEFAULT_RETURN,
                 created_at=now,
                 expires_at=now + STATE_TTL,
@@ -440,26 +374,22 @@ class IntegrationService:
             if await repo.named(pending.org_id, tool.name, pending.connection_name) is not None:
                 return back, None, "name_taken"
             row = IntegrationConnection(
+                id=uuid.uuid4(),
                 org_id=pending.org_id,
                 provider=tool.name,
                 name=pending.connection_name,
                 auth_kind="oauth2",
-                config=config,
-                scopes=scopes,
                 connected_by=pending.user_id,
             )
-            await repo.add(row)
-        else:
-            row.config, row.scopes, row.connected_by, row.connected_at = (
-                config,
-                scopes,
-                pending.user_id,
-                utcnow(),
-            )
+        # The provider calls back with a GET, whose session commits each statement by itself: the tokens
+        # go to Vault before the row that names them, so a Vault failure leaves no connection without them.
+        await credentials.write(services.store, pending.org_id, row.id, data)
+        row.config, row.scopes, row.connected_by, row.connected_at = config, scopes, pending.user_id, utcnow()
         row.status, row.last_error = ConnectionStatus.active.value, None
         row.token_expires_at = expiry_of(data)
+        if row not in session:
+            session.add(row)
         await session.flush()
-        await credentials.write(services.store, pending.org_id, row.id, data)
         await self._run_test(session, services, row, tool)
         return back, row.id, None
 

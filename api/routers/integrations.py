@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from agentflow.auth.subject import AuthSubject
 from agentflow.egress import guarded_client
+from agentflow.integrations.catalog import catalog, public
 from agentflow.integrations.schemas import (
     AuthorizeAnswer,
     CatalogEntry,
@@ -21,7 +22,7 @@ from agentflow.integrations.schemas import (
     ConnectionTestResult,
     ConnectionUpdate,
 )
-from agentflow.integrations.service import Services, integration_service, public
+from agentflow.integrations.service import Services, integration_service
 from agentflow.rbac import Permission
 from api.deps import Authorize, EgressDep, SecretStoreDep, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES
@@ -51,7 +52,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 async def integration_catalog(subject: Reader, settings: SettingsDep) -> list[CatalogEntry]:
     """Every integration: auth kinds, scopes, whether OAuth is configured here, the connect form's fields,
     and its actions with their params schemas; plus the built-in webhook connectors."""
-    return integration_service.catalog(settings)
+    return catalog(settings)
 
 
 @router.get(

@@ -31,10 +31,9 @@ def gh() -> Iterator[GitHubFake]:
 @pytest.fixture
 def configured(app: FastAPI, settings: Settings, gh: GitHubFake) -> Settings:
     """The operator pointed GitHub's API at the loopback fake (as for GitHub Enterprise)."""
-    app.state.settings = settings.model_copy(
-        update={"integration_apps": {"github": IntegrationApp(api_base=gh.url)}}
-    )
-    return app.state.settings
+    configured = settings.model_copy(update={"integration_apps": {"github": IntegrationApp(api_base=gh.url)}})
+    app.state.settings = configured
+    return configured
 
 
 async def connect(

@@ -51,7 +51,9 @@ def provider(app: FastAPI, settings: Settings) -> Iterator[Provider]:
         yield Provider(gh, oauth, app.state.settings)
 
 
-async def authorize(client: httpx.AsyncClient, owner: Member, **body: object) -> tuple[str, str, dict]:
+async def authorize(
+    client: httpx.AsyncClient, owner: Member, **body: object
+) -> tuple[str, str, dict[str, str]]:
     """Start connecting, then play the user who consents at the provider: the code and state it returns."""
     started = await client.post("/integrations/github/connect", json=body, headers=owner.headers)
     assert started.status_code == 200, started.text

@@ -131,7 +131,9 @@ class GitHubFake:
                     {"message": "Unprocessable Entity", "errors": [f"Body is required for {event}"]},
                     status_code=422,
                 )
-            state = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED"}.get(event, "COMMENTED")
+            state = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED"}.get(
+                str(event), "COMMENTED"
+            )
             return JSONResponse(
                 {"id": number, "state": state, "html_url": f"{base}/pull/{path['number']}#review-{number}"}
             )

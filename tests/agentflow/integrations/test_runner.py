@@ -4,6 +4,7 @@ connections, refresh before expiry, refresh on a 401, and refresh failures marki
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -286,6 +287,18 @@ async def test_a_token_about_to_lapse_is_refreshed_first(world: World, settings:
     assert row.token_expires_at is not None and row.token_expires_at.timestamp() > time.time() + 3000
 
 
+async def test_parallel_calls_share_one_refresh(world: World) -> None:
+    connection_id = await world.oauth_connection(expires_in=20)
+    params = {"owner": "o", "repo": "r"}
+    results = await asyncio.gather(
+        *(world.run("list_pull_requests", params, connection_id) for _ in range(4))
+    )
+    assert all(r["pull_requests"] for r in results)
+    assert len(world.oauth.token_requests) == 1  # the provider rotates refresh tokens: a second would fail
+    assert {r.header("authorization") for r in world.gh.requests} == {f"Bearer {world.oauth.issued[0]}"}
+    assert (await world.row(connection_id)).status == "active"
+
+
 async def test_a_401_refreshes_once_and_retries(world: World) -> None:
     connection_id = await world.oauth_connection(expires_in=3600, access="at-revoked")
     pulls = await world.run("list_pull_requests", {"owner": "o", "repo": "r"}, connection_id)
@@ -327,3 +340,19 @@ async def test_a_revoked_personal_token_needs_reauth(world: World) -> None:
         await world.run("list_pull_requests", {"owner": "o", "repo": "r"}, connection_id)
     assert failure.value.code == "auth"
     assert (await world.row(connection_id)).status == "needs_reauth"
+
+
+async def test_an_unreachable_vault_is_a_transient_failure(world: World, settings: Settings) -> None:
+    connection_id = await world.connection()
+    down = SecretStore.from_settings(
+        settings.model_copy(update={"vault_addr": "http://127.0.0.1:9", "vault_timeout_seconds": 1.0})
+    )
+
+    async def store() -> SecretStore:
+        return down
+
+    world.runner.store = store
+    with pytest.raises(TransientStepError) as failure:
+        await world.run("list_pull_requests", {"owner": "o", "repo": "r"}, connection_id)
+    assert failure.value.code == "vault_unavailable"
+    assert world.gh.requests == []
