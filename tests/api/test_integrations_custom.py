@@ -3,15 +3,18 @@ actions, org secrets named but never stored, refused configs, another org's secr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from agentflow.config import Settings
+from agentflow.egress import EgressPolicy, guarded_client
+from agentflow.integrations.runner import ConnectionRunner
+from agentflow.secrets.store import SecretStore
 from tests.factories import Member, create_org_with_owner
 from tests.fakes.custom_api import PetStore, petstore_openapi
 from tests.fakes.loopback import LoopbackServer
@@ -144,3 +147,80 @@ async def test_mcp_connect_cannot_use_another_orgs_secret(
     )
     assert refused.status_code == 422, refused.text
     assert "the org secret MCP_TOKEN does not exist" in refused.text
+
+
+@pytest.fixture
+async def runner(connection: AsyncConnection, settings: Settings) -> AsyncIterator[ConnectionRunner]:
+    """The worker's runner, on the test's transaction (it sees the connections the API made)."""
+    sessions = async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+
+    async def store() -> SecretStore:
+        return SecretStore.from_settings(settings)
+
+    async with guarded_client(EgressPolicy.from_settings(settings)) as http:
+        yield ConnectionRunner(sessions, store, http=http, settings=settings)
+
+
+async def test_the_worker_runs_custom_api_and_mcp_actions_with_the_org_secrets(
+    client: httpx.AsyncClient,
+    owner: Member,
+    runner: ConnectionRunner,
+    petstore: tuple[PetStore, str],
+    notes_server: str,
+) -> None:
+    store, url = petstore
+    store.reset(("header", "x-api-key", PETS_TOKEN))
+    await add_secret(client, owner, "PETS_KEY", PETS_TOKEN)
+    await add_secret(client, owner, "MCP_TOKEN", TOKEN)
+    config = {
+        "base_url": url + "/v1",
+        "auth": {"type": "api_key", "secret": "PETS_KEY"},
+        "actions": [
+            {"name": "get_pet", "path": "/pets/{pet_id}", "query": ["fields"]},
+            {"name": "create_pet", "method": "POST", "path": "/pets", "body": True},
+        ],
+    }
+    pets = await client.post(
+        "/integrations/custom_api/connect", json={"name": "Pets", "config": config}, headers=owner.headers
+    )
+    assert pets.status_code == 201, pets.text
+    pets_id = pets.json()["id"]
+
+    answer = await runner.run_action(
+        owner.org_id,
+        integration="custom_api",
+        connection_id=pets_id,
+        action="get_pet",
+        params={"pet_id": "../admin", "fields": "name"},
+        preview=False,
+    )
+    assert answer["path"] == "/v1/pets/..%2Fadmin"
+    assert store.last.headers["x-api-key"] == PETS_TOKEN and store.last.query == {"fields": ["name"]}
+    previewed = await runner.run_action(
+        owner.org_id,
+        integration="custom_api",
+        connection_id=pets_id,
+        action="create_pet",
+        params={"body": {"name": "Tom"}},
+        preview=True,
+    )
+    assert previewed["preview"] is True and previewed["request"]["json"] == {"name": "Tom"}
+
+    config = {"url": notes_server, "headers": {"Authorization": "Bearer {{env.MCP_TOKEN}}"}}
+    notes = await client.post(
+        "/integrations/mcp/connect", json={"name": "Notes", "config": config}, headers=owner.headers
+    )
+    notes_id = notes.json()["id"]
+    described = await runner.describe(owner.org_id, connection_id=notes_id, action="add")
+    assert described.side_effect is False and described.parameters["required"] == ["a", "b"]
+    added = await runner.run_action(
+        owner.org_id,
+        integration="mcp",
+        connection_id=notes_id,
+        action="add",
+        params={"a": 20, "b": 22},
+        preview=False,
+    )
+    assert added["structured"] == {"result": 42}

@@ -12,7 +12,15 @@ import re
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from agentflow.errors import ValidationFailed
 from agentflow.secrets.paths import ENV_NAME
@@ -27,7 +35,17 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 SecretName = Annotated[str, StringConstraints(pattern=ENV_NAME.pattern)]
-HeaderName = Annotated[str, StringConstraints(pattern=HEADER_NAME)]
+# Headers the HTTP client itself owns: a connection setting them could only break or smuggle requests.
+RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection", "upgrade", "te"})
+
+
+def _not_reserved(name: str) -> str:
+    if name.lower() in RESERVED_HEADERS:
+        raise ValueError(f"the {name} header is set by the HTTP client and cannot be configured")
+    return name
+
+
+HeaderName = Annotated[str, StringConstraints(pattern=HEADER_NAME), AfterValidator(_not_reserved)]
 HeaderValue = Annotated[str, StringConstraints(max_length=4096)]
 Text = Annotated[str, StringConstraints(max_length=1024)]
 HttpUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://[^\s/?#]+[^\s]*$")]

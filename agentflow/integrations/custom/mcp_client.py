@@ -19,6 +19,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from agentflow.egress import EgressRefused
+from agentflow.integrations.base import AuthExpired
 from agentflow.nodes.errors import PermanentStepError, StepError, TransientStepError
 
 STREAM_READ_TIMEOUT_SECONDS = 300.0  # the server's event stream may stay quiet between messages
@@ -75,8 +76,8 @@ def step_error(exc: BaseException, url: str, refused: list[int]) -> StepError:
         if isinstance(leaf, EgressRefused):
             return PermanentStepError(leaf.message, code="egress")
     status = refused[-1] if refused else None
-    if status in (401, 403):
-        return PermanentStepError(
+    if status in (401, 403):  # the headers' secrets were refused: the connection needs new ones
+        return AuthExpired(
             f"the MCP server at {url} refused the request (HTTP {status}): check the connection's headers",
             code="auth",
         )

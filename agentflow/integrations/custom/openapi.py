@@ -16,7 +16,12 @@ from typing import Any
 from urllib.parse import unquote
 
 from agentflow.errors import ValidationFailed
-from agentflow.integrations.custom.config import MAX_ACTIONS, MAX_DOCUMENT_BYTES, document_size
+from agentflow.integrations.custom.config import (
+    MAX_ACTIONS,
+    MAX_DOCUMENT_BYTES,
+    document_size,
+    path_params,
+)
 
 OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 MAX_REF_DEPTH = 32
@@ -128,6 +133,10 @@ def _operation_action(
             required.append(pname)
         if where == "query":
             query.append(pname)
+    for pname in path_params(path):  # templated but not declared (a sloppy document): still a parameter
+        if pname not in properties:
+            properties[pname] = {"type": "string"}
+            required.append(pname)
     has_body = False
     request_body = operation.get("requestBody")
     if isinstance(request_body, Mapping):

@@ -9,13 +9,14 @@ parameters are URL-quoted whole, so a value can never leave its path segment.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import pydantic
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError, best_match
+from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict
 
 from agentflow.errors import ValidationFailed
@@ -34,6 +35,7 @@ from agentflow.integrations.base import (
 from agentflow.integrations.custom import auth as request_auth
 from agentflow.integrations.custom import secret_refs
 from agentflow.integrations.custom.config import (
+    MAX_ACTIONS,
     PATH_PARAM,
     ActionSpec,
     AuthConfig,
@@ -41,6 +43,7 @@ from agentflow.integrations.custom.config import (
     normalise,
 )
 from agentflow.integrations.custom.openapi import import_operations, server_url
+from agentflow.integrations.custom.schema_check import schema_problems
 from agentflow.nodes.errors import PermanentStepError
 
 
@@ -59,14 +62,11 @@ def _describe(error: pydantic.ValidationError) -> str:
 
 
 def _check_params(spec: Mapping[str, Any], values: dict[str, Any]) -> None:
-    try:
-        error = best_match(Draft202012Validator(spec["params_schema"]).iter_errors(values))
-    except SchemaError as exc:  # pragma: no cover - schemas are checked when the connection is made
-        message = f"action {spec['name']}: its params schema is invalid: {exc.message}"
-        raise PermanentStepError(message) from None
-    if error is not None:
-        where = "/".join(str(part) for part in error.absolute_path) or "params"
-        raise PermanentStepError(f"action {spec['name']}: {where}: {error.message}", code="invalid_params")
+    problems = schema_problems(spec["params_schema"], values)
+    if problems:
+        where = ".".join(str(part) for part in problems[0][0]) or "params"
+        message = f"action {spec['name']}: {where}: {problems[0][1]}"
+        raise PermanentStepError(message, code="invalid_params")
 
 
 def _segment(value: Any) -> str:
@@ -88,7 +88,14 @@ def _query_value(value: Any) -> Any:
 
 def render_request(spec: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[str, dict[str, Any], Any]:
     """(path, query, JSON body) of one call of `spec` with `values`."""
-    path = PATH_PARAM.sub(lambda match: _segment(values[match.group(1)]), str(spec["path"]))
+
+    def segment(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        if value is None:
+            raise PermanentStepError(f"the path parameter {match.group(1)} is missing", code="invalid_params")
+        return _segment(value)
+
+    path = PATH_PARAM.sub(segment, str(spec["path"]))
     query = {
         name: _query_value(values[name]) for name in spec.get("query", ()) if values.get(name) is not None
     }
@@ -193,6 +200,13 @@ class CustomApiTool(IntegrationTool):
     async def prepare(
         self, ctx: ConnectContext, config: dict[str, Any], credentials: Mapping[str, str]
     ) -> dict[str, Any]:
+        stored = self.normalise_config(config)
+        await self._check_secrets(ctx, stored, AuthConfig.model_validate(stored["auth"]))
+        return stored
+
+    def normalise_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The config to keep, with its actions, from what a connect request says — without network or
+        secrets, so an import preview can show the actions before anything is connected."""
         try:
             parsed = CustomApiConfig.model_validate(config)
         except pydantic.ValidationError as exc:
@@ -217,6 +231,8 @@ class CustomApiTool(IntegrationTool):
         actions = [normalise(spec) for spec in specs]
         if not actions:
             raise ValidationFailed("the custom API has no actions: define some or import an OpenAPI document")
+        if len(actions) > MAX_ACTIONS:
+            raise ValidationFailed(f"the custom API has {len(actions)} actions: at most {MAX_ACTIONS} work")
         seen: set[str] = set()
         for action in actions:
             if action["name"] in seen:
@@ -236,7 +252,6 @@ class CustomApiTool(IntegrationTool):
         }
         if api is not None:
             stored |= {"api": api, "skipped": skipped}
-        await self._check_secrets(ctx, stored, parsed.auth)
         return stored
 
     async def _check_secrets(self, ctx: ConnectContext, stored: dict[str, Any], auth: AuthConfig) -> None:

@@ -269,6 +269,7 @@ async def test_a_stored_config_prepares_to_itself(base_url: str, http: httpx.Asy
         ({"actions": []}, "has no actions"),
         ({"actions": [{"name": f"a{i}", "path": "/x"} for i in range(201)]}, "actions"),
         ({"extra": 1}, "extra"),
+        ({"headers": {"Host": "internal.example"}}, "set by the HTTP client"),
     ],
 )
 async def test_configs_that_cannot_work_are_refused(

@@ -11,6 +11,7 @@ import pytest
 
 from agentflow.egress import guarded_client
 from agentflow.errors import ValidationFailed
+from agentflow.integrations.custom.schema_check import schema_problems
 from agentflow.integrations.providers.custom_api import TOOL
 from tests.agentflow.integrations.custom_helpers import action_call, connect, run
 from tests.fakes.cases import LOOPBACK_EGRESS
@@ -102,6 +103,21 @@ async def test_imported_actions_send_path_query_and_body(
         await run(call, "listPets", {"limit": 101})
     with pytest.raises(Exception, match="'body' is a required property"):
         await run(call, "createPet", {})
+
+
+async def test_a_templated_path_parameter_the_document_forgot_is_still_one(url: str) -> None:
+    document = petstore_openapi(url + "/v1")
+    document["paths"]["/owners/{ownerId}"] = {"get": {"operationId": "getOwner", "responses": {}}}
+    action = by_name(TOOL.normalise_config({"openapi": document})["actions"])["getOwner"]
+    assert action["params_schema"]["properties"] == {"ownerId": {"type": "string"}}
+    assert action["params_schema"]["required"] == ["ownerId"]
+
+
+async def test_an_import_preview_needs_no_network_and_no_secrets(url: str) -> None:
+    config = {"openapi": petstore_openapi(url + "/v1"), "auth": {"type": "bearer", "secret": "NOT_YET"}}
+    preview = TOOL.normalise_config(config)
+    assert [a["name"] for a in preview["actions"]][:2] == ["listPets", "createPet"]
+    assert preview["auth"] == {"type": "bearer", "secret": "NOT_YET"}
 
 
 async def test_a_base_url_given_with_the_connection_wins_over_the_document(
@@ -253,3 +269,13 @@ async def test_oauth2_authorization_code_uses_the_platform_tokens(
     assert store.token_requests == []  # tokens of this grant come from the platform's OAuth flow
     with pytest.raises(ValidationFailed, match="authorize_url"):
         await connect(TOOL, http, oauth2(url, grant="authorization_code"), SECRETS)
+
+
+async def test_schema_problems_say_where_they_are(url: str) -> None:
+    actions = by_name(TOOL.normalise_config({"openapi": petstore_openapi(url + "/v1")})["actions"])
+    schema = actions["createPet"]["params_schema"]
+    assert schema_problems(schema, {"body": {"name": "Tom"}}) == []
+    assert schema_problems(schema, {"body": {"tag": 1}}) == [
+        (("body",), "'name' is a required property"),
+        (("body", "tag"), "1 is not of type 'string'"),
+    ]

@@ -12,7 +12,7 @@ import pytest
 from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.embedded.ports import free_port
 from agentflow.errors import ValidationFailed
-from agentflow.integrations.base import Connection, Previewed
+from agentflow.integrations.base import AuthExpired, Connection, Previewed
 from agentflow.integrations.providers.mcp import TOOL
 from agentflow.integrations.registry import get
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
@@ -100,7 +100,8 @@ async def test_a_tool_error_is_a_permanent_failure_with_its_text(url: str, http:
     ) as failed:
         await run(action_call(TOOL, connection, http, SECRETS), "weather", {"city": "Atlantis"})
     assert failed.value.code == "tool_error"
-    assert failed.value.output["content"][0]["text"].endswith("unknown city: Atlantis")
+    output: Any = failed.value.output
+    assert output["content"][0]["text"].endswith("unknown city: Atlantis")
 
 
 async def test_previews_hold_back_tools_with_side_effects_only(
@@ -119,7 +120,7 @@ async def test_a_refused_header_secret(url: str, http: httpx.AsyncClient) -> Non
     with pytest.raises(ValidationFailed, match=r"refused the request \(HTTP 401\)"):
         await connected(url, http, {"Authorization": "Bearer {{env.OLD_TOKEN}}"})
     connection = await connected(url, http)
-    with pytest.raises(PermanentStepError) as refused:
+    with pytest.raises(AuthExpired) as refused:
         await run(action_call(TOOL, connection, http, {"MCP_TOKEN": "rotated-away"}), "add", {"a": 1, "b": 1})
     assert refused.value.code == "auth"
 
@@ -161,6 +162,7 @@ async def test_connection_test_relists_the_tools(url: str, http: httpx.AsyncClie
         ({"url": "http://127.0.0.1/mcp", "headers": {"X-Key": "{{ nodes.a.output }}"}}, "only"),
         ({"url": "http://127.0.0.1/mcp", "headers": {"Bad Header": "x"}}, "headers"),
         ({"url": "http://127.0.0.1/mcp", "command": "rm -rf /"}, "command"),
+        ({"url": "http://127.0.0.1/mcp", "headers": {"Content-Length": "0"}}, "set by the HTTP client"),
     ],
 )
 async def test_configs_that_cannot_work_are_refused(
