@@ -157,6 +157,16 @@ class Settings(BaseSettings):
 
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, description="Requests with a larger body get 413.")
+    mcp_wait_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=300,
+        description="How long an MCP tool call waits for the agent's run to finish before answering with "
+        "its execution id and status instead of its output.",
+    )
+    mcp_max_input_bytes: int = Field(
+        default=262_144, gt=0, description="The largest tool-call input (as JSON) the MCP server accepts."
+    )
     knowledge_max_file_bytes: int = Field(
         default=25 * 1024 * 1024, gt=0, description="The largest document one upload may carry (413 above)."
     )

@@ -21,6 +21,7 @@ from agentflow.egress import EgressPolicy
 from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.control.hub import EventHub
 from agentflow.engine.gateway import PrefectGateway
+from agentflow.integrations.custom.config import MAX_DOCUMENT_BYTES
 from agentflow.kit.fastread import PoolReader
 from agentflow.knowledge.dispatch import IngestionDispatcher
 from agentflow.logs import configure_logging
@@ -28,6 +29,7 @@ from agentflow.providers.router import Router
 from agentflow.secrets.store import SecretStore
 from api import streams
 from api.errors import install_error_handlers
+from api.mcp import McpEndpoint
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.json_depth import JSONDepthMiddleware
 from api.middleware.request_id import RequestIDMiddleware
@@ -104,11 +106,13 @@ def _attach_services(app: FastAPI, settings: Settings) -> None:
     app.state.secret_store = SecretStore.from_settings(settings)
     # The API's own outbound calls (provider checks) pass the same guard as the worker's.
     app.state.egress = EgressPolicy.from_settings(settings)
+    app.state.mcp = McpEndpoint(settings)
 
 
 def _mount_routes(app: FastAPI) -> None:
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    app.router.routes.append(app.state.mcp.route())  # the MCP server: not an APIRoute, no OpenAPI entry
     # After every API route: the web builder's files, and index.html for its client-side routes.
     mount_ui(app, api_prefix="/api")
 
@@ -122,8 +126,13 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     uploads = re.compile(
         API_PREFIX + knowledge.router.prefix + knowledge.UPLOAD_PATH.replace("{kb_id}", "[^/]+")
     )
+    # A custom API connection may carry its OpenAPI document (the connector bounds it; pretty-printed JSON
+    # of a document at that bound is about twice its size).
+    openapi_connect = re.compile(API_PREFIX + "/integrations/custom_api/connect")
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=[(uploads, upload_bytes)]
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        overrides=[(uploads, upload_bytes), (openapi_connect, 2 * MAX_DOCUMENT_BYTES)],
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -152,6 +161,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Health checks of the stack's own services only; tenants' calls go through the egress guard.
         app.state.http = await stack.enter_async_context(httpx.AsyncClient())
         await _connect_prefect(app, settings, stack)
+        await stack.enter_async_context(app.state.mcp.manager.run())
         _freeze_startup_objects()
         yield
 

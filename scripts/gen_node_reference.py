@@ -7,11 +7,12 @@ Usage: python scripts/gen_node_reference.py [--check]
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 import types
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
@@ -44,6 +45,8 @@ def type_name(annotation: Any) -> str:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
     origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:  # constraints and union tags say nothing about the JSON type
+        return type_name(args[0])
     if origin is Literal:
         return " \\| ".join(f"`{value}`" for value in args)
     if origin in (Union, types.UnionType):
@@ -95,7 +98,7 @@ def section(title: str, model: type[BaseModel], doc: str, *, skip: tuple[str, ..
         if sub in (RetryPolicy, Position):
             continue
         sub_lines, _ = table(sub)
-        out += [f"##### {sub.__name__}", "", (sub.__doc__ or "").strip(), "", *sub_lines, ""]
+        out += [f"##### {sub.__name__}", "", inspect.cleandoc(sub.__doc__ or ""), "", *sub_lines, ""]
     return out
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from agentflow.agents import definitions
-from agentflow.agents.publish_checks import integration_issues, unknown_knowledge_bases
+from agentflow.agents.publish_checks import integration_issues, unknown_knowledge_bases, unknown_tool_targets
 from agentflow.agents.repository import AgentRepository, AgentVersionRepository
 from agentflow.agents.schemas import (
     AgentCreate,
@@ -265,6 +265,7 @@ class AgentService:
         defn = definitions.parse(agent.draft_definition)
         report = definitions.publish_report(defn)
         report.errors.extend(await unknown_knowledge_bases(session, agent.org_id, defn))
+        report.errors.extend(await unknown_tool_targets(session, agent.org_id, defn))
         report.errors.extend(await integration_issues(session, agent.org_id, defn))
         if not report.ok:
             raise ValidationFailed(

@@ -2,8 +2,10 @@
 
 - `start`: people and scripts (API execute, manual, test runs, retry from the start), on the request's
   session: the row commits with the request and dispatch to Prefect follows.
-- `webhook`: the webhook front door, on the fast reader (the row commits at once).
+- `webhook`: the webhook front door, on the fast reader (the row commits at once); Slack and GitHub events
+  arrive there too (`integration_events.py`).
 - `schedule`: a flow run the deployment's cron schedule created, from the worker, on the fast reader.
+- `sub_agent`: another agent's AI step running this one as a tool, from the worker, on the fast reader.
 
 Each applies the same rules (`refusal`, `check_input`, `trigger_config`) and records the row through the one
 INSERT in repository.py.
@@ -15,19 +17,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.agents import definitions
 from agentflow.agents.repository import AgentRepository, AgentVersionRepository
 from agentflow.auth.subject import AuthSubject
 from agentflow.errors import Conflict, NotFound, ValidationFailed
-from agentflow.executions import webhooks
+from agentflow.executions import integration_events, webhooks
 from agentflow.executions.fast_repository import FastExecutionRepository, WebhookAgent
 from agentflow.executions.repository import ExecutionRepository, NewExecution
 from agentflow.executions.webhooks import WebhookRequest
 from agentflow.graph import parse_definition
 from agentflow.graph.errors import DefinitionError
-from agentflow.kit.fastread import FastReader
+from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.models import Agent, AgentStatus, ExecutionStatus, TriggeredBy
 from agentflow.nodes.errors import StepError
 from agentflow.nodes.trigger.handler import check_input as check_trigger_input
@@ -185,11 +188,16 @@ class TriggerService:
         assert version is not None
         return _WhatRuns(definition=version.definition, version_id=version.id, frozen=None)
 
-    async def webhook(self, db: FastReader, secrets: SecretStore, request: WebhookRequest) -> Triggered:
+    async def webhook(
+        self, db: FastReader, secrets: SecretStore, request: WebhookRequest
+    ) -> Triggered | integration_events.Answer:
         """A delivery to a webhook URL: 404 unless it is a live webhook, 401 unless signed when the trigger
-        asks for it, 422 unless the body matches the input_schema, 409 for a replayed delivery."""
+        asks for it, 422 unless the body matches the input_schema, 409 for a replayed delivery. A Slack or
+        GitHub event that starts no run (challenge, ping, filtered out, repeated) gets its `Answer`."""
         repo = FastExecutionRepository(db)
         agent, trigger = await self._live_webhook(repo, request.token)
+        if trigger.get("kind") == "integration":
+            return await self._integration_event(repo, secrets, agent, trigger, request)
         delivery_id = await webhooks.check_signature(secrets, agent.org_id, trigger, request)
         body = await request.parse_body()  # only now: an unauthenticated body is never parsed
         check_input(trigger, body)
@@ -203,14 +211,47 @@ class TriggerService:
             version_id=agent.version_id,
             idempotency_key=request.idempotency_key,
         )
+        return await self._insert_delivered(repo, new)
+
+    async def _integration_event(
+        self,
+        repo: FastExecutionRepository,
+        secrets: SecretStore,
+        agent: WebhookAgent,
+        trigger: dict[str, Any],
+        request: WebhookRequest,
+    ) -> Triggered | integration_events.Answer:
+        """A Slack or GitHub event: verified with the provider's signature, filtered by the trigger's
+        `event`, run once however often the provider repeats it."""
+        secret = await webhooks.signing_secret(secrets, agent.org_id, trigger.get("signing_secret"))
+        event = await integration_events.receive(trigger, request, secret)
+        if isinstance(event, integration_events.Answer):
+            return event
+        check_input(trigger, event.body)
+        if not await repo.claim_delivery(
+            agent.org_id, agent.id, event.delivery_id, keep_seconds=event.keep_seconds
+        ):
+            return integration_events.DUPLICATE  # a retry: answered as fine, or the provider retries again
+        new = NewExecution(
+            org_id=agent.org_id,
+            agent_id=agent.id,
+            triggered_by=TriggeredBy.webhook,
+            input=webhooks.run_input(event.body, request),
+            version_id=agent.version_id,
+            idempotency_key=request.idempotency_key,
+        )
+        return await self._insert_delivered(repo, new)
+
+    async def _insert_delivered(self, repo: FastExecutionRepository, new: NewExecution) -> Triggered:
+        """Insert a delivery's execution; a repeated Idempotency-Key finds the first one."""
         execution_id = await repo.insert_queued(new)
         if execution_id is not None:
-            return Triggered.new(execution_id, agent.id)
-        assert request.idempotency_key is not None, "only a repeated Idempotency-Key conflicts"
-        earlier = await repo.id_by_idempotency_key(agent.id, request.idempotency_key)
+            return Triggered.new(execution_id, new.agent_id)
+        assert new.idempotency_key is not None, "only a repeated Idempotency-Key conflicts"
+        earlier = await repo.id_by_idempotency_key(new.agent_id, new.idempotency_key)
         assert earlier is not None
         # Answered as queued, like a new one: the fast path does not read the earlier one's state.
-        return Triggered(id=earlier, agent_id=agent.id, status=ExecutionStatus.queued, created=False)
+        return Triggered(id=earlier, agent_id=new.agent_id, status=ExecutionStatus.queued, created=False)
 
     async def _live_webhook(
         self, repo: FastExecutionRepository, token: str
@@ -220,7 +261,10 @@ class TriggerService:
         agent = await repo.webhook_agent(token) if len(token) <= webhooks.MAX_TOKEN_LENGTH else None
         if agent is not None and refusal(agent.status, published=True, source=TriggeredBy.webhook) is None:
             trigger = trigger_config(agent.definition)
-            if trigger.get("kind") == "webhook":
+            if trigger.get("kind") == "webhook" or (
+                trigger.get("kind") == "integration"
+                and trigger.get("integration") in integration_events.SUPPORTED
+            ):
                 return agent, trigger
         raise NotFound("No active webhook at this URL", code="unknown_webhook")
 
@@ -255,6 +299,76 @@ class TriggerService:
             flow_run_id=flow_run_id,
         )
         return await repo.insert_queued(new) or await repo.id_by_flow_run(flow_run_id)
+
+    async def sub_agent(
+        self, db: FastReader, *, agent: ToolAgent, input: Any, idempotency_key: str
+    ) -> uuid.UUID:
+        """An execution of `agent` (loaded with `tool_agent`) as another agent's tool; the key (the parent
+        execution and its child step) makes a re-run of the parent's step find the execution it started.
+        StepError (permanent) when the agent may not run or the input does not match its trigger."""
+        refused = refusal(agent.status, published=True, source=TriggeredBy.agent)
+        if refused is not None:
+            raise StepError(refused.message, code="agent_unavailable")
+        try:
+            check_trigger_input(trigger_config(agent.definition).get("input_schema"), input)
+        except StepError as exc:
+            raise StepError(f"The agent's input is not valid: {exc.message}", code="invalid_input") from None
+        repo = FastExecutionRepository(db)
+        new = NewExecution(
+            org_id=agent.org_id,
+            agent_id=agent.id,
+            triggered_by=TriggeredBy.agent,
+            input=input,
+            version_id=agent.version_id,
+            idempotency_key=idempotency_key,
+        )
+        found = await repo.insert_queued(new) or await repo.id_by_idempotency_key(agent.id, idempotency_key)
+        assert found is not None, "only a repeated idempotency key conflicts"
+        return found
+
+
+@dataclass(frozen=True)
+class ToolAgent:
+    """A published agent of an organization, as an agent tool sees it."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    description: str
+    status: str
+    version_id: uuid.UUID
+    definition: dict[str, Any]
+
+
+_TOOL_AGENT = compile_query(
+    text(
+        """
+        SELECT a.id, a.org_id, a.name, a.description, a.status, v.id AS version_id, v.definition
+        FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.number = a.current_version
+        WHERE a.id = :agent_id AND a.org_id = :org_id
+        """
+    )
+)
+
+
+async def tool_agent(db: FastReader, org_id: uuid.UUID, agent_id: str) -> ToolAgent | None:
+    """The organization's published agent `agent_id` (None for another org's, a draft-only or no agent)."""
+    try:
+        key = uuid.UUID(agent_id)
+    except ValueError:
+        return None
+    row = await db.fetchrow(_TOOL_AGENT, agent_id=key, org_id=org_id)
+    if row is None:
+        return None
+    return ToolAgent(
+        id=row["id"],
+        org_id=row["org_id"],
+        name=row["name"],
+        description=row["description"] or "",
+        status=row["status"],
+        version_id=row["version_id"],
+        definition=row["definition"],
+    )
 
 
 def _schema_subject(input: Any, triggered_by: TriggeredBy) -> Any:

@@ -63,7 +63,7 @@ def _standard(body: bytes, headers: Mapping[str, str], key: bytes) -> Verified:
         raise InvalidSignature("Standard Webhooks needs webhook-id, webhook-timestamp and webhook-signature")
     if len(delivery_id) > MAX_DELIVERY_ID:
         raise InvalidSignature(f"webhook-id is longer than {MAX_DELIVERY_ID} characters")
-    _check_timestamp(headers.get("webhook-timestamp") or "", "webhook-timestamp")
+    check_timestamp(headers.get("webhook-timestamp") or "", "webhook-timestamp")
     try:
         Webhook(key).verify(
             body, {name: headers.get(name) or "" for name in STANDARD_HEADERS}, json_parse=False
@@ -88,7 +88,7 @@ def _timestamped(body: bytes, header: str, key: bytes) -> Verified:
             "or `sha256=<hex HMAC-SHA256 of the body>`"
         )
     stamp = stamps[0]
-    _check_timestamp(stamp, "The signature's t")
+    check_timestamp(stamp, "The signature's t")
     expected = hmac.new(key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     if not any(hmac.compare_digest(expected.encode(), signature.encode()) for signature in signatures):
         raise InvalidSignature("Wrong X-AgentFlow-Signature: no v1 signature matches this request")
@@ -102,7 +102,7 @@ def _plain(body: bytes, header: str, key: bytes) -> Verified:
     return Verified(delivery_id=None)
 
 
-def _check_timestamp(raw: str, name: str) -> None:
+def check_timestamp(raw: str, name: str) -> None:
     if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
         raise InvalidSignature(f"{name} must be a Unix time in whole seconds")
     skew = int(raw) - time.time()

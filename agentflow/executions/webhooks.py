@@ -47,12 +47,20 @@ async def check_signature(
     secret_name = trigger.get("signing_secret")
     if not secret_name:
         return None
-    secret = await secrets.read_value(SecretRef(org_id=org_id, kind=SecretKind.env, name=secret_name))
+    secret = await signing_secret(secrets, org_id, secret_name)
+    return webhook_signatures.verify(request.body, request.headers, secret).delivery_id
+
+
+async def signing_secret(secrets: SecretStore, org_id: uuid.UUID, name: str | None) -> str:
+    """The org secret a trigger signs with; 401 when it is not named or not set."""
+    secret = (
+        await secrets.read_value(SecretRef(org_id=org_id, kind=SecretKind.env, name=name)) if name else None
+    )
     if not secret:
         # Fail closed: nothing can be verified, so nothing runs. Not named: the caller is anonymous; the
         # agent's editors see the trigger's secret name.
         raise InvalidSignature("This webhook requires a signature, but its signing secret is not set")
-    return webhook_signatures.verify(request.body, request.headers, secret).delivery_id
+    return secret
 
 
 async def claim_delivery(

@@ -68,6 +68,19 @@ class AgentSettings(StrictModel):
     default_retry: RetryPolicy | None = Field(
         default=None, description="Retry policy for nodes that have none of their own; no retries if unset."
     )
+    expose_as_tool: bool = Field(
+        default=False,
+        description="Offer the agent as a tool on AgentFlow's MCP server (`/api/v1/mcp`) while it is active "
+        "and published: MCP clients (Claude Desktop, Cursor, the MCP Inspector) holding an org API key can "
+        "list it and run it. Needs a `manual` or `api` trigger; the tool's name is the agent's name in lower "
+        "case with underscores, its input schema the trigger's `input_schema`.",
+    )
+    tool_description: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="What the MCP tool does, shown to the calling model when it chooses a tool; the agent's "
+        "description is used if unset. Say what the input means and what the result holds.",
+    )
 
 
 class AgentDefinition(StrictModel):

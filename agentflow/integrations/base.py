@@ -171,6 +171,11 @@ class IntegrationTool:
                     return str(value["message"])
         return None
 
+    def is_transient(self, response: httpx.Response, body: Any) -> bool:
+        """A 4xx answer that is worth retrying all the same (Gmail's 403 `rateLimitExceeded`, Notion's 409
+        `conflict_error`); 429 and 5xx always are."""
+        return False
+
     def check_answer(self, response: httpx.Response, body: Any) -> None:
         """Providers that answer 200 with an error inside (Slack's `ok: false`) raise here."""
 
@@ -208,6 +213,13 @@ class ActionCall:
     preview: bool = False
     refresh: Callable[[], Awaitable[Mapping[str, str]]] | None = None
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    # The provider's OAuth endpoints as this deployment reaches them (the operator's overrides applied), for
+    # hooks that call them (`revoke`, a token check); None: use the tool's defaults.
+    oauth: OAuthApp | None = None
+
+    @property
+    def oauth_app(self) -> OAuthApp | None:
+        return self.oauth or self.tool.oauth
 
     def url(self, path: str) -> str:
         if path.startswith(("https://", "http://")):
@@ -265,7 +277,7 @@ class ActionCall:
         detail = self.tool.error_message(raw, body) or f"HTTP {status}"
         message = f"{self.tool.label} {method} {url.split('?')[0]}: {detail}"
         output = {"error": message, "status": status, "body": body}
-        if status == 429 or status >= 500:
+        if status == 429 or status >= 500 or (status != 401 and self.tool.is_transient(raw, body)):
             retry_after = raw.headers.get("retry-after")
             if retry_after:
                 output["retry_after"] = retry_after

@@ -9,9 +9,14 @@ import importlib
 from agentflow.integrations.base import IntegrationTool
 
 PROVIDERS: tuple[str, ...] = (
+    "slack",
+    "gmail",
+    "google_sheets",
     "github",
-    # "slack", "gmail", "google_sheets", "github", "jira", "notion", "salesforce", "hubspot",
-    # "custom_api", "mcp",  — each line added with its module
+    "jira",
+    "notion",
+    "salesforce",
+    "hubspot",
     "custom_api",
     "mcp",
 )

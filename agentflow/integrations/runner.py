@@ -116,6 +116,7 @@ async def open_call(
             api_base=app.api_base,
             credentials={**stored, **env, **(extra or {})},
             preview=preview,
+            oauth=app.oauth,
         ),
         secrets=[*credentials.secret_values(stored), *env.values(), *(extra or {}).values()],
     )

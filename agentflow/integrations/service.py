@@ -224,6 +224,8 @@ class IntegrationService:
         row.last_error = None
         if learned.get("account"):
             row.account = str(learned["account"])[:200]
+        if isinstance(learned.get("actions"), list):  # an MCP server's tools as they are now
+            row.config = {**(row.config or {}), "actions": learned["actions"]}
         await session.flush()
         return True, None, False
 

@@ -55,6 +55,7 @@ class TriggeredBy(StrEnum):
     webhook = "webhook"
     schedule = "schedule"
     test = "test"
+    agent = "agent"  # another agent's AI step ran it as a tool
 
 
 class Execution(TenantModel):

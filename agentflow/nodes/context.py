@@ -80,6 +80,77 @@ class IntegrationCalls(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ChildResult:
+    """What a child step's work may return instead of a bare output: the output and what it cost (a
+    sub-agent's run); the cost goes on the child step's record."""
+
+    output: Any
+    tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class ApprovalPending(Exception):
+    """A tool call waits for a human decision: the step ends waiting, the run suspends until the decision
+    is recorded, then the step runs again (replaying what it recorded). Never retried, never a failure."""
+
+    retryable = False
+
+    def __init__(self, waiting_for: dict[str, Any]) -> None:
+        super().__init__(f"waiting for approval of {waiting_for.get('tool')!r}")
+        self.waiting_for = waiting_for
+        # What the step spent before it stopped (set by the AI node, recorded on its step).
+        self.tokens = 0
+        self.cost_usd = 0.0
+        self.output: Any = None
+
+
+class RunChild(Protocol):
+    """Runs `call` as a child step of the current step, recorded under `{step_key}/{key}`: its input,
+    output, attempts and time, with step events for the live view. Transient failures are retried with the
+    node's retry policy when `retry`; a completed child with the same key and input (a re-run of the step)
+    returns its recorded output without running again."""
+
+    async def __call__(
+        self,
+        key: str,
+        *,
+        node_type: str,
+        name: str,
+        input: Any,
+        call: Callable[[], Awaitable[Any]],
+        retry: bool = True,
+    ) -> Any: ...
+
+
+class RequestApproval(Protocol):
+    """The decision on a tool call (`{approved, comment, by, at, timed_out}`), recorded as the child step
+    `{step_key}/{key}`; raises ApprovalPending while nobody has decided."""
+
+    async def __call__(
+        self, key: str, *, tool: str, arguments: dict[str, Any], timeout_seconds: int
+    ) -> dict[str, Any]: ...
+
+
+class AgentNotFound(LookupError):
+    """The agent is not one of the organization's published agents."""
+
+
+class AgentRuns(Protocol):
+    """Other agents of the organization run as sub-executions (the AI node's agent tools)."""
+
+    async def describe(self, org_id: uuid.UUID, agent_id: str) -> ToolDescription:
+        """Name, description and the trigger's input schema; raises AgentNotFound."""
+        ...
+
+    async def run(
+        self, org_id: uuid.UUID, agent_id: str, input: Any, *, parent: uuid.UUID, key: str = ""
+    ) -> ChildResult:
+        """Run the agent to its end (`key`: the calling child step's); its output and cost. StepError
+        when it cannot run or fails (an unknown agent: code `unknown_agent`)."""
+        ...
+
+
 @dataclass
 class NodeContext:
     """Everything a handler may use besides its rendered config."""
@@ -99,6 +170,12 @@ class NodeContext:
     knowledge: KnowledgeSearch | None = None
     # The organization's connected integrations (action.integration, AI tools); None where none are reachable.
     integrations: IntegrationCalls | None = None
+    # Set by the engine for AI steps: each tool call and model round is a recorded child step.
+    run_child: RunChild | None = None
+    # Set by the engine for AI steps: approvals before a side-effecting tool call.
+    request_approval: RequestApproval | None = None
+    # Other agents of the organization (AI agent tools); None where none can run.
+    agents: AgentRuns | None = None
 
 
 class NodeHandler(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
@@ -96,12 +97,96 @@ def _error_type_kind(body: object) -> ErrorKind:
 
 
 def split_system(messages: Sequence[Message]) -> tuple[str | None, list[dict[str, Any]]]:
-    """Anthropic takes the system prompt apart from the conversation."""
+    """Anthropic takes the system prompt apart from the conversation, and the conversation as alternating
+    user and assistant turns of content blocks: an assistant turn's tool calls are `tool_use` blocks after
+    its text, and tool results are `tool_result` blocks of the next *user* turn (first in it, before any
+    text). Consecutive messages of one side merge into one turn."""
     system = "\n\n".join(message.content for message in messages if message.role == "system")
-    conversation = [
-        {"role": message.role, "content": message.content} for message in messages if message.role != "system"
-    ]
-    return system or None, conversation
+    ids = _CallIds()
+    turns: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role == "system":
+            continue
+        role = "assistant" if message.role == "assistant" else "user"
+        blocks = _blocks(message, ids)
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"] = _merged(turns[-1]["content"], blocks)
+        else:
+            turns.append({"role": role, "content": blocks})
+    return system or None, [_plain(turn) for turn in turns]
+
+
+def _blocks(message: Message, ids: _CallIds) -> list[dict[str, Any]]:
+    if message.role == "tool":
+        return [
+            {
+                "type": "tool_result",
+                "tool_use_id": ids.result(message.tool_call_id or ""),
+                "content": message.content,
+                "is_error": message.is_error,
+            }
+        ]
+    # Anthropic refuses empty text blocks: a turn that only calls tools has none.
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": message.content}] if message.content else []
+    if message.role == "assistant" and message.tool_calls:
+        ids.new_turn()
+        blocks += [
+            {"type": "tool_use", "id": ids.call(call.id), "name": call.name, "input": call.arguments}
+            for call in message.tool_calls
+        ]
+    return blocks
+
+
+def _merged(earlier: list[dict[str, Any]], later: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One turn from two; tool results stay ahead of text, as Anthropic requires."""
+    combined = earlier + later
+    results = [block for block in combined if block["type"] == "tool_result"]
+    return results + [block for block in combined if block["type"] != "tool_result"]
+
+
+def _plain(turn: dict[str, Any]) -> dict[str, Any]:
+    """A turn of a single text block as a plain string (the shape the API documents for simple chats)."""
+    content = turn["content"]
+    if len(content) == 1 and content[0]["type"] == "text":
+        return {"role": turn["role"], "content": content[0]["text"]}
+    if not content:
+        return {"role": turn["role"], "content": ""}
+    return turn
+
+
+_ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+class _CallIds:
+    """Tool-call ids as Anthropic takes them: matching `^[a-zA-Z0-9_-]+$` and unique in the conversation.
+
+    After a fallback the calls come from another provider, which may use other characters, no id at all, or
+    the same id again in a later round (some compatible servers count from `call_0` every time). A call's
+    id is rewritten where needed, and each result gets the id its call was given in the turn before it.
+    """
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+        self._turn: dict[str, list[str]] = {}  # the last assistant turn: original id -> ids given, in order
+
+    def new_turn(self) -> None:
+        self._turn = {}
+
+    def call(self, original: str) -> str:
+        base = _ID_UNSAFE.sub("_", original) or "call"
+        given, count = base, 1
+        while given in self._used:
+            count += 1
+            given = f"{base}_{count}"
+        self._used.add(given)
+        self._turn.setdefault(original, []).append(given)
+        return given
+
+    def result(self, original: str) -> str:
+        given = self._turn.get(original)
+        if given:
+            return given.pop(0) if len(given) > 1 else given[0]
+        return _ID_UNSAFE.sub("_", original) or "call"  # no such call: Anthropic says so in its answer
 
 
 class AnthropicProvider(LLMProvider):

@@ -16,7 +16,7 @@ from agentflow.egress import EgressPolicy, EgressRefused, guarded_client, guarde
 from agentflow.providers import pricing
 from agentflow.providers.config import ProviderConfig, ProviderName
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
 ErrorKind = Literal[
     "rate_limit",  # 429
     "server",  # 5xx, 408, 409
@@ -36,14 +36,6 @@ M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
-class Message:
-    """One chat message."""
-
-    role: Role
-    content: str
-
-
-@dataclass(frozen=True, slots=True)
 class ToolSpec:
     """A function the model may call: name, description and JSON Schema of its arguments."""
 
@@ -60,10 +52,30 @@ class ToolCall:
     name: str
     arguments: dict[str, Any]
     raw_arguments: str = ""
+    # What the provider attached to the call and wants back with it in the next request, opaque to us:
+    # Gemini's `extra_content` (its thought signature; Gemini 3 refuses a tool turn without it).
+    extra_content: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """As stored in a step's output."""
         return {"id": self.id, "name": self.name, "arguments": self.arguments}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message; each provider converts a list of them into its own wire format.
+
+    A tool-calling conversation is the same list for every provider (so it survives a fallback): an
+    assistant turn carries the `tool_calls` the model asked for, and each result is a `tool` message naming
+    the call it answers (`tool_call_id`) and the tool (`name`: Gemini and Ollama match results by name).
+    """
+
+    role: Role
+    content: str
+    tool_calls: tuple[ToolCall, ...] = ()  # an assistant turn that asked for tools (content may be "")
+    tool_call_id: str | None = None  # role "tool": the ToolCall.id this answers
+    name: str | None = None  # role "tool": the tool's name
+    is_error: bool = False  # role "tool": the tool failed; content is the error text
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, ClassVar
 
@@ -79,7 +80,7 @@ class OllamaProvider(LLMProvider):
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": model,
-            "messages": [{"role": message.role, "content": message.content} for message in messages],
+            "messages": [ollama_message(message) for message in messages],
             "stream": stream,
         }
         options: dict[str, Any] = {}
@@ -147,9 +148,7 @@ class OllamaProvider(LLMProvider):
         data = await self._post("/api/chat", body, model, timeout)
         latency_ms = (time.perf_counter() - started) * 1000
         message = data.get("message") or {}
-        tool_calls = tuple(
-            _tool_call(index, call) for index, call in enumerate(message.get("tool_calls") or [])
-        )
+        tool_calls = tuple(_tool_call(call) for call in message.get("tool_calls") or [])
         return self._response(data, model, str(message.get("content") or ""), tool_calls, latency_ms)
 
     def _response(
@@ -263,17 +262,34 @@ class OllamaProvider(LLMProvider):
         await self._compatible.aclose()
 
 
-def _tool_call(index: int, call: dict[str, Any]) -> ToolCall:
+def ollama_message(message: Message) -> dict[str, Any]:
+    """A message in `/api/chat`'s format: an assistant turn's calls with their arguments as objects, a
+    result as a `tool` message naming the tool (Ollama's models match results by name; its API has no
+    error flag, so a failed tool's message is its error text)."""
+    wire: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.role == "assistant" and message.tool_calls:
+        wire["tool_calls"] = [
+            {"function": {"name": call.name, "arguments": call.arguments}} for call in message.tool_calls
+        ]
+    elif message.role == "tool" and message.name:
+        wire["tool_name"] = message.name
+    return wire
+
+
+def _tool_call(call: dict[str, Any]) -> ToolCall:
     function = call.get("function") or {}
     arguments = function.get("arguments")
+    raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
     if isinstance(arguments, str):  # some versions send a JSON string
         try:
             arguments = json.loads(arguments)
         except json.JSONDecodeError:
             arguments = {}
     return ToolCall(
-        id=str(call.get("id") or f"call_{index}"),
+        # Older servers give calls no id; the loop matches results by id, and Anthropic (after a fallback)
+        # wants ids unique across the conversation, so each call gets one of its own.
+        id=str(call.get("id") or f"call_{uuid.uuid4().hex[:16]}"),
         name=str(function.get("name") or ""),
         arguments=arguments if isinstance(arguments, dict) else {},
-        raw_arguments=json.dumps(arguments),
+        raw_arguments=raw,
     )

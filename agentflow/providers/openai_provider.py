@@ -40,12 +40,59 @@ from agentflow.providers.config import DEFAULT_BASE_URLS, ProviderConfig, Provid
 _NO_KEY = "no-key"
 
 
-def openai_messages(messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
-    """Chat messages in the OpenAI wire format."""
-    return [
-        cast(ChatCompletionMessageParam, {"role": message.role, "content": message.content})
-        for message in messages
-    ]
+# Gemini 3 refuses a tool turn whose first call carries no thought signature. Calls another provider made
+# (a fallback mid-conversation) have none; Google documents this value for exactly that case.
+SKIP_THOUGHT_SIGNATURE = {"google": {"thought_signature": "skip_thought_signature_validator"}}
+
+
+def openai_messages(messages: Sequence[Message], *, gemini: bool = False) -> list[ChatCompletionMessageParam]:
+    """Chat messages in the OpenAI wire format: assistant turns carry their `tool_calls` (arguments as a
+    JSON string), each result is a `tool` message naming the call it answers. OpenAI has no error flag on a
+    result: a failed tool's message is its error text.
+
+    `gemini` adds what Gemini's endpoint requires besides: the tool's `name` on every result (it refuses a
+    result without one; taken from the call when the message has none), and Google's placeholder signature
+    on the first call of a turn whose calls carry no signature of their own."""
+    names: dict[str, str] = {}  # call id -> tool name, from the assistant turns so far
+    wire: list[ChatCompletionMessageParam] = []
+    for message in messages:
+        for call in message.tool_calls:
+            names[call.id] = call.name
+        converted = _openai_message(message, fill_signatures=gemini)
+        if gemini and message.role == "tool":
+            converted["name"] = message.name or names.get(message.tool_call_id or "", "")
+        wire.append(cast(ChatCompletionMessageParam, converted))
+    return wire
+
+
+def _openai_message(message: Message, *, fill_signatures: bool) -> dict[str, Any]:
+    if message.role == "tool":
+        return {"role": "tool", "tool_call_id": message.tool_call_id or "", "content": message.content}
+    if message.role != "assistant" or not message.tool_calls:
+        return {"role": message.role, "content": message.content}
+    calls = []
+    for index, call in enumerate(message.tool_calls):
+        wire: dict[str, Any] = {
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": _arguments_json(call)},
+        }
+        if call.extra_content is not None:
+            wire["extra_content"] = call.extra_content
+        elif fill_signatures and index == 0:
+            wire["extra_content"] = SKIP_THOUGHT_SIGNATURE
+        calls.append(wire)
+    return {"role": "assistant", "content": message.content or None, "tool_calls": calls}
+
+
+def _arguments_json(call: ToolCall) -> str:
+    """The model's own argument text when it parsed (echoed as sent), else the parsed object (`{}`):
+    Gemini parses the arguments of past calls and refuses a turn whose JSON does not."""
+    try:
+        understood = json.loads(call.raw_arguments) == call.arguments
+    except json.JSONDecodeError:
+        understood = False
+    return call.raw_arguments if understood else json.dumps(call.arguments)
 
 
 def openai_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
@@ -107,6 +154,7 @@ class OpenAIProvider(LLMProvider):
     name: ClassVar[ProviderName] = "openai"
     structured_mode: ClassVar[instructor.Mode] = instructor.Mode.TOOLS
     path_suffix: ClassVar[str] = ""
+    speaks_gemini: ClassVar[bool] = False  # Gemini's endpoint: tool names on results, thought signatures
 
     def __init__(
         self, config: ProviderConfig, *, egress: EgressPolicy, timeout: float = DEFAULT_TIMEOUT_SECONDS
@@ -138,6 +186,10 @@ class OpenAIProvider(LLMProvider):
             options[self._max_tokens_param] = max_tokens
         return options
 
+    def wire_messages(self, messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
+        """The conversation as this server takes it."""
+        return openai_messages(messages, gemini=self.speaks_gemini)
+
     def _error(self, exc: BaseException, model: str) -> ProviderError | None:
         return map_openai_error(exc, self.name, model)
 
@@ -167,7 +219,7 @@ class OpenAIProvider(LLMProvider):
         try:
             completion = await self.client.chat.completions.create(
                 model=model,
-                messages=openai_messages(messages),
+                messages=self.wire_messages(messages),
                 **kwargs,
             )
         except openai.OpenAIError as exc:
@@ -182,6 +234,7 @@ class OpenAIProvider(LLMProvider):
                 name=call.function.name,
                 arguments=parse_arguments(call.function.arguments),
                 raw_arguments=call.function.arguments or "",
+                extra_content=_extra_content(call),
             )
             for call in choice.message.tool_calls or ()
             if call.type == "function"
@@ -215,7 +268,7 @@ class OpenAIProvider(LLMProvider):
         try:
             stream = await self.client.chat.completions.create(
                 model=model,
-                messages=openai_messages(messages),
+                messages=self.wire_messages(messages),
                 stream=True,
                 stream_options={"include_usage": True},
                 **kwargs,
@@ -293,12 +346,18 @@ class OpenAIProvider(LLMProvider):
             validation_retries=validation_retries,
             read=_read_completion,
             map_error=lambda exc: self._error(exc, model),
-            messages=openai_messages(messages),
+            messages=self.wire_messages(messages),
             **self._options(temperature, max_tokens, timeout),
         )
 
     async def aclose(self) -> None:
         await self.client.close()
+
+
+def _extra_content(call: Any) -> dict[str, Any] | None:
+    """A field outside OpenAI's schema that the SDK keeps as an extra (Gemini's thought signature)."""
+    extra = (call.model_extra or {}).get("extra_content")
+    return extra if isinstance(extra, dict) else None
 
 
 def _read_completion(completion: Any) -> Reading:

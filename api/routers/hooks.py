@@ -7,9 +7,11 @@ from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import APIRouter, BackgroundTasks, Header, Request, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from agentflow.errors import BadRequest
+from agentflow.executions.integration_events import Answer
 from agentflow.executions.triggers import trigger_service
 from agentflow.executions.webhooks import WebhookRequest
 from api.deps import DispatcherDep, ReaderDep, SecretStoreDep
@@ -41,7 +43,20 @@ async def _parse(request: Request) -> Any:
     return raw.decode(errors="replace")
 
 
-@router.post("/{token}", status_code=status.HTTP_202_ACCEPTED, response_model=WebhookAccepted)
+_NO_RUN: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A Slack or GitHub delivery that starts no run: the URL-verification challenge "
+        '(`{"challenge": …}`), a ping, an event the trigger does not listen to, or a repeated delivery.'
+    }
+}
+
+
+@router.post(
+    "/{token}",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=WebhookAccepted,
+    responses=_NO_RUN,
+)
 async def receive_webhook(
     token: str,
     request: Request,
@@ -50,7 +65,7 @@ async def receive_webhook(
     dispatcher: DispatcherDep,
     background: BackgroundTasks,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> WebhookAccepted:
+) -> WebhookAccepted | JSONResponse:
     """Start the agent behind this URL with `{body, headers, query}` as input; answers before it runs.
 
     JSON, form and text bodies are accepted (up to the API's body limit). When the trigger names a
@@ -59,6 +74,10 @@ async def receive_webhook(
     `X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the body>`. Timestamps more than 5 minutes off are
     refused (401), and so is a delivery already received (409 `webhook_replayed`). Unknown, paused or
     archived: 404. A body that does not match the trigger's `input_schema`: 422, and nothing runs.
+
+    Agents with a Slack or GitHub trigger take that provider's deliveries here instead, verified with its
+    own signature (`X-Slack-Signature` with `X-Slack-Request-Timestamp`, `X-Hub-Signature-256`); what
+    starts no run (a challenge, a ping, a filtered-out event, a retry of one already received) gets 200.
     """
     triggered = await trigger_service.webhook(
         reader,
@@ -72,6 +91,8 @@ async def receive_webhook(
             parse_body=lambda: _parse(request),
         ),
     )
+    if isinstance(triggered, Answer):
+        return JSONResponse(triggered.body, status_code=status.HTTP_200_OK)
     if triggered.created:
         background.add_task(dispatcher.dispatch_quietly, triggered.id)
     return WebhookAccepted(execution_id=str(triggered.id), status="queued")

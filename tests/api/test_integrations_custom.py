@@ -224,3 +224,74 @@ async def test_the_worker_runs_custom_api_and_mcp_actions_with_the_org_secrets(
         preview=False,
     )
     assert added["structured"] == {"result": 42}
+
+
+async def test_publishing_checks_a_custom_api_actions_params_against_its_schema(
+    client: httpx.AsyncClient, owner: Member, petstore: tuple[PetStore, str]
+) -> None:
+    """A connection's own action has a JSON Schema instead of a params model: literal params that break it
+    are a publish error naming the node and field; a templated value waits for the run."""
+    store, url = petstore
+    store.reset()
+    created = await client.post(
+        "/integrations/custom_api/connect",
+        json={"name": "Shop", "config": {"openapi": petstore_openapi(url + "/v1")}},
+        headers=owner.headers,
+    )
+    assert created.status_code == 201, created.text
+
+    def definition(params: dict[str, Any]) -> dict[str, Any]:
+        config = {
+            "integration": "custom_api",
+            "connection_id": created.json()["id"],
+            "action": "createPet",
+            "params": params,
+        }
+        return {
+            "nodes": [
+                {"id": "start", "type": "trigger", "name": "start", "config": {"kind": "api"}},
+                {"id": "add", "type": "action.integration", "name": "add", "config": config},
+            ],
+            "edges": [{"source": "start", "target": "add"}],
+        }
+
+    async def publish(params: dict[str, Any]) -> httpx.Response:
+        agent = await client.post(
+            "/agents", json={"name": "pets", "definition": definition(params)}, headers=owner.headers
+        )
+        assert agent.status_code == 201, agent.text
+        return await client.post(f"/agents/{agent.json()['id']}/publish", json={}, headers=owner.headers)
+
+    refused = await publish({"body": {"tag": "cat"}})  # the body's required `name` is missing
+    assert refused.status_code == 422, refused.text
+    found = {(i["node_id"], i["code"]) for i in refused.json()["error"]["details"]["errors"]}
+    assert found == {("add", "invalid_params")}
+    assert "name" in refused.text
+    templated = await publish({"body": {"name": "{{trigger.output.name}}"}})
+    assert templated.status_code == 201, templated.text
+    assert (await publish({"body": "{{trigger.output.pet}}"})).status_code == 201
+
+
+async def test_an_openapi_document_larger_than_other_bodies_is_accepted_up_to_its_own_bound(
+    client: httpx.AsyncClient, owner: Member, petstore: tuple[PetStore, str]
+) -> None:
+    """Connect requests carry their OpenAPI document, so they have a larger body limit than other routes (1
+    MiB); past the connector's own bound the answer is a clear 422, not a dropped connection."""
+    store, url = petstore
+    store.reset()
+    document = petstore_openapi(url + "/v1")
+    document["info"]["description"] = "d" * (1024 * 1024 + 10)  # over 1 MiB of body, over the document bound
+    too_big = await client.post(
+        "/integrations/custom_api/connect",
+        json={"name": "Huge", "config": {"openapi": document}},
+        headers=owner.headers,
+    )
+    assert too_big.status_code == 422, too_big.text
+    assert "larger than" in too_big.text
+    document["info"]["description"] = "d" * (900 * 1024)
+    created = await client.post(
+        "/integrations/custom_api/connect",
+        json={"name": "Big", "config": {"openapi": document}},
+        headers=owner.headers,
+    )
+    assert created.status_code == 201, created.text

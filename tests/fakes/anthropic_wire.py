@@ -1,20 +1,55 @@
 """Anthropic's Messages wire format: messages with text and tool_use blocks, usage, the SSE event stream
-(message_start … message_stop) and the error body `{"type": "error", "error": {"type", "message"}}`."""
+(message_start … message_stop) and the error body `{"type": "error", "error": {"type", "message"}}`.
+
+Like the real API, the fake refuses (`check_messages`, 400 `invalid_request_error`) a request without
+`max_tokens`, a `system` role inside `messages`, turns that do not alternate, empty content, malformed or
+repeated `tool_use` ids, and tool results that do not answer the `tool_use` blocks of the turn just before
+them (or that come after text); and a request with no key (`x-api-key` or a bearer token: 401
+`authentication_error`).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
+import uuid
 from typing import Any
 
-from tests.fakes.loopback import FakeAPI, Reply
+from tests.fakes.checked_wire import CheckedAPI
+from tests.fakes.loopback import Reply
 
 
 def text_block(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
 
 
-def tool_use(name: str, arguments: dict[str, Any], block_id: str = "toolu_01") -> dict[str, Any]:
-    return {"type": "tool_use", "id": block_id, "name": name, "input": arguments}
+# Ids the fake makes up itself. Anthropic never sends one id twice (and refuses a conversation that repeats
+# one), so a reply queued more than once gets new ones each time; ids a test names stay as they are.
+_AUTO_ID = "toolu_auto_"
+
+
+def _auto_id() -> str:
+    return f"{_AUTO_ID}{uuid.uuid4().hex[:20]}"
+
+
+def tool_use(name: str, arguments: dict[str, Any], block_id: str | None = None) -> dict[str, Any]:
+    """A `tool_use` block; without `block_id`, an id of the fake's own, fresh each time it is queued."""
+    return {"type": "tool_use", "id": block_id or _auto_id(), "name": name, "input": arguments}
+
+
+def fresh_ids(reply: Reply) -> Reply:
+    """A copy of a scripted message whose made-up `tool_use` ids are new."""
+    body = reply.body
+    if not isinstance(body, dict) or not isinstance(body.get("content"), list):
+        return reply
+    content = [
+        {**block, "id": _auto_id()}
+        if block.get("type") == "tool_use" and str(block.get("id", "")).startswith(_AUTO_ID)
+        else block
+        for block in body["content"]
+    ]
+    return dataclasses.replace(reply, body={**body, "content": content})
 
 
 def _usage(input_tokens: int, output_tokens: int) -> dict[str, Any]:
@@ -143,6 +178,150 @@ def _default_messages(path: str, body: Any) -> Reply:
     return message("ok", model=model)
 
 
-def anthropic_api() -> FakeAPI:
+_TOOL_USE_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
+
+
+def check_messages(body: Any) -> str | None:
+    """Why the Messages API would refuse this request (its own wording), or None."""
+    if not isinstance(body, dict):
+        return "Input should be a valid dictionary"
+    for required in ("model", "max_tokens", "messages"):
+        if required not in body:
+            return f"{required}: Field required"
+    messages = body["messages"]
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    for position, tool in enumerate(body.get("tools") or []):
+        if "input_schema" not in tool:
+            return f"tools.{position}.custom.input_schema: Field required"
+    seen_ids: set[str] = set()
+    for index in range(len(messages)):
+        problem = _check_turn(messages, index, seen_ids)
+        if problem:
+            return problem
+    return None
+
+
+def _check_turn(messages: list[Any], index: int, seen_ids: set[str]) -> str | None:
+    message = messages[index]
+    if not isinstance(message, dict):
+        return f"messages.{index}: Input should be a valid dictionary"
+    role = message.get("role")
+    if role == "system":
+        return (
+            'messages: Unexpected role "system". The Messages API accepts a top-level `system` parameter, '
+            'not "system" as an input message role.'
+        )
+    if role not in ("user", "assistant"):
+        return f"messages.{index}.role: Input should be 'user' or 'assistant'"
+    if index > 0 and messages[index - 1].get("role") == role:
+        return (
+            'messages: roles must alternate between "user" and "assistant", '
+            f'but found multiple "{role}" roles in a row'
+        )
+    blocks = _blocks(message.get("content"))
+    final_assistant = role == "assistant" and index == len(messages) - 1
+    if not blocks and not final_assistant:
+        return (
+            f"messages.{index}: all messages must have non-empty content except for the optional final "
+            "assistant message"
+        )
+    if any(block.get("type") == "text" and not block.get("text") for block in blocks):
+        return "messages: text content blocks must be non-empty"
+    if role == "assistant":
+        return _check_tool_uses(messages, index, blocks, seen_ids)
+    return _check_tool_results(messages, index, blocks)
+
+
+def _blocks(content: Any) -> list[dict[str, Any]]:
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}] if content else []
+    return content if isinstance(content, list) else []
+
+
+def _tool_use_ids(message: Any) -> list[str]:
+    if not isinstance(message, dict) or message.get("role") != "assistant":
+        return []
+    return [block["id"] for block in _blocks(message.get("content")) if block.get("type") == "tool_use"]
+
+
+def _check_tool_uses(
+    messages: list[Any], index: int, blocks: list[dict[str, Any]], seen_ids: set[str]
+) -> str | None:
+    for position, block in enumerate(blocks):
+        if block.get("type") == "tool_result":
+            return f"messages.{index}.content.{position}: `tool_result` blocks can only be in user messages"
+        if block.get("type") != "tool_use":
+            continue
+        block_id = block.get("id")
+        if not isinstance(block_id, str) or not _TOOL_USE_ID.match(block_id):
+            return (
+                f"messages.{index}.content.{position}.tool_use.id: String should match pattern "
+                "'^[a-zA-Z0-9_-]+$'"
+            )
+        if block_id in seen_ids:
+            return f"messages.{index}.content.{position}: `tool_use` ids must be unique"
+        seen_ids.add(block_id)
+        if not isinstance(block.get("input"), dict) or not isinstance(block.get("name"), str):
+            return f"messages.{index}.content.{position}.tool_use.input: Input should be a valid dictionary"
+    ids = _tool_use_ids(messages[index])
+    following = messages[index + 1] if index + 1 < len(messages) else None
+    answered = {
+        block.get("tool_use_id")
+        for block in (_blocks(following.get("content")) if isinstance(following, dict) else [])
+        if block.get("type") == "tool_result"
+    }
+    missing = [call_id for call_id in ids if call_id not in answered]
+    if missing:
+        return (
+            f"messages.{index}: `tool_use` ids were found without `tool_result` blocks immediately after: "
+            f"{', '.join(missing)}. Each `tool_use` block must have a corresponding `tool_result` block in "
+            "the next message."
+        )
+    return None
+
+
+def _check_tool_results(messages: list[Any], index: int, blocks: list[dict[str, Any]]) -> str | None:
+    asked = set(_tool_use_ids(messages[index - 1])) if index > 0 else set()
+    text_seen = False
+    for position, block in enumerate(blocks):
+        kind = block.get("type")
+        if kind == "tool_use":
+            return f"messages.{index}.content.{position}: `tool_use` blocks can only be in assistant messages"
+        if kind != "tool_result":
+            text_seen = True
+            continue
+        if text_seen:
+            return (
+                f"messages.{index}: Did not find {len(asked)} `tool_result` block(s) at the beginning of "
+                "this message. Messages following `tool_use` blocks must begin with a matching number of "
+                "`tool_result` blocks."
+            )
+        if block.get("tool_use_id") not in asked:
+            return (
+                f"messages.{index}.content.{position}: unexpected `tool_use_id` found in `tool_result` "
+                f"blocks: {block.get('tool_use_id')}. Each `tool_result` block must have a corresponding "
+                "`tool_use` block in the previous message."
+            )
+        if "is_error" in block and not isinstance(block["is_error"], bool):
+            return (
+                f"messages.{index}.content.{position}.tool_result.is_error: Input should be a valid boolean"
+            )
+        if not isinstance(block.get("content", ""), str | list):
+            return f"messages.{index}.content.{position}.tool_result.content: Input should be a valid list"
+    return None
+
+
+def _check(path: str, headers: dict[str, str], body: Any) -> Reply | None:
+    # Older SDKs send `x-api-key`, newer ones a bearer token; the API takes either.
+    if not headers.get("x-api-key") and not headers.get("authorization", "").startswith("Bearer "):
+        return error(401, "x-api-key header is required")
+    if not headers.get("anthropic-version"):
+        return error(400, "anthropic-version: header is required")
+    problem = check_messages(body)
+    return error(400, problem) if problem else None
+
+
+def anthropic_api() -> CheckedAPI:
     """The Messages API at `/v1/messages`."""
-    return FakeAPI({"/v1/messages": _default_messages})
+    return CheckedAPI({"/v1/messages": _default_messages}, _check, prepare=fresh_ids)

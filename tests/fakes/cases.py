@@ -4,6 +4,7 @@ so the same test can run against all four providers."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +94,50 @@ class Case:
         return openai_wire.completion(
             None,
             tool_calls=[openai_wire.tool_call(name, arguments)],
+            model=self.answered_model,
+            prompt_tokens=input_tokens,
+            completion_tokens=output_tokens,
+        )
+
+    def tool_calls(
+        self,
+        calls: Sequence[tuple[str, str, dict[str, Any]]],
+        *,
+        text: str = "",
+        signature: str | None = None,
+        input_tokens: int = 100,
+        output_tokens: int = 20,
+    ) -> Reply:
+        """An answer that calls several tools at once, each `(id, name, arguments)`. Ollama's calls have
+        no id; Gemini signs the first call with `signature` (as Gemini 3 does)."""
+        if self.name == "anthropic":
+            blocks = [anthropic_wire.text_block(text)] if text else []
+            blocks += [
+                anthropic_wire.tool_use(name, arguments, call_id) for call_id, name, arguments in calls
+            ]
+            return anthropic_wire.message(
+                blocks, model=self.answered_model, input_tokens=input_tokens, output_tokens=output_tokens
+            )
+        if self.name == "ollama":
+            return ollama_wire.chat(
+                text,
+                tool_calls=[ollama_wire.tool_call(name, arguments) for _, name, arguments in calls],
+                model=self.answered_model,
+                prompt_eval_count=input_tokens,
+                eval_count=output_tokens,
+            )
+        wire_calls = [
+            openai_wire.tool_call(
+                name,
+                arguments,
+                call_id,
+                thought_signature=signature if position == 0 and self.name == "google" else None,
+            )
+            for position, (call_id, name, arguments) in enumerate(calls)
+        ]
+        return openai_wire.completion(
+            text or None,
+            tool_calls=wire_calls,
             model=self.answered_model,
             prompt_tokens=input_tokens,
             completion_tokens=output_tokens,

@@ -24,12 +24,13 @@ class AgentDeployer:
         self.gateway = gateway
 
     async def published(self, agent: Agent, version: AgentVersion, *, org_slug: str) -> None:
-        """The deployment runs the new version on the trigger's schedule; webhook agents get a URL. Its
-        description and tags carry the agent's current name and the org's slug for operators."""
+        """The deployment runs the new version on the trigger's schedule; webhook agents, and agents that
+        Slack or GitHub events start, get a URL. Its description and tags carry the agent's current name
+        and the org's slug for operators."""
         definition = parse_definition(version.definition)
         trigger = definition.trigger
         assert trigger is not None
-        if trigger.config.kind == "webhook" and agent.webhook_token is None:
+        if trigger.config.kind in ("webhook", "integration") and agent.webhook_token is None:
             agent.webhook_token = webhook_token()
         if self.gateway is None:
             logger.warning("no Prefect server configured: agent %s has no deployment", agent.id)

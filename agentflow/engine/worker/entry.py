@@ -17,6 +17,7 @@ from agentflow.engine.worker import crash_recovery
 from agentflow.engine.worker.env import resolve_org_env, secret_store
 from agentflow.engine.worker.runtime import build_runtime
 from agentflow.engine.worker.store import EngineStore, engine_store
+from agentflow.engine.worker.subagents import SubAgents
 from agentflow.executions.triggers import trigger_service
 from agentflow.integrations.runner import ConnectionRunner
 from agentflow.knowledge import ingestion
@@ -86,6 +87,7 @@ async def run_execution(
         router=process_router(store.db),
         flow_run_id=flow_run_id,
         knowledge=_knowledge(store),
+        agents=SubAgents(store.db, agent_id=execution.agent_id, execution_id=execution.id),
         integrations=_integrations(),
     )
     return await runtime.run()

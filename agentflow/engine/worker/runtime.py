@@ -14,8 +14,9 @@ import httpx
 from prefect.context import TaskRunContext
 from prefect.exceptions import Pause
 
-from agentflow.engine.worker import checkpoints, run_log
+from agentflow.engine.worker import checkpoints, run_log, tool_approvals
 from agentflow.engine.worker.approvals import approval_step
+from agentflow.engine.worker.children import with_children
 from agentflow.engine.worker.failures import masked_error
 from agentflow.engine.worker.steps import (
     StepInput,
@@ -29,7 +30,14 @@ from agentflow.engine.worker.tasks import RUNNING, task_for
 from agentflow.engine.worker.timeouts import within_timeout
 from agentflow.engine.worker.walker import StepScope, Walker
 from agentflow.graph import AgentDefinition, Node, parse_definition
-from agentflow.nodes.context import IntegrationCalls, KnowledgeSearch, NodeContext, NodeResult
+from agentflow.nodes.context import (
+    AgentRuns,
+    ApprovalPending,
+    IntegrationCalls,
+    KnowledgeSearch,
+    NodeContext,
+    NodeResult,
+)
 from agentflow.nodes.errors import StepError, is_retryable
 from agentflow.nodes.registry import FLOW_LEVEL_TYPES
 from agentflow.providers.router import Router
@@ -99,6 +107,8 @@ class Runtime:
             )
         finally:
             self.steps_in_flight.pop(scope.key, None)
+        if "waiting_for" in data:  # an AI step's tool call waits for a decision
+            await tool_approvals.suspend(self, node, ApprovalPending(data["waiting_for"]))
         return NodeResult(
             output=data["output"],
             handles=tuple(data["handles"]),
@@ -232,12 +242,21 @@ class Runtime:
             attempt = await self.started(node, scope, None)
             raise await self.failed(node, scope, exc, will_retry=False, attempt=attempt) from None
         attempt = await self.started(node, scope, step.recorded)
+        # AI steps record their model rounds and tool calls as child steps (children.py).
+        base = (
+            with_children(self, node, scope, self.base, masker, attempt=attempt)
+            if node.type == "ai"
+            else self.base
+        )
         try:
             result = await within_timeout(
                 node.timeout_seconds,
-                execute_step(node, step.config, scope, self.base, secrets=step.secrets),
+                execute_step(node, step.config, scope, base, secrets=step.secrets),
                 node_id=node.id,
             )
+        except ApprovalPending as pending:
+            await tool_approvals.step_waiting(self, node, scope, pending)
+            raise
         except Exception as exc:
             context = TaskRunContext.get()
             retries = context.task.retries if context else 0
@@ -350,6 +369,7 @@ async def build_runtime(
     router: Router | None,
     flow_run_id: uuid.UUID | None,
     knowledge: KnowledgeSearch | None = None,
+    agents: AgentRuns | None = None,
     integrations: IntegrationCalls | None = None,
 ) -> Runtime:
     """The runtime of one walk; it reads from Vault only the secrets some node of the definition names."""
@@ -361,6 +381,7 @@ async def build_runtime(
         http=http,
         router=router,
         knowledge=knowledge,
+        agents=agents,
         integrations=integrations,
         trigger_input=execution.input,
         preview=execution.triggered_by == "test",

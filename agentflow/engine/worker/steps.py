@@ -50,12 +50,18 @@ def secret_names(node: Node) -> frozenset[str]:
         names.add(reference.path[0])
     config = node.config.model_dump(mode="json", by_alias=True)
     for path in spec_for(node.type).secret_fields:  # fields such as `auth.secret` name a secret
-        value: Any = config
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        if isinstance(value, str) and value:
-            names.add(value)
+        names.update(_named_at(config, path))
     return frozenset(names)
+
+
+def _named_at(value: Any, path: tuple[str, ...]) -> list[str]:
+    """The secret names at `path`; `*` steps into every item of a list (`tools.*.auth.secret`)."""
+    if not path:
+        return [value] if isinstance(value, str) and value else []
+    head, rest = path[0], path[1:]
+    if head == "*":
+        return [name for item in value for name in _named_at(item, rest)] if isinstance(value, list) else []
+    return _named_at(value.get(head), rest) if isinstance(value, dict) else []
 
 
 def definition_secret_names(definition: AgentDefinition) -> frozenset[str]:

@@ -9,7 +9,7 @@ from prefect import task
 
 from agentflow.engine.worker.walker import StepScope
 from agentflow.graph import Node
-from agentflow.nodes.context import NodeResult
+from agentflow.nodes.context import ApprovalPending, NodeResult
 from agentflow.nodes.errors import is_retryable
 
 
@@ -40,7 +40,11 @@ async def node_step(execution_id: str, step_key: str) -> dict[str, Any]:
     """One node as a Prefect task (retries and name set per node with `with_options`)."""
     runtime = RUNNING[execution_id]
     node, scope = runtime.steps_in_flight[step_key]
-    result = await runtime.task_body(node, scope)
+    try:
+        result = await runtime.task_body(node, scope)
+    except ApprovalPending as pending:
+        # Not a failure: the task completes, and the run suspends at flow level (tool_approvals.py).
+        return {"waiting_for": pending.waiting_for}
     return {
         "output": result.output,
         "handles": list(result.handles),

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from agentflow.nodes.ai.model import AiConfig
-from agentflow.nodes.ai.step import AINodeHandler, StepContext
+from agentflow.nodes.ai.step import AINodeHandler, StepContext, ToolsContext
 from agentflow.nodes.base import NodeBase
 from agentflow.nodes.context import NodeContext, NodeResult
 from agentflow.nodes.errors import PermanentStepError
@@ -23,7 +23,9 @@ class AIHandler:
         if ctx.router is None:
             raise PermanentStepError("AI nodes cannot run here: this worker has no AI router")
         deadline = time.monotonic() + node.timeout_seconds if node.timeout_seconds else None
-        step = StepContext(org_id=ctx.org_id, router=ctx.router, deadline=deadline)
+        step = StepContext(
+            org_id=ctx.org_id, router=ctx.router, deadline=deadline, tools=ToolsContext(node, ctx)
+        )
         result = await self.handler.run_rendered(AiConfig.model_validate(config), step)
         usage = result.usage
         return NodeResult(

@@ -15,7 +15,7 @@ from typing import Any
 
 from agentflow.nodes.ai import prompts
 from agentflow.nodes.ai.errors import AIStepError
-from agentflow.nodes.ai.model import AiConfig
+from agentflow.nodes.ai.model import AiConfig, AiTool
 from agentflow.nodes.ai.structured import InvalidSchema, classification_model, extraction_model
 from agentflow.providers.base import (
     LLMResponse,
@@ -176,7 +176,7 @@ async def chat(
     on_text: OnText | None = None,
 ) -> OperationResult:
     """Answer the prompt: `{text}`, plus `tool_calls` when the node offers tools."""
-    tools = [ToolSpec(tool.name, tool.description, tool.parameters) for tool in config.tools]
+    tools = [ToolSpec(t.name, t.description, t.parameters) for t in config.tools if isinstance(t, AiTool)]
     response, usage, attempts = await _complete(
         config,
         prompts.chat_messages(config),

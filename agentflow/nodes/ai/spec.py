@@ -76,9 +76,26 @@ def _outputs(node: AiNode) -> list[OutputField]:
         if operation == "chat" and node.config.tools:
             fields.append(
                 output(
-                    "output.tool_calls", "array", "Tool calls the model asked for: `{id, name, arguments}`."
+                    "output.tool_calls",
+                    "array",
+                    "Tool calls the model asked for: `{id, name, arguments, round}`; calls the engine ran "
+                    "also carry `result` or `error` and their child `step_key`.",
                 )
             )
+        if operation == "chat" and node.config.runs_tools():
+            fields += [
+                output(
+                    "output.rounds",
+                    "array",
+                    "Each model call: `{round, model, provider, input_tokens, output_tokens, cost_usd, "
+                    "tool_calls}`.",
+                ),
+                output(
+                    "output.stopped",
+                    "string",
+                    "Why the loop ended: `answer`, `function_call` or `max_tool_rounds`.",
+                ),
+            ]
     return [*fields, *(f.model_copy() for f in _USAGE)]
 
 
@@ -86,6 +103,8 @@ def _closed(node: AiNode) -> frozenset[str] | None:
     keys = _CLOSED.get(node.config.operation)  # extract returns whatever its schema describes
     if keys is not None and node.config.operation == "chat" and node.config.tools:
         keys = keys | {"tool_calls"}
+    if keys is not None and node.config.operation == "chat" and node.config.runs_tools():
+        keys = keys | {"rounds", "stopped"}
     return keys
 
 
@@ -98,4 +117,5 @@ SPEC = NodeSpec(
     closed_outputs=_closed,
     check=_check,
     handler="agentflow.nodes.ai.handler:AIHandler",
+    secret_fields=(("tools", "*", "auth", "secret"),),  # http tools' auth
 )

@@ -11,7 +11,9 @@ What the handler needs from the engine, `AINodeContext` (kept minimal; any objec
   when it runs out;
 - `fallback_models: Sequence[str]` — the agent's fallback chain, used when the node has none of its own;
 - `on_text: Callable[[str], Awaitable[None]] | None` — receives streamed text of chat/summarize for the live
-  view, or None to make plain (non-streaming) calls.
+  view, or None to make plain (non-streaming) calls;
+- optionally `tools: ToolsContext | None` — the engine's node and context, needed when the node has tools
+  the engine runs (the agent loop, nodes/ai/tools/loop.py).
 
 Cancellation is plain asyncio: cancelling the task cancels the provider call.
 """
@@ -29,6 +31,9 @@ from agentflow.nodes.ai import operations
 from agentflow.nodes.ai.errors import AIStepError
 from agentflow.nodes.ai.model import AiConfig
 from agentflow.nodes.ai.prompts import render_config
+from agentflow.nodes.ai.tools.loop import AgentLoop
+from agentflow.nodes.base import NodeBase
+from agentflow.nodes.context import NodeContext
 from agentflow.providers.base import Usage
 from agentflow.providers.router import Router
 from agentflow.templating import TemplateError
@@ -52,6 +57,14 @@ class AINodeContext(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class ToolsContext:
+    """What running tools takes: the AI node (names its child steps) and the engine's node context."""
+
+    node: NodeBase
+    context: NodeContext
+
+
+@dataclass(frozen=True, slots=True)
 class StepContext:
     """A plain `AINodeContext` (tests, benchmarks, and a starting point for the engine's adapter)."""
 
@@ -61,6 +74,7 @@ class StepContext:
     deadline: float | None = None
     fallback_models: Sequence[str] = ()
     on_text: Callable[[str], Awaitable[None]] | None = None
+    tools: ToolsContext | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +84,9 @@ class AINodeResult:
     output: dict[str, Any]
     provider_attempts: list[dict[str, Any]]
     rendered: dict[str, str | None]  # {"prompt", "system"} as sent, secrets masked
-    usage: Usage  # exact Decimal cost; output["usage"]["cost_usd"] is the same as a JSON number
+    # What this run of the step spent, exact Decimal cost; output["usage"] is the same as JSON numbers,
+    # except after an agent loop replayed recorded rounds (then output["usage"] is the total of all rounds).
+    usage: Usage
 
 
 class AINodeHandler:
@@ -131,6 +147,13 @@ class AINodeHandler:
         }
         try:
             async with asyncio.timeout(remaining):
+                if config.operation == "chat" and config.runs_tools():
+                    tools: ToolsContext | None = getattr(ctx, "tools", None)
+                    if tools is None:
+                        message = "this node's tools can only run inside an execution"
+                        raise AIStepError(message, code="config", retryable=False)
+                    loop = AgentLoop(config, tools.node, tools.context, **common)
+                    return await loop.run()
                 if config.operation == "chat":
                     return await operations.chat(config, on_text=ctx.on_text, **common)
                 if config.operation == "summarize":

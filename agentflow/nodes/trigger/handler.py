@@ -31,7 +31,7 @@ def check_input(schema: dict[str, Any] | None, value: Any) -> None:
 class TriggerHandler:
     async def run(self, node: NodeBase, config: dict[str, Any], ctx: NodeContext) -> NodeResult:
         checked = ctx.trigger_input
-        if config.get("kind") == "webhook" and isinstance(checked, dict):
-            checked = checked.get("body")  # a webhook's schema describes the body it receives
+        if config.get("kind") in ("webhook", "integration") and isinstance(checked, dict):
+            checked = checked.get("body")  # a webhook's (or an event's) schema describes the body
         check_input(config.get("input_schema"), checked)
         return NodeResult(output=ctx.trigger_input)

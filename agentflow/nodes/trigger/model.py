@@ -33,10 +33,21 @@ class TriggerConfig(StrictModel):
         examples=["Europe/Paris"],
     )
     integration: str | None = Field(
-        default=None, description="For `integration` triggers: the integration whose event starts a run."
+        default=None,
+        description=(
+            "For `integration` triggers: whose events start a run — `slack` (an app's Event Subscriptions) "
+            "or `github` (a repository or organization webhook), sent to the agent's webhook URL."
+        ),
+        examples=["slack", "github"],
     )
     event: str | None = Field(
-        default=None, description="For `integration` triggers: the event name, e.g. `issue.created`."
+        default=None,
+        description=(
+            "For `integration` triggers: which events start a run; every event if unset. Slack: the inner "
+            "event type (`message`, `app_mention`). GitHub: the `X-GitHub-Event` name, alone or with the "
+            "payload's `action` (`issues` or `issues.opened`)."
+        ),
+        examples=["app_mention", "issues.opened"],
     )
     signing_secret: str | None = Field(
         default=None,
@@ -44,14 +55,17 @@ class TriggerConfig(StrictModel):
             "For `webhook` triggers: name of the org secret that signs requests. Callers sign with Standard "
             "Webhooks headers, `X-AgentFlow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of {t}.{body}>`, or "
             "`X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the raw body>`; unsigned, wrongly signed or "
-            "stale requests get 401, replayed ones 409. Unsigned webhooks are accepted when unset."
+            "stale requests get 401, replayed ones 409. Unsigned webhooks are accepted when unset. "
+            "Required for `integration` triggers: the Slack app's signing secret, or the GitHub webhook's "
+            "secret; requests without a valid signature get 401."
         ),
     )
     input_schema: dict[str, Any] | None = Field(
         default=None,
         description=(
-            "JSON Schema of the run input (manual/api) or of the webhook body; a run is refused if the input "
-            "does not match, and the builder offers its properties as variables."
+            "JSON Schema of the run input (manual/api), or of the webhook or event body "
+            "(webhook/integration); a run is refused if the input does not match, and the builder offers its "
+            "properties as variables."
         ),
         json_schema_extra=NOT_TEMPLATED,
     )

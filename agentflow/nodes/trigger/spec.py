@@ -7,8 +7,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from agentflow.nodes.spec import Finding, NodeSpec, OutputField, output, schema_outputs
+from agentflow.nodes.spec import Finding, NodeSpec, OutputField, output, schema_outputs, secret_findings
 from agentflow.nodes.trigger.model import TriggerNode
+
+# The integrations whose events can start an agent (at its webhook URL).
+EVENT_SOURCES = ("slack", "github")
 
 
 def cron_problem(expression: str) -> str | None:
@@ -44,29 +47,50 @@ def _check(node: TriggerNode, known_env: Set[str] | None) -> list[Finding]:
     if (problem := timezone_problem(config.timezone)) is not None:
         found.append(Finding("invalid_timezone", "config.timezone", problem))
     if config.kind == "integration":
-        for name in ("integration", "event"):
-            if not getattr(config, name):
-                found.append(Finding("missing_field", f"config.{name}", "an integration trigger needs it"))
+        found.extend(_integration_findings(node, known_env))
     return found
+
+
+def _integration_findings(node: TriggerNode, known_env: Set[str] | None) -> list[Finding]:
+    config = node.config
+    if not config.integration:
+        return [Finding("missing_field", "config.integration", "an integration trigger needs it")]
+    if config.integration not in EVENT_SOURCES:
+        supported = " or ".join(f"`{name}`" for name in EVENT_SOURCES)
+        return [
+            Finding(
+                "unsupported_integration",
+                "config.integration",
+                f"{config.integration!r} sends no events to agents; use {supported}",
+            )
+        ]
+    if not config.signing_secret:
+        return [
+            Finding(
+                "missing_signing_secret",
+                "config.signing_secret",
+                f"a {config.integration} trigger needs the org secret that holds its signing secret",
+            )
+        ]
+    return secret_findings("config.signing_secret", config.signing_secret, known_env)
 
 
 def _outputs(node: TriggerNode) -> list[OutputField]:
     config = node.config
-    if config.kind == "webhook":
+    if config.kind in ("webhook", "integration"):
         return [
-            output("output.body", "object", "Parsed request body."),
+            output("output.body", "object", "Parsed request body (for Slack and GitHub: the event)."),
             *schema_outputs(config.input_schema, "output.body"),
             output("output.headers", "object", "Request headers (lower-case names)."),
             output("output.query", "object", "Query-string parameters."),
         ]
     if config.kind == "schedule":
         return [output("output.scheduled_at", "string", "ISO time the run was scheduled for.")]
-    description = "The event payload." if config.kind == "integration" else "The run input."
-    return [output("output", "object", description), *schema_outputs(config.input_schema, "output")]
+    return [output("output", "object", "The run input."), *schema_outputs(config.input_schema, "output")]
 
 
 def _closed(node: TriggerNode) -> frozenset[str] | None:
-    if node.config.kind == "webhook":
+    if node.config.kind in ("webhook", "integration"):
         return frozenset({"body", "headers", "query"})
     if node.config.kind == "schedule":
         return frozenset({"scheduled_at"})

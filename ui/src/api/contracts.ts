@@ -20,6 +20,7 @@ export type StreamEventType =
   | "step.completed"
   | "step.failed"
   | "step.retrying"
+  | "step.waiting"
   | "step.skipped";
 
 /**
@@ -30,7 +31,8 @@ export type StreamEvent = Omit<Schemas["EventPublic"], "type" | "data"> & {
   type: StreamEventType;
   /**
    * `execution.paused`: the WaitingFor; `execution.completed|failed|cancelled`: `{status, output, error,
-   * failed_node}`; `step.completed`: `{output, handles}`; `step.failed|retrying`: `{error}`.
+   * failed_node}`; `step.completed`: `{output, handles}`; `step.failed|retrying`: `{error}`;
+   * `step.waiting`: an AI step waiting for approval of a tool call.
    */
   data: JsonValue;
 };

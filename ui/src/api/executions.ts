@@ -29,7 +29,7 @@ const STATUS_ACTIVE: Record<ExecutionStatus, boolean> = {
   cancelled: false,
   timed_out: false,
 };
-const TRIGGERS: Record<TriggeredBy, true> = { manual: true, api: true, webhook: true, schedule: true, test: true };
+const TRIGGERS: Record<TriggeredBy, true> = { manual: true, api: true, webhook: true, schedule: true, agent: true, test: true };
 export const EXECUTION_STATUSES = Object.keys(STATUS_ACTIVE) as ExecutionStatus[];
 export const TRIGGERED_BY = Object.keys(TRIGGERS) as TriggeredBy[];
 export const isActive = (status: ExecutionStatus): boolean => STATUS_ACTIVE[status];

@@ -36,6 +36,7 @@ const NODE_STATES: Partial<Record<StreamEventType, RunState>> = {
   "step.completed": "completed",
   "step.failed": "failed",
   "step.skipped": "skipped",
+  "step.waiting": "waiting",
   "execution.paused": "waiting",
 };
 

@@ -1,0 +1,1 @@
+"""The AI node as an agent: its runnable tools (kinds.py) and the tool-calling loop (loop.py)."""
