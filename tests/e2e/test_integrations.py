@@ -2,66 +2,23 @@
 import, see it listed and tested, use its actions in an agent in the builder, and test-run it: the GET runs
 for real, the POST comes back as a preview of its request and never reaches the API.
 
-Needs the whole stack with the pet store's loopback address allowlisted for egress, so this module starts its
-own (the shared one allows public addresses only).
+The shared stack allowlists the pet store's loopback address (tests/e2e/conftest.py), nothing else private.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from agentflow.embedded.ports import free_port
-from tests.e2e.conftest import REPO, shot
+from tests.e2e.conftest import PETS_TOKEN, shot
 from tests.e2e.helpers import connect, drop_onto_canvas, node, sign_up, token_for, unique_email
-from tests.embedded.test_up import stack_env, stop, wait_healthy
 from tests.fakes.custom_api import PetStore, petstore_openapi
-from tests.fakes.loopback import LoopbackServer
 
 pytestmark = [pytest.mark.stack, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
-
-PETS_TOKEN = "pets-e2e-7d1c"
-
-
-@pytest.fixture(scope="module")
-def petstore() -> Iterator[tuple[PetStore, str]]:
-    store = PetStore(require=("bearer", PETS_TOKEN))
-    server = LoopbackServer(store.app()).start()
-    yield store, server.url
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def integrations_stack(petstore: tuple[PetStore, str]) -> Iterator[str]:
-    """`agentflow up` on free ports, allowed to reach the pet store's host:port (and nothing else private)."""
-    if not (REPO / "api" / "static" / "index.html").is_file():
-        pytest.fail("api/static/index.html is missing: build the UI first (cd ui && npm ci && npm run build)")
-    address = urlsplit(petstore[1])
-    ports = {"api": free_port(), "prefect": free_port(), "db": free_port(), "vault": free_port()}
-    env = stack_env() | {"AGENTFLOW_EGRESS_ALLOWLIST": f"{address.hostname}:{address.port}"}
-    with tempfile.TemporaryDirectory(prefix="agentflow-e2e-int-") as data_dir:
-        command = [sys.executable, "-m", "agentflow", "up", "--data-dir", data_dir]
-        flags = {"api": "--port", "prefect": "--prefect-port", "db": "--db-port", "vault": "--vault-port"}
-        for key, flag in flags.items():
-            command += [flag, str(ports[key])]
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        base = f"http://127.0.0.1:{ports['api']}"
-        try:
-            wait_healthy(proc, base, timeout=float(os.environ.get("AGENTFLOW_E2E_BOOT_SECONDS", "300")))
-            yield base
-        finally:
-            stop(proc, signal.SIGINT)
 
 
 def step_output(page: Page, node_id: str) -> str:
@@ -73,10 +30,9 @@ def step_output(page: Page, node_id: str) -> str:
 
 
 def test_connect_a_custom_api_and_use_it_in_an_agent(
-    page: Page, integrations_stack: str, petstore: tuple[PetStore, str]
+    page: Page, stack_url: str, petstore: tuple[PetStore, str]
 ) -> None:
     store, pets_url = petstore
-    stack_url = integrations_stack
     email = unique_email("integrations")
     sign_up(page, stack_url, email=email, org="Pet Ops")
     headers = {"Authorization": f"Bearer {token_for(stack_url, email)}"}
