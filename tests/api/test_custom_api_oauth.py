@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from agentflow.config import Settings
 from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.integrations import credentials
+from agentflow.integrations.base import AuthExpired
 from agentflow.integrations.runner import ConnectionRunner
 from agentflow.secrets.store import SecretStore
 from tests.factories import Member
@@ -268,3 +269,34 @@ async def test_authorization_code_configs_that_cannot_work_are_422(
     assert refused.status_code == 422, refused.text
     assert message in refused.text
     assert api.oauth.token_requests == []
+
+
+async def test_a_refused_refresh_asks_for_a_reconnect_which_keeps_the_connection(
+    client: httpx.AsyncClient, settings: Settings, owner: Member, api: Api, runner: ConnectionRunner
+) -> None:
+    await add_secret(client, owner, api.oauth.client_secret)
+    connection_id = await connected(client, owner, api)
+    api.pets.issued.clear()  # the API no longer accepts the token, and the grant is revoked
+    api.oauth.refusing_refresh = True
+    with pytest.raises(AuthExpired, match="reconnect it"):
+        await runner.run_action(
+            owner.org_id,
+            integration="custom_api",
+            connection_id=connection_id,
+            action="list_pets",
+            params={},
+            preview=False,
+        )
+    assert api.oauth.token_requests[-1]["grant_type"] == "refresh_token"
+    listed = (await client.get(f"/integrations/{connection_id}", headers=owner.headers)).json()
+    assert listed["status"] == "needs_reauth"
+
+    api.oauth.refusing_refresh = False
+    body = {"name": "Pets", "connection_id": connection_id, "config": config(api)}
+    code, state, _ = await authorize(client, owner, body)
+    assert (await callback(client, code, state))["connected"] == connection_id
+    listed = (await client.get(f"/integrations/{connection_id}", headers=owner.headers)).json()
+    assert listed["status"] == "active"
+    vault = SecretStore.from_settings(settings)
+    stored = await credentials.read(vault, owner.org_id, uuid.UUID(connection_id))
+    assert stored is not None and stored["access_token"] == api.oauth.issued[-1]
