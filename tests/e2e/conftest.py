@@ -10,14 +10,19 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import playwright.sync_api as playwright_api
 import pytest
 
 from agentflow.embedded.ports import free_port
 from tests.embedded.test_up import start, stop, wait_healthy
+from tests.fakes.custom_api import PetStore
+from tests.fakes.loopback import LoopbackServer
 
 REPO = Path(__file__).resolve().parents[2]
+# The bearer token the e2e pet store requires (tests/e2e/test_integrations.py connects with it).
+PETS_TOKEN = "pets-e2e-7d1c"
 ARTIFACTS = REPO / "test-artifacts" / "e2e"
 CHROMIUM = os.environ.get("AGENTFLOW_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,7 +44,17 @@ playwright_api.expect.set_options(timeout=15_000)
 # Package scope, not session: Playwright's sync API holds an event loop open while the browser lives, which
 # would break every later test on this xdist worker that calls asyncio.run(); both end with the e2e package.
 @pytest.fixture(scope="package")
-def stack_url() -> Iterator[str]:
+def petstore() -> Iterator[tuple[PetStore, str]]:
+    """A loopback pet store API the integrations journey connects to (the stack's egress allows its address
+    only: every other private destination stays refused)."""
+    store = PetStore(require=("bearer", PETS_TOKEN))
+    server = LoopbackServer(store.app()).start()
+    yield store, server.url
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def stack_url(petstore: tuple[PetStore, str]) -> Iterator[str]:
     """A real stack on free ports serving the built UI (ui/ → api/static).
 
     AGENTFLOW_E2E_URL points the suite at a stack that is already running instead (for UI development).
@@ -51,7 +66,10 @@ def stack_url() -> Iterator[str]:
         pytest.fail("api/static/index.html is missing: build the UI first (cd ui && npm ci && npm run build)")
     ports = {"api": free_port(), "prefect": free_port(), "db": free_port(), "vault": free_port()}
     with tempfile.TemporaryDirectory(prefix="agentflow-e2e-") as data_dir:
-        proc = start(Path(data_dir), ports)
+        address = urlsplit(petstore[1])
+        proc = start(
+            Path(data_dir), ports, env={"AGENTFLOW_EGRESS_ALLOWLIST": f"{address.hostname}:{address.port}"}
+        )
         base = f"http://127.0.0.1:{ports['api']}"
         try:
             wait_healthy(proc, base)

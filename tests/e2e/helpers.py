@@ -60,9 +60,14 @@ def connect(page: Page, source: str, target: str, handle: str | None = None) -> 
 
 def drop_from_palette(page: Page, node_type: str, x: float, y: float) -> None:
     """HTML5 drag from the palette onto the canvas at (x, y) relative to the canvas, with real mouse moves."""
+    drop_onto_canvas(page, f"[data-testid='palette-{node_type}']", x, y)
+
+
+def drop_onto_canvas(page: Page, selector: str, x: float, y: float) -> None:
+    """Drag the palette entry `selector` (a node type, an integration action) onto the canvas at (x, y)."""
     canvas = page.get_by_test_id("canvas").bounding_box()
     assert canvas
-    page.hover(f"[data-testid='palette-{node_type}']")
+    page.hover(selector)
     page.mouse.down()
     page.mouse.move(canvas["x"] + x, canvas["y"] + y, steps=10)
     page.mouse.up()

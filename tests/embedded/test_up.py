@@ -95,7 +95,7 @@ async def read_through_vault_block(
                 os.environ[key] = value
 
 
-def start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
+def start(data_dir: Path, ports: dict[str, int], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -113,7 +113,7 @@ def start(data_dir: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
             "--vault-port",
             str(ports["vault"]),
         ],
-        env=stack_env(),
+        env=stack_env() | (env or {}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -14,6 +14,7 @@ import { LoginPage } from "@/pages/auth/LoginPage";
 import { SignupPage } from "@/pages/auth/SignupPage";
 import { ComingSoonPage } from "@/pages/ComingSoonPage";
 import { ExecutionsPage } from "@/pages/executions/ExecutionsPage";
+import { IntegrationsPage } from "@/pages/integrations/IntegrationsPage";
 import { KnowledgeBasePage } from "@/pages/knowledge/KnowledgeBasePage";
 import { KnowledgeBasesPage } from "@/pages/knowledge/KnowledgeBasesPage";
 import { NotFoundPage } from "@/pages/NotFoundPage";
@@ -79,7 +80,7 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                   path: "executions/:executionId",
                   lazy: () => import("@/pages/executions/ExecutionDetailPage").then((m) => ({ Component: m.ExecutionDetailPage })),
                 },
-                { path: "integrations", element: <ComingSoonPage title="Integrations" issue="the integrations issue (Slack, Gmail, Jira, GitHub…)" /> },
+                { path: "integrations", element: <IntegrationsPage /> },
                 { path: "knowledge", element: <KnowledgeBasesPage /> },
                 { path: "knowledge/:knowledgeBaseId", element: <KnowledgeBasePage /> },
                 { path: "templates", element: <ComingSoonPage title="Templates" issue="the templates marketplace issue" /> },

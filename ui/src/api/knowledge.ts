@@ -53,8 +53,8 @@ export const knowledgeApi = {
 /** Editors manage knowledge bases; viewers list and query them. */
 export const KNOWLEDGE_WRITE: Permission = "knowledge:write";
 
-export function useKnowledgeBases() {
-  return useQuery({ queryKey: knowledgeKeys.list, queryFn: knowledgeApi.list });
+export function useKnowledgeBases(enabled = true) {
+  return useQuery({ queryKey: knowledgeKeys.list, queryFn: knowledgeApi.list, enabled });
 }
 
 /** `busy`: documents are still being ingested, so the counts are moving; refresh them with the list. */

@@ -12,6 +12,7 @@ import * as React from "react";
 
 import type { NodeType } from "@/api/definition";
 import { nodeTypes } from "@/builder/nodes";
+import { INTEGRATION_MIME, parseIntegrationDrop } from "@/builder/IntegrationPalette";
 import { PALETTE_MIME } from "@/builder/Palette";
 import { useBuilderStore } from "@/builder/store";
 import type { BuilderEdge, BuilderNode } from "@/builder/types";
@@ -44,11 +45,13 @@ export function Canvas({ readOnly = false }: { readOnly?: boolean }) {
   const onDrop = React.useCallback(
     (event: React.DragEvent) => {
       const type = event.dataTransfer.getData(PALETTE_MIME) as NodeType;
-      if (!type) return;
+      const integration = parseIntegrationDrop(event.dataTransfer.getData(INTEGRATION_MIME));
+      if (!type && !integration) return;
       event.preventDefault();
       // Centre the node under the cursor (nodes are 224px wide, ~60px tall).
       const position = screenToFlowPosition({ x: event.clientX - 112, y: event.clientY - 30 });
-      addNode(type, position);
+      if (integration) addNode("action.integration", position, integration);
+      else addNode(type, position);
     },
     [addNode, screenToFlowPosition],
   );

@@ -2,6 +2,7 @@
 import { useReactFlow } from "@xyflow/react";
 
 import type { NodeTypeInfo } from "@/api/definition";
+import { IntegrationPalette, type IntegrationDrop } from "@/builder/IntegrationPalette";
 import { NODE_LOOKS } from "@/builder/nodes/meta";
 import { useBuilderStore } from "@/builder/store";
 import { cn } from "@/lib/utils";
@@ -24,11 +25,12 @@ export function Palette() {
   const infos = Object.values(catalog).filter((info): info is NodeTypeInfo => Boolean(info));
   const categories = [...new Set(infos.map((info) => info.category))];
 
-  const addAtCentre = (info: NodeTypeInfo) => {
+  const centre = () => {
     const canvas = document.querySelector("[data-testid=canvas]")?.getBoundingClientRect();
-    const centre = canvas ? { x: canvas.left + canvas.width / 2 - 112, y: canvas.top + canvas.height / 2 - 30 } : { x: 0, y: 0 };
-    addNode(info.type, screenToFlowPosition(centre));
+    return screenToFlowPosition(canvas ? { x: canvas.left + canvas.width / 2 - 112, y: canvas.top + canvas.height / 2 - 30 } : { x: 0, y: 0 });
   };
+  const addAtCentre = (info: NodeTypeInfo) => addNode(info.type, centre());
+  const addIntegration = (drop: IntegrationDrop) => addNode("action.integration", centre(), drop);
 
   return (
     <aside aria-label="Node palette" className="w-56 shrink-0 overflow-y-auto border-r border-slate-200 bg-white p-3">
@@ -67,6 +69,7 @@ export function Palette() {
           </ul>
         </section>
       ))}
+      {catalog["action.integration"] ? <IntegrationPalette onAdd={addIntegration} /> : null}
     </aside>
   );
 }

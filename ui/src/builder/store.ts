@@ -60,7 +60,8 @@ export interface BuilderState extends Snapshot {
   onNodesChange: (changes: NodeChange<BuilderNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<BuilderEdge>[]) => void;
   onConnect: (connection: Connection) => void;
-  addNode: (type: NodeType, position: XYPosition) => string;
+  /** `init` pre-fills the node (an integration action dragged from the palette); else the type's defaults. */
+  addNode: (type: NodeType, position: XYPosition, init?: { name?: string; config?: JsonObject; idBase?: string }) => string;
   updateNode: (id: string, patch: Partial<Omit<BuilderNodeData, "nodeType">>, field?: string) => void;
   renameNode: (id: string, newId: string) => void;
   updateSettings: (settings: JsonObject) => void;
@@ -271,14 +272,14 @@ export const useBuilderStore = create<BuilderState>()((set, get) => {
       changed({ edges: [...edges, toBuilderEdge({ source, target, source_handle: handle })] });
     },
 
-    addNode: (type, position) => {
+    addNode: (type, position, init) => {
       const { nodes, catalog } = get();
       const info = catalog[type];
-      const id = nextNodeId(type, new Set(nodes.map((node) => node.id)));
+      const id = nextNodeId(type, new Set(nodes.map((node) => node.id)), init?.idBase);
       const data = {
         nodeType: type,
-        name: info?.label ?? type,
-        config: info ? defaultConfig(info) : {},
+        name: init?.name ?? info?.label ?? type,
+        config: init?.config ?? (info ? defaultConfig(info) : {}),
       } as BuilderNodeData;
       checkpoint();
       changed({

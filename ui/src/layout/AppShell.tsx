@@ -1,6 +1,7 @@
 /** The dashboard frame: sidebar navigation, top bar with org switcher and user menu, and the page. */
 import { useQueryClient } from "@tanstack/react-query";
 import {
+  AlertTriangle,
   BarChart3,
   BookOpen,
   Bot,
@@ -14,10 +15,11 @@ import {
   UserRound,
 } from "lucide-react";
 import type { ReactNode } from "react";
-import { NavLink, Outlet, useNavigate } from "react-router";
+import { Link, NavLink, Outlet, useNavigate } from "react-router";
 
 import { authApi } from "@/api/auth";
 import { errorMessage } from "@/api/http";
+import { useConnections } from "@/api/integrations";
 import { useAuth } from "@/auth/AuthProvider";
 import { Button } from "@/components/ui/button";
 import {
@@ -141,6 +143,25 @@ function UserMenu() {
   );
 }
 
+/** In-app notice: a connection whose sign-in the provider stopped accepting makes its agents fail until reconnected. */
+function ReauthNotice() {
+  const { can } = useAuth();
+  const connections = useConnections(can("integrations:read"));
+  const stale = connections.data?.filter((connection) => connection.status === "needs_reauth") ?? [];
+  if (stale.length === 0) return null;
+  return (
+    <div role="status" className="flex items-center gap-2 border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900">
+      <AlertTriangle className="size-4 shrink-0" />
+      <span className="min-w-0 flex-1 truncate">
+        {stale.length === 1 ? `${stale[0]?.name} needs to be reconnected.` : `${stale.length} integrations need to be reconnected.`}
+      </span>
+      <Link to="/integrations" className="font-medium underline">
+        Reconnect
+      </Link>
+    </div>
+  );
+}
+
 export function AppShell() {
   return (
     <div className="flex h-screen bg-slate-50">
@@ -150,6 +171,7 @@ export function AppShell() {
           <OrgSwitcher />
           <UserMenu />
         </header>
+        <ReauthNotice />
         <main className="min-h-0 flex-1 overflow-auto">
           <Outlet />
         </main>

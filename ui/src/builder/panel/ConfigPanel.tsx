@@ -3,9 +3,11 @@ import { Trash2 } from "lucide-react";
 import * as React from "react";
 
 import type { ValidationIssue } from "@/api/agents";
-import type { JsonObject } from "@/api/definition";
+import type { JsonObject, JsonSchema, NodeTypeInfo } from "@/api/definition";
 import { nodeIdProblem } from "@/builder/ids";
+import { IntegrationForm } from "@/builder/panel/IntegrationForm";
 import { SchemaForm } from "@/builder/panel/SchemaForm";
+import { ToolPicker } from "@/builder/panel/ToolPicker";
 import { NODE_LOOKS } from "@/builder/nodes/meta";
 import { useBuilderStatus, useNodeIssues } from "@/builder/status";
 import { useBuilderStore } from "@/builder/store";
@@ -56,6 +58,45 @@ function serverErrors(issues: ValidationIssue[]): Record<string, string> {
   return errors;
 }
 
+/** The AI node's tool settings have their own picker; the generated form shows the rest. */
+const TOOL_FIELDS = ["tools", "max_tool_rounds", "require_approval_for"];
+
+function withoutProperties(schema: JsonSchema, names: string[]): JsonSchema {
+  const properties = Object.fromEntries(Object.entries(schema.properties ?? {}).filter(([name]) => !names.includes(name)));
+  return { ...schema, properties, required: schema.required?.filter((name) => !names.includes(name)) };
+}
+
+function ConfigForm({ info, node, errors }: { info: NodeTypeInfo; node: NodeRef; errors: Record<string, string> }) {
+  const updateNode = useBuilderStore((state) => state.updateNode);
+  const onChange = (config: JsonObject) => updateNode(node.id, { config }, "config");
+  if (node.data.nodeType === "action.integration") return <IntegrationForm config={node.data.config} errors={errors} onChange={onChange} />;
+  if (node.data.nodeType === "ai") {
+    const properties = info.config_schema.properties ?? {};
+    const rounds = properties.max_tool_rounds;
+    return (
+      <>
+        <SchemaForm schema={withoutProperties(info.config_schema, TOOL_FIELDS)} value={node.data.config} errors={errors} onChange={onChange} />
+        <hr className="border-slate-200" />
+        <ToolPicker
+          config={node.data.config}
+          onChange={onChange}
+          roundsDefault={typeof rounds?.default === "number" ? rounds.default : undefined}
+          supportsRounds={Boolean(rounds)}
+          supportsApprovals={Boolean(properties.require_approval_for)}
+        />
+        {Object.entries(errors)
+          .filter(([path]) => TOOL_FIELDS.some((name) => path === name || path.startsWith(`${name}.`)))
+          .map(([path, message]) => (
+            <p key={path} role="alert" className="text-xs text-red-600">
+              {path}: {message}
+            </p>
+          ))}
+      </>
+    );
+  }
+  return <SchemaForm schema={info.config_schema} value={node.data.config} errors={errors} onChange={onChange} />;
+}
+
 function NodeConfig({ node }: { node: NodeRef }) {
   const info = useBuilderStore((state) => state.catalog[node.data.nodeType]);
   const updateNode = useBuilderStore((state) => state.updateNode);
@@ -103,12 +144,7 @@ function NodeConfig({ node }: { node: NodeRef }) {
       <IdField node={node} />
       <hr className="border-slate-200" />
       {info ? (
-        <SchemaForm
-          schema={info.config_schema}
-          value={node.data.config}
-          errors={errors}
-          onChange={(config: JsonObject) => updateNode(node.id, { config }, "config")}
-        />
+        <ConfigForm info={info} node={node} errors={errors} />
       ) : (
         <Alert tone="warning">Unknown node type {node.data.nodeType}.</Alert>
       )}

@@ -68,6 +68,15 @@ function SchemaField({ path, name, schema: raw, root, value, required, errors, o
     );
   }
 
+  if (Array.isArray(schema.type)) {
+    // A union of scalar types (an imported query parameter): one input that keeps numbers as numbers.
+    return (
+      <Field id={id} label={label} hint={hint} error={error}>
+        <AnyValueInput id={id} value={value} onChange={(next) => onChange(next === "" && !required ? undefined : next)} />
+      </Field>
+    );
+  }
+
   switch (schema.type) {
     case "string":
       // An id the organization's list answers: a picker rather than a text box (the knowledge node).
