@@ -1,13 +1,16 @@
 """The operator's settings per provider (`Settings.integration_apps`, from AGENTFLOW_INTEGRATION_APPS) merged
 with the provider's defaults: which OAuth app to use, and where the provider's API, authorize, token and
-revoke endpoints are (self-hosted instances and test servers override them)."""
+revoke endpoints are (self-hosted instances and test servers override them). A connection may bring its own
+OAuth app instead (`IntegrationTool.connection_app`: a custom API's authorization-code grant)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from agentflow.config import IntegrationApp, Settings
-from agentflow.integrations.base import IntegrationTool, OAuthApp
+from agentflow.integrations.base import ConnectionOAuth, IntegrationTool, OAuthApp
 
 
 @dataclass(frozen=True)
@@ -45,3 +48,22 @@ def provider_app(settings: Settings, tool: IntegrationTool) -> ProviderApp:
         client_id=app.client_id,
         client_secret=app.client_secret.get_secret_value() if app.client_secret else None,
     )
+
+
+def with_connection_app(app: ProviderApp, own: ConnectionOAuth | None) -> ProviderApp:
+    """`app` with the connection's own OAuth endpoints and client in place of the operator's."""
+    if own is None:
+        return app
+    return ProviderApp(
+        api_base=app.api_base, oauth=own.oauth, client_id=own.client_id, client_secret=own.client_secret
+    )
+
+
+async def connection_app(
+    settings: Settings,
+    tool: IntegrationTool,
+    config: Mapping[str, Any],
+    org_secret: Callable[[str], Awaitable[str | None]],
+) -> ProviderApp:
+    """The OAuth app one connection uses: its own when its config brings one, else the operator's."""
+    return with_connection_app(provider_app(settings, tool), await tool.connection_app(config, org_secret))

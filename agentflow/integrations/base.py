@@ -82,6 +82,16 @@ class OAuthApp:
 
 
 @dataclass(frozen=True)
+class ConnectionOAuth:
+    """A connection's own OAuth app (a custom API's authorize and token URLs, client id and the client
+    secret read from an org secret), used instead of the operator's app for that connection."""
+
+    oauth: OAuthApp
+    client_id: str
+    client_secret: str | None  # None: the org secret holding it is not set
+
+
+@dataclass(frozen=True)
 class Field_:
     """A field of the connect form: a credential (kept in Vault) or a setting (kept on the connection)."""
 
@@ -178,6 +188,13 @@ class IntegrationTool:
 
     def check_answer(self, response: httpx.Response, body: Any) -> None:
         """Providers that answer 200 with an error inside (Slack's `ok: false`) raise here."""
+
+    async def connection_app(
+        self, config: Mapping[str, Any], org_secret: Callable[[str], Awaitable[str | None]]
+    ) -> ConnectionOAuth | None:
+        """The connection's own OAuth app when its config brings one (authorization, code exchange and
+        refresh then use it); None, the default: the operator's app for the provider (settings)."""
+        return None
 
     async def test(self, call: ActionCall) -> dict[str, Any]:
         """Check the connection works (a cheap authenticated read); returns what it learned (account…)."""

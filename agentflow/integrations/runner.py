@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from agentflow.config import Settings
 from agentflow.egress import EgressPolicy
 from agentflow.integrations import credentials, registry
-from agentflow.integrations.apps import provider_app
+from agentflow.integrations.apps import connection_app
 from agentflow.integrations.base import (
     Action,
     ActionCall,
@@ -95,7 +95,8 @@ async def open_call(
     extra: Mapping[str, str] | None = None,
 ) -> OpenCall:
     """The call for one action on `row`'s connection. Org secrets the connection names come along as
-    `env.NAME`; an OAuth token lapsing within a minute is refreshed first (and written back to Vault)."""
+    `env.NAME`; an OAuth token lapsing within a minute is refreshed first (and written back to Vault), with
+    the connection's own OAuth app when it has one (a custom API's token URL and client secret)."""
     org_id, connection = row.org_id, connection_of(row)
     stored = await credentials.read(store, org_id, row.id) or {}
     env: dict[str, str] = {}
@@ -107,7 +108,11 @@ async def open_call(
                 code="missing_secret",
             )
         env[f"env.{name}"] = value
-    app = provider_app(settings, tool)
+
+    async def env_secret(name: str) -> str | None:  # a connection's own OAuth client secret is one of them
+        return env.get(f"env.{name}")
+
+    app = await connection_app(settings, tool, connection.config, env_secret)
     opened = OpenCall(
         call=ActionCall(
             tool=tool,

@@ -10,52 +10,27 @@ import builtins
 import logging
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.auth.subject import AuthSubject
-from agentflow.config import Settings
-from agentflow.egress import EgressPolicy
 from agentflow.errors import Conflict, NotFound, ValidationFailed
-from agentflow.integrations import credentials, registry
+from agentflow.integrations import credentials, oauth_flow, registry
 from agentflow.integrations.apps import provider_app
 from agentflow.integrations.base import AuthExpired, ConnectContext, IntegrationTool
-from agentflow.integrations.oauth import OAuthClient, OAuthFailed, new_code_verifier, new_state, state_hash
-from agentflow.integrations.repository import ConnectionRepository, OAuthStateRepository
+from agentflow.integrations.oauth_flow import Services
+from agentflow.integrations.repository import ConnectionRepository
 from agentflow.integrations.runner import expiry_of, open_call
 from agentflow.integrations.schemas import ConnectBody
-from agentflow.kit.models import utcnow
-from agentflow.models import ConnectionStatus, IntegrationConnection, IntegrationOAuthState
+from agentflow.models import ConnectionStatus, IntegrationConnection
 from agentflow.nodes.errors import StepError
 from agentflow.secrets.masking import Masker
-from agentflow.secrets.paths import SecretKind, SecretRef, valid_name
-from agentflow.secrets.store import SecretStore
 
 logger = logging.getLogger("agentflow.integrations")
 
-STATE_TTL = timedelta(minutes=10)
-CALLBACK_PATH = "/api/v1/integrations/oauth/callback"
-DEFAULT_RETURN = "/integrations"
-
-
-@dataclass(frozen=True)
-class Services:
-    """What connecting and testing reach: Vault, the egress policy and its guarded client, the settings."""
-
-    store: SecretStore
-    settings: Settings
-    policy: EgressPolicy
-    http: httpx.AsyncClient
-
-
-def redirect_uri(settings: Settings) -> str:
-    """The callback URL the operator registers with each provider's OAuth app."""
-    return settings.public_url.rstrip("/") + CALLBACK_PATH
+__all__ = ["IntegrationService", "Services", "integration_service"]
 
 
 def _auth_kind(tool: IntegrationTool, body: ConnectBody) -> str:
@@ -125,11 +100,7 @@ class IntegrationService:
             )
 
     def _context(self, services: Services, org_id: uuid.UUID) -> ConnectContext:
-        async def org_secret(name: str) -> str | None:
-            if not valid_name(SecretKind.env, name):
-                return None
-            return await services.store.read_value(SecretRef(org_id, SecretKind.env, name))
-
+        org_secret = oauth_flow.org_secret_reader(services.store, org_id)
         return ConnectContext(org_id=str(org_id), http=services.http, org_secret=org_secret)
 
     async def connect(
@@ -146,7 +117,8 @@ class IntegrationService:
         kind = _auth_kind(tool, body)
         name = body.name or tool.label
         config = _checked_config(tool, body.config or {})
-        if kind == "oauth2":
+        own = await tool.connection_app(config, oauth_flow.org_secret_reader(services.store, subject.org_id))
+        if kind == "oauth2" or own is not None:  # a custom API's authorization-code grant: its own app
             return await self._start_oauth(
                 session, services, subject=subject, tool=tool, name=name, body=body
             )
@@ -292,13 +264,8 @@ class IntegrationService:
         name: str,
         body: ConnectBody,
     ) -> str:
-        app = provider_app(services.settings, tool)
-        if not app.oauth_configured:
-            raise Conflict(
-                f"{tool.label} OAuth is not configured on this server: the operator sets its client id and "
-                "secret (see the integrations guide)",
-                code="oauth_not_configured",
-            )
+        if tool.oauth is not None and not provider_app(services.settings, tool).oauth_configured:
+            raise oauth_flow.not_configured(tool, own=False)
         if body.connection_id is not None:
             existing = await self.get(session, subject=subject, connection_id=body.connection_id)
             if existing.provider != tool.name:
@@ -309,91 +276,34 @@ class IntegrationService:
         config = await tool.prepare(
             self._context(services, subject.org_id), _checked_config(tool, body.config or {}), {}
         )
-        state, hashed = new_state()
-        verifier = new_code_verifier() if app.oauth is not None and app.oauth.pkce else None
-        now = utcnow()
-        await OAuthStateRepository(session).add(
-            IntegrationOAuthState(
-                state_hash=hashed,
-                org_id=subject.org_id,
-                user_id=subject.user_id,
-                provider=tool.name,
-                connection_name=name,
-                connection_id=body.connection_id,
-                code_verifier=verifier,
-                config=config,
-                redirect_to=body.redirect_to or DEFAULT_RETURN,
-                created_at=now,
-                expires_at=now + STATE_TTL,
-            )
-        )
-        return OAuthClient(app, services.policy).authorize_url(
-            redirect_uri=redirect_uri(services.settings), state=state, code_verifier=verifier
+        app = await oauth_flow.app_of(services, tool, subject.org_id, config)
+        if not app.oauth_configured:  # a connection's own app whose client secret went missing
+            raise oauth_flow.not_configured(tool, own=tool.oauth is None)
+        return await oauth_flow.start(
+            session,
+            services,
+            subject=subject,
+            tool=tool,
+            app=app,
+            name=name,
+            connection_id=body.connection_id,
+            config=config,
+            redirect_to=body.redirect_to,
         )
 
     async def abandon_oauth(self, session: AsyncSession, *, state: str) -> str:
         """A declined authorization: its state is consumed; the UI path to return to."""
-        pending = await OAuthStateRepository(session).consume(state_hash(state)) if state else None
-        return pending.redirect_to if pending is not None else DEFAULT_RETURN
+        return await oauth_flow.abandon(session, state=state)
 
     async def complete_oauth(
         self, session: AsyncSession, services: Services, *, code: str, state: str
     ) -> tuple[str, uuid.UUID | None, str | None]:
-        """(UI path to return to, the connection, an error code). The state is the credential: it names
-        the org, user and provider, works once, and only within ten minutes."""
-        pending = await OAuthStateRepository(session).consume(state_hash(state))
-        if pending is None:
-            return DEFAULT_RETURN, None, "invalid_state"
-        back = pending.redirect_to
-        if pending.expires_at <= utcnow():
-            return back, None, "expired_state"
-        tool = registry.get(pending.provider)
-        app = provider_app(services.settings, tool) if tool is not None else None
-        if tool is None or app is None or not app.oauth_configured:
-            return back, None, "oauth_not_configured"
-        try:
-            token = await OAuthClient(app, services.policy).exchange(
-                code=code, redirect_uri=redirect_uri(services.settings), code_verifier=pending.code_verifier
-            )
-        except OAuthFailed as exc:
-            logger.info("OAuth code exchange for %s refused: %s", pending.provider, exc)
-            return back, None, "exchange_failed"
-        data = credentials.from_token_response(token)
-        repo = ConnectionRepository(session)
-        row = (
-            await repo.get_for_update(pending.org_id, pending.connection_id)
-            if pending.connection_id
-            else None
-        )
-        granted = token.get("scope")
-        scopes = (
-            [s for s in str(granted).replace(",", " ").split() if s]
-            if granted
-            else list(app.oauth.scopes if app.oauth else ())
-        )
-        config = {**pending.config, **tool.connection_config(token)}
-        if row is None:
-            if await repo.named(pending.org_id, tool.name, pending.connection_name) is not None:
-                return back, None, "name_taken"
-            row = IntegrationConnection(
-                id=uuid.uuid4(),
-                org_id=pending.org_id,
-                provider=tool.name,
-                name=pending.connection_name,
-                auth_kind="oauth2",
-                connected_by=pending.user_id,
-            )
-        # The provider calls back with a GET, whose session commits each statement by itself: the tokens
-        # go to Vault before the row that names them, so a Vault failure leaves no connection without them.
-        await credentials.write(services.store, pending.org_id, row.id, data)
-        row.config, row.scopes, row.connected_by, row.connected_at = config, scopes, pending.user_id, utcnow()
-        row.status, row.last_error = ConnectionStatus.active.value, None
-        row.token_expires_at = expiry_of(data)
-        if row not in session:
-            session.add(row)
-        await session.flush()
-        await self._run_test(session, services, row, tool)
-        return back, row.id, None
+        """(UI path to return to, the connection, an error code); the new connection is tested at once."""
+        done = await oauth_flow.finish(session, services, code=code, state=state)
+        if done.row is None or done.tool is None:
+            return done.back, None, done.error
+        await self._run_test(session, services, done.row, done.tool)
+        return done.back, done.row.id, None
 
 
 integration_service = IntegrationService()

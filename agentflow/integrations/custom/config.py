@@ -74,6 +74,7 @@ class AuthConfig(_Strict):
     )
     grant: Literal["client_credentials", "authorization_code"] = "client_credentials"
     client_auth: Literal["client_secret_post", "client_secret_basic"] = "client_secret_post"
+    pkce: bool = True  # authorization_code: PKCE S256 (turn off only for servers that refuse it)
 
     @model_validator(mode="after")
     def _complete(self) -> AuthConfig:

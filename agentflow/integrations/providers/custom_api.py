@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +27,7 @@ from agentflow.integrations.base import (
     AuthExpired,
     ConnectContext,
     Connection,
+    ConnectionOAuth,
     Field_,
     IntegrationTool,
     OAuthApp,
@@ -144,8 +145,9 @@ class CustomApiTool(IntegrationTool):
     label = "Custom API"
     description = "Any HTTP API: actions defined by hand or imported from an OpenAPI 3 document."
     category = "developer"
-    # How requests authenticate is the connection's own `auth` setting (OAuth2 included, with the API's own
-    # token URL): the platform-wide OAuth flow, which uses operator-configured apps, does not apply.
+    # How requests authenticate is the connection's own `auth` setting. Its OAuth2 authorization-code grant
+    # goes through the platform's OAuth flow with the connection's own app (`connection_app`), not an
+    # operator-configured one, so `oauth2` is not offered as a connect choice of its own.
     auth_kinds = ("none", "token", "basic", "api_key")
     api_base = ""  # every connection has its own base_url
     config_fields = (
@@ -194,8 +196,28 @@ class CustomApiTool(IntegrationTool):
         auth = AuthConfig.model_validate(config.get("auth") or {})
         if auth.type != "oauth2" or auth.grant != "authorization_code":
             raise ValidationFailed("this custom API does not use the OAuth2 authorization code grant")
-        app = OAuthApp(str(auth.authorize_url), str(auth.token_url), scopes=tuple(auth.scopes))
+        app = OAuthApp(
+            str(auth.authorize_url),
+            str(auth.token_url),
+            scopes=tuple(auth.scopes),
+            pkce=auth.pkce,
+            token_endpoint_auth=auth.client_auth,
+        )
         return app, str(auth.client_id), str(auth.secret)
+
+    async def connection_app(
+        self, config: Mapping[str, Any], org_secret: Callable[[str], Awaitable[str | None]]
+    ) -> ConnectionOAuth | None:
+        """The authorization-code grant's app, its client secret read from the org secret; None for every
+        other auth (and for a config that does not validate: `prepare` reports what is wrong with it)."""
+        try:
+            auth = AuthConfig.model_validate(config.get("auth") or {})
+        except pydantic.ValidationError:
+            return None
+        if auth.type != "oauth2" or auth.grant != "authorization_code":
+            return None
+        app, client_id, secret_name = self.oauth_app_for(config)
+        return ConnectionOAuth(app, client_id, await org_secret(secret_name))
 
     async def prepare(
         self, ctx: ConnectContext, config: dict[str, Any], credentials: Mapping[str, str]
