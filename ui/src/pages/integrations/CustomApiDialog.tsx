@@ -9,6 +9,7 @@ import { Alert } from "@/components/ui/feedback";
 import { Field, Input, NativeSelect } from "@/components/ui/input";
 import { actionsToConfig, emptyAction, HandActions, OpenApiImport, type HandAction } from "@/pages/integrations/CustomApiActions";
 import { PairRows, pairsToObject, SecretSelect, type Pair } from "@/pages/integrations/formParts";
+import { goTo } from "@/pages/integrations/ConnectDialog";
 import { previewOpenApi } from "@/pages/integrations/openapi";
 
 const AUTH_TYPES = { none: "None", bearer: "Bearer token", basic: "Basic (username + password)", api_key: "API key", oauth2: "OAuth 2" } as const;
@@ -163,7 +164,11 @@ export function CustomApiDialog({ open, onOpenChange, onConnected }: { open: boo
     };
     connect.mutate(
       { provider: CUSTOM_API, body: { name: name.trim(), config } },
-      { onSuccess: (answer) => answer.kind === "connected" && onConnected(answer.connection) },
+      {
+        // The authorization-code grant: the API answers with the API's authorize URL; its callback brings the
+        // browser back to Integrations with the new connection.
+        onSuccess: (answer) => (answer.kind === "connected" ? onConnected(answer.connection) : goTo(answer.url)),
+      },
     );
   };
 
