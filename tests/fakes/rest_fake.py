@@ -20,9 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agentflow.egress import guarded_client
 from agentflow.integrations.base import ActionCall, Connection, IntegrationTool, OAuthApp
-from tests.fakes.cases import LOOPBACK_EGRESS
 from tests.fakes.loopback import LoopbackServer, Recorded, Reply
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
@@ -131,11 +129,6 @@ def _parse(raw: bytes, content_type: str) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError:
         return raw.decode(errors="replace")
-
-
-def loopback_http() -> Any:
-    """The guarded client the runner would use, with loopback allowlisted as the operator would."""
-    return guarded_client(LOOPBACK_EGRESS, timeout=10)
 
 
 def action_call(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,7 +16,6 @@ from agentflow.integrations.base import AuthExpired, Previewed
 from agentflow.integrations.providers.custom_api import TOOL
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
 from tests.agentflow.integrations.custom_helpers import action_call, connect, run
-from tests.fakes.cases import LOOPBACK_EGRESS
 from tests.fakes.custom_api import PetStore
 from tests.fakes.loopback import LoopbackServer
 
@@ -53,13 +52,6 @@ def store(petstore: tuple[PetStore, str]) -> PetStore:
 @pytest.fixture
 def base_url(petstore: tuple[PetStore, str]) -> str:
     return petstore[1] + "/v1"
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    client = guarded_client(LOOPBACK_EGRESS)
-    yield client
-    await client.aclose()
 
 
 def config(base_url: str, auth: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:

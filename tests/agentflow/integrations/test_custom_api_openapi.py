@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from agentflow.egress import guarded_client
 from agentflow.errors import ValidationFailed
 from agentflow.integrations.custom.schema_check import schema_problems
 from agentflow.integrations.providers.custom_api import TOOL
 from tests.agentflow.integrations.custom_helpers import action_call, connect, run
-from tests.fakes.cases import LOOPBACK_EGRESS
 from tests.fakes.custom_api import CLIENT_ID, CLIENT_SECRET, PetStore, petstore_openapi
 from tests.fakes.loopback import LoopbackServer
 
@@ -38,13 +36,6 @@ def store(petstore: tuple[PetStore, str]) -> PetStore:
 @pytest.fixture
 def url(petstore: tuple[PetStore, str]) -> str:
     return petstore[1]
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    client = guarded_client(LOOPBACK_EGRESS)
-    yield client
-    await client.aclose()
 
 
 def by_name(actions: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

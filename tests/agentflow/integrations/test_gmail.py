@@ -4,7 +4,7 @@ bodies, Google's errors, a refresh on 401, rate limits, previews, params bounds,
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -21,7 +21,7 @@ from agentflow.integrations.providers.gmail import TOOL
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
 from tests.fakes.gmail_api import ACCESS_TOKEN, REFRESH_TOKEN, GmailAPI
 from tests.fakes.loopback import Reply
-from tests.fakes.rest_fake import action_call, loopback_http
+from tests.fakes.rest_fake import action_call
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +35,6 @@ def server() -> Iterator[GmailAPI]:
 def gmail(server: GmailAPI) -> GmailAPI:
     server.reset()
     return server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with loopback_http() as client:
-        yield client
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ the connection test through tokeninfo."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +18,7 @@ from agentflow.integrations.providers.google_sheets import TOOL
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
 from tests.fakes.google_sheets_api import ACCESS_TOKEN, SPREADSHEET, SheetsAPI
 from tests.fakes.loopback import Reply
-from tests.fakes.rest_fake import action_call, loopback_http
+from tests.fakes.rest_fake import action_call
 
 GOOGLE = TOOL.oauth
 assert GOOGLE is not None
@@ -35,12 +35,6 @@ def server() -> Iterator[SheetsAPI]:
 def sheets(server: SheetsAPI) -> SheetsAPI:
     server.reset()
     return server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with loopback_http() as client:
-        yield client
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ id or email, activities as engagement objects, HubSpot's errors, previews and pa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,7 +22,7 @@ from tests.fakes.hubspot_api import (
     HubSpotAPI,
 )
 from tests.fakes.loopback import Reply
-from tests.fakes.rest_app import action_call, loopback_http
+from tests.fakes.rest_app import action_call
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +36,6 @@ def server() -> Iterator[HubSpotAPI]:
 def hubspot(server: HubSpotAPI) -> HubSpotAPI:
     server.reset()
     return server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with loopback_http() as client:
-        yield client
 
 
 @pytest.fixture

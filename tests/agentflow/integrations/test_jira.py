@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -19,7 +19,7 @@ from agentflow.integrations.providers.jira.api import adf
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
 from tests.fakes.jira_api import ACCESS_TOKEN, API_TOKEN, CLOUD_ID, EMAIL, JiraAPI
 from tests.fakes.loopback import Reply
-from tests.fakes.rest_app import action_call, loopback_http
+from tests.fakes.rest_app import action_call
 
 BASIC = "Basic " + base64.b64encode(f"{EMAIL}:{API_TOKEN}".encode()).decode()
 
@@ -35,12 +35,6 @@ def server() -> Iterator[JiraAPI]:
 def jira(server: JiraAPI) -> JiraAPI:
     server.reset()
     return server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with loopback_http() as client:
-        yield client
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,7 +17,6 @@ from agentflow.integrations.providers.mcp import TOOL
 from agentflow.integrations.registry import get
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
 from tests.agentflow.integrations.custom_helpers import action_call, connect, run
-from tests.fakes.cases import LOOPBACK_EGRESS
 from tests.fakes.mcp_server import TOKEN, LifespanServer, NotesServer
 
 SECRETS = {"MCP_TOKEN": TOKEN, "OLD_TOKEN": "revoked"}
@@ -41,13 +40,6 @@ def notes(notes_server: tuple[NotesServer, str]) -> NotesServer:
 @pytest.fixture
 def url(notes_server: tuple[NotesServer, str]) -> str:
     return notes_server[1]
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    client = guarded_client(LOOPBACK_EGRESS)
-    yield client
-    await client.aclose()
 
 
 async def connected(url: str, http: httpx.AsyncClient, headers: dict[str, str] = HEADERS) -> Connection:

@@ -4,7 +4,7 @@ in previews), Notion's errors, rate limits, params bounds, test and revoke."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -19,7 +19,7 @@ from agentflow.integrations.providers.notion import TOOL
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
 from tests.fakes.loopback import Reply
 from tests.fakes.notion_api import CLIENT, DATABASE, MULTI_DATABASE, PAGE, SOURCE, TOKEN, VERSION, NotionAPI
-from tests.fakes.rest_fake import action_call, loopback_http
+from tests.fakes.rest_fake import action_call
 
 NOTION_OAUTH = TOOL.oauth
 assert NOTION_OAUTH is not None
@@ -36,12 +36,6 @@ def server() -> Iterator[NotionAPI]:
 def notion(server: NotionAPI) -> NotionAPI:
     server.reset()
     return server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with loopback_http() as client:
-        yield client
 
 
 @pytest.fixture

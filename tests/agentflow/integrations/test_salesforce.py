@@ -3,7 +3,7 @@ use API field names, SOQL pages are followed, Salesforce's error list becomes th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,7 +14,7 @@ from agentflow.integrations.base import ActionCall, Previewed
 from agentflow.integrations.providers.salesforce import TOOL
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
 from tests.fakes.loopback import Reply
-from tests.fakes.rest_app import action_call, loopback_http
+from tests.fakes.rest_app import action_call
 from tests.fakes.salesforce_api import ACCESS_TOKEN, ORG_ID, REFRESH_TOKEN, USER_ID, SalesforceAPI
 
 LOGIN_HOST = "https://login.salesforce.com"  # the default base: never called once the instance is known
@@ -32,12 +32,6 @@ def server() -> Iterator[SalesforceAPI]:
 def salesforce(server: SalesforceAPI) -> SalesforceAPI:
     server.reset()
     return server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with loopback_http() as client:
-        yield client
 
 
 def connect(salesforce: SalesforceAPI, http: httpx.AsyncClient, **kwargs: Any) -> ActionCall:

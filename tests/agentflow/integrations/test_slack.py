@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,7 +15,7 @@ from agentflow.integrations.base import ActionCall, AuthExpired
 from agentflow.integrations.providers.slack import TOOL
 from agentflow.nodes.errors import PermanentStepError, TransientStepError
 from tests.fakes.loopback import Reply
-from tests.fakes.rest_fake import action_call, loopback_http
+from tests.fakes.rest_fake import action_call
 from tests.fakes.slack_api import BOT_TOKEN, SlackAPI
 
 
@@ -30,12 +30,6 @@ def server() -> Iterator[SlackAPI]:
 def slack(server: SlackAPI) -> SlackAPI:
     server.reset()
     return server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with loopback_http() as client:
-        yield client
 
 
 @pytest.fixture
