@@ -80,8 +80,11 @@ function OrgSwitcher() {
   const switchTo = async (orgId: string) => {
     try {
       await authApi.switchOrg(orgId);
-      await queryClient.resetQueries();
+      // Reset clears the old org's data at once; navigate before the refetches finish so a
+      // click made while they run (the new org's name already shows) is not undone.
+      const refetched = queryClient.resetQueries();
       navigate("/agents");
+      await refetched;
     } catch (error) {
       toast(errorMessage(error), "error");
     }
