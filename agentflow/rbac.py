@@ -42,6 +42,8 @@ class Permission(StrEnum):
     integrations_read = "integrations:read"
     integrations_use = "integrations:use"
     integrations_connect = "integrations:connect"
+    analytics_read = "analytics:read"
+    billing_read = "billing:read"
     billing_manage = "billing:manage"
 
 
@@ -54,6 +56,8 @@ _VIEWER = {
     Permission.executions_approve,
     Permission.knowledge_read,
     Permission.integrations_read,
+    Permission.analytics_read,
+    Permission.billing_read,
 }
 _EDITOR = _VIEWER | {
     Permission.agents_write,
@@ -74,8 +78,9 @@ _ADMIN = _EDITOR | {
     Permission.secrets_write,
     Permission.agents_archive,
     Permission.integrations_connect,
+    Permission.billing_manage,
 }
-_OWNER = _ADMIN | {Permission.billing_manage}
+_OWNER = _ADMIN
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.viewer: frozenset(_VIEWER),

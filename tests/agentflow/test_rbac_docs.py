@@ -16,9 +16,12 @@ def test_docs_matrix_matches_code() -> None:
 
 
 def test_roles_are_nested() -> None:
-    order = [Role.viewer, Role.editor, Role.admin, Role.owner]
+    order = [Role.viewer, Role.editor, Role.admin]
     for lower, higher in itertools.pairwise(order):
         assert ROLE_PERMISSIONS[lower] < ROLE_PERMISSIONS[higher]
+    # Owners hold every permission admins hold (billing included); what only an owner may do is make
+    # owners (test below) and stay un-demotable, which the members service enforces.
+    assert ROLE_PERMISSIONS[Role.admin] <= ROLE_PERMISSIONS[Role.owner]
     assert set(ROLE_PERMISSIONS[Role.owner]) == set(Permission)
 
 

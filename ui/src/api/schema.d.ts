@@ -2878,7 +2878,7 @@ export interface components {
          * Permission
          * @enum {string}
          */
-        Permission: "org:read" | "org:update" | "members:read" | "members:invite" | "members:manage" | "teams:read" | "teams:write" | "api_keys:read" | "api_keys:write" | "secrets:read" | "secrets:write" | "agents:read" | "agents:write" | "agents:publish" | "agents:archive" | "agents:execute" | "executions:read" | "executions:manage" | "executions:approve" | "knowledge:read" | "knowledge:write" | "integrations:read" | "integrations:use" | "integrations:connect" | "billing:manage";
+        Permission: "org:read" | "org:update" | "members:read" | "members:invite" | "members:manage" | "teams:read" | "teams:write" | "api_keys:read" | "api_keys:write" | "secrets:read" | "secrets:write" | "agents:read" | "agents:write" | "agents:publish" | "agents:archive" | "agents:execute" | "executions:read" | "executions:manage" | "executions:approve" | "knowledge:read" | "knowledge:write" | "integrations:read" | "integrations:use" | "integrations:connect" | "analytics:read" | "billing:read" | "billing:manage";
         /** ProviderCheckOut */
         ProviderCheckOut: {
             /** Latency Ms */
