@@ -205,6 +205,17 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     email_from: str = "AgentFlow <no-reply@agentflow.local>"
 
+    # Billing is on only when a Stripe key is set; without one every org is on the unlimited self_hosted plan.
+    stripe_api_key: SecretStr | None = Field(
+        default=None, description="Stripe secret key; setting it turns billing and plan limits on."
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None, description="The signing secret of the Stripe webhook endpoint (whsec_...)."
+    )
+    stripe_api_base: str | None = Field(
+        default=None, description="Another Stripe API base URL (a test server); default Stripe's own."
+    )
+
     log_json: bool = True
     log_level: str = "INFO"
 
@@ -249,6 +260,10 @@ class Settings(BaseSettings):
 
         parse_allowlist(value)  # a typo must stop the process, not silently allow nothing (or everything)
         return value
+
+    @property
+    def billing_enabled(self) -> bool:
+        return self.stripe_api_key is not None and bool(self.stripe_api_key.get_secret_value())
 
     @property
     def public_origin(self) -> str:

@@ -108,3 +108,10 @@ def plan_named(name: str) -> Plan:
         return PLANS[PlanName(name)]
     except ValueError:
         return PLANS[PlanName.free]
+
+
+def effective_plan(stored: str, *, billing_enabled: bool) -> Plan:
+    """The plan an org is held to: its stored plan when billing is on, else the unlimited self_hosted plan."""
+    if not billing_enabled:
+        return PLANS[PlanName.self_hosted]
+    return plan_named(stored)
