@@ -21,6 +21,7 @@ from agentflow.models.knowledge import DocumentStatus, KnowledgeBase, KnowledgeC
 from agentflow.models.organization import Invitation, Organization, OrgMembership
 from agentflow.models.secret import OrgSecret
 from agentflow.models.team import Team, TeamMembership
+from agentflow.models.usage import UsageDaily, UsageRollupDay
 from agentflow.models.user import User
 from agentflow.models.webhook import WebhookDelivery
 
@@ -52,6 +53,8 @@ __all__ = [
     "Team",
     "TeamMembership",
     "TriggeredBy",
+    "UsageDaily",
+    "UsageRollupDay",
     "User",
     "WebhookDelivery",
 ]
