@@ -1,12 +1,14 @@
 """The daily usage rollup: what the analytics endpoints read for completed local days.
 
-One org × local day (the org's time zone) × agent × provider × model per row. Two kinds of row, so that
+One row per org, local day (in the org's time zone), agent, provider and model. Two kinds of row, so that
 execution counts are never multiplied by the providers an execution used:
 
 - the execution row (`provider = ''`, `model = ''`): runs, outcomes, durations (sum and duration bucket
   counts, agentflow/analytics/buckets.py), and the agent's own tokens and cost;
-- a provider row (`provider` set, `model` possibly ''): the tokens and cost of the AI calls to that
-  provider/model, and in `runs` the number of executions that made at least one such call.
+- a provider row (`provider` set, `model` = '*'): the tokens and cost of the AI calls to that provider,
+  and in `runs` the number of executions that made at least one such call;
+- a model row (`provider` and `model` set, `model` possibly ''): the same for one model of the provider
+  (summing model rows gives the provider's tokens and cost, not its executions: hence the provider row).
 
 `usage_rollup_days` marks the days rolled up (and in which time zone): a day without its mark is read live
 from executions, so the figures are never a day behind and an org that changed its time zone is not read
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from agentflow.kit.models import Base, utcnow
 
 EXECUTION_ROW = ""  # provider and model of the execution row
+ALL_MODELS = "*"  # model of the provider row
 
 
 class UsageDaily(Base):
