@@ -44,6 +44,7 @@ from api.routers import (
     integrations,
     invitations,
     knowledge,
+    notifications,
     org,
     providers,
     schemas,
@@ -73,6 +74,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     executions.router,
     hooks.router,
     streams.router,
+    notifications.router,
 )
 
 

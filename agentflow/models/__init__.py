@@ -18,6 +18,7 @@ from agentflow.models.integration import (
     IntegrationOAuthState,
 )
 from agentflow.models.knowledge import DocumentStatus, KnowledgeBase, KnowledgeChunk, KnowledgeDocument
+from agentflow.models.notification import EmailStatus, Notification, NotificationPreference
 from agentflow.models.organization import Invitation, Organization, OrgMembership
 from agentflow.models.secret import OrgSecret
 from agentflow.models.team import Team, TeamMembership
@@ -33,6 +34,7 @@ __all__ = [
     "Base",
     "ConnectionStatus",
     "DocumentStatus",
+    "EmailStatus",
     "Execution",
     "ExecutionEvent",
     "ExecutionLog",
@@ -45,6 +47,8 @@ __all__ = [
     "KnowledgeChunk",
     "KnowledgeDocument",
     "LoginThrottle",
+    "Notification",
+    "NotificationPreference",
     "OrgMembership",
     "OrgSecret",
     "Organization",
