@@ -25,20 +25,21 @@ logger = logging.getLogger("agentflow.notifications")
 MAX_ATTEMPTS = 4
 _BATCH = 50
 
-# Retry after 1, 2, 4 minutes; `ids` NULL = everything due.
+# Retry after 1, 2, 4 minutes; `ids` NULL = everything due. clock_timestamp(), not now(): a caller's
+# transaction may have begun before the rows it delivers were made.
 _CLAIM = compile_query(
     text(
         """
         WITH due AS (
             SELECT id FROM notifications
-            WHERE email_status = 'pending' AND email_due_at <= now()
+            WHERE email_status = 'pending' AND email_due_at <= clock_timestamp()
               AND (CAST(:ids AS uuid[]) IS NULL OR id = ANY(CAST(:ids AS uuid[])))
             ORDER BY email_due_at LIMIT :batch
             FOR UPDATE SKIP LOCKED
         ), claimed AS (
             UPDATE notifications n
             SET email_attempts = n.email_attempts + 1,
-                email_due_at = now() + make_interval(mins => CAST(power(2, n.email_attempts) AS integer))
+                email_due_at = clock_timestamp() + make_interval(mins => CAST(power(2, n.email_attempts) AS integer))
             FROM due WHERE n.id = due.id
             RETURNING n.id, n.org_id, n.user_id, n.kind, n.title, n.body, n.link, n.email_attempts
         )

@@ -134,7 +134,9 @@ class PreferenceRepository:
         )
         return dict(stored or {})
 
-    async def store_email_choices(self, org_id: uuid.UUID, user_id: uuid.UUID, email: dict[str, bool]) -> None:
+    async def store_email_choices(
+        self, org_id: uuid.UUID, user_id: uuid.UUID, email: dict[str, bool]
+    ) -> None:
         statement = insert(NotificationPreference).values(org_id=org_id, user_id=user_id, email=email)
         await self.session.execute(
             statement.on_conflict_do_update(

@@ -12,8 +12,9 @@ from agentflow.kit.schemas import InputSchema, Schema, examples
 
 class NotificationPublic(Schema):
     id: uuid.UUID
-    kind: str = Field(description="`approval.requested`, `usage.threshold`, `payment.failed` or "
-                      "`integration.needs_reauth`.")
+    kind: str = Field(
+        description="`approval.requested`, `usage.threshold`, `payment.failed` or `integration.needs_reauth`."
+    )
     title: str
     body: str
     link: str | None = Field(description="A path in the web app (e.g. `/executions/<id>`), or null.")
