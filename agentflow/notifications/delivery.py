@@ -39,7 +39,8 @@ _CLAIM = compile_query(
         ), claimed AS (
             UPDATE notifications n
             SET email_attempts = n.email_attempts + 1,
-                email_due_at = clock_timestamp() + make_interval(mins => CAST(power(2, n.email_attempts) AS integer))
+                email_due_at = clock_timestamp()
+                    + make_interval(mins => CAST(power(2, n.email_attempts) AS integer))
             FROM due WHERE n.id = due.id
             RETURNING n.id, n.org_id, n.user_id, n.kind, n.title, n.body, n.link, n.email_attempts
         )

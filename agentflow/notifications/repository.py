@@ -20,7 +20,7 @@ from agentflow.notifications.kinds import Notice, Recipients
 class NotificationRepository(TenantRepository[Notification]):
     model = Notification
 
-    def of_member(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Select[tuple[Notification]]:
+    def of_member(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Select[Notification]:
         """The only way a member's notifications are read: another user's or org's are not found."""
         return self.readable(org_id).where(Notification.user_id == user_id)
 

@@ -209,7 +209,9 @@ async def test_an_unreachable_smtp_server_is_retried_then_given_up(
     assert await broken.deliver_due() == 0  # not due again yet (backoff)
     for _ in range(MAX_ATTEMPTS - 1):
         await session.execute(
-            update(Notification).where(Notification.id == ids[0]).values(email_due_at=text("clock_timestamp()"))
+            update(Notification)
+            .where(Notification.id == ids[0])
+            .values(email_due_at=text("clock_timestamp()"))
         )
         await broken.deliver_due()
     row = await session.get(Notification, ids[0], populate_existing=True)
