@@ -34,8 +34,9 @@ class Notice:
     email: bool
 
     def __post_init__(self) -> None:
-        # Titles and bodies are built from names users chose (agents, connections): cut, never refused.
-        object.__setattr__(self, "title", _cut(self.title, TITLE_MAX))
+        # Titles and bodies are built from names users chose (agents, connections): cut, never refused. A
+        # title is an email's subject: one line.
+        object.__setattr__(self, "title", _cut(" ".join(self.title.split()), TITLE_MAX))
         object.__setattr__(self, "body", _cut(self.body, BODY_MAX))
         object.__setattr__(self, "dedupe_key", self.dedupe_key[:200])
 

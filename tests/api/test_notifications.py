@@ -305,3 +305,9 @@ async def test_another_members_or_orgs_notification_is_404(
     # A removed member's notifications go with the membership.
     await session.execute(text("DELETE FROM org_memberships WHERE user_id = :u"), {"u": colleague.user_id})
     assert await session.get(Notification, theirs, populate_existing=True) is None
+
+
+def test_a_notice_is_bounded_and_its_title_one_line() -> None:
+    made = notice(title="Reconnect GitHub:\r\nBcc: everyone@example.com " + "x" * 300)
+    assert "\n" not in made.title and "\r" not in made.title and len(made.title) == 200
+    assert len(Notice(**{**made.__dict__, "body": "y" * 5000}).body) == 2000
