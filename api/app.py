@@ -45,6 +45,7 @@ from api.routers import (
     integrations,
     invitations,
     knowledge,
+    notifications,
     org,
     providers,
     schemas,
@@ -75,6 +76,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     analytics.router,
     hooks.router,
     streams.router,
+    notifications.router,
 )
 
 

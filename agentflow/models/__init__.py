@@ -18,6 +18,7 @@ from agentflow.models.integration import (
     IntegrationOAuthState,
 )
 from agentflow.models.knowledge import DocumentStatus, KnowledgeBase, KnowledgeChunk, KnowledgeDocument
+from agentflow.models.notification import EmailStatus, Notification, NotificationPreference
 from agentflow.models.organization import Invitation, Organization, OrgMembership
 from agentflow.models.secret import OrgSecret
 from agentflow.models.team import Team, TeamMembership
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "ConnectionStatus",
     "DocumentStatus",
+    "EmailStatus",
     "Execution",
     "ExecutionEvent",
     "ExecutionLog",
@@ -46,6 +48,8 @@ __all__ = [
     "KnowledgeChunk",
     "KnowledgeDocument",
     "LoginThrottle",
+    "Notification",
+    "NotificationPreference",
     "OrgMembership",
     "OrgSecret",
     "Organization",
