@@ -74,6 +74,7 @@ class MemberService:
         ):
             pending.revoked_at = now
         # After the replaced invitation is revoked: inviting the same person again takes no new seat.
+        await session.flush()
         await limits.check(session, org_id=subject.org_id, limit=LimitName.seats)
         token = new_token()
         invitation = await invitations.add(
