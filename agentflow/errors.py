@@ -59,6 +59,30 @@ class Conflict(AgentFlowError):
     code = "conflict"
 
 
+class PlanLimitReached(AgentFlowError):
+    """The org's plan allows no more of `limit`; `details` say how much is used and allowed, and where to
+    upgrade. A webhook delivery gets 429 (`for_webhook`): the sender should retry later, not pay."""
+
+    status_code = 402
+    code = "plan_limit_reached"
+
+    def __init__(self, message: str, *, limit: str, used: int, allowed: int, upgrade_url: str) -> None:
+        super().__init__(
+            message, details={"limit": limit, "used": used, "allowed": allowed, "upgrade_url": upgrade_url}
+        )
+        self.limit = limit
+        self.used = used
+        self.allowed = allowed
+        self.upgrade_url = upgrade_url
+
+    def for_webhook(self) -> PlanLimitReached:
+        refused = PlanLimitReached(
+            self.message, limit=self.limit, used=self.used, allowed=self.allowed, upgrade_url=self.upgrade_url
+        )
+        refused.status_code = 429
+        return refused
+
+
 class PreconditionRequired(AgentFlowError):
     """An edit that must say which revision it is based on did not (If-Match or a `revision` field)."""
 

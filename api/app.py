@@ -15,6 +15,7 @@ from prefect.client.orchestration import PrefectClient
 import agentflow
 from agentflow.ai.wiring import OrgSettingsPolicies, VaultCredentials
 from agentflow.auth.cache import AuthCache, AuthInvalidationListener
+from agentflow.billing.limits import PlanLimits
 from agentflow.config import Settings, get_settings
 from agentflow.db import create_engine, create_sessionmaker
 from agentflow.egress import EgressPolicy
@@ -39,6 +40,7 @@ from api.routers import (
     analytics,
     api_keys,
     auth,
+    billing_limits,
     executions,
     health,
     hooks,
@@ -77,6 +79,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     hooks.router,
     streams.router,
     notifications.router,
+    billing_limits.router,
 )
 
 
@@ -111,6 +114,8 @@ def _attach_services(app: FastAPI, settings: Settings) -> None:
     # The API's own outbound calls (provider checks) pass the same guard as the worker's.
     app.state.egress = EgressPolicy.from_settings(settings)
     app.state.mcp = McpEndpoint(settings)
+    # Plan limits (nothing is checked with billing off); keeps this process's executions counts.
+    app.state.limits = PlanLimits.from_settings(settings)
 
 
 def _mount_routes(app: FastAPI) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from agentflow.auth.subject import AuthSubject, authenticate, reauthenticate
+from agentflow.billing.limits import PlanLimits
 from agentflow.config import Settings
 from agentflow.egress import EgressPolicy
 from agentflow.email.sender import EmailSender, get_sender
@@ -290,6 +291,14 @@ async def get_router(request: Request) -> Router:
 
 
 RouterDep = Annotated[Router, Depends(get_router)]
+
+
+async def get_plan_limits(request: Request) -> PlanLimits:
+    limits: PlanLimits = request.app.state.limits
+    return limits
+
+
+PlanLimitsDep = Annotated[PlanLimits, Depends(get_plan_limits)]
 
 
 async def get_ingestion(request: Request) -> IngestionDispatcher | None:

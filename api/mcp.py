@@ -164,6 +164,7 @@ async def _call_tool(
                 name=params.name,
                 arguments=params.arguments,
                 max_input_bytes=state.settings.mcp_max_input_bytes,
+                limits=state.limits,
             )
             await session.commit()
     except AgentFlowError as exc:  # nothing was recorded: the caller (a model) reads why

@@ -16,12 +16,15 @@ from agentflow.api_keys.service import api_key_service
 from agentflow.auth.passwords import hash_password
 from agentflow.auth.subject import AuthSubject
 from agentflow.auth.tokens import issue_access_token
+from agentflow.billing.limits import PlanLimits
 from agentflow.config import Settings
 from agentflow.models import Organization, OrgMembership, User
 from agentflow.orgs.service import organization_service
 from agentflow.rbac import ROLE_PERMISSIONS, Role
 
 PASSWORD = "correct horse battery staple"
+# Setup through the services is never held to a plan (billing off); tests of limits build their own.
+NO_LIMITS = PlanLimits(billing_enabled=False, public_url="http://testserver")
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ async def create_agent(
     """A draft agent through the real service (the triage definition unless another is given); its id."""
     agent = await agent_service.create(
         session,
+        limits=NO_LIMITS,
         subject=member.subject,
         body=AgentCreate(
             name=name, definition=definition or triage_definition(), tags=tags or [], team_id=team_id

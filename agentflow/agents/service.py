@@ -29,6 +29,8 @@ from agentflow.agents.schemas import (
 )
 from agentflow.agents.versions import version_of
 from agentflow.auth.subject import AuthSubject
+from agentflow.billing.limits import PlanLimits
+from agentflow.billing.plans import LimitName
 from agentflow.engine.control.deployments import AgentDeployer, webhook_token
 from agentflow.errors import Conflict, NotFound, ValidationFailed
 from agentflow.kit.pagination import Page
@@ -95,13 +97,16 @@ class AgentService:
             }
         )
 
-    async def create(self, session: AsyncSession, *, subject: AuthSubject, body: AgentCreate) -> Agent:
-        """A new draft agent; without a definition its draft is one manual trigger."""
+    async def create(
+        self, session: AsyncSession, *, limits: PlanLimits, subject: AuthSubject, body: AgentCreate
+    ) -> Agent:
+        """A new draft agent; without a definition its draft is one manual trigger (402 over the plan)."""
         if body.team_id is not None:
             await self._require_team(session, subject, body.team_id)
         raw = body.definition if body.definition is not None else definitions.starter_definition()
         return await self._add(
             session,
+            limits,
             subject,
             name=body.name,
             description=body.description,
@@ -111,11 +116,12 @@ class AgentService:
         )
 
     async def import_document(
-        self, session: AsyncSession, *, subject: AuthSubject, document: AgentDocument
+        self, session: AsyncSession, *, limits: PlanLimits, subject: AuthSubject, document: AgentDocument
     ) -> Agent:
         """A new draft agent from an exported document (name, description, tags, definition)."""
         return await self._add(
             session,
+            limits,
             subject,
             name=document.name,
             description=document.description,
@@ -186,12 +192,14 @@ class AgentService:
         self,
         session: AsyncSession,
         *,
+        limits: PlanLimits,
         subject: AuthSubject,
         agent_id: uuid.UUID,
         status: StatusTarget,
         deployer: AgentDeployer | None = None,
     ) -> Agent:
-        """Activate, pause, archive or restore; running states need a published version."""
+        """Activate, pause, archive or restore; running states need a published version, and restoring
+        needs room in the plan's agents."""
         agent = await self._locked(session, subject, agent_id)
         if AgentStatus.archived in (status, agent.status):
             subject.require(Permission.agents_archive)
@@ -210,6 +218,8 @@ class AgentService:
                 f"Agent {agent.id} has published versions, so it is active or paused, not a draft",
                 code="invalid_status",
             )
+        if agent.status == AgentStatus.archived:
+            await limits.check(session, org_id=subject.org_id, limit=LimitName.agents)
         agent.status = status
         agent.archived_at = None
         agent.updated_by = subject.user_id
@@ -233,12 +243,19 @@ class AgentService:
         return agent
 
     async def duplicate(
-        self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID, name: str | None
+        self,
+        session: AsyncSession,
+        *,
+        limits: PlanLimits,
+        subject: AuthSubject,
+        agent_id: uuid.UUID,
+        name: str | None,
     ) -> Agent:
         """A new draft agent with a copy of this one's draft and metadata (no versions)."""
         source = await self.get(session, subject=subject, agent_id=agent_id)
         return await self._add(
             session,
+            limits,
             subject,
             name=name or f"Copy of {source.name}"[:_NAME_LIMIT],
             description=source.description,
@@ -341,6 +358,7 @@ class AgentService:
     async def _add(
         self,
         session: AsyncSession,
+        limits: PlanLimits,
         subject: AuthSubject,
         *,
         name: str,
@@ -349,6 +367,7 @@ class AgentService:
         team_id: uuid.UUID | None,
         draft: dict[str, Any],
     ) -> Agent:
+        await limits.check(session, org_id=subject.org_id, limit=LimitName.agents)
         return await AgentRepository(session).add(
             Agent(
                 org_id=subject.org_id,

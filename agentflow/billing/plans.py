@@ -115,3 +115,29 @@ def effective_plan(stored: str, *, billing_enabled: bool) -> Plan:
     if not billing_enabled:
         return PLANS[PlanName.self_hosted]
     return plan_named(stored)
+
+
+def _amount(value: int | None, unit: str = "") -> str:
+    if value is None:
+        return "unlimited"
+    if unit == "bytes":
+        return f"{value // GiB} GB" if value >= GiB else f"{value // MiB} MB"
+    return f"{value:,}"
+
+
+def plans_table_markdown() -> str:
+    """The plans as docs/billing.md shows them (a test keeps the two equal)."""
+    rows = [
+        "| Plan | Price (USD / month) | Agents | Executions / period | Knowledge | Seats "
+        "| API requests / min |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for plan in PLANS.values():
+        price = "free" if plan.monthly_usd == 0 else _amount(plan.monthly_usd) if plan.monthly_usd else "—"
+        rows.append(
+            f"| `{plan.name}` | {price} | {_amount(plan.limits[LimitName.agents])} | "
+            f"{_amount(plan.limits[LimitName.executions])} | "
+            f"{_amount(plan.limits[LimitName.knowledge_bytes], 'bytes')} | "
+            f"{_amount(plan.limits[LimitName.seats])} | {_amount(plan.api_requests_per_minute)} |"
+        )
+    return "\n".join(rows)

@@ -19,19 +19,22 @@ def _q(sql: str) -> CompiledQuery:
 
 
 _INSERT_QUEUED = compile_query(INSERT_QUEUED)
-# The agent behind a webhook URL with the version that runs (none: never published, nothing to run).
+# The agent behind a webhook URL with the version that runs (none: never published, nothing to run), and
+# its org's plan, so the plan-limit check needs no statement of its own.
 _WEBHOOK_AGENT = _q(
     """
-    SELECT a.id, a.org_id, a.status, v.id AS version_id, v.definition
+    SELECT a.id, a.org_id, a.status, v.id AS version_id, v.definition, o.plan
     FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.number = a.current_version
+    JOIN organizations o ON o.id = a.org_id
     WHERE a.webhook_token = :token
     """
 )
-# The agent a scheduled flow run names, only with a version of its own.
+# The agent a scheduled flow run names, only with a version of its own, and its org's plan.
 _SCHEDULED_AGENT = _q(
     """
-    SELECT a.org_id, a.status, a.prefect_deployment_id
+    SELECT a.org_id, a.status, a.prefect_deployment_id, o.plan
     FROM agents a JOIN agent_versions v ON v.id = :version_id AND v.agent_id = a.id
+    JOIN organizations o ON o.id = a.org_id
     WHERE a.id = :agent_id
     """
 )
@@ -66,6 +69,7 @@ class WebhookAgent:
     status: str
     version_id: uuid.UUID
     definition: dict[str, Any]
+    plan: str  # the org's stored plan
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class ScheduledAgent:
     org_id: uuid.UUID
     status: str
     deployment_id: uuid.UUID | None
+    plan: str  # the org's stored plan
 
 
 class FastExecutionRepository:
@@ -89,6 +94,7 @@ class FastExecutionRepository:
             status=row["status"],
             version_id=row["version_id"],
             definition=row["definition"],
+            plan=row["plan"],
         )
 
     async def scheduled_agent(self, agent_id: uuid.UUID, version_id: uuid.UUID) -> ScheduledAgent | None:
@@ -96,7 +102,10 @@ class FastExecutionRepository:
         if row is None:
             return None
         return ScheduledAgent(
-            org_id=row["org_id"], status=row["status"], deployment_id=row["prefect_deployment_id"]
+            org_id=row["org_id"],
+            status=row["status"],
+            deployment_id=row["prefect_deployment_id"],
+            plan=row["plan"],
         )
 
     async def insert_queued(self, new: NewExecution) -> uuid.UUID | None:

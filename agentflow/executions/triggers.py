@@ -7,12 +7,14 @@
 - `schedule`: a flow run the deployment's cron schedule created, from the worker, on the fast reader.
 - `sub_agent`: another agent's AI step running this one as a tool, from the worker, on the fast reader.
 
-Each applies the same rules (`refusal`, `check_input`, `trigger_config`) and records the row through the one
-INSERT in repository.py.
+Each applies the same rules (`refusal`, `check_input`, `trigger_config`, then the plan's executions limit:
+402 for people and scripts, 429 for a webhook, a schedule just does not run; test runs and agent tools are
+neither counted nor refused) and records the row through the one INSERT in repository.py.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agentflow.agents import definitions
 from agentflow.agents.repository import AgentRepository, AgentVersionRepository
 from agentflow.auth.subject import AuthSubject
-from agentflow.errors import Conflict, NotFound, ValidationFailed
+from agentflow.billing.limits import PlanLimits
+from agentflow.billing.plans import LimitName
+from agentflow.errors import Conflict, NotFound, PlanLimitReached, ValidationFailed
 from agentflow.executions import integration_events, webhooks
 from agentflow.executions.fast_repository import FastExecutionRepository, WebhookAgent
 from agentflow.executions.repository import ExecutionRepository, NewExecution
@@ -35,6 +39,8 @@ from agentflow.models import Agent, AgentStatus, ExecutionStatus, TriggeredBy
 from agentflow.nodes.errors import StepError
 from agentflow.nodes.trigger.handler import check_input as check_trigger_input
 from agentflow.secrets.store import SecretStore
+
+logger = logging.getLogger("agentflow.executions")
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ class TriggerService:
         self,
         session: AsyncSession,
         *,
+        limits: PlanLimits,
         agent: Agent,
         triggered_by: TriggeredBy,
         input: Any,
@@ -102,7 +109,8 @@ class TriggerService:
         test_definition: dict[str, Any] | None = None,
     ) -> Triggered:
         """Record a queued execution of the agent (dispatch to Prefect follows the commit); a repeated
-        idempotency key returns the first execution instead."""
+        idempotency key returns the first execution instead. 402 `plan_limit_reached` when the plan allows
+        no more executions this period (test runs are not counted and never refused)."""
         repo = ExecutionRepository(session)
         earlier = await self._earlier(repo, agent.org_id, agent.id, idempotency_key)
         if earlier is not None:
@@ -112,6 +120,8 @@ class TriggerService:
             raise refused
         runs = await self._what_runs(session, agent, triggered_by, test_definition)
         check_input(trigger_config(runs.definition), _schema_subject(input, triggered_by))
+        if triggered_by != TriggeredBy.test:
+            await limits.check(session, org_id=agent.org_id, limit=LimitName.executions)
         new = NewExecution(
             org_id=agent.org_id,
             agent_id=agent.id,
@@ -125,7 +135,7 @@ class TriggerService:
         return await self._record(repo, new)
 
     async def rerun(
-        self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID
+        self, session: AsyncSession, *, limits: PlanLimits, subject: AuthSubject, execution_id: uuid.UUID
     ) -> Triggered:
         """A new execution with an earlier one's input, of the agent's current version (a test run re-runs
         its own definition); a scheduled run's re-run counts as manual."""
@@ -137,6 +147,7 @@ class TriggerService:
         source = TriggeredBy(previous.triggered_by)
         return await self.start(
             session,
+            limits=limits,
             agent=agent,
             triggered_by=TriggeredBy.manual if source == TriggeredBy.schedule else source,
             input=previous.input,
@@ -189,18 +200,20 @@ class TriggerService:
         return _WhatRuns(definition=version.definition, version_id=version.id, frozen=None)
 
     async def webhook(
-        self, db: FastReader, secrets: SecretStore, request: WebhookRequest
+        self, db: FastReader, secrets: SecretStore, request: WebhookRequest, *, limits: PlanLimits
     ) -> Triggered | integration_events.Answer:
         """A delivery to a webhook URL: 404 unless it is a live webhook, 401 unless signed when the trigger
-        asks for it, 422 unless the body matches the input_schema, 409 for a replayed delivery. A Slack or
-        GitHub event that starts no run (challenge, ping, filtered out, repeated) gets its `Answer`."""
+        asks for it, 422 unless the body matches the input_schema, 429 `plan_limit_reached` over the plan's
+        executions, 409 for a replayed delivery. A Slack or GitHub event that starts no run (challenge, ping,
+        filtered out, repeated) gets its `Answer`. A refused delivery records nothing."""
         repo = FastExecutionRepository(db)
         agent, trigger = await self._live_webhook(repo, request.token)
         if trigger.get("kind") == "integration":
-            return await self._integration_event(repo, secrets, agent, trigger, request)
+            return await self._integration_event(repo, secrets, limits, agent, trigger, request)
         delivery_id = await webhooks.check_signature(secrets, agent.org_id, trigger, request)
         body = await request.parse_body()  # only now: an unauthenticated body is never parsed
         check_input(trigger, body)
+        await self._delivery_within_plan(db, limits, agent)
         if delivery_id is not None:
             await webhooks.claim_delivery(repo, agent.org_id, agent.id, delivery_id)
         new = NewExecution(
@@ -217,6 +230,7 @@ class TriggerService:
         self,
         repo: FastExecutionRepository,
         secrets: SecretStore,
+        limits: PlanLimits,
         agent: WebhookAgent,
         trigger: dict[str, Any],
         request: WebhookRequest,
@@ -228,6 +242,7 @@ class TriggerService:
         if isinstance(event, integration_events.Answer):
             return event
         check_input(trigger, event.body)
+        await self._delivery_within_plan(repo.db, limits, agent)
         if not await repo.claim_delivery(
             agent.org_id, agent.id, event.delivery_id, keep_seconds=event.keep_seconds
         ):
@@ -241,6 +256,14 @@ class TriggerService:
             idempotency_key=request.idempotency_key,
         )
         return await self._insert_delivered(repo, new)
+
+    async def _delivery_within_plan(self, db: FastReader, limits: PlanLimits, agent: WebhookAgent) -> None:
+        """429 `plan_limit_reached` (before anything is recorded) when the plan allows no more executions:
+        a sender retries on 429, and the run happens once the org has room again."""
+        try:
+            await limits.check_execution_fast(db, org_id=agent.org_id, stored_plan=agent.plan)
+        except PlanLimitReached as refused:
+            raise refused.for_webhook() from None
 
     async def _insert_delivered(self, repo: FastExecutionRepository, new: NewExecution) -> Triggered:
         """Insert a delivery's execution; a repeated Idempotency-Key finds the first one."""
@@ -272,6 +295,7 @@ class TriggerService:
         self,
         db: FastReader,
         *,
+        limits: PlanLimits,
         agent_id: uuid.UUID,
         version_id: uuid.UUID,
         flow_run_id: uuid.UUID,
@@ -280,7 +304,8 @@ class TriggerService:
     ) -> uuid.UUID | None:
         """The execution of a scheduled flow run (a retried run finds its own); None when the run must not
         happen: the agent is paused or archived, the version is not its own or the flow run is not of its
-        deployment (whatever is still scheduled in Prefect)."""
+        deployment (whatever is still scheduled in Prefect), or the plan allows no more executions (logged
+        as a warning)."""
         repo = FastExecutionRepository(db)
         agent = await repo.scheduled_agent(agent_id, version_id)
         if (
@@ -289,6 +314,14 @@ class TriggerService:
             or agent.deployment_id is None
             or agent.deployment_id != deployment_id
         ):
+            return None
+        try:
+            await limits.check_execution_fast(db, org_id=agent.org_id, stored_plan=agent.plan)
+        except PlanLimitReached as refused:
+            logger.warning(
+                "scheduled run skipped: the plan's executions limit is reached",
+                extra={"org_id": str(agent.org_id), "agent_id": str(agent_id), **refused.details},
+            )
             return None
         new = NewExecution(
             org_id=agent.org_id,

@@ -18,6 +18,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.auth.subject import AuthSubject
+from agentflow.billing.limits import PlanLimits
+from agentflow.billing.plans import LimitName
 from agentflow.config import Settings
 from agentflow.egress import EgressPolicy, EgressRefused, guarded_client
 from agentflow.egress.requests import ResponseTooLarge, TooManyRedirects, send
@@ -56,12 +58,14 @@ class DocumentService:
         files: FileStore,
         settings: Settings,
         *,
+        limits: PlanLimits,
         subject: AuthSubject,
         kb_id: uuid.UUID,
         incoming: list[IncomingFile],
         source_url: str | None = None,
     ) -> list[KnowledgeDocument]:
-        """Check every file (kind, size, the org's storage), then store them and queue their ingestion."""
+        """Check every file (kind, size, the org's storage and plan), then store them and queue their
+        ingestion."""
         kb = await knowledge_base_service.get(session, subject=subject, kb_id=kb_id, for_update=True)
         if not incoming:
             raise BadRequest("Send one or more files in multipart parts named `files`", code="missing_file")
@@ -94,6 +98,9 @@ class DocumentService:
                 code="knowledge_storage_full",
                 details={"max_bytes": settings.knowledge_max_org_bytes, "used_bytes": used},
             )
+        await limits.check(
+            session, org_id=subject.org_id, limit=LimitName.knowledge_bytes, adding=incoming_bytes
+        )
         documents = []
         for item, kind in zip(incoming, kinds, strict=True):
             doc_id = uuid.uuid4()
@@ -132,12 +139,15 @@ class DocumentService:
         settings: Settings,
         egress: EgressPolicy,
         *,
+        limits: PlanLimits,
         subject: AuthSubject,
         kb_id: uuid.UUID,
         url: str,
     ) -> KnowledgeDocument:
         """Fetch the page through the egress guard, then treat it like an uploaded file."""
         await knowledge_base_service.get(session, subject=subject, kb_id=kb_id)
+        # A full plan is refused before anything is fetched; the page's own bytes are checked after.
+        await limits.check(session, org_id=subject.org_id, limit=LimitName.knowledge_bytes, adding=1)
         data = await _fetch(url, egress, max_bytes=settings.knowledge_max_file_bytes)
         name = _display_name(
             unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]) or urlsplit(url).hostname or url
@@ -148,6 +158,7 @@ class DocumentService:
             session,
             files,
             settings,
+            limits=limits,
             subject=subject,
             kb_id=kb_id,
             incoming=[IncomingFile(name, data)],

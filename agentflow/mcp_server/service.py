@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.auth.subject import AuthSubject
+from agentflow.billing.limits import PlanLimits
 from agentflow.engine.control.hub import EventHub
 from agentflow.errors import NotFound, PayloadTooLarge
 from agentflow.executions.triggers import Triggered, trigger_config, trigger_service
@@ -110,9 +111,11 @@ class McpToolService:
         name: str,
         arguments: dict[str, Any] | None,
         max_input_bytes: int,
+        limits: PlanLimits,
     ) -> Triggered:
         """Record the execution a tool call asks for (dispatch follows the commit); nothing is recorded
-        when the tool is unknown, the input too large or not what the trigger's input_schema asks."""
+        when the tool is unknown, the input too large, not what the trigger's input_schema asks, or the
+        plan allows no more executions."""
         subject.require(Permission.agents_execute)
         input = arguments or {}
         size = len(orjson.dumps(input))
@@ -128,7 +131,12 @@ class McpToolService:
                 f"No tool named {name!r}: list the tools to see the current names", code="unknown_tool"
             )
         return await trigger_service.start(
-            session, agent=tool.agent, triggered_by=TriggeredBy.api, input=input, user_id=subject.user_id
+            session,
+            limits=limits,
+            agent=tool.agent,
+            triggered_by=TriggeredBy.api,
+            input=input,
+            user_id=subject.user_id,
         )
 
     async def wait(

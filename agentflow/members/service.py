@@ -14,6 +14,8 @@ from agentflow.auth.passwords import hash_password
 from agentflow.auth.repository import RefreshTokenRepository, UserRepository
 from agentflow.auth.service import IssuedSession, auth_service
 from agentflow.auth.subject import AuthSubject
+from agentflow.billing.limits import PlanLimits
+from agentflow.billing.plans import LimitName
 from agentflow.config import Settings
 from agentflow.email.sender import Email, EmailSender
 from agentflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -50,10 +52,12 @@ class MemberService:
         settings: Settings,
         sender: EmailSender,
         *,
+        limits: PlanLimits,
         subject: AuthSubject,
         body: InviteRequest,
     ) -> CreatedInvitation:
-        """Create an invitation (replacing a pending one for the same email) and email its link."""
+        """Create an invitation (replacing a pending one for the same email) and email its link; 402 when
+        the plan has no seat left for it (a pending invitation holds a seat)."""
         if not can_assign(subject.role, body.role):
             raise Forbidden(f"A {subject.role} cannot invite someone as {body.role}")
         email = body.email.lower()
@@ -69,6 +73,9 @@ class MemberService:
             )
         ):
             pending.revoked_at = now
+        # After the replaced invitation is revoked: inviting the same person again takes no new seat.
+        await session.flush()
+        await limits.check(session, org_id=subject.org_id, limit=LimitName.seats)
         token = new_token()
         invitation = await invitations.add(
             Invitation(

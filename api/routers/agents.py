@@ -35,7 +35,7 @@ from agentflow.models import Agent, AgentStatus
 from agentflow.nodes.trigger.model import TriggerKind
 from agentflow.rbac import Permission
 from api.bodies import DocumentBody
-from api.deps import INT32_MAX, Authorize, DeployerDep, PageDep, SessionDep
+from api.deps import INT32_MAX, Authorize, DeployerDep, PageDep, PlanLimitsDep, SessionDep
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/agents", tags=["agents"], responses=ERROR_RESPONSES)
@@ -120,10 +120,10 @@ async def list_agents(
     "", status_code=status.HTTP_201_CREATED, response_model=AgentDetail, responses={201: {"headers": _ETAG}}
 )
 async def create_agent(
-    body: AgentCreate, subject: AgentWriter, session: SessionDep, response: Response
+    body: AgentCreate, subject: AgentWriter, session: SessionDep, limits: PlanLimitsDep, response: Response
 ) -> AgentDetail:
     """Create a draft agent (editor+). Without a definition the draft is one manual trigger."""
-    agent = await agent_service.create(session, subject=subject, body=body)
+    agent = await agent_service.create(session, limits=limits, subject=subject, body=body)
     return await _detail(session, response, agent, subject)
 
 
@@ -134,10 +134,14 @@ async def create_agent(
     openapi_extra=_import_body.openapi(),
 )
 async def import_agent(
-    subject: AgentWriter, document: ImportedDocument, session: SessionDep, response: Response
+    subject: AgentWriter,
+    document: ImportedDocument,
+    session: SessionDep,
+    limits: PlanLimitsDep,
+    response: Response,
 ) -> AgentDetail:
     """Create a draft agent from an exported document: JSON, YAML, or a file upload in `file` (editor+)."""
-    agent = await agent_service.import_document(session, subject=subject, document=document)
+    agent = await agent_service.import_document(session, limits=limits, subject=subject, document=document)
     return await _detail(session, response, agent, subject)
 
 
@@ -186,10 +190,12 @@ async def set_agent_status(
     subject: AgentPublisher,
     session: SessionDep,
     deployer: DeployerDep,
+    limits: PlanLimitsDep,
 ) -> AgentSummary:
-    """Activate or pause (editor+; needs a published version); archive or restore (admin+)."""
+    """Activate or pause (editor+; needs a published version); archive or restore (admin+; a restored
+    agent counts toward the plan's agents again)."""
     agent = await agent_service.set_status(
-        session, subject=subject, agent_id=agent_id, status=body.status, deployer=deployer
+        session, limits=limits, subject=subject, agent_id=agent_id, status=body.status, deployer=deployer
     )
     return agent_service.summary(agent=agent, subject=subject)
 
@@ -281,10 +287,17 @@ async def diff_versions(
     responses={201: {"headers": _ETAG}},
 )
 async def duplicate_agent(
-    agent_id: uuid.UUID, body: DuplicateRequest, subject: AgentWriter, session: SessionDep, response: Response
+    agent_id: uuid.UUID,
+    body: DuplicateRequest,
+    subject: AgentWriter,
+    session: SessionDep,
+    limits: PlanLimitsDep,
+    response: Response,
 ) -> AgentDetail:
     """A new draft agent with a copy of this one's draft, description, tags and team (editor+)."""
-    agent = await agent_service.duplicate(session, subject=subject, agent_id=agent_id, name=body.name)
+    agent = await agent_service.duplicate(
+        session, limits=limits, subject=subject, agent_id=agent_id, name=body.name
+    )
     return await _detail(session, response, agent, subject)
 
 

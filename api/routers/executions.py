@@ -27,7 +27,15 @@ from agentflow.executions.triggers import Triggered, trigger_service
 from agentflow.kit.schemas import PageOf, page_of
 from agentflow.models import Execution, ExecutionStatus, TriggeredBy
 from agentflow.rbac import Permission
-from api.deps import INT64_MAX, Authorize, DispatcherDep, GatewayDep, PageDep, SessionDep
+from api.deps import (
+    INT64_MAX,
+    Authorize,
+    DispatcherDep,
+    GatewayDep,
+    PageDep,
+    PlanLimitsDep,
+    SessionDep,
+)
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(tags=["executions"], responses=ERROR_RESPONSES)
@@ -57,6 +65,7 @@ async def execute_agent(
     body: ExecuteRequest,
     subject: Runner,
     session: SessionDep,
+    limits: PlanLimitsDep,
     dispatcher: DispatcherDep,
     background: BackgroundTasks,
     idempotency_key: IdempotencyKey = None,
@@ -65,6 +74,7 @@ async def execute_agent(
     agent = await agent_service.get(session, subject=subject, agent_id=agent_id)
     triggered = await trigger_service.start(
         session,
+        limits=limits,
         agent=agent,
         triggered_by=TriggeredBy.api if subject.method == "api_key" else TriggeredBy.manual,
         input=body.input,
@@ -84,6 +94,7 @@ async def test_agent(
     body: TestRunRequest,
     subject: Runner,
     session: SessionDep,
+    limits: PlanLimitsDep,
     dispatcher: DispatcherDep,
     background: BackgroundTasks,
 ) -> ExecutionAccepted:
@@ -91,6 +102,7 @@ async def test_agent(
     agent = await agent_service.get(session, subject=subject, agent_id=agent_id)
     triggered = await trigger_service.start(
         session,
+        limits=limits,
         agent=agent,
         triggered_by=TriggeredBy.test,
         input=body.input,
@@ -210,6 +222,7 @@ async def retry_execution(
     body: RetryRequest,
     subject: Manager,
     session: SessionDep,
+    limits: PlanLimitsDep,
     gateway: GatewayDep,
     dispatcher: DispatcherDep,
     background: BackgroundTasks,
@@ -220,6 +233,8 @@ async def retry_execution(
             session, gateway, subject=subject, execution_id=execution_id
         )
         return _accepted(execution)
-    triggered = await trigger_service.rerun(session, subject=subject, execution_id=execution_id)
+    triggered = await trigger_service.rerun(
+        session, limits=limits, subject=subject, execution_id=execution_id
+    )
     background.add_task(dispatcher.dispatch_quietly, triggered.id)
     return _accepted(triggered)

@@ -14,7 +14,7 @@ from agentflow.errors import BadRequest
 from agentflow.executions.integration_events import Answer
 from agentflow.executions.triggers import trigger_service
 from agentflow.executions.webhooks import WebhookRequest
-from api.deps import DispatcherDep, ReaderDep, SecretStoreDep
+from api.deps import DispatcherDep, PlanLimitsDep, ReaderDep, SecretStoreDep
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/hooks", tags=["webhooks"], responses=ERROR_RESPONSES)
@@ -62,6 +62,7 @@ async def receive_webhook(
     request: Request,
     reader: ReaderDep,
     secrets: SecretStoreDep,
+    limits: PlanLimitsDep,
     dispatcher: DispatcherDep,
     background: BackgroundTasks,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
@@ -73,7 +74,8 @@ async def receive_webhook(
     `webhook-signature`), `X-AgentFlow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">`, or
     `X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the body>`. Timestamps more than 5 minutes off are
     refused (401), and so is a delivery already received (409 `webhook_replayed`). Unknown, paused or
-    archived: 404. A body that does not match the trigger's `input_schema`: 422, and nothing runs.
+    archived: 404. A body that does not match the trigger's `input_schema`: 422, and nothing runs. Over the
+    plan's executions this billing period: 429 `plan_limit_reached`, nothing recorded (retry later).
 
     Agents with a Slack or GitHub trigger take that provider's deliveries here instead, verified with its
     own signature (`X-Slack-Signature` with `X-Slack-Request-Timestamp`, `X-Hub-Signature-256`); what
@@ -90,6 +92,7 @@ async def receive_webhook(
             idempotency_key=idempotency_key,
             parse_body=lambda: _parse(request),
         ),
+        limits=limits,
     )
     if isinstance(triggered, Answer):
         return JSONResponse(triggered.body, status_code=status.HTTP_200_OK)

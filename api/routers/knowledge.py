@@ -32,6 +32,7 @@ from api.deps import (
     FileStoreDep,
     IngestionDep,
     PageDep,
+    PlanLimitsDep,
     RouterDep,
     SessionDep,
     SettingsDep,
@@ -148,13 +149,14 @@ async def upload_documents(
     session: SessionDep,
     files: FileStoreDep,
     settings: SettingsDep,
+    limits: PlanLimitsDep,
     ingestion: IngestionDep,
     background: BackgroundTasks,
 ) -> DocumentsCreated:
     """Upload one or more files (parts named `files`); each is ingested by its own flow run (editor+)."""
     incoming = await _uploaded_files(request, settings.knowledge_max_files_per_upload)
     documents = await document_service.add_files(
-        session, files, settings, subject=subject, kb_id=kb_id, incoming=incoming
+        session, files, settings, limits=limits, subject=subject, kb_id=kb_id, incoming=incoming
     )
     if ingestion is not None:
         background.add_task(ingestion.dispatch, [d.id for d in documents])
@@ -174,13 +176,14 @@ async def add_document_from_url(
     session: SessionDep,
     files: FileStoreDep,
     settings: SettingsDep,
+    limits: PlanLimitsDep,
     egress: EgressDep,
     ingestion: IngestionDep,
     background: BackgroundTasks,
 ) -> DocumentPublic:
     """Fetch a page (through the egress guard) and ingest its main text (editor+)."""
     document = await document_service.add_url(
-        session, files, settings, egress, subject=subject, kb_id=kb_id, url=body.url
+        session, files, settings, egress, limits=limits, subject=subject, kb_id=kb_id, url=body.url
     )
     if ingestion is not None:
         background.add_task(ingestion.dispatch, [document.id])

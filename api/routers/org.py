@@ -21,7 +21,15 @@ from agentflow.members.service import member_service
 from agentflow.orgs.schemas import OrgUpdate
 from agentflow.orgs.service import organization_service
 from agentflow.rbac import Permission
-from api.deps import Authorize, EmailSenderDep, PageDep, SessionDep, SettingsDep, forget_credentials
+from api.deps import (
+    Authorize,
+    EmailSenderDep,
+    PageDep,
+    PlanLimitsDep,
+    SessionDep,
+    SettingsDep,
+    forget_credentials,
+)
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/org", tags=["organization"], responses=ERROR_RESPONSES)
@@ -56,10 +64,17 @@ async def list_members(subject: MemberReader, session: SessionDep, page: PageDep
 
 @router.post("/members/invite", status_code=status.HTTP_201_CREATED, response_model=InvitationCreated)
 async def invite_member(
-    body: InviteRequest, subject: Inviter, session: SessionDep, settings: SettingsDep, sender: EmailSenderDep
+    body: InviteRequest,
+    subject: Inviter,
+    session: SessionDep,
+    settings: SettingsDep,
+    limits: PlanLimitsDep,
+    sender: EmailSenderDep,
 ) -> InvitationCreated:
     """Invite someone by email; they get a link to join with the given role (admin+)."""
-    created = await member_service.invite(session, settings, sender, subject=subject, body=body)
+    created = await member_service.invite(
+        session, settings, sender, limits=limits, subject=subject, body=body
+    )
     return InvitationCreated.model_validate(
         {
             **InvitationPublic.model_validate(created.invitation).model_dump(),

@@ -51,7 +51,7 @@ from agentflow.teams.service import team_service
 from api.app import API_PREFIX, ROUTERS, create_app
 from api.bodies import DocumentBody
 from api.deps import Authorize, AuthorizeStream
-from tests.factories import Member, add_member, create_org_with_owner
+from tests.factories import NO_LIMITS, Member, add_member, create_org_with_owner
 from tests.support.outside import outside_server
 
 # Routes anyone may call: they authenticate by what they carry (password, cookie, invitation token).
@@ -215,6 +215,7 @@ class OrgResources:
                     self.session,
                     self.settings,
                     ConsoleSender(),
+                    limits=NO_LIMITS,
                     subject=subject,
                     body=InviteRequest.model_validate({"email": f"{uuid.uuid4().hex[:8]}@example.com"}),
                 )
@@ -236,6 +237,7 @@ class OrgResources:
                 agent = await agent_service.get(self.session, subject=subject, agent_id=agent_id)
                 execution = await trigger_service.start(
                     self.session,
+                    limits=NO_LIMITS,
                     agent=agent,
                     triggered_by=TriggeredBy.manual,
                     input={"text": "hi"},
@@ -259,6 +261,7 @@ class OrgResources:
                     self.session,
                     file_store(self.settings),
                     self.settings,
+                    limits=NO_LIMITS,
                     subject=subject,
                     kb_id=kb_id,
                     incoming=[IncomingFile("faq.md", b"# FAQ\n\nQuestions and answers.")],
@@ -324,7 +327,10 @@ class OrgResources:
         """
         subject = self.owner.subject
         created = await agent_service.create(
-            self.session, subject=subject, body=AgentCreate(name="Triage", definition=EXAMPLE_DEFINITION)
+            self.session,
+            limits=NO_LIMITS,
+            subject=subject,
+            body=AgentCreate(name="Triage", definition=EXAMPLE_DEFINITION),
         )
         for prompt in ("Label this ticket: {{start.output.body.text}}", "Sort: {{start.output.body.text}}"):
             await agent_service.publish(self.session, subject=subject, agent_id=created.id, message="")

@@ -11,6 +11,7 @@ from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 
 from agentflow.ai.wiring import process_router
+from agentflow.billing.limits import PlanLimits
 from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.engine.labels import run_name
 from agentflow.engine.worker import crash_recovery
@@ -26,6 +27,17 @@ from agentflow.knowledge.retriever import OrgKnowledge
 
 logger = logging.getLogger("agentflow.engine")
 _http: httpx.AsyncClient | None = None
+_limits: PlanLimits | None = None
+
+
+def _plan_limits() -> PlanLimits:
+    """This worker's plan-limit checks (their executions counts are kept per process)."""
+    global _limits
+    if _limits is None:
+        from agentflow.config import get_settings
+
+        _limits = PlanLimits.from_settings(get_settings())
+    return _limits
 
 
 def _knowledge(store: EngineStore) -> OrgKnowledge:
@@ -109,6 +121,7 @@ async def run_scheduled(agent_id: uuid.UUID, version_id: uuid.UUID) -> dict[str,
     store = await engine_store()
     execution_id = await trigger_service.schedule(
         store.db,
+        limits=_plan_limits(),
         agent_id=agent_id,
         version_id=version_id,
         flow_run_id=flow_run.id,
@@ -116,8 +129,16 @@ async def run_scheduled(agent_id: uuid.UUID, version_id: uuid.UUID) -> dict[str,
         scheduled_at=scheduled_at.isoformat() if scheduled_at else None,
     )
     if execution_id is None:
-        logger.info("scheduled run %s skipped: agent %s is inactive or does not match", flow_run.id, agent_id)
-        return {"status": "skipped", "note": "the agent is paused, archived or does not match this run"}
+        logger.info(
+            "scheduled run %s skipped: agent %s is inactive, does not match or is over its plan's limit",
+            flow_run.id,
+            agent_id,
+        )
+        return {
+            "status": "skipped",
+            "note": "the agent is paused, archived or does not match this run, or its plan's executions "
+            "are used up",
+        }
     await _label_scheduled_run(store, flow_run, agent_id, execution_id)
     return await run_execution(execution_id)
 

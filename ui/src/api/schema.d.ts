@@ -171,7 +171,8 @@ export interface paths {
         get?: never;
         /**
          * Set Agent Status
-         * @description Activate or pause (editor+; needs a published version); archive or restore (admin+).
+         * @description Activate or pause (editor+; needs a published version); archive or restore (admin+; a restored
+         *     agent counts toward the plan's agents again).
          */
         put: operations["set_agent_status_api_v1_agents__agent_id__status_put"];
         post?: never;
@@ -523,6 +524,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/billing/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Plans
+         * @description The plans with their limits and features, and the plan the organization is on (viewer+). Without
+         *     billing every organization is on the unlimited `self_hosted` plan.
+         */
+        get: operations["list_plans_api_v1_billing_plans_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Usage
+         * @description This billing period's usage against each of the plan's limits (`limit: null` is unlimited; viewer+).
+         *     Executions leave out test runs and runs other agents started as tools; seats are members plus pending
+         *     invitations.
+         */
+        get: operations["get_usage_api_v1_billing_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/executions": {
         parameters: {
             query?: never;
@@ -749,7 +793,8 @@ export interface paths {
          *     `webhook-signature`), `X-AgentFlow-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">`, or
          *     `X-AgentFlow-Signature: sha256=<hex HMAC-SHA256 of the body>`. Timestamps more than 5 minutes off are
          *     refused (401), and so is a delivery already received (409 `webhook_replayed`). Unknown, paused or
-         *     archived: 404. A body that does not match the trigger's `input_schema`: 422, and nothing runs.
+         *     archived: 404. A body that does not match the trigger's `input_schema`: 422, and nothing runs. Over the
+         *     plan's executions this billing period: 429 `plan_limit_reached`, nothing recorded (retry later).
          *
          *     Agents with a Slack or GitHub trigger take that provider's deliveries here instead, verified with its
          *     own signature (`X-Slack-Signature` with `X-Slack-Request-Timestamp`, `X-Hub-Signature-256`); what
@@ -2807,6 +2852,13 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** LimitUsagePublic */
+        LimitUsagePublic: {
+            /** Limit */
+            limit: number | null;
+            /** Used */
+            used: number;
+        };
         /** LogPublic */
         LogPublic: {
             /**
@@ -3221,6 +3273,48 @@ export interface components {
          * @enum {string}
          */
         Permission: "org:read" | "org:update" | "members:read" | "members:invite" | "members:manage" | "teams:read" | "teams:write" | "api_keys:read" | "api_keys:write" | "secrets:read" | "secrets:write" | "agents:read" | "agents:write" | "agents:publish" | "agents:archive" | "agents:execute" | "executions:read" | "executions:manage" | "executions:approve" | "knowledge:read" | "knowledge:write" | "integrations:read" | "integrations:use" | "integrations:connect" | "analytics:read" | "billing:read" | "billing:manage" | "notifications:read";
+        /**
+         * PlanLimitsPublic
+         * @description Each limit's allowance; null is unlimited.
+         */
+        PlanLimitsPublic: {
+            /** Agents */
+            agents: number | null;
+            /** Executions */
+            executions: number | null;
+            /** Knowledge Bytes */
+            knowledge_bytes: number | null;
+            /** Seats */
+            seats: number | null;
+        };
+        /**
+         * PlanName
+         * @enum {string}
+         */
+        PlanName: "free" | "starter" | "pro" | "enterprise" | "self_hosted";
+        /** PlanPublic */
+        PlanPublic: {
+            /** Api Requests Per Minute */
+            api_requests_per_minute: number | null;
+            /** Features */
+            features: string[];
+            limits: components["schemas"]["PlanLimitsPublic"];
+            /** Monthly Usd */
+            monthly_usd: number | null;
+            name: components["schemas"]["PlanName"];
+            /** Self Serve */
+            self_serve: boolean;
+            /** Title */
+            title: string;
+        };
+        /** PlansPublic */
+        PlansPublic: {
+            /** Billing Enabled */
+            billing_enabled: boolean;
+            current: components["schemas"]["PlanName"];
+            /** Plans */
+            plans: components["schemas"]["PlanPublic"][];
+        };
         /** PreviousPeriod */
         PreviousPeriod: {
             /** Active Agents */
@@ -3719,6 +3813,13 @@ export interface components {
          * @enum {string}
          */
         TriggeredBy: "manual" | "api" | "webhook" | "schedule" | "test" | "agent";
+        /** UsageLimitsPublic */
+        UsageLimitsPublic: {
+            agents: components["schemas"]["LimitUsagePublic"];
+            executions: components["schemas"]["LimitUsagePublic"];
+            knowledge_bytes: components["schemas"]["LimitUsagePublic"];
+            seats: components["schemas"]["LimitUsagePublic"];
+        };
         /** UsagePoint */
         UsagePoint: {
             /** Avg Duration Ms */
@@ -3744,6 +3845,21 @@ export interface components {
             tokens_in: number;
             /** Tokens Out */
             tokens_out: number;
+        };
+        /** UsagePublic */
+        UsagePublic: {
+            limits: components["schemas"]["UsageLimitsPublic"];
+            /**
+             * Period End
+             * Format: date-time
+             */
+            period_end: string;
+            /**
+             * Period Start
+             * Format: date-time
+             */
+            period_start: string;
+            plan: components["schemas"]["PlanName"];
         };
         /** UsageSeries */
         UsageSeries: {
@@ -8451,6 +8567,318 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_plans_api_v1_billing_plans_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlansPublic"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_usage_api_v1_billing_usage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsagePublic"];
                 };
             };
             /** @description Bad request */
