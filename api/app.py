@@ -26,6 +26,7 @@ from agentflow.integrations.custom.config import MAX_DOCUMENT_BYTES
 from agentflow.kit.fastread import PoolReader
 from agentflow.knowledge.dispatch import IngestionDispatcher
 from agentflow.logs import configure_logging
+from agentflow.notifications.usage_alerts import notify_crossing
 from agentflow.providers.router import Router
 from agentflow.secrets.store import SecretStore
 from api import streams
@@ -115,7 +116,7 @@ def _attach_services(app: FastAPI, settings: Settings) -> None:
     app.state.egress = EgressPolicy.from_settings(settings)
     app.state.mcp = McpEndpoint(settings)
     # Plan limits (nothing is checked with billing off); keeps this process's executions counts.
-    app.state.limits = PlanLimits.from_settings(settings)
+    app.state.limits = PlanLimits.from_settings(settings, notifier=notify_crossing)
 
 
 def _mount_routes(app: FastAPI) -> None:

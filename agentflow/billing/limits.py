@@ -72,6 +72,11 @@ class _Counted:
     at: float
 
 
+# Told when a check lets usage reach 80 % or 100 % of a limit (the notifications service; it dedupes per
+# limit, period and threshold). Injected so billing never imports notifications.
+UsageNotifier = Callable[[AsyncSession, uuid.UUID, Crossing], Awaitable[object]]
+
+
 class PlanLimits:
     """The limit checks of one process (the API, a worker); holds the executions counts it has read."""
 
@@ -82,16 +87,23 @@ class PlanLimits:
         public_url: str,
         cache_seconds: float = CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        notifier: UsageNotifier | None = None,
     ) -> None:
         self.enabled = billing_enabled
+        self.notifier = notifier
+        # Executions crossings this process has already reported, so the notifier runs once each, not per
+        # run (the rarer creates always call it: their transaction may still roll back; it dedupes).
+        self._reported: set[tuple[uuid.UUID, str, datetime, int]] = set()
         self.upgrade_url = public_url.rstrip("/") + "/settings/billing"
         self.cache_seconds = cache_seconds
         self._clock = clock
         self._counted: dict[tuple[uuid.UUID, datetime], _Counted] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PlanLimits:
-        return cls(billing_enabled=settings.billing_enabled, public_url=settings.public_url)
+    def from_settings(cls, settings: Settings, *, notifier: UsageNotifier | None = None) -> PlanLimits:
+        return cls(
+            billing_enabled=settings.billing_enabled, public_url=settings.public_url, notifier=notifier
+        )
 
     def plan(self, stored: str) -> Plan:
         """The plan an org with this stored plan is held to."""
@@ -123,12 +135,33 @@ class PlanLimits:
             return
         period = self.period()
         if limit == LimitName.executions:
-            await self._check_executions(org_id, allowed, period, lambda: repo.count(org_id, limit, period))
+            used = await self._check_executions(
+                org_id, allowed, period, lambda: repo.count(org_id, limit, period)
+            )
+        else:
+            await repo.lock(org_id, limit)
+            used = await repo.count(org_id, limit, period) + adding
+            if used > allowed:
+                raise self.refusal(limit, used=used - adding, allowed=allowed)
+        await self._report(session, org_id, Crossing(limit, 0, used, allowed, period))
+
+    async def _report(self, session: AsyncSession, org_id: uuid.UUID, after: Crossing) -> None:
+        """Tell the notifier when usage after this create reached 80 % or 100 % of the allowance."""
+        if self.notifier is None or after.allowed <= 0:
             return
-        await repo.lock(org_id, limit)
-        used = await repo.count(org_id, limit, period)
-        if used + adding > allowed:
-            raise self.refusal(limit, used=used, allowed=allowed)
+        for threshold in (100, 80):
+            if after.used * 100 >= after.allowed * threshold:
+                key = (org_id, after.limit.value, after.period.start, threshold)
+                if key in self._reported:
+                    return
+                await self.notifier(
+                    session, org_id, Crossing(after.limit, threshold, after.used, after.allowed, after.period)
+                )
+                if after.limit == LimitName.executions:
+                    if len(self._reported) >= _MAX_CACHED_ORGS:
+                        self._reported.clear()
+                    self._reported.add(key)
+                return
 
     async def check_execution_fast(self, db: FastReader, *, org_id: uuid.UUID, stored_plan: str) -> None:
         """The executions check of the fast paths (webhooks, schedules): the plan came with the agent's
@@ -145,7 +178,7 @@ class PlanLimits:
 
     async def _check_executions(
         self, org_id: uuid.UUID, allowed: int, period: Period, count: Callable[[], Awaitable[int]]
-    ) -> None:
+    ) -> int:
         key = (org_id, period.start)
         counted = self._counted.get(key)
         fresh = counted is not None and self._clock() - counted.at < self.cache_seconds
@@ -158,6 +191,7 @@ class PlanLimits:
         if counted.used >= allowed:
             raise self.refusal(LimitName.executions, used=counted.used, allowed=allowed)
         counted.used += 1  # the run about to be recorded
+        return counted.used
 
     async def current_plan(self, session: AsyncSession, *, org_id: uuid.UUID) -> Plan:
         """The plan the org is held to now."""

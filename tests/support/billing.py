@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.billing.limits import PlanLimits
 from agentflow.config import Settings
+from agentflow.notifications.usage_alerts import notify_crossing
 
 UPGRADE_URL = "http://testserver/settings/billing"
 
@@ -21,7 +22,7 @@ def bill(app: FastAPI, settings: Settings, **overrides: object) -> Settings:
     billed = settings.model_copy(update={"stripe_api_key": SecretStr("sk_test_limits"), **overrides})
     assert billed.billing_enabled
     app.state.settings = billed
-    app.state.limits = PlanLimits.from_settings(billed)
+    app.state.limits = PlanLimits.from_settings(billed, notifier=notify_crossing)
     return billed
 
 
