@@ -107,10 +107,12 @@ export const useUsage = () => useQuery({ queryKey: billingKeys.usage, queryFn: b
 export const useInvoices = (enabled: boolean) =>
   useQuery({ queryKey: billingKeys.invoices, queryFn: billingApi.invoices, enabled });
 
-/** Where the browser goes next: Stripe Checkout/Portal, or back to this page after a plan switch. */
-export function redirectTo(url: string): void {
-  window.location.assign(url);
-}
+/** Where the browser goes next: Stripe Checkout/Portal, or back to this page after a plan switch (an object, so tests can watch it). */
+export const browser = {
+  redirectTo(url: string): void {
+    window.location.assign(url);
+  },
+};
 
-export const useSubscribe = () => useMutation({ mutationFn: billingApi.subscribe, onSuccess: ({ url }) => redirectTo(url) });
-export const usePortal = () => useMutation({ mutationFn: billingApi.portal, onSuccess: ({ url }) => redirectTo(url) });
+export const useSubscribe = () => useMutation({ mutationFn: billingApi.subscribe, onSuccess: ({ url }) => browser.redirectTo(url) });
+export const usePortal = () => useMutation({ mutationFn: billingApi.portal, onSuccess: ({ url }) => browser.redirectTo(url) });

@@ -63,7 +63,8 @@ export function useNotifications() {
     queryKey: notificationKeys.list,
     queryFn: notificationsApi.list,
     refetchInterval: POLL_MS,
-    refetchOnWindowFocus: true,
+    // Even within the app's 10 s staleness: coming back to the tab should show what arrived meanwhile.
+    refetchOnWindowFocus: "always",
   });
 }
 

@@ -1,6 +1,7 @@
 /** The one place a plan-limit refusal is explained: whichever action hit the limit, this says so and links to billing. */
 import { AlertTriangle, X } from "lucide-react";
 import * as React from "react";
+import { createPortal } from "react-dom";
 import { Link } from "react-router";
 
 import { BILLING_PATH, type LimitName, type PlanLimitDetails } from "@/api/billing";
@@ -34,10 +35,13 @@ export function PlanLimitNotice() {
   React.useEffect(() => planLimits.subscribe(setError), []);
   if (!error) return null;
   const summary = planLimitSummary(error);
-  return (
+  // A portal on <body>, clickable (pointer-events: auto) and not aria-hidden: the refusal often comes from a
+  // modal dialog (New agent, Invite member), which disables and hides everything that existed behind it.
+  return createPortal(
     <div
       role="alert"
       aria-label="Plan limit reached"
+      style={{ pointerEvents: "auto" }}
       className="fixed left-1/2 top-4 z-[60] flex w-[min(36rem,calc(100vw-2rem))] -translate-x-1/2 gap-3 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-900 shadow-lg"
     >
       <AlertTriangle className="mt-0.5 size-5 shrink-0" />
@@ -52,6 +56,7 @@ export function PlanLimitNotice() {
       <button type="button" aria-label="Dismiss" className="self-start rounded p-0.5 hover:bg-amber-100" onClick={() => setError(null)}>
         <X className="size-4" />
       </button>
-    </div>
+    </div>,
+    document.body,
   );
 }
