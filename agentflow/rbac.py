@@ -45,6 +45,8 @@ class Permission(StrEnum):
     analytics_read = "analytics:read"
     billing_read = "billing:read"
     billing_manage = "billing:manage"
+    # A member's own notifications and email choices (every role; a key reads its creator's).
+    notifications_read = "notifications:read"
 
 
 _VIEWER = {
@@ -58,6 +60,7 @@ _VIEWER = {
     Permission.integrations_read,
     Permission.analytics_read,
     Permission.billing_read,
+    Permission.notifications_read,
 }
 _EDITOR = _VIEWER | {
     Permission.agents_write,

@@ -36,6 +36,7 @@ from api.middleware.request_id import RequestIDMiddleware
 from api.middleware.security_headers import SecurityHeadersMiddleware
 from api.routers import (
     agents,
+    analytics,
     api_keys,
     auth,
     executions,
@@ -44,6 +45,7 @@ from api.routers import (
     integrations,
     invitations,
     knowledge,
+    notifications,
     org,
     providers,
     schemas,
@@ -71,8 +73,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     agents.router,
     schemas.router,
     executions.router,
+    analytics.router,
     hooks.router,
     streams.router,
+    notifications.router,
 )
 
 

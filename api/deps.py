@@ -26,6 +26,7 @@ from agentflow.kit.fastread import FastReader
 from agentflow.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from agentflow.knowledge.dispatch import IngestionDispatcher
 from agentflow.knowledge.storage import FileStore, file_store
+from agentflow.notifications.delivery import NotificationMailer
 from agentflow.providers.router import Router
 from agentflow.rbac import Permission
 from agentflow.secrets.store import SecretStore
@@ -247,6 +248,16 @@ async def get_email_sender(settings: SettingsDep) -> EmailSender:
 
 
 EmailSenderDep = Annotated[EmailSender, Depends(get_email_sender)]
+
+
+async def get_notification_mailer(
+    request: Request, settings: SettingsDep, sender: EmailSenderDep
+) -> NotificationMailer:
+    """Mails the notifications a request made, after its commit (a background task of the route)."""
+    return NotificationMailer(request.app.state.reader, sender, settings)
+
+
+NotificationMailerDep = Annotated[NotificationMailer, Depends(get_notification_mailer)]
 
 
 async def get_egress(request: Request) -> EgressPolicy:

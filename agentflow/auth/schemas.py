@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, field_validator
 
 from agentflow.kit.schemas import InputSchema, RecordPublic, Schema, examples
 from agentflow.rbac import Permission, Role
@@ -53,6 +53,12 @@ class OrgPublic(RecordPublic):
     plan: str
     data_region: str
     settings: dict[str, object]
+
+    @field_validator("settings")
+    @classmethod
+    def _timezone_shown(cls, value: dict[str, object]) -> dict[str, object]:
+        """Analytics days are the org's local days: the zone they use is always shown (UTC if unset)."""
+        return {"timezone": "UTC", **value}
 
 
 class MembershipPublic(Schema):

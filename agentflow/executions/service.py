@@ -27,7 +27,7 @@ from agentflow.models import (
     ExecutionStep,
 )
 from agentflow.models.execution import FINAL_STATUSES
-from agentflow.rbac import ROLE_RANK, Role
+from agentflow.nodes.approval.approvers import may_decide
 
 
 class ExecutionService:
@@ -192,18 +192,7 @@ class ExecutionService:
 
 
 def _may_approve(subject: AuthSubject, approvers: list[str]) -> bool:
-    role = subject.acting_role
-    rank = ROLE_RANK[role] if role is not None else -1
-    if not approvers:
-        return rank >= ROLE_RANK[Role.editor]
-    for approver in approvers:
-        if approver.startswith("role:"):
-            wanted = approver.removeprefix("role:")
-            if wanted in Role.__members__ and rank >= ROLE_RANK[Role(wanted)]:
-                return True
-        elif approver == str(subject.user_id):
-            return True
-    return False
+    return may_decide(subject.acting_role, subject.user_id, approvers)
 
 
 # What the decision itself says: an approver's fields may not set these.

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agentflow.config import Settings
@@ -37,6 +37,8 @@ from agentflow.kit.models import utcnow
 from agentflow.models import ConnectionStatus, IntegrationConnection
 from agentflow.nodes.context import ToolDescription
 from agentflow.nodes.errors import PermanentStepError, StepError, TransientStepError
+from agentflow.notifications.delivery import NotificationMailer
+from agentflow.notifications.producers import notify_needs_reauth
 from agentflow.secrets.masking import Masker
 from agentflow.secrets.paths import SecretKind, SecretRef
 from agentflow.secrets.store import SecretStore
@@ -213,12 +215,15 @@ class ConnectionRunner:
         http: httpx.AsyncClient,
         settings: Settings,
         policy: EgressPolicy | None = None,
+        mailer: NotificationMailer | None = None,
     ) -> None:
         self.sessions = sessions
         self.store = store
         self.http = http
         self.settings = settings
         self.policy = policy or EgressPolicy.from_settings(settings)
+        # Mails the needs_reauth notifications right after their commit (else the workers' sweeper does).
+        self.mailer = mailer
 
     async def _connection(
         self, org_id: uuid.UUID, integration: str | None, connection_id: str | None
@@ -255,14 +260,34 @@ class ConnectionRunner:
             return rows[0]
 
     async def _set_status(
-        self, row: IntegrationConnection, status: ConnectionStatus, error: str | None
+        self, row: IntegrationConnection, status: ConnectionStatus, error: str | None, *, label: str
     ) -> None:
+        """Record the status; a connection that turns needs_reauth notifies the people who can fix it, once
+        (the row lock makes concurrent steps agree on who turned it)."""
+        scoped = (IntegrationConnection.id == row.id, IntegrationConnection.org_id == row.org_id)
+        told: list[uuid.UUID] = []
         async with self.sessions() as session, session.begin():
+            before = await session.scalar(
+                select(IntegrationConnection.status).where(*scoped).with_for_update()
+            )
+            now = utcnow()
             await session.execute(
                 update(IntegrationConnection)
-                .where(IntegrationConnection.id == row.id, IntegrationConnection.org_id == row.org_id)
-                .values(status=status.value, last_error=error, updated_at=utcnow())
+                .where(*scoped)
+                .values(status=status.value, last_error=error, updated_at=now)
             )
+            if status == ConnectionStatus.needs_reauth and before not in (None, status.value):
+                told = await notify_needs_reauth(
+                    session,
+                    org_id=row.org_id,
+                    connection_id=row.id,
+                    provider_label=label,
+                    name=row.name,
+                    connected_by=row.connected_by,
+                    since=now,
+                )
+        if told and self.mailer is not None:
+            await self.mailer.deliver(told)  # never raises: what is not sent now, the sweeper sends
 
     async def _refreshed(self, row: IntegrationConnection, data: Mapping[str, str]) -> None:
         async with self.sessions() as session, session.begin():
@@ -339,7 +364,7 @@ class ConnectionRunner:
             return {"preview": True, "request": masker.mask(previewed.request)}
         except AuthExpired as exc:
             masked_error(exc, masker)
-            await self._set_status(row, ConnectionStatus.needs_reauth, exc.message[:2000])
+            await self._set_status(row, ConnectionStatus.needs_reauth, exc.message[:2000], label=tool.label)
             raise
         except StepError as exc:
             raise masked_error(exc, masker) from None

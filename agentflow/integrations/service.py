@@ -24,8 +24,10 @@ from agentflow.integrations.oauth_flow import Services
 from agentflow.integrations.repository import ConnectionRepository
 from agentflow.integrations.runner import expiry_of, open_call
 from agentflow.integrations.schemas import ConnectBody
+from agentflow.kit.models import utcnow
 from agentflow.models import ConnectionStatus, IntegrationConnection
 from agentflow.nodes.errors import StepError
+from agentflow.notifications.producers import notify_needs_reauth
 from agentflow.secrets.masking import Masker
 
 logger = logging.getLogger("agentflow.integrations")
@@ -188,9 +190,21 @@ class IntegrationService:
         except StepError as exc:
             message = masker.mask_text(exc.message)[:2000]
             refused = isinstance(exc, AuthExpired) or exc.code == "http_401"
+            newly_refused = refused and row.status != ConnectionStatus.needs_reauth.value
             row.status = (ConnectionStatus.needs_reauth if refused else ConnectionStatus.error).value
             row.last_error = message
+            row.updated_at = utcnow()
             await session.flush()
+            if newly_refused:  # told once per time it turns needs_reauth (and never if this rolls back)
+                await notify_needs_reauth(
+                    session,
+                    org_id=row.org_id,
+                    connection_id=row.id,
+                    provider_label=tool.label,
+                    name=row.name,
+                    connected_by=row.connected_by,
+                    since=row.updated_at,
+                )
             return False, message, refused
         row.status = ConnectionStatus.active.value
         row.last_error = None

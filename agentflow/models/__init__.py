@@ -18,9 +18,11 @@ from agentflow.models.integration import (
     IntegrationOAuthState,
 )
 from agentflow.models.knowledge import DocumentStatus, KnowledgeBase, KnowledgeChunk, KnowledgeDocument
+from agentflow.models.notification import EmailStatus, Notification, NotificationPreference
 from agentflow.models.organization import Invitation, Organization, OrgMembership
 from agentflow.models.secret import OrgSecret
 from agentflow.models.team import Team, TeamMembership
+from agentflow.models.usage import UsageDaily, UsageRollupDay
 from agentflow.models.user import User
 from agentflow.models.webhook import WebhookDelivery
 
@@ -33,6 +35,7 @@ __all__ = [
     "Base",
     "ConnectionStatus",
     "DocumentStatus",
+    "EmailStatus",
     "Execution",
     "ExecutionEvent",
     "ExecutionLog",
@@ -45,6 +48,8 @@ __all__ = [
     "KnowledgeChunk",
     "KnowledgeDocument",
     "LoginThrottle",
+    "Notification",
+    "NotificationPreference",
     "OrgMembership",
     "OrgSecret",
     "Organization",
@@ -52,6 +57,8 @@ __all__ = [
     "Team",
     "TeamMembership",
     "TriggeredBy",
+    "UsageDaily",
+    "UsageRollupDay",
     "User",
     "WebhookDelivery",
 ]

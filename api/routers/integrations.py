@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from agentflow.auth.subject import AuthSubject
@@ -23,8 +23,16 @@ from agentflow.integrations.schemas import (
     ConnectionUpdate,
 )
 from agentflow.integrations.service import Services, integration_service
+from agentflow.notifications.service import take_pending_emails
 from agentflow.rbac import Permission
-from api.deps import Authorize, EgressDep, SecretStoreDep, SessionDep, SettingsDep
+from api.deps import (
+    Authorize,
+    EgressDep,
+    NotificationMailerDep,
+    SecretStoreDep,
+    SessionDep,
+    SettingsDep,
+)
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/integrations", tags=["integrations"], responses=ERROR_RESPONSES)
@@ -124,12 +132,19 @@ async def connect(
 
 @router.post("/{connection_id}/test", response_model=ConnectionTestResult, responses=_VAULT_DOWN)
 async def test_connection(
-    connection_id: uuid.UUID, subject: Connector, session: SessionDep, services: ServicesDep
+    connection_id: uuid.UUID,
+    subject: Connector,
+    session: SessionDep,
+    services: ServicesDep,
+    background: BackgroundTasks,
+    mailer: NotificationMailerDep,
 ) -> ConnectionTestResult:
     """Check the connection with the provider; its status, account and last error follow (admin+)."""
     row, ok, error = await integration_service.test(
         session, services, subject=subject, connection_id=connection_id
     )
+    # A connection that turned needs_reauth notified people: mailed after the commit.
+    background.add_task(mailer.deliver, take_pending_emails(session))
     return ConnectionTestResult(ok=ok, error=error, connection=public(row))
 
 

@@ -40,6 +40,8 @@ from agentflow.knowledge.storage import file_store
 from agentflow.members.schemas import InviteRequest
 from agentflow.members.service import member_service
 from agentflow.models import TriggeredBy
+from agentflow.notifications.kinds import Notice, NotificationKind, Recipients
+from agentflow.notifications.service import notification_service
 from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
 from agentflow.secrets.schemas import SecretCreate
 from agentflow.secrets.service import secret_service
@@ -283,6 +285,21 @@ class OrgResources:
                     )
                 assert not isinstance(connection, str)
                 return str(connection.id)
+            case "notification_id":  # one of this org owner's own notifications
+                made = await notification_service.notify(
+                    self.session,
+                    org_id=self.owner.org_id,
+                    recipients=Recipients.users([self.owner.user_id]),
+                    notice=Notice(
+                        kind=NotificationKind.payment_failed,
+                        title="A payment failed",
+                        body="",
+                        link="/settings/billing",
+                        dedupe_key=f"route-table:{uuid.uuid4()}",
+                        email=False,
+                    ),
+                )
+                return str(made[0])
             case "number" | "a":
                 return "1"
             case "b":

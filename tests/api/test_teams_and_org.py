@@ -85,7 +85,8 @@ async def test_org_settings_merge(client: httpx.AsyncClient, owner: Member) -> N
         json={"name": "Acme 2", "data_region": "eu", "settings": {"timezone": None}},
         headers=owner.headers,
     )
-    assert second.json()["settings"] == {"ai": {"default_model": "llama3.1"}}  # stored as sent
+    # stored as sent; the removed zone reads as the default
+    assert second.json()["settings"] == {"ai": {"default_model": "llama3.1"}, "timezone": "UTC"}
     assert second.json()["name"] == "Acme 2" and second.json()["data_region"] == "eu"
 
     bad_region = await client.put("/org", json={"data_region": "mars"}, headers=owner.headers)

@@ -35,7 +35,8 @@ async def test_org_settings_cannot_open_the_private_network(client: httpx.AsyncC
     unknown = await client.put("/org", json={"settings": {"egress": "*"}}, headers=owner.headers)
     assert unknown.status_code == 422
     assert "settings.egress" in unknown.json()["error"]["message"]
-    assert (await client.get("/org", headers=owner.headers)).json()["settings"] == {}
+    # Nothing stored; the time zone is always shown (UTC when unset).
+    assert (await client.get("/org", headers=owner.headers)).json()["settings"] == {"timezone": "UTC"}
 
 
 async def test_org_settings_accept_only_typed_known_keys(client: httpx.AsyncClient, owner: Member) -> None:

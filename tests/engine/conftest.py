@@ -29,6 +29,7 @@ from agentflow.migrations import upgrade
 from api.app import create_app
 from tests.conftest import _recreate_database, admin_url, coverage_env, prefect_auth, prefect_url, vault_info
 from tests.factories import PASSWORD
+from tests.support.mailbox import Mailbox, smtp_server
 from tests.support.outside import Outside, outside_server
 
 pytestmark = pytest.mark.xdist_group("engine")
@@ -42,6 +43,7 @@ class EngineStack:
     pool: str
     worker: ManagedProcess
     api_port: int
+    mailbox: Mailbox  # the SMTP server the worker mails notifications to
     api_url: str = ""
 
     def restart_worker(self) -> None:
@@ -70,6 +72,8 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
     pool = f"agentflow-{worker_id}"
     api_port = free_port()  # known to the worker's egress guard before the API starts on it
     worker: ManagedProcess | None = None
+    smtp = smtp_server()
+    mailbox = smtp.__enter__()
     try:
         asyncio.run(
             embedded_prefect.ensure_work_pool(
@@ -90,6 +94,10 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
                 # the stack's own services on loopback stay refused whatever the allowlist says.
                 "AGENTFLOW_EGRESS_ALLOWLIST": "127.0.0.0/8",
                 "AGENTFLOW_PUBLIC_URL": f"http://127.0.0.1:{api_port}",
+                # Notification emails (approval requests) go to a real SMTP server on loopback.
+                "AGENTFLOW_SMTP_HOST": "127.0.0.1",
+                "AGENTFLOW_SMTP_PORT": str(mailbox.port),
+                "AGENTFLOW_SMTP_STARTTLS": "false",
                 # The worker's own read-only AppRole, as `agentflow up` hands it over.
                 "VAULT_ADDR": vault_info()["addr"],
                 "VAULT_ROLE_ID": vault_info()["worker"]["role_id"],
@@ -100,10 +108,11 @@ def engine_stack(worker_id: str) -> Iterator[EngineStack]:
         )
         worker.start()
         _wait_worker_ready(worker)
-        yield EngineStack(data_dir, database_url, prefect, pool, worker, api_port)
+        yield EngineStack(data_dir, database_url, prefect, pool, worker, api_port, mailbox)
     finally:
         if worker is not None:
             worker.stop()
+        smtp.__exit__(None, None, None)
         if not os.environ.get("AGENTFLOW_KEEP_TEST_DATA"):  # keep logs to debug a failure
             shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -155,6 +164,8 @@ def outside() -> Iterator[Outside]:
 class Tenant:
     client: httpx.AsyncClient
     org_id: str
+    email: str = ""
+    user_id: str = ""
 
     async def agent(
         self, definition: dict[str, Any], *, publish: bool = True, name: str = "agent"
@@ -193,18 +204,24 @@ class Tenant:
 
 @pytest.fixture
 async def tenant(engine_api: EngineStack) -> AsyncIterator[Tenant]:
+    email = f"{uuid.uuid4().hex[:12]}@example.com"
     async with httpx.AsyncClient(base_url=engine_api.api_url, timeout=30) as client:
         signup = await client.post(
             "/auth/signup",
             json={
-                "email": f"{uuid.uuid4().hex[:12]}@example.com",
+                "email": email,
                 "password": PASSWORD,
                 "org_name": "Engine",
             },
         )
         assert signup.status_code == 201, signup.text
         client.headers["Authorization"] = f"Bearer {signup.json()['access_token']}"
-        yield Tenant(client=client, org_id=signup.json()["org"]["id"])
+        yield Tenant(
+            client=client,
+            org_id=signup.json()["org"]["id"],
+            email=email,
+            user_id=signup.json()["user"]["id"],
+        )
 
 
 def node(node_id: str, node_type: str, **config: Any) -> dict[str, Any]:

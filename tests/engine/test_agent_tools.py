@@ -219,6 +219,10 @@ async def test_a_tool_waits_for_approval(
     steps = await tenant.steps(execution_id)
     assert steps["agent"]["status"] == "waiting"
     assert steps["agent/tool/1.0/approval"]["status"] == "waiting"
+    # Any editor may decide a tool call: the owner is told, without the call's arguments.
+    (told,) = (await tenant.client.get("/notifications")).json()["items"]
+    assert told["kind"] == "approval.requested" and told["link"] == f"/executions/{execution_id}"
+    assert "create_ticket" in told["body"] and "Heating" not in told["body"]
 
     decided = await tenant.client.post(
         f"/executions/{execution_id}/approve", json={"approved": approved, "comment": "checked"}

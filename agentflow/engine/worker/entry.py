@@ -15,6 +15,7 @@ from agentflow.egress import EgressPolicy, guarded_client
 from agentflow.engine.labels import run_name
 from agentflow.engine.worker import crash_recovery
 from agentflow.engine.worker.env import resolve_org_env, secret_store
+from agentflow.engine.worker.mail import worker_mailer
 from agentflow.engine.worker.runtime import build_runtime
 from agentflow.engine.worker.store import EngineStore, engine_store
 from agentflow.engine.worker.subagents import SubAgents
@@ -34,12 +35,18 @@ def _knowledge(store: EngineStore) -> OrgKnowledge:
     return OrgKnowledge(ingestion.sessions(get_settings()), process_router(store.db))
 
 
-def _integrations() -> ConnectionRunner:
+def _integrations(store: EngineStore) -> ConnectionRunner:
     """action.integration and AI tools: the org's connections, credentials read from Vault per call."""
     from agentflow.config import get_settings
 
     settings = get_settings()
-    return ConnectionRunner(ingestion.sessions(settings), secret_store, http=_client(), settings=settings)
+    return ConnectionRunner(
+        ingestion.sessions(settings),
+        secret_store,
+        http=_client(),
+        settings=settings,
+        mailer=worker_mailer(store.db),
+    )
 
 
 def _client() -> httpx.AsyncClient:
@@ -88,7 +95,7 @@ async def run_execution(
         flow_run_id=flow_run_id,
         knowledge=_knowledge(store),
         agents=SubAgents(store.db, agent_id=execution.agent_id, execution_id=execution.id),
-        integrations=_integrations(),
+        integrations=_integrations(store),
     )
     return await runtime.run()
 

@@ -36,6 +36,7 @@ from prefect.workers.base import BaseJobConfiguration, BaseVariables, BaseWorker
 from agentflow.config import get_settings
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.engine.worker import crash_recovery, heartbeat
+from agentflow.engine.worker.mail import worker_mailer
 from agentflow.engine.worker.store import engine_store
 from agentflow.engine.worker.sweeper import Sweeper
 from agentflow.secrets.masking import mask_every_handler
@@ -260,11 +261,13 @@ async def serve(pool: str, name: str, limit: int) -> None:
                     worker_name=name,
                     heartbeat_seconds=worker.heartbeat_interval_seconds,
                 )
+                store = await engine_store()
                 sweeper = Sweeper(
                     PrefectGateway(worker.client, work_pool=pool),
-                    await engine_store(),
+                    store,
                     reaper=reaper,
                     checkpoint_retention_days=get_settings().checkpoint_retention_days,
+                    mailer=worker_mailer(store.db),
                 )
                 group.start_soon(sweeper.run_forever)
                 await worker.listen()

@@ -18,6 +18,7 @@ from agentflow.engine.worker import checkpoints, run_log, tool_approvals
 from agentflow.engine.worker.approvals import approval_step
 from agentflow.engine.worker.children import with_children
 from agentflow.engine.worker.failures import masked_error
+from agentflow.engine.worker.mail import mail_notifications
 from agentflow.engine.worker.steps import (
     StepInput,
     definition_secret_names,
@@ -40,6 +41,8 @@ from agentflow.nodes.context import (
 )
 from agentflow.nodes.errors import StepError, is_retryable
 from agentflow.nodes.registry import FLOW_LEVEL_TYPES
+from agentflow.notifications.kinds import Notice, Recipients
+from agentflow.notifications.producers import approval_notice
 from agentflow.providers.router import Router
 from agentflow.secrets.masking import ACTIVE_MASKERS, Masker
 
@@ -317,8 +320,14 @@ class Runtime:
             # Only now is the flow run suspended with its input form saved: approvals are accepted from here.
             if self.pending_wait is not None:
                 node, step_key, waiting_for = self.pending_wait
-                await self.store.mark_paused(self.execution.id, waiting_for)
+                told = await self.store.mark_paused(
+                    self.execution.id,
+                    waiting_for,
+                    notice=await self._approval_notice(waiting_for),
+                    recipients=Recipients.approvers(waiting_for.get("approvers") or []),
+                )
                 await self.event("execution.paused", node=node, step_key=step_key, data=waiting_for)
+                await mail_notifications(self.store.db, told)  # never raises: an email never fails a run
             raise
         except TimeoutError:
             if not deadline.expired():
@@ -341,6 +350,15 @@ class Runtime:
             return {"status": "completed"}
         await self._finish("failed", error=result.error, failed_node=result.failed_node)
         raise ExecutionFailed(f"Step {result.failed_node} failed: {result.error}")
+
+    async def _approval_notice(self, waiting_for: dict[str, Any]) -> Notice:
+        label = await self.store.agent_label(self.execution.agent_id)
+        return approval_notice(
+            execution_id=self.execution.id,
+            attempt=self.execution.attempt,
+            agent_name=label[0] if label else "an agent",
+            waiting=waiting_for,
+        )
 
     async def _finish(
         self, status: str, *, output: Any = None, error: str | None = None, failed_node: str | None = None

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from agentflow.engine.worker.recording import DATABASE_OUTAGE, RecordingFailed, RetryingReader
 from agentflow.graph.definition import DEFAULT_HANDLE
 from agentflow.kit.fastread import CompiledQuery, FastReader, PoolReader, compile_query
+from agentflow.notifications.kinds import Notice, Recipients
 
 
 def _q(sql: str) -> CompiledQuery:
@@ -62,11 +63,32 @@ _RUNNING = _q(
     RETURNING status
     """
 )
+# Pausing and notifying the approvers is one statement: a pause is never recorded without its notifications
+# (nor they without it). The rows are those `notification_service.notify` makes (agentflow/notifications):
+# active members the recipients name, nobody twice for the same dedupe key (a resume without a decision
+# pauses again under the same key). Returns the ids whose email is pending, mailed once this committed.
 _PAUSED = _q(
     """
-    UPDATE executions
-    SET status = 'paused', waiting_for = CAST(CAST(:waiting_for AS text) AS jsonb), updated_at = now()
-    WHERE id = :execution_id AND status IN ('running', 'paused')
+    WITH paused AS (
+        UPDATE executions
+        SET status = 'paused', waiting_for = CAST(CAST(:waiting_for AS text) AS jsonb), updated_at = now()
+        WHERE id = :execution_id AND status IN ('running', 'paused')
+        RETURNING org_id
+    ), told AS (
+        INSERT INTO notifications (id, org_id, user_id, kind, title, body, link, dedupe_key, email_status,
+                                   email_attempts, email_due_at, created_at, updated_at)
+        SELECT gen_random_uuid(), m.org_id, m.user_id, CAST(:kind AS text), CAST(:title AS text),
+               CAST(:body AS text), CAST(:link AS text), CAST(:dedupe_key AS text),
+               CASE WHEN CAST(:email AS boolean) THEN 'pending' ELSE 'none' END, 0,
+               CASE WHEN CAST(:email AS boolean) THEN now() END, now(), now()
+        FROM paused p
+        JOIN org_memberships m ON m.org_id = p.org_id
+        JOIN users u ON u.id = m.user_id AND u.is_active
+        WHERE m.user_id = ANY(CAST(:user_ids AS uuid[])) OR m.role = ANY(CAST(:roles AS text[]))
+        ON CONFLICT (org_id, user_id, dedupe_key) DO NOTHING
+        RETURNING id, email_status
+    )
+    SELECT id FROM told WHERE email_status = 'pending'
     """
 )
 # Ending an execution also ends the steps still under way, in the same statement: whoever ends it (the run
@@ -245,8 +267,24 @@ class EngineStore:
         row = await self.db.fetchrow(_RUNNING, execution_id=execution_id, flow_run_id=flow_run_id)
         return row is not None
 
-    async def mark_paused(self, execution_id: uuid.UUID, waiting_for: dict[str, Any]) -> None:
-        await self.db.execute(_PAUSED, execution_id=execution_id, waiting_for=_json(waiting_for))
+    async def mark_paused(
+        self, execution_id: uuid.UUID, waiting_for: dict[str, Any], *, notice: Notice, recipients: Recipients
+    ) -> list[uuid.UUID]:
+        """Record the pause and notify whoever may decide; the notifications to mail after it."""
+        rows = await self.db.fetch(
+            _PAUSED,
+            execution_id=execution_id,
+            waiting_for=_json(waiting_for),
+            kind=notice.kind.value,
+            title=notice.title,
+            body=notice.body,
+            link=notice.link,
+            dedupe_key=notice.dedupe_key,
+            email=notice.email,
+            user_ids=sorted(recipients.user_ids),
+            roles=sorted(role.value for role in recipients.roles),
+        )
+        return [row["id"] for row in rows]
 
     async def finish(
         self,

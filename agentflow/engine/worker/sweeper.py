@@ -1,6 +1,7 @@
 """Background duties of every worker, each on its own loop so that one stuck on an outage holds up no other:
-dispatch executions left queued, apply approval timeouts, end executions whose flow run ended without them
-(reconcile.py), end the runs of dead workers (heartbeat.py), delete expired checkpoints (retention.py)."""
+dispatch executions left queued, apply approval timeouts, mail notifications nobody mailed yet, end
+executions whose flow run ended without them (reconcile.py), end the runs of dead workers (heartbeat.py),
+delete expired checkpoints (retention.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from agentflow.engine.worker.retention import purge_expired
 from agentflow.engine.worker.store import EngineStore
 from agentflow.kit.fastread import compile_query
 from agentflow.knowledge.dispatch import IngestionDispatcher
+from agentflow.notifications.delivery import NotificationMailer
 
 logger = logging.getLogger("agentflow.sweeper")
 
@@ -61,6 +63,7 @@ _DECIDED = compile_query(
 
 RECONCILE_SECONDS = 10.0
 RETENTION_SECONDS = 600.0
+MAIL_SECONDS = 5.0
 
 
 class Sweeper:
@@ -71,6 +74,7 @@ class Sweeper:
         *,
         reaper: OrphanReaper | None = None,
         checkpoint_retention_days: float = 7.0,
+        mailer: NotificationMailer | None = None,
     ) -> None:
         self.gateway = gateway
         self.db = store.db
@@ -78,6 +82,7 @@ class Sweeper:
         self.ingestion = IngestionDispatcher(gateway, store.db)
         self.reconciler = Reconciler(gateway.client, store)
         self.reaper = reaper
+        self.mailer = mailer
         self.retention_seconds = checkpoint_retention_days * 86400
 
     async def apply_timeouts(self) -> int:
@@ -111,6 +116,8 @@ class Sweeper:
         ]
         if self.reaper is not None:
             duties.append((self.reaper.interval, self.reaper.reap_once))
+        if self.mailer is not None:  # its own loop: a slow or absent SMTP server holds up no other duty
+            duties.append((MAIL_SECONDS, self.mailer.deliver_due))
         async with asyncio.TaskGroup() as group:
             for every, duty in duties:
                 group.create_task(_every(every, duty))

@@ -1,0 +1,1 @@
+"""Usage analytics: the daily rollup (usage_daily) and the figures the analytics endpoints answer."""
