@@ -103,7 +103,8 @@ export interface HistogramBucket {
 
 export interface ErrorBreakdown {
   error_kind: string;
-  node_id: string;
+  /** null when the run failed outside any step. */
+  node_id: string | null;
   count: number;
 }
 

@@ -1,12 +1,12 @@
 /**
  * The notification centre: the caller's own notifications (newest first, with the unread count), mark read,
  * and which kinds also arrive by email (docs/api.md, Notifications).
- *
- * Typed by hand to the API contract until the generated schema has these routes (see api/analytics.ts).
+ * The list and its items are the generated types; the preferences are typed here by kind (OpenAPI gives a
+ * free-form map).
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { http } from "@/api/http";
+import { http, type Schemas } from "@/api/http";
 
 export type NotificationKind = "approval.requested" | "usage.threshold" | "payment.failed" | "integration.needs_reauth";
 
@@ -18,23 +18,9 @@ export const NOTIFICATION_KINDS: Record<NotificationKind, { label: string; hint:
   "integration.needs_reauth": { label: "Integrations to reconnect", hint: "A connection's sign-in stopped working." },
 };
 
-export interface AppNotification {
-  id: string;
-  /** A string, not only the known kinds: a newer API may send more. */
-  kind: string;
-  title: string;
-  body: string;
-  /** A path inside the app, e.g. `/executions/<id>`, or null. */
-  link: string | null;
-  read: boolean;
-  created_at: string;
-}
-
-export interface NotificationPage {
-  items: AppNotification[];
-  next_cursor: string | null;
-  unread_count: number;
-}
+/** `kind` is a string, not only the known kinds: a newer API may send more. `link` is an app path or null. */
+export type AppNotification = Schemas["NotificationPublic"];
+export type NotificationPage = Schemas["NotificationList"];
 
 export interface NotificationPreferences {
   email: Record<NotificationKind, boolean>;

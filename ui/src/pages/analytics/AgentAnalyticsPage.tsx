@@ -86,9 +86,9 @@ function Charts({ data }: { data: AgentAnalytics }) {
               </thead>
               <tbody>
                 {data.errors.map((row) => (
-                  <tr key={`${row.error_kind}/${row.node_id}`}>
+                  <tr key={`${row.error_kind}/${row.node_id ?? ""}`}>
                     <Td className="font-mono text-xs">{row.error_kind}</Td>
-                    <Td className="font-mono text-xs">{row.node_id}</Td>
+                    <Td className="font-mono text-xs">{row.node_id ?? "—"}</Td>
                     <Td className="text-right tabular-nums">{formatCount(row.count)}</Td>
                   </tr>
                 ))}
