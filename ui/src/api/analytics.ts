@@ -1,13 +1,10 @@
 /**
  * Analytics: the overview with its previous period, the usage time series, cost breakdowns and one agent's
  * figures (docs/api.md, Analytics). Dates are days in the org's time zone, inclusive.
- *
- * Typed by hand to the API contract until the generated schema has these routes; every shape is named
- * the way the API's schema will name it, so switching to `Schemas["…"]` aliases is a one-line change each.
  */
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 
-import { http } from "@/api/http";
+import { http, type Schemas } from "@/api/http";
 
 export interface DateRange {
   /** `YYYY-MM-DD`, inclusive. */
@@ -15,120 +12,23 @@ export interface DateRange {
   to: string;
 }
 
-export interface PeriodFigures {
-  from: string;
-  to: string;
-  executions: number;
-  succeeded: number;
-  failed: number;
-  timed_out: number;
-  /** succeeded / finished, 0..1; null when nothing finished. */
-  success_rate: number | null;
-  avg_duration_ms: number | null;
-  p95_duration_ms: number | null;
-  active_agents: number;
-  tokens: number;
-  tokens_in: number;
-  tokens_out: number;
-  cost_usd: number;
-}
-
-export interface AnalyticsOverview extends PeriodFigures {
-  timezone: string;
-  /** The same-length period right before `from`. */
-  previous: PeriodFigures;
-}
-
-export type UsagePeriod = "daily" | "weekly" | "monthly";
-
-export interface UsagePoint {
-  /** The day, the ISO week's Monday or the month's first day. */
-  start: string;
-  executions: number;
-  succeeded: number;
-  failed: number;
-  timed_out: number;
-  tokens: number;
-  tokens_in: number;
-  tokens_out: number;
-  cost_usd: number;
-  avg_duration_ms: number | null;
-}
-
-export interface AnalyticsUsage {
-  period: UsagePeriod;
-  from: string;
-  to: string;
-  timezone: string;
-  points: UsagePoint[];
-}
-
-export type CostGroupBy = "agent" | "provider" | "model";
-
-export interface CostItem {
-  key: string;
-  name: string;
-  executions: number;
-  tokens: number;
-  tokens_in: number;
-  tokens_out: number;
-  cost_usd: number;
-}
-
-export interface AnalyticsCosts {
-  group_by: CostGroupBy;
-  from: string;
-  to: string;
-  total_cost_usd: number;
-  /** By cost, then executions, descending. */
-  items: CostItem[];
-}
-
-export interface AgentTrendPoint {
-  date: string;
-  executions: number;
-  succeeded: number;
-  failed: number;
-  timed_out: number;
-  success_rate: number | null;
-  cost_usd: number;
-  avg_cost_usd: number | null;
-}
-
-export interface HistogramBucket {
-  /** Upper bound in ms; null for the overflow bucket. */
-  le_ms: number | null;
-  count: number;
-}
-
-export interface ErrorBreakdown {
-  error_kind: string;
-  /** null when the run failed outside any step. */
-  node_id: string | null;
-  count: number;
-}
-
-export interface AgentAnalytics {
-  agent_id: string;
-  name: string;
-  from: string;
-  to: string;
-  timezone: string;
-  summary: {
-    executions: number;
-    succeeded: number;
-    failed: number;
-    timed_out: number;
-    success_rate: number | null;
-    avg_duration_ms: number | null;
-    p95_duration_ms: number | null;
-    tokens: number;
-    cost_usd: number;
-  };
-  trend: AgentTrendPoint[];
-  duration_histogram: HistogramBucket[];
-  errors: ErrorBreakdown[];
-}
+export type PeriodFigures = Schemas["PreviousPeriod"];
+/** Figures for the range, with `previous`: the same-length period right before `from`. */
+export type AnalyticsOverview = Schemas["Overview"];
+export type UsagePeriod = Schemas["Period"];
+/** `start` is the day, the ISO week's Monday or the month's first day. */
+export type UsagePoint = Schemas["UsagePoint"];
+export type AnalyticsUsage = Schemas["UsageSeries"];
+export type CostGroupBy = Schemas["CostGrouping"];
+export type CostItem = Schemas["CostItem"];
+/** Items by cost, then executions, descending. */
+export type AnalyticsCosts = Schemas["CostBreakdown"];
+export type AgentTrendPoint = Schemas["AgentTrendPoint"];
+/** `le_ms` is the upper bound in ms; null for the overflow bucket. */
+export type HistogramBucket = Schemas["HistogramBucket"];
+/** `node_id` is null when the run failed outside any step. */
+export type ErrorBreakdown = Schemas["ErrorCount"];
+export type AgentAnalytics = Schemas["AgentAnalytics"];
 
 export const analyticsKeys = {
   all: ["analytics"] as const,
