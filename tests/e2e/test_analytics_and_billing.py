@@ -19,6 +19,8 @@ from tests.e2e.helpers import sign_up, token_for, unique_email
 pytestmark = [pytest.mark.stack, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 RUNS = 3
+# The chart's own drawing surface (legend icons are small surfaces of their own).
+CHART = ".recharts-wrapper > svg.recharts-surface"
 
 QUICK_AGENT = {
     "nodes": [
@@ -82,12 +84,10 @@ def test_analytics_page_renders_charts_for_seeded_executions(page: Page, stack_u
     expect(page.get_by_role("group", name="Active agents")).to_contain_text("1")
 
     over_time = page.get_by_role("figure", name="Executions over time")
-    expect(over_time.locator("svg.recharts-surface")).to_be_visible()
+    expect(over_time.locator(CHART)).to_be_visible()
     expect(over_time.locator(".recharts-line")).to_have_count(3)
-    expect(
-        page.get_by_role("figure", name="Tokens by provider").locator("svg.recharts-surface")
-    ).to_be_visible()
-    expect(page.get_by_role("figure", name="Cost by agent").locator("svg.recharts-surface")).to_be_visible()
+    expect(page.get_by_role("figure", name="Tokens by provider").locator(CHART)).to_be_visible()
+    expect(page.get_by_role("figure", name="Cost by agent").locator(CHART)).to_be_visible()
     top = page.get_by_role("table", name="Top agents")
     expect(top).to_contain_text("Nightly digest")
     expect(top.get_by_role("row").nth(1)).to_contain_text(str(RUNS))
@@ -100,7 +100,7 @@ def test_analytics_page_renders_charts_for_seeded_executions(page: Page, stack_u
     top.get_by_role("link", name="Nightly digest").click()
     page.wait_for_url(f"**/agents/{agent_id}/analytics")
     expect(page.get_by_role("heading", name="Analytics: Nightly digest")).to_be_visible()
-    expect(page.get_by_role("figure", name="Success rate").locator("svg.recharts-surface")).to_be_visible()
+    expect(page.get_by_role("figure", name="Success rate").locator(CHART)).to_be_visible()
     expect(
         page.get_by_role("figure", name="Duration").locator(".recharts-bar-rectangle").first
     ).to_be_attached()
