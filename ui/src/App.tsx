@@ -5,6 +5,7 @@ import { createBrowserRouter, Navigate, Outlet, RouterProvider, type RouteObject
 import { ApiError } from "@/api/http";
 import { AuthProvider } from "@/auth/AuthProvider";
 import { RequireAuth } from "@/auth/RequireAuth";
+import { PlanLimitNotice } from "@/components/PlanLimitNotice";
 import { Toaster } from "@/components/ui/feedback";
 import { AppShell } from "@/layout/AppShell";
 import { AgentLayout } from "@/pages/agents/AgentLayout";
@@ -18,8 +19,10 @@ import { IntegrationsPage } from "@/pages/integrations/IntegrationsPage";
 import { KnowledgeBasePage } from "@/pages/knowledge/KnowledgeBasePage";
 import { KnowledgeBasesPage } from "@/pages/knowledge/KnowledgeBasesPage";
 import { NotFoundPage } from "@/pages/NotFoundPage";
+import { BillingSettings } from "@/pages/billing/BillingSettings";
 import { ApiKeysSettings } from "@/pages/settings/ApiKeysSettings";
 import { MembersSettings } from "@/pages/settings/MembersSettings";
+import { NotificationSettings } from "@/pages/settings/NotificationSettings";
 import { OrganizationSettings } from "@/pages/settings/OrganizationSettings";
 import { SecretsSettings } from "@/pages/settings/SecretsSettings";
 import { SettingsLayout } from "@/pages/settings/SettingsLayout";
@@ -43,12 +46,13 @@ export function Providers({ client }: { client: QueryClient }) {
       <AuthProvider>
         <Outlet />
         <Toaster />
+        <PlanLimitNotice />
       </AuthProvider>
     </QueryClientProvider>
   );
 }
 
-// The builder, the version diff and the run detail (React Flow, Ajv) load on first use: the sign-in page and
+// The builder, the version diff, the run detail and analytics (React Flow, Ajv, Recharts) load on first use: the sign-in page and
 // the dashboard stay a small download.
 export function appRoutes(client: QueryClient): RouteObject[] {
   return [
@@ -73,6 +77,7 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                     { index: true, lazy: () => import("@/builder/BuilderPage").then((m) => ({ Component: m.BuilderPage })) },
                     { path: "versions", lazy: () => import("@/pages/agents/VersionsPage").then((m) => ({ Component: m.VersionsPage })) },
                     { path: "executions", element: <ExecutionsPage /> },
+                    { path: "analytics", lazy: () => import("@/pages/analytics/AgentAnalyticsPage").then((m) => ({ Component: m.AgentAnalyticsPage })) },
                   ],
                 },
                 { path: "executions", element: <ExecutionsPage /> },
@@ -84,7 +89,7 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                 { path: "knowledge", element: <KnowledgeBasesPage /> },
                 { path: "knowledge/:knowledgeBaseId", element: <KnowledgeBasePage /> },
                 { path: "templates", element: <ComingSoonPage title="Templates" issue="the templates marketplace issue" /> },
-                { path: "analytics", element: <ComingSoonPage title="Analytics" issue="the usage and analytics issue" /> },
+                { path: "analytics", lazy: () => import("@/pages/analytics/AnalyticsPage").then((m) => ({ Component: m.AnalyticsPage })) },
                 {
                   path: "settings",
                   element: <SettingsLayout />,
@@ -94,6 +99,8 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                     { path: "members", element: <MembersSettings /> },
                     { path: "api-keys", element: <ApiKeysSettings /> },
                     { path: "secrets", element: <SecretsSettings /> },
+                    { path: "billing", element: <BillingSettings /> },
+                    { path: "notifications", element: <NotificationSettings /> },
                   ],
                 },
                 { path: "*", element: <NotFoundPage /> },

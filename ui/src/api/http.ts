@@ -27,6 +27,27 @@ export class ApiError extends Error {
 
 type TokenListener = (token: string | null) => void;
 
+/** A request refused because the org's plan allows no more (HTTP 402, or 429 from a webhook). */
+export const PLAN_LIMIT_CODE = "plan_limit_reached";
+type PlanLimitListener = (error: ApiError) => void;
+const planLimitListeners = new Set<PlanLimitListener>();
+
+/**
+ * Every plan-limit refusal passes through here, whichever page made the request, so the app shows one
+ * notice with a way to the billing page (src/components/PlanLimitNotice.tsx) and no page has to.
+ */
+export const planLimits = {
+  subscribe(listener: PlanLimitListener): () => void {
+    planLimitListeners.add(listener);
+    return () => planLimitListeners.delete(listener);
+  },
+};
+
+function failed(error: ApiError): ApiError {
+  if (error.code === PLAN_LIMIT_CODE) planLimitListeners.forEach((listener) => listener(error));
+  return error;
+}
+
 let accessToken: string | null = null;
 // Not a credential: only remembers that a refresh cookie was issued, so a first visit does not probe
 // /auth/refresh (and log a 401) when there is no sign-in to restore.
@@ -151,7 +172,7 @@ export async function request<T>(method: string, path: string, options: RequestO
       onSessionExpired();
     }
   }
-  if (!response.ok) throw await errorFrom(response);
+  if (!response.ok) throw failed(await errorFrom(response));
   const data = (response.status === 204 ? null : await response.json()) as T;
   return { data, headers: response.headers, status: response.status };
 }
@@ -207,12 +228,14 @@ export async function upload<T>(path: string, form: FormData, options: UploadOpt
   const body = parseXhrBody(xhr);
   if (xhr.status < 200 || xhr.status >= 300) {
     const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
-    throw new ApiError(
-      xhr.status,
-      error?.code ?? "http_error",
-      error?.message ?? `${xhr.status} ${xhr.statusText}`.trim(),
-      error?.details,
-      body,
+    throw failed(
+      new ApiError(
+        xhr.status,
+        error?.code ?? "http_error",
+        error?.message ?? `${xhr.status} ${xhr.statusText}`.trim(),
+        error?.details,
+        body,
+      ),
     );
   }
   options.onProgress?.(1);

@@ -1,4 +1,4 @@
-/** The dashboard frame: sidebar navigation, top bar with org switcher and user menu, and the page. */
+/** The dashboard frame: sidebar navigation, top bar with org switcher, notifications and user menu, and the page. */
 import { useQueryClient } from "@tanstack/react-query";
 import {
   AlertTriangle,
@@ -31,6 +31,7 @@ import {
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
 import { toast } from "@/components/ui/feedback";
+import { NotificationBell } from "@/layout/NotificationBell";
 import { cn } from "@/lib/utils";
 
 export const NAV_ITEMS = [
@@ -172,7 +173,10 @@ export function AppShell() {
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex h-14 shrink-0 items-center justify-between border-b border-slate-200 bg-white px-4">
           <OrgSwitcher />
-          <UserMenu />
+          <div className="flex items-center gap-1">
+            <NotificationBell />
+            <UserMenu />
+          </div>
         </header>
         <ReauthNotice />
         <main className="min-h-0 flex-1 overflow-auto">

@@ -2,7 +2,7 @@ import { Outlet, useParams } from "react-router";
 
 import { TabNav } from "@/components/ui/tabs";
 
-/** /agents/:agentId/* — tabs over the builder, versions and the agent's executions. */
+/** /agents/:agentId/* — tabs over the builder, versions, the agent's executions and its analytics. */
 export function AgentLayout() {
   const { agentId = "" } = useParams();
   const base = `/agents/${agentId}`;
@@ -15,6 +15,7 @@ export function AgentLayout() {
           { to: base, label: "Builder", end: true },
           { to: `${base}/versions`, label: "Versions" },
           { to: `${base}/executions`, label: "Executions" },
+          { to: `${base}/analytics`, label: "Analytics" },
         ]}
       />
       <div className="min-h-0 flex-1">

@@ -22,6 +22,8 @@ describe("signing in", () => {
       }),
       mock.get("/api/v1/auth/me", () => HttpResponse.json(ownerMe)),
       mock.get("/api/v1/org/api-keys", () => HttpResponse.json({ items: [], next_cursor: null })),
+      // The app shell's bell.
+      mock.get("/api/v1/notifications", () => HttpResponse.json({ items: [], next_cursor: null, unread_count: 0 })),
     );
     const router = createMemoryRouter(appRoutes(createQueryClient()), { initialEntries: ["/settings/api-keys"] });
     render(<RouterProvider router={router} />);

@@ -8,6 +8,8 @@ const SECTIONS = [
   { to: "members", label: "Members" },
   { to: "api-keys", label: "API keys" },
   { to: "secrets", label: "Secrets" },
+  { to: "billing", label: "Billing" },
+  { to: "notifications", label: "Notifications" },
 ];
 
 export function SettingsLayout() {
