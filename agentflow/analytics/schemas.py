@@ -93,7 +93,7 @@ class CostBreakdown(Ranged):
     items: list[CostItem]
 
 
-class AgentSummary(Schema):
+class AgentRunSummary(Schema):
     executions: int
     succeeded: int
     failed: int
@@ -131,7 +131,7 @@ class AgentAnalytics(Ranged):
     agent_id: uuid.UUID
     name: str
     timezone: str
-    summary: AgentSummary
+    summary: AgentRunSummary
     trend: list[AgentTrendPoint]
     duration_histogram: list[HistogramBucket]
     errors: list[ErrorCount]

@@ -20,7 +20,7 @@ from agentflow.analytics import buckets
 from agentflow.analytics.repository import AnalyticsRepository, Cell, Key
 from agentflow.analytics.schemas import (
     AgentAnalytics,
-    AgentSummary,
+    AgentRunSummary,
     AgentTrendPoint,
     CostBreakdown,
     CostGrouping,
@@ -294,7 +294,7 @@ class AnalyticsService:
             from_=first,
             to=last,
             timezone=tz,
-            summary=AgentSummary(**{name: figures[name] for name in AgentSummary.model_fields}),
+            summary=AgentRunSummary(**{name: figures[name] for name in AgentRunSummary.model_fields}),
             trend=[
                 AgentTrendPoint(
                     date=day,

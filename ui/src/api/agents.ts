@@ -9,9 +9,7 @@ type AgentListQuery = NonNullable<operations["list_agents_api_v1_agents_get"]["p
 
 export type AgentStatus = Schemas["AgentStatus"];
 export type TriggerType = NonNullable<AgentListQuery["trigger_type"]>;
-// OpenAPI qualifies the name while analytics also has an `AgentSummary` schema; back to
-// `Schemas["AgentSummary"]` once that one is renamed.
-export type AgentSummary = Schemas["agentflow__agents__schemas__AgentSummary"];
+export type AgentSummary = Schemas["AgentSummary"];
 export type AgentPage = Schemas["PageOf_AgentSummary_"];
 export type ValidationIssue = Schemas["Issue"];
 export type ValidationReport = Schemas["ValidationReport"];

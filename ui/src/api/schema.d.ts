@@ -1811,7 +1811,7 @@ export interface components {
             from: string;
             /** Name */
             name: string;
-            summary: components["schemas"]["agentflow__analytics__schemas__AgentSummary"];
+            summary: components["schemas"]["AgentRunSummary"];
             /** Timezone */
             timezone: string;
             /**
@@ -1968,6 +1968,27 @@ export interface components {
              */
             readonly webhook_url: string | null;
         };
+        /** AgentRunSummary */
+        AgentRunSummary: {
+            /** Avg Duration Ms */
+            avg_duration_ms: number | null;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Executions */
+            executions: number;
+            /** Failed */
+            failed: number;
+            /** P95 Duration Ms */
+            p95_duration_ms: number | null;
+            /** Succeeded */
+            succeeded: number;
+            /** Success Rate */
+            success_rate: number | null;
+            /** Timed Out */
+            timed_out: number;
+            /** Tokens */
+            tokens: number;
+        };
         /**
          * AgentStatus
          * @enum {string}
@@ -1986,6 +2007,65 @@ export interface components {
              * @enum {string}
              */
             status: "draft" | "active" | "paused" | "archived";
+        };
+        /** AgentSummary */
+        AgentSummary: {
+            /** Archived At */
+            archived_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Current Version
+             * @description Number of the published version that runs, if any.
+             */
+            current_version: number | null;
+            /** Description */
+            description: string;
+            /**
+             * Draft Revision
+             * @description Bumped by every edit; the ETag of GET /agents/{id}.
+             */
+            draft_revision: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Run At
+             * @description When the agent last started a run.
+             */
+            last_run_at?: string | null;
+            /** Name */
+            name: string;
+            status: components["schemas"]["AgentStatus"];
+            /**
+             * Success Rate
+             * @description Share of finished runs in the last 30 days that completed (0 to 1).
+             */
+            success_rate?: number | null;
+            /** Tags */
+            tags: string[];
+            /** Team Id */
+            team_id: string | null;
+            /**
+             * Trigger Type
+             * @description Trigger kind of what runs: the current version's, or the draft's if none is published.
+             */
+            trigger_type: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Webhook Url
+             * @description The URL that starts this agent (webhook triggers): POST JSON or a form to it.
+             */
+            readonly webhook_url: string | null;
         };
         /** AgentTrendPoint */
         AgentTrendPoint: {
@@ -3176,7 +3256,7 @@ export interface components {
         /** PageOf[AgentSummary] */
         PageOf_AgentSummary_: {
             /** Items */
-            items: components["schemas"]["agentflow__agents__schemas__AgentSummary"][];
+            items: components["schemas"]["AgentSummary"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null at the end.
@@ -4063,86 +4143,6 @@ export interface components {
             execution_id: string;
             /** Status */
             status: string;
-        };
-        /** AgentSummary */
-        agentflow__agents__schemas__AgentSummary: {
-            /** Archived At */
-            archived_at: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /**
-             * Current Version
-             * @description Number of the published version that runs, if any.
-             */
-            current_version: number | null;
-            /** Description */
-            description: string;
-            /**
-             * Draft Revision
-             * @description Bumped by every edit; the ETag of GET /agents/{id}.
-             */
-            draft_revision: number;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /**
-             * Last Run At
-             * @description When the agent last started a run.
-             */
-            last_run_at?: string | null;
-            /** Name */
-            name: string;
-            status: components["schemas"]["AgentStatus"];
-            /**
-             * Success Rate
-             * @description Share of finished runs in the last 30 days that completed (0 to 1).
-             */
-            success_rate?: number | null;
-            /** Tags */
-            tags: string[];
-            /** Team Id */
-            team_id: string | null;
-            /**
-             * Trigger Type
-             * @description Trigger kind of what runs: the current version's, or the draft's if none is published.
-             */
-            trigger_type: string | null;
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-            /**
-             * Webhook Url
-             * @description The URL that starts this agent (webhook triggers): POST JSON or a form to it.
-             */
-            readonly webhook_url: string | null;
-        };
-        /** AgentSummary */
-        agentflow__analytics__schemas__AgentSummary: {
-            /** Avg Duration Ms */
-            avg_duration_ms: number | null;
-            /** Cost Usd */
-            cost_usd: number;
-            /** Executions */
-            executions: number;
-            /** Failed */
-            failed: number;
-            /** P95 Duration Ms */
-            p95_duration_ms: number | null;
-            /** Succeeded */
-            succeeded: number;
-            /** Success Rate */
-            success_rate: number | null;
-            /** Timed Out */
-            timed_out: number;
-            /** Tokens */
-            tokens: number;
         };
     };
     responses: never;
@@ -5837,7 +5837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["agentflow__agents__schemas__AgentSummary"];
+                    "application/json": components["schemas"]["AgentSummary"];
                 };
             };
             /** @description Bad request */
@@ -6966,7 +6966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["agentflow__agents__schemas__AgentSummary"];
+                    "application/json": components["schemas"]["AgentSummary"];
                 };
             };
             /** @description Bad request */
