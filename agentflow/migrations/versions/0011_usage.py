@@ -44,7 +44,9 @@ def upgrade() -> None:
         sa.Column("cost_usd", sa.Numeric(precision=18, scale=8), nullable=False),
         _fk("usage_daily", "org_id", "organizations"),
         _fk("usage_daily", "agent_id", "agents"),
-        sa.PrimaryKeyConstraint("org_id", "day", "agent_id", "provider", "model", name=op.f("pk_usage_daily")),
+        sa.PrimaryKeyConstraint(
+            "org_id", "day", "agent_id", "provider", "model", name=op.f("pk_usage_daily")
+        ),
     )
     op.create_index("ix_usage_daily_agent_id", "usage_daily", ["agent_id"])
     op.create_table(
