@@ -323,6 +323,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/agents/{agent_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Agent Analytics
+         * @description One agent: summary, daily success and cost trend, duration histogram, errors (viewer+).
+         */
+        get: operations["agent_analytics_api_v1_analytics_agents__agent_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Costs
+         * @description Cost and tokens by agent, provider or model, highest cost first (viewer+).
+         */
+        get: operations["costs_api_v1_analytics_costs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Overview
+         * @description Totals of the range, with the same-length period before it for a trend (viewer+).
+         */
+        get: operations["overview_api_v1_analytics_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage
+         * @description The range as a zero-filled time series (viewer+).
+         */
+        get: operations["usage_api_v1_analytics_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -1584,6 +1664,35 @@ export interface components {
              */
             side_effect: boolean;
         };
+        /** AgentAnalytics */
+        AgentAnalytics: {
+            /**
+             * Agent Id
+             * Format: uuid
+             */
+            agent_id: string;
+            /** Duration Histogram */
+            duration_histogram: components["schemas"]["HistogramBucket"][];
+            /** Errors */
+            errors: components["schemas"]["ErrorCount"][];
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /** Name */
+            name: string;
+            summary: components["schemas"]["agentflow__analytics__schemas__AgentSummary"];
+            /** Timezone */
+            timezone: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            /** Trend */
+            trend: components["schemas"]["AgentTrendPoint"][];
+        };
         /**
          * AgentCreate
          * @example {
@@ -1749,64 +1858,27 @@ export interface components {
              */
             status: "draft" | "active" | "paused" | "archived";
         };
-        /** AgentSummary */
-        AgentSummary: {
-            /** Archived At */
-            archived_at: string | null;
+        /** AgentTrendPoint */
+        AgentTrendPoint: {
+            /** Avg Cost Usd */
+            avg_cost_usd: number | null;
+            /** Cost Usd */
+            cost_usd: number;
             /**
-             * Created At
-             * Format: date-time
+             * Date
+             * Format: date
              */
-            created_at: string;
-            /**
-             * Current Version
-             * @description Number of the published version that runs, if any.
-             */
-            current_version: number | null;
-            /** Description */
-            description: string;
-            /**
-             * Draft Revision
-             * @description Bumped by every edit; the ETag of GET /agents/{id}.
-             */
-            draft_revision: number;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /**
-             * Last Run At
-             * @description When the agent last started a run.
-             */
-            last_run_at?: string | null;
-            /** Name */
-            name: string;
-            status: components["schemas"]["AgentStatus"];
-            /**
-             * Success Rate
-             * @description Share of finished runs in the last 30 days that completed (0 to 1).
-             */
-            success_rate?: number | null;
-            /** Tags */
-            tags: string[];
-            /** Team Id */
-            team_id: string | null;
-            /**
-             * Trigger Type
-             * @description Trigger kind of what runs: the current version's, or the draft's if none is published.
-             */
-            trigger_type: string | null;
-            /**
-             * Updated At
-             * Format: date-time
-             */
-            updated_at: string;
-            /**
-             * Webhook Url
-             * @description The URL that starts this agent (webhook triggers): POST JSON or a form to it.
-             */
-            readonly webhook_url: string | null;
+            date: string;
+            /** Executions */
+            executions: number;
+            /** Failed */
+            failed: number;
+            /** Succeeded */
+            succeeded: number;
+            /** Success Rate */
+            success_rate: number | null;
+            /** Timed Out */
+            timed_out: number;
         };
         /**
          * AgentUpdate
@@ -2090,6 +2162,46 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** CostBreakdown */
+        CostBreakdown: {
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            group_by: components["schemas"]["CostGrouping"];
+            /** Items */
+            items: components["schemas"]["CostItem"][];
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            /** Total Cost Usd */
+            total_cost_usd: number;
+        };
+        /**
+         * CostGrouping
+         * @enum {string}
+         */
+        CostGrouping: "agent" | "provider" | "model";
+        /** CostItem */
+        CostItem: {
+            /** Cost Usd */
+            cost_usd: number;
+            /** Executions */
+            executions: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Tokens */
+            tokens: number;
+            /** Tokens In */
+            tokens_in: number;
+            /** Tokens Out */
+            tokens_out: number;
+        };
         /**
          * DocumentFromURL
          * @example {
@@ -2196,6 +2308,15 @@ export interface components {
              * @description Id of the node the edge enters.
              */
             target: string;
+        };
+        /** ErrorCount */
+        ErrorCount: {
+            /** Count */
+            count: number;
+            /** Error Kind */
+            error_kind: string;
+            /** Node Id */
+            node_id: string | null;
         };
         /** EventPublic */
         EventPublic: {
@@ -2337,6 +2458,13 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "degraded";
+        };
+        /** HistogramBucket */
+        HistogramBucket: {
+            /** Count */
+            count: number;
+            /** Le Ms */
+            le_ms: number | null;
         };
         /** InvitationCreated */
         InvitationCreated: {
@@ -2774,6 +2902,46 @@ export interface components {
             /** @description Merged into the org's settings; a key set to null is removed. */
             settings?: components["schemas"]["OrgSettingsUpdate"] | null;
         };
+        /** Overview */
+        Overview: {
+            /** Active Agents */
+            active_agents: number;
+            /** Avg Duration Ms */
+            avg_duration_ms: number | null;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Executions */
+            executions: number;
+            /** Failed */
+            failed: number;
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /** P95 Duration Ms */
+            p95_duration_ms: number | null;
+            previous: components["schemas"]["PreviousPeriod"];
+            /** Succeeded */
+            succeeded: number;
+            /** Success Rate */
+            success_rate: number | null;
+            /** Timed Out */
+            timed_out: number;
+            /** Timezone */
+            timezone: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            /** Tokens */
+            tokens: number;
+            /** Tokens In */
+            tokens_in: number;
+            /** Tokens Out */
+            tokens_out: number;
+        };
         /** PageOf[APIKeyPublic] */
         PageOf_APIKeyPublic_: {
             /** Items */
@@ -2787,7 +2955,7 @@ export interface components {
         /** PageOf[AgentSummary] */
         PageOf_AgentSummary_: {
             /** Items */
-            items: components["schemas"]["AgentSummary"][];
+            items: components["schemas"]["agentflow__agents__schemas__AgentSummary"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null at the end.
@@ -2875,10 +3043,52 @@ export interface components {
             next_cursor: string | null;
         };
         /**
+         * Period
+         * @enum {string}
+         */
+        Period: "daily" | "weekly" | "monthly";
+        /**
          * Permission
          * @enum {string}
          */
         Permission: "org:read" | "org:update" | "members:read" | "members:invite" | "members:manage" | "teams:read" | "teams:write" | "api_keys:read" | "api_keys:write" | "secrets:read" | "secrets:write" | "agents:read" | "agents:write" | "agents:publish" | "agents:archive" | "agents:execute" | "executions:read" | "executions:manage" | "executions:approve" | "knowledge:read" | "knowledge:write" | "integrations:read" | "integrations:use" | "integrations:connect" | "analytics:read" | "billing:read" | "billing:manage";
+        /** PreviousPeriod */
+        PreviousPeriod: {
+            /** Active Agents */
+            active_agents: number;
+            /** Avg Duration Ms */
+            avg_duration_ms: number | null;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Executions */
+            executions: number;
+            /** Failed */
+            failed: number;
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /** P95 Duration Ms */
+            p95_duration_ms: number | null;
+            /** Succeeded */
+            succeeded: number;
+            /** Success Rate */
+            success_rate: number | null;
+            /** Timed Out */
+            timed_out: number;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+            /** Tokens */
+            tokens: number;
+            /** Tokens In */
+            tokens_in: number;
+            /** Tokens Out */
+            tokens_out: number;
+        };
         /** ProviderCheckOut */
         ProviderCheckOut: {
             /** Latency Ms */
@@ -3332,6 +3542,50 @@ export interface components {
          * @enum {string}
          */
         TriggeredBy: "manual" | "api" | "webhook" | "schedule" | "test" | "agent";
+        /** UsagePoint */
+        UsagePoint: {
+            /** Avg Duration Ms */
+            avg_duration_ms: number | null;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Executions */
+            executions: number;
+            /** Failed */
+            failed: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Succeeded */
+            succeeded: number;
+            /** Timed Out */
+            timed_out: number;
+            /** Tokens */
+            tokens: number;
+            /** Tokens In */
+            tokens_in: number;
+            /** Tokens Out */
+            tokens_out: number;
+        };
+        /** UsageSeries */
+        UsageSeries: {
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            period: components["schemas"]["Period"];
+            /** Points */
+            points: components["schemas"]["UsagePoint"][];
+            /** Timezone */
+            timezone: string;
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+        };
         /** UserPublic */
         UserPublic: {
             /**
@@ -3516,6 +3770,86 @@ export interface components {
             execution_id: string;
             /** Status */
             status: string;
+        };
+        /** AgentSummary */
+        agentflow__agents__schemas__AgentSummary: {
+            /** Archived At */
+            archived_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Current Version
+             * @description Number of the published version that runs, if any.
+             */
+            current_version: number | null;
+            /** Description */
+            description: string;
+            /**
+             * Draft Revision
+             * @description Bumped by every edit; the ETag of GET /agents/{id}.
+             */
+            draft_revision: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Run At
+             * @description When the agent last started a run.
+             */
+            last_run_at?: string | null;
+            /** Name */
+            name: string;
+            status: components["schemas"]["AgentStatus"];
+            /**
+             * Success Rate
+             * @description Share of finished runs in the last 30 days that completed (0 to 1).
+             */
+            success_rate?: number | null;
+            /** Tags */
+            tags: string[];
+            /** Team Id */
+            team_id: string | null;
+            /**
+             * Trigger Type
+             * @description Trigger kind of what runs: the current version's, or the draft's if none is published.
+             */
+            trigger_type: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Webhook Url
+             * @description The URL that starts this agent (webhook triggers): POST JSON or a form to it.
+             */
+            readonly webhook_url: string | null;
+        };
+        /** AgentSummary */
+        agentflow__analytics__schemas__AgentSummary: {
+            /** Avg Duration Ms */
+            avg_duration_ms: number | null;
+            /** Cost Usd */
+            cost_usd: number;
+            /** Executions */
+            executions: number;
+            /** Failed */
+            failed: number;
+            /** P95 Duration Ms */
+            p95_duration_ms: number | null;
+            /** Succeeded */
+            succeeded: number;
+            /** Success Rate */
+            success_rate: number | null;
+            /** Timed Out */
+            timed_out: number;
+            /** Tokens */
+            tokens: number;
         };
     };
     responses: never;
@@ -5210,7 +5544,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AgentSummary"];
+                    "application/json": components["schemas"]["agentflow__agents__schemas__AgentSummary"];
                 };
             };
             /** @description Bad request */
@@ -6339,7 +6673,657 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AgentSummary"];
+                    "application/json": components["schemas"]["agentflow__agents__schemas__AgentSummary"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    agent_analytics_api_v1_analytics_agents__agent_id__get: {
+        parameters: {
+            query?: {
+                /** @description First day, in the org's time zone (default: 29 days before `to`). */
+                from?: string | null;
+                /** @description Last day, inclusive (default: today). */
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentAnalytics"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    costs_api_v1_analytics_costs_get: {
+        parameters: {
+            query?: {
+                /** @description agent, provider or model. */
+                group_by?: components["schemas"]["CostGrouping"];
+                /** @description First day, in the org's time zone (default: 29 days before `to`). */
+                from?: string | null;
+                /** @description Last day, inclusive (default: today). */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostBreakdown"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    overview_api_v1_analytics_overview_get: {
+        parameters: {
+            query?: {
+                /** @description First day, in the org's time zone (default: 29 days before `to`). */
+                from?: string | null;
+                /** @description Last day, inclusive (default: today). */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    usage_api_v1_analytics_usage_get: {
+        parameters: {
+            query?: {
+                /** @description One point per day, ISO week or month. */
+                period?: components["schemas"]["Period"];
+                /** @description First day, in the org's time zone (default: 29 days before `to`). */
+                from?: string | null;
+                /** @description Last day, inclusive (default: today). */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageSeries"];
                 };
             };
             /** @description Bad request */
