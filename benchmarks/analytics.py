@@ -35,7 +35,7 @@ SEED = text(
            (ARRAY['completed', 'completed', 'completed', 'failed', 'timed_out'])[1 + (i / 7) % 5],
            'api', ts, ts, 50 + (i * 37) % 20000, (i % 900), ((i % 900) * 0.00001)::numeric
     FROM generate_series(1, CAST(:n AS int)) AS i,
-         LATERAL (SELECT :now - (i::float8 / CAST(:n AS float8))
+         LATERAL (SELECT CAST(:now AS timestamptz) - (i::float8 / CAST(:n AS float8))
                              * (CAST(:days AS float8) * interval '1 day') AS ts) t
     """
 )
