@@ -35,6 +35,7 @@ from prefect.workers.base import BaseJobConfiguration, BaseVariables, BaseWorker
 
 from agentflow.config import get_settings
 from agentflow.engine.gateway import PrefectGateway
+from agentflow.engine.system_flows import ensure_system_deployments
 from agentflow.engine.worker import crash_recovery, heartbeat
 from agentflow.engine.worker.mail import worker_mailer
 from agentflow.engine.worker.store import engine_store
@@ -252,6 +253,10 @@ async def serve(pool: str, name: str, limit: int) -> None:
                 # Every handler configured by now (ours, Prefect's) masks the secrets of the runs in progress.
                 mask_every_handler()
                 reconciled = await worker.reconcile_orphans()
+                try:  # the pool's scheduled system flows (usage rollup, …): created or updated by name
+                    await ensure_system_deployments(worker.client, work_pool=pool)
+                except Exception:  # a worker that cannot write them still runs executions
+                    logger.exception("could not create the system flow deployments on pool %s", pool)
                 logger.info(
                     "worker %s ready (pool %s, limit %s, reconciled %s)", name, pool, limit, reconciled
                 )
