@@ -15,6 +15,8 @@ from prefect.client.orchestration import PrefectClient
 import agentflow
 from agentflow.ai.wiring import OrgSettingsPolicies, VaultCredentials
 from agentflow.auth.cache import AuthCache, AuthInvalidationListener
+from agentflow.billing.stripe_client import stripe_client
+from agentflow.billing.webhooks import MAX_WEBHOOK_BYTES
 from agentflow.config import Settings, get_settings
 from agentflow.db import create_engine, create_sessionmaker
 from agentflow.egress import EgressPolicy
@@ -38,6 +40,7 @@ from api.routers import (
     agents,
     api_keys,
     auth,
+    billing,
     executions,
     health,
     hooks,
@@ -73,6 +76,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     executions.router,
     hooks.router,
     streams.router,
+    billing.router,
 )
 
 
@@ -107,6 +111,8 @@ def _attach_services(app: FastAPI, settings: Settings) -> None:
     # The API's own outbound calls (provider checks) pass the same guard as the worker's.
     app.state.egress = EgressPolicy.from_settings(settings)
     app.state.mcp = McpEndpoint(settings)
+    # Billing is on only with a Stripe key; the client sends through the same egress guard.
+    app.state.stripe = stripe_client(settings, app.state.egress) if settings.billing_enabled else None
 
 
 def _mount_routes(app: FastAPI) -> None:
@@ -129,10 +135,16 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     # A custom API connection may carry its OpenAPI document (the connector bounds it; pretty-printed JSON
     # of a document at that bound is about twice its size).
     openapi_connect = re.compile(API_PREFIX + "/integrations/custom_api/connect")
+    # Stripe's events (an invoice with many lines) may exceed a small API body limit.
+    stripe_webhook = re.compile(API_PREFIX + billing.router.prefix + billing.WEBHOOK_PATH)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        overrides=[(uploads, upload_bytes), (openapi_connect, 2 * MAX_DOCUMENT_BYTES)],
+        overrides=[
+            (uploads, upload_bytes),
+            (openapi_connect, 2 * MAX_DOCUMENT_BYTES),
+            (stripe_webhook, MAX_WEBHOOK_BYTES),
+        ],
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -4,6 +4,7 @@ from agentflow.kit.models import Base
 from agentflow.models.agent import Agent, AgentStatus, AgentTemplate, AgentVersion
 from agentflow.models.api_key import APIKey
 from agentflow.models.auth import LoginThrottle, RefreshToken
+from agentflow.models.billing import BillingAccount, MeterReport, StripeEvent
 from agentflow.models.execution import (
     Execution,
     ExecutionEvent,
@@ -31,6 +32,7 @@ __all__ = [
     "AgentTemplate",
     "AgentVersion",
     "Base",
+    "BillingAccount",
     "ConnectionStatus",
     "DocumentStatus",
     "Execution",
@@ -45,10 +47,12 @@ __all__ = [
     "KnowledgeChunk",
     "KnowledgeDocument",
     "LoginThrottle",
+    "MeterReport",
     "OrgMembership",
     "OrgSecret",
     "Organization",
     "RefreshToken",
+    "StripeEvent",
     "Team",
     "TeamMembership",
     "TriggeredBy",
