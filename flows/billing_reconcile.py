@@ -25,5 +25,5 @@ async def billing_reconcile() -> dict[str, int]:
     try:
         return asdict(await reconcile(create_sessionmaker(engine), settings, client))
     finally:
-        await http.close_async()
+        await http.close_async()  # type: ignore[no-untyped-call]
         await engine.dispose()

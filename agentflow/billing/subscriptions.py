@@ -87,7 +87,7 @@ async def current_subscription(client: stripe.StripeClient, customer_id: str) ->
 async def apply_subscription(
     repo: BillingRepository, settings: Settings, account: BillingAccount, subscription: dict[str, Any] | None
 ) -> None:
-    """Write the subscription's state (as a plain dict: `to_dict()`) to the account, and the plan to the org."""
+    """Write the subscription's state (a plain dict: `to_dict()`) to the account, the plan to the org."""
     account.synced_at = datetime.now(UTC)
     if subscription is None:
         if account.stripe_subscription_id is not None:  # it was deleted outright
