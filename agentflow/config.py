@@ -215,6 +215,27 @@ class Settings(BaseSettings):
     stripe_api_base: str | None = Field(
         default=None, description="Another Stripe API base URL (a test server); default Stripe's own."
     )
+    # The Stripe prices of the self-serve plans (price_...): Checkout sells them, webhooks map them back.
+    stripe_price_starter: str | None = Field(
+        default=None, description="The Stripe price of the Starter plan."
+    )
+    stripe_price_pro: str | None = Field(default=None, description="The Stripe price of the Pro plan.")
+    stripe_price_enterprise: str | None = Field(
+        default=None,
+        description="The Stripe price of Enterprise subscriptions (sold by contract; maps them to the plan).",
+    )
+    stripe_price_executions: str | None = Field(
+        default=None,
+        description="A metered Stripe price on the executions meter, added to every Checkout subscription.",
+    )
+    stripe_meter_event_name: str = Field(
+        default="agentflow_executions",
+        max_length=100,
+        description="The event name of the Stripe Billing Meter that counts executions.",
+    )
+    stripe_meter_report_seconds: float = Field(
+        default=60.0, gt=0, description="How often each worker reports finished executions as meter events."
+    )
 
     log_json: bool = True
     log_level: str = "INFO"

@@ -16,6 +16,8 @@ import agentflow
 from agentflow.ai.wiring import OrgSettingsPolicies, VaultCredentials
 from agentflow.auth.cache import AuthCache, AuthInvalidationListener
 from agentflow.billing.limits import PlanLimits
+from agentflow.billing.stripe_client import stripe_client
+from agentflow.billing.webhooks import MAX_WEBHOOK_BYTES
 from agentflow.config import Settings, get_settings
 from agentflow.db import create_engine, create_sessionmaker
 from agentflow.egress import EgressPolicy
@@ -26,7 +28,7 @@ from agentflow.integrations.custom.config import MAX_DOCUMENT_BYTES
 from agentflow.kit.fastread import PoolReader
 from agentflow.knowledge.dispatch import IngestionDispatcher
 from agentflow.logs import configure_logging
-from agentflow.notifications.usage_alerts import notify_crossing
+from agentflow.notifications.billing_alerts import notify_crossing
 from agentflow.providers.router import Router
 from agentflow.secrets.store import SecretStore
 from api import streams
@@ -41,6 +43,7 @@ from api.routers import (
     analytics,
     api_keys,
     auth,
+    billing,
     billing_limits,
     executions,
     health,
@@ -81,6 +84,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     streams.router,
     notifications.router,
     billing_limits.router,
+    billing.router,
 )
 
 
@@ -117,6 +121,8 @@ def _attach_services(app: FastAPI, settings: Settings) -> None:
     app.state.mcp = McpEndpoint(settings)
     # Plan limits (nothing is checked with billing off); keeps this process's executions counts.
     app.state.limits = PlanLimits.from_settings(settings, notifier=notify_crossing)
+    # Billing is on only with a Stripe key; the client sends through the same egress guard.
+    app.state.stripe = stripe_client(settings, app.state.egress) if settings.billing_enabled else None
 
 
 def _mount_routes(app: FastAPI) -> None:
@@ -139,10 +145,16 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     # A custom API connection may carry its OpenAPI document (the connector bounds it; pretty-printed JSON
     # of a document at that bound is about twice its size).
     openapi_connect = re.compile(API_PREFIX + "/integrations/custom_api/connect")
+    # Stripe's events (an invoice with many lines) may exceed a small API body limit.
+    stripe_webhook = re.compile(API_PREFIX + billing.router.prefix + billing.WEBHOOK_PATH)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        overrides=[(uploads, upload_bytes), (openapi_connect, 2 * MAX_DOCUMENT_BYTES)],
+        overrides=[
+            (uploads, upload_bytes),
+            (openapi_connect, 2 * MAX_DOCUMENT_BYTES),
+            (stripe_webhook, MAX_WEBHOOK_BYTES),
+        ],
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -109,9 +109,9 @@ class PlanLimits:
         """The plan an org with this stored plan is held to."""
         return effective_plan(stored, billing_enabled=self.enabled)
 
-    def period(self, *, now: datetime | None = None) -> Period:
-        """The billing period now (the single place the subscription's period will come in)."""
-        return current_period(now)
+    def period(self, *, now: datetime | None = None, subscription: Period | None = None) -> Period:
+        """The billing period now: a paying org's subscription period while it holds, else the month."""
+        return current_period(now, subscription=subscription)
 
     def refusal(self, limit: LimitName, *, used: int, allowed: int) -> PlanLimitReached:
         return PlanLimitReached(
@@ -130,10 +130,11 @@ class PlanLimits:
         if not self.enabled:
             return
         repo = UsageRepository(session)
-        allowed = self.plan(await repo.stored_plan(org_id)).limits[limit]
+        stored, subscription = await repo.plan_and_subscription(org_id)
+        allowed = self.plan(stored).limits[limit]
         if allowed is None:
             return
-        period = self.period()
+        period = self.period(subscription=subscription)
         if limit == LimitName.executions:
             used = await self._check_executions(
                 org_id, allowed, period, lambda: repo.count(org_id, limit, period)
@@ -163,7 +164,9 @@ class PlanLimits:
                     self._reported.add(key)
                 return
 
-    async def check_execution_fast(self, db: FastReader, *, org_id: uuid.UUID, stored_plan: str) -> None:
+    async def check_execution_fast(
+        self, db: FastReader, *, org_id: uuid.UUID, stored_plan: str, subscription: Period | None = None
+    ) -> None:
         """The executions check of the fast paths (webhooks, schedules): the plan came with the agent's
         row, so this adds a statement only when the cached count cannot decide."""
         if not self.enabled:
@@ -171,7 +174,7 @@ class PlanLimits:
         allowed = self.plan(stored_plan).limits[LimitName.executions]
         if allowed is None:
             return
-        period = self.period()
+        period = self.period(subscription=subscription)
         await self._check_executions(
             org_id, allowed, period, lambda: count_executions_fast(db, org_id, period)
         )
@@ -200,8 +203,9 @@ class PlanLimits:
     async def usage(self, session: AsyncSession, *, org_id: uuid.UUID) -> Usage:
         """Every limit's figure for the org now against its plan's allowance (None: unlimited)."""
         repo = UsageRepository(session)
-        plan = self.plan(await repo.stored_plan(org_id))
-        period = self.period()
+        stored, subscription = await repo.plan_and_subscription(org_id)
+        plan = self.plan(stored)
+        period = self.period(subscription=subscription)
         figures = {
             limit: LimitUsage(used=await repo.count(org_id, limit, period), limit=plan.limits[limit])
             for limit in LimitName

@@ -4,6 +4,7 @@ the fast reader (the webhook front door and scheduled runs have no ORM session).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import TextClause, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +35,21 @@ async def count_executions_fast(db: FastReader, org_id: uuid.UUID, period: Perio
     return int(row["used"])
 
 
+# A paying org (billing/subscriptions.py PAYING) counts in its subscription's period, else the month.
+_PLAN_AND_PERIOD = text(
+    """
+    SELECT o.plan, b.current_period_start AS period_start, b.current_period_end AS period_end
+    FROM organizations o
+    LEFT JOIN billing_accounts b ON b.org_id = o.id AND b.status IN ('active', 'trialing', 'past_due')
+    WHERE o.id = :org_id
+    """
+)
+
+
+def subscription_period(start: datetime | None, end: datetime | None) -> Period | None:
+    return Period(start, end) if start is not None and end is not None and start < end else None
+
+
 class UsageRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -41,6 +57,13 @@ class UsageRepository:
     async def stored_plan(self, org_id: uuid.UUID) -> str:
         plan = await self.session.scalar(select(Organization.plan).where(Organization.id == org_id))
         return plan or "free"
+
+    async def plan_and_subscription(self, org_id: uuid.UUID) -> tuple[str, Period | None]:
+        """The org's stored plan and, while it pays, its Stripe subscription's current period."""
+        row = (await self.session.execute(_PLAN_AND_PERIOD, {"org_id": org_id})).first()
+        if row is None:
+            return "free", None
+        return row.plan or "free", subscription_period(row.period_start, row.period_end)
 
     async def lock(self, org_id: uuid.UUID, limit: LimitName) -> None:
         """Serialize this org's creations of one kind until the transaction ends, so two concurrent creates

@@ -34,6 +34,13 @@ SYSTEM_FLOWS: tuple[SystemFlow, ...] = (
         "10 0 * * *",
         "Daily usage rollup for analytics: each organization's completed local days into usage_daily.",
     ),
+    SystemFlow(
+        "billing-reconcile",
+        "daily",
+        "flows.billing_reconcile:billing_reconcile",
+        "30 3 * * *",
+        "Daily re-read of each paying organization's Stripe subscription (nothing to do with billing off).",
+    ),
 )
 
 

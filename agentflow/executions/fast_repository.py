@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from agentflow.billing.period import Period
+from agentflow.billing.usage_repository import subscription_period
 from agentflow.executions.repository import INSERT_QUEUED, NewExecution
 from agentflow.kit.fastread import CompiledQuery, FastReader, compile_query
 
@@ -20,21 +22,25 @@ def _q(sql: str) -> CompiledQuery:
 
 _INSERT_QUEUED = compile_query(INSERT_QUEUED)
 # The agent behind a webhook URL with the version that runs (none: never published, nothing to run), and
-# its org's plan, so the plan-limit check needs no statement of its own.
+# its org's plan and subscription period, so the plan-limit check needs no statement of its own.
 _WEBHOOK_AGENT = _q(
     """
-    SELECT a.id, a.org_id, a.status, v.id AS version_id, v.definition, o.plan
+    SELECT a.id, a.org_id, a.status, v.id AS version_id, v.definition, o.plan,
+           b.current_period_start AS period_start, b.current_period_end AS period_end
     FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.number = a.current_version
     JOIN organizations o ON o.id = a.org_id
+    LEFT JOIN billing_accounts b ON b.org_id = a.org_id AND b.status IN ('active', 'trialing', 'past_due')
     WHERE a.webhook_token = :token
     """
 )
 # The agent a scheduled flow run names, only with a version of its own, and its org's plan.
 _SCHEDULED_AGENT = _q(
     """
-    SELECT a.org_id, a.status, a.prefect_deployment_id, o.plan
+    SELECT a.org_id, a.status, a.prefect_deployment_id, o.plan,
+           b.current_period_start AS period_start, b.current_period_end AS period_end
     FROM agents a JOIN agent_versions v ON v.id = :version_id AND v.agent_id = a.id
     JOIN organizations o ON o.id = a.org_id
+    LEFT JOIN billing_accounts b ON b.org_id = a.org_id AND b.status IN ('active', 'trialing', 'past_due')
     WHERE a.id = :agent_id
     """
 )
@@ -70,6 +76,7 @@ class WebhookAgent:
     version_id: uuid.UUID
     definition: dict[str, Any]
     plan: str  # the org's stored plan
+    subscription: Period | None  # a paying org's current subscription period
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class ScheduledAgent:
     status: str
     deployment_id: uuid.UUID | None
     plan: str  # the org's stored plan
+    subscription: Period | None  # a paying org's current subscription period
 
 
 class FastExecutionRepository:
@@ -95,6 +103,7 @@ class FastExecutionRepository:
             version_id=row["version_id"],
             definition=row["definition"],
             plan=row["plan"],
+            subscription=subscription_period(row["period_start"], row["period_end"]),
         )
 
     async def scheduled_agent(self, agent_id: uuid.UUID, version_id: uuid.UUID) -> ScheduledAgent | None:
@@ -106,6 +115,7 @@ class FastExecutionRepository:
             status=row["status"],
             deployment_id=row["prefect_deployment_id"],
             plan=row["plan"],
+            subscription=subscription_period(row["period_start"], row["period_end"]),
         )
 
     async def insert_queued(self, new: NewExecution) -> uuid.UUID | None:

@@ -261,7 +261,9 @@ class TriggerService:
         """429 `plan_limit_reached` (before anything is recorded) when the plan allows no more executions:
         a sender retries on 429, and the run happens once the org has room again."""
         try:
-            await limits.check_execution_fast(db, org_id=agent.org_id, stored_plan=agent.plan)
+            await limits.check_execution_fast(
+                db, org_id=agent.org_id, stored_plan=agent.plan, subscription=agent.subscription
+            )
         except PlanLimitReached as refused:
             raise refused.for_webhook() from None
 
@@ -316,7 +318,9 @@ class TriggerService:
         ):
             return None
         try:
-            await limits.check_execution_fast(db, org_id=agent.org_id, stored_plan=agent.plan)
+            await limits.check_execution_fast(
+                db, org_id=agent.org_id, stored_plan=agent.plan, subscription=agent.subscription
+            )
         except PlanLimitReached as refused:
             logger.warning(
                 "scheduled run skipped: the plan's executions limit is reached",

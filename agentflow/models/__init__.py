@@ -4,6 +4,7 @@ from agentflow.kit.models import Base
 from agentflow.models.agent import Agent, AgentStatus, AgentTemplate, AgentVersion
 from agentflow.models.api_key import APIKey
 from agentflow.models.auth import LoginThrottle, RefreshToken
+from agentflow.models.billing import BillingAccount, MeterReport, StripeEvent
 from agentflow.models.execution import (
     Execution,
     ExecutionEvent,
@@ -33,6 +34,7 @@ __all__ = [
     "AgentTemplate",
     "AgentVersion",
     "Base",
+    "BillingAccount",
     "ConnectionStatus",
     "DocumentStatus",
     "EmailStatus",
@@ -48,12 +50,14 @@ __all__ = [
     "KnowledgeChunk",
     "KnowledgeDocument",
     "LoginThrottle",
+    "MeterReport",
     "Notification",
     "NotificationPreference",
     "OrgMembership",
     "OrgSecret",
     "Organization",
     "RefreshToken",
+    "StripeEvent",
     "Team",
     "TeamMembership",
     "TriggeredBy",

@@ -69,6 +69,8 @@ PUBLIC = {
     # The OAuth provider sends the browser back here; the single-use state is the credential
     # (tests/api/test_integrations_oauth.py).
     ("GET", "/integrations/oauth/callback"),
+    # Stripe's signature of the raw body is the credential (tests/api/test_billing_stripe.py).
+    ("POST", "/billing/webhook"),
 }
 # Paths whose parameter names something every org shares (a provider of the integrations catalog), not an
 # org's resource: there is no "another org's" one to refuse. What they create is the caller's own.
@@ -79,6 +81,9 @@ NEEDS_ENGINE_STATE = {
     ("POST", "/executions/{execution_id}/approve"): 409,
     ("POST", "/executions/{execution_id}/retry"): 409,
     ("POST", "/agents/{agent_id}/webhook/rotate"): 409,  # the resolver's agent has no webhook trigger
+    # Billing is off in these tests (no Stripe key): tests/api/test_billing_stripe.py turns it on.
+    ("POST", "/billing/subscribe"): 409,
+    ("POST", "/billing/portal"): 409,
 }
 # Streams answer until their execution ends: for the owner, the resolver's execution is ended first, so the
 # stream replays its events and ends. Live streams (and the WebSocket, which this walk cannot open) are

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.billing.limits import PlanLimits
 from agentflow.config import Settings
-from agentflow.notifications.usage_alerts import notify_crossing
+from agentflow.notifications.billing_alerts import notify_crossing
 
 UPGRADE_URL = "http://testserver/settings/billing"
 

@@ -33,6 +33,7 @@ from prefect.flows import Flow, load_flow_from_entrypoint
 from prefect.states import Cancelled
 from prefect.workers.base import BaseJobConfiguration, BaseVariables, BaseWorker, BaseWorkerResult
 
+from agentflow.billing.meters import sweeper_duty as meter_reporting
 from agentflow.config import get_settings
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.engine.system_flows import ensure_system_deployments
@@ -273,6 +274,7 @@ async def serve(pool: str, name: str, limit: int) -> None:
                     reaper=reaper,
                     checkpoint_retention_days=get_settings().checkpoint_retention_days,
                     mailer=worker_mailer(store.db),
+                    meter_reporting=meter_reporting(get_settings()),
                 )
                 group.start_soon(sweeper.run_forever)
                 await worker.listen()

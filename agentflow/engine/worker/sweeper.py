@@ -1,7 +1,8 @@
 """Background duties of every worker, each on its own loop so that one stuck on an outage holds up no other:
 dispatch executions left queued, apply approval timeouts, mail notifications nobody mailed yet, end
 executions whose flow run ended without them (reconcile.py), end the runs of dead workers (heartbeat.py),
-delete expired checkpoints (retention.py)."""
+delete expired checkpoints (retention.py), and, with billing on, report finished executions to Stripe's meter
+(agentflow/billing/meters.py)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ class Sweeper:
         reaper: OrphanReaper | None = None,
         checkpoint_retention_days: float = 7.0,
         mailer: NotificationMailer | None = None,
+        meter_reporting: tuple[float, Callable[[], Awaitable[object]]] | None = None,
     ) -> None:
         self.gateway = gateway
         self.db = store.db
@@ -84,6 +86,7 @@ class Sweeper:
         self.reaper = reaper
         self.mailer = mailer
         self.retention_seconds = checkpoint_retention_days * 86400
+        self.meter_reporting = meter_reporting  # (every seconds, duty); only when billing is on
 
     async def apply_timeouts(self) -> int:
         rows = await self.db.fetch(_OVERDUE)
@@ -118,6 +121,8 @@ class Sweeper:
             duties.append((self.reaper.interval, self.reaper.reap_once))
         if self.mailer is not None:  # its own loop: a slow or absent SMTP server holds up no other duty
             duties.append((MAIL_SECONDS, self.mailer.deliver_due))
+        if self.meter_reporting is not None:
+            duties.append(self.meter_reporting)
         async with asyncio.TaskGroup() as group:
             for every, duty in duties:
                 group.create_task(_every(every, duty))
