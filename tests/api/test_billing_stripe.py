@@ -159,6 +159,12 @@ async def test_payment_failed_makes_the_subscription_past_due_and_deleted_return
     row = await account(session, owner)
     assert row.status == "past_due"
     assert await plan(session, owner) == "starter"  # kept while Stripe retries the payment
+    # Owners and admins are told, once: a redelivery of the same event notifies nobody again.
+    assert (await post_event(client, failed)).json() == {"processed": False}
+    notices = (await client.get("/notifications", headers=owner.headers)).json()["items"]
+    failures = [item for item in notices if item["kind"] == "payment.failed"]
+    assert len(failures) == 1, notices
+    assert failures[0]["link"] == "/settings/billing"
     assert (await post_event(client, updated)).json() == {"processed": True}
 
     (deleted,) = stripe_fake.cancel(subscription_id)

@@ -31,11 +31,18 @@ async def test_system_deployments_are_scheduled_and_idempotent() -> None:
         async with get_client() as client:
             first = await ensure_system_deployments(client, work_pool="system-flows-test")
             again = await ensure_system_deployments(client, work_pool="system-flows-test")
-            assert first == again and set(first) == {"usage-rollup/daily-system-flows-test"}
-            deployment = await client.read_deployment(first["usage-rollup/daily-system-flows-test"])
-    assert deployment.entrypoint == SYSTEM_FLOWS[0].entrypoint
-    assert [s.schedule.cron for s in deployment.schedules] == ["10 0 * * *"]  # type: ignore[union-attr]
-    assert deployment.work_pool_name == "system-flows-test"
+            assert first == again
+            assert set(first) == {
+                "usage-rollup/daily-system-flows-test",
+                "billing-reconcile/daily-system-flows-test",
+            }
+            rollup = await client.read_deployment(first["usage-rollup/daily-system-flows-test"])
+            reconcile = await client.read_deployment(first["billing-reconcile/daily-system-flows-test"])
+    assert rollup.entrypoint == SYSTEM_FLOWS[0].entrypoint
+    assert [s.schedule.cron for s in rollup.schedules] == ["10 0 * * *"]  # type: ignore[union-attr]
+    assert rollup.work_pool_name == "system-flows-test"
+    assert reconcile.entrypoint == "flows.billing_reconcile:billing_reconcile"
+    assert [s.schedule.cron for s in reconcile.schedules] == ["30 3 * * *"]  # type: ignore[union-attr]
 
 
 async def test_daily_rollup_rolls_due_days_once_and_replaces_on_rerun(
