@@ -216,16 +216,17 @@ class AnalyticsRepository:
         days = set((await self.session.execute(marks)).scalars())
         if not days:
             return {}, days
-        query = select(UsageDaily).where(
+        # Plain columns, not ORM objects: a 90-day overview reads thousands of rows, and building an entity
+        # (identity map, change tracking) for each cost more than the query.
+        key_columns = (UsageDaily.day, UsageDaily.agent_id, UsageDaily.provider, UsageDaily.model)
+        query = select(*key_columns, *(getattr(UsageDaily, name) for name in _CELL_FIELDS)).where(
             UsageDaily.org_id == org_id, UsageDaily.day.between(first, last), UsageDaily.day.in_(marks)
         )
         if agent_id is not None:
             query = query.where(UsageDaily.agent_id == agent_id)
         cells: dict[Key, Cell] = {}
-        for row in (await self.session.execute(query)).scalars():
-            cells[(row.day, row.agent_id, row.provider, row.model)] = Cell(
-                **{name: getattr(row, name) for name in _CELL_FIELDS}
-            )
+        for day, agent, provider, model, *figures in await self.session.execute(query):
+            cells[(day, agent, provider, model)] = Cell(**dict(zip(_CELL_FIELDS, figures, strict=True)))
         return cells, days
 
     async def rolled_days(self, org_id: uuid.UUID, tz: str) -> list[date]:
