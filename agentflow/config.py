@@ -155,6 +155,23 @@ class Settings(BaseSettings):
         default=60.0, gt=0, le=60, description="The longest wait the per-email back-off imposes."
     )
 
+    trusted_proxies: str = Field(
+        default="",
+        max_length=10_000,
+        description="Proxies whose X-Forwarded-For is believed, comma-separated CIDRs. Empty: the client is "
+        "the socket's peer, whatever a request claims.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Redis for the rate-limit counters (`redis://host:6379/0`). Unset: kept in Postgres.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=6000,
+        ge=0,
+        le=10_000_000,
+        description="Requests per minute per organization whose plan sets no figure (billing off). 0: none.",
+    )
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, description="Requests with a larger body get 413.")
     mcp_wait_seconds: float = Field(
@@ -273,6 +290,14 @@ class Settings(BaseSettings):
     vault_cache_seconds: float = Field(
         default=5.0, description="How long a read secret stays cached in this process (0 disables)."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        from agentflow.gate.network import parse_networks
+
+        parse_networks([part for part in value.split(",") if part.strip()])
+        return value
 
     @field_validator("egress_allowlist")
     @classmethod

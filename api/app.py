@@ -24,6 +24,7 @@ from agentflow.egress import EgressPolicy
 from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.control.hub import EventHub
 from agentflow.engine.gateway import PrefectGateway
+from agentflow.gate.gate import request_gate
 from agentflow.integrations.custom.config import MAX_DOCUMENT_BYTES
 from agentflow.kit.fastread import PoolReader
 from agentflow.knowledge.dispatch import IngestionDispatcher
@@ -36,6 +37,7 @@ from api.errors import install_error_handlers
 from api.mcp import McpEndpoint
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.json_depth import JSONDepthMiddleware
+from api.middleware.rate_limit_headers import RateLimitHeadersMiddleware
 from api.middleware.request_id import RequestIDMiddleware
 from api.middleware.security_headers import SecurityHeadersMiddleware
 from api.routers import (
@@ -121,6 +123,8 @@ def _attach_services(app: FastAPI, settings: Settings) -> None:
     app.state.mcp = McpEndpoint(settings)
     # Plan limits (nothing is checked with billing off); keeps this process's executions counts.
     app.state.limits = PlanLimits.from_settings(settings, notifier=notify_crossing)
+    # IP allowlists and rate limits of authenticated requests (counters in Postgres or Redis).
+    app.state.gate = request_gate(settings, lambda: app.state.reader)
     # Billing is on only with a Stripe key; the client sends through the same egress guard.
     app.state.stripe = stripe_client(settings, app.state.egress) if settings.billing_enabled else None
 
@@ -137,6 +141,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """Added last = outermost: request ids wrap everything, including 413s from the body limit, which in
     turn bounds what the JSON depth check buffers."""
     app.add_middleware(JSONDepthMiddleware)
+    app.add_middleware(RateLimitHeadersMiddleware)
     # Uploads carry up to the per-upload file count at the per-file limit (plus multipart framing).
     upload_bytes = settings.knowledge_max_file_bytes * settings.knowledge_max_files_per_upload + 65_536
     uploads = re.compile(

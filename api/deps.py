@@ -23,6 +23,7 @@ from agentflow.engine.control.deployments import AgentDeployer
 from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import AgentFlowError, ServiceUnavailable
+from agentflow.gate.gate import RequestGate
 from agentflow.kit.fastread import FastReader
 from agentflow.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from agentflow.knowledge.dispatch import IngestionDispatcher
@@ -31,6 +32,7 @@ from agentflow.notifications.delivery import NotificationMailer
 from agentflow.providers.router import Router
 from agentflow.rbac import Permission
 from agentflow.secrets.store import SecretStore
+from api.middleware.rate_limit_headers import RATE_LIMIT_HEADERS
 
 
 async def get_settings(request: Request) -> Settings:
@@ -90,15 +92,23 @@ async def get_reader(request: Request) -> FastReader:
 ReaderDep = Annotated[FastReader, Depends(get_reader)]
 
 
+def caller_address(connection: HTTPConnection) -> str:
+    """The client: the socket's peer, or what trusted proxies forwarded (AGENTFLOW_TRUSTED_PROXIES)."""
+    gate: RequestGate = connection.app.state.gate
+    peer = connection.client.host if connection.client else None
+    return gate.client(peer, connection.headers.get("x-forwarded-for"))
+
+
 async def _authenticate(connection: HTTPConnection, bearer: str | None, api_key: str | None) -> AuthSubject:
+    """Who is calling, admitted by the gate (IP allowlist, rate limits); the RateLimit headers it returns
+    are added to the response by RateLimitHeadersMiddleware."""
     state = connection.app.state
-    return await authenticate(
-        state.reader,
-        state.settings,
-        bearer=bearer,
-        api_key=api_key,
-        cache=getattr(state, "auth_cache", None),
-    )
+    cache = getattr(state, "auth_cache", None)
+    subject = await authenticate(state.reader, state.settings, bearer=bearer, api_key=api_key, cache=cache)
+    headers = await state.gate.admit(state.reader, subject, caller_address(connection), cache)
+    if headers:
+        connection.scope.setdefault("state", {})[RATE_LIMIT_HEADERS] = headers
+    return subject
 
 
 def forget_credentials(request: Request) -> None:
@@ -238,7 +248,7 @@ DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
 
 
 async def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return caller_address(request)
 
 
 ClientIP = Annotated[str, Depends(client_ip)]

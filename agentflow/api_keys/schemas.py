@@ -19,6 +19,13 @@ class APIKeyCreate(InputSchema):
         default=None, description="Permissions the key carries; default: all of yours. Never more than yours."
     )
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    rate_limit_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="Requests per minute this key may make; default: none of "
+        "its own (its organization's limit applies).",
+    )
 
 
 class APIKeyPublic(RecordPublic):
@@ -28,6 +35,7 @@ class APIKeyPublic(RecordPublic):
     created_by: uuid.UUID
     last_used_at: datetime | None
     expires_at: datetime | None
+    rate_limit_per_minute: int | None = None
 
 
 class APIKeyCreated(APIKeyPublic):

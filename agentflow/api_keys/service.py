@@ -43,6 +43,7 @@ class APIKeyService:
                 key_hash=digest(raw_key),
                 scopes=sorted(scopes),
                 created_by=subject.user_id,
+                rate_limit_per_minute=body.rate_limit_per_minute,
                 expires_at=(
                     datetime.now(UTC) + timedelta(days=body.expires_in_days) if body.expires_in_days else None
                 ),

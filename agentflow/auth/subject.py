@@ -41,6 +41,7 @@ _API_KEY_QUERY = compile_query(
         APIKey.revoked_at,
         APIKey.expires_at,
         APIKey.last_used_at,
+        APIKey.rate_limit_per_minute,
         OrgMembership.role,
     )
     .join(
@@ -65,6 +66,7 @@ class AuthSubject:
     permissions: frozenset[Permission]
     method: Literal["token", "api_key"]
     api_key_id: uuid.UUID | None = None
+    rate_limit_per_minute: int | None = None  # the key's own limit (agentflow/gate)
 
     @property
     def acting_role(self) -> Role | None:
@@ -141,6 +143,7 @@ async def authenticate_api_key(
         permissions=permissions,
         method="api_key",
         api_key_id=row["id"],
+        rate_limit_per_minute=row["rate_limit_per_minute"],
     )
 
 

@@ -21,6 +21,7 @@ from agentflow.models.integration import (
 from agentflow.models.knowledge import DocumentStatus, KnowledgeBase, KnowledgeChunk, KnowledgeDocument
 from agentflow.models.notification import EmailStatus, Notification, NotificationPreference
 from agentflow.models.organization import Invitation, Organization, OrgMembership
+from agentflow.models.rate_limit import RateLimitCounter
 from agentflow.models.secret import OrgSecret
 from agentflow.models.team import Team, TeamMembership
 from agentflow.models.usage import UsageDaily, UsageRollupDay
@@ -56,6 +57,7 @@ __all__ = [
     "OrgMembership",
     "OrgSecret",
     "Organization",
+    "RateLimitCounter",
     "RefreshToken",
     "StripeEvent",
     "Team",

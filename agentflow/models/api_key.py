@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, DateTime, ForeignKey, String, Uuid
+from sqlalchemy import ARRAY, DateTime, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agentflow.kit.models import TenantModel
@@ -24,3 +24,5 @@ class APIKey(TenantModel):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Requests per minute this key may make (on top of its org's limit); None: only the org's limit.
+    rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
+from agentflow.gate.network import normalise
 from agentflow.kit.schemas import InputSchema, examples
 from agentflow.providers.config import ProviderName
 
@@ -35,6 +36,12 @@ class OrgSettingsUpdate(InputSchema):
     timezone: str | None = Field(
         default=None, max_length=64, description="IANA time zone shown in the web app, e.g. `Europe/Berlin`."
     )
+    ip_allowlist: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None,
+        max_length=200,
+        description="Addresses and CIDR ranges (IPv4 and IPv6) the organization is used from; requests "
+        "from elsewhere are refused (403 `ip_not_allowed`). Empty or null: from anywhere.",
+    )
     allow_private_network: Any = Field(
         default=None,
         description="Not an org setting: private destinations are allowed by the operator "
@@ -48,6 +55,11 @@ class OrgSettingsUpdate(InputSchema):
         if value is not None and value not in zoneinfo.available_timezones():
             raise ValueError(f"{value!r} is not an IANA time zone")
         return value
+
+    @field_validator("ip_allowlist")
+    @classmethod
+    def _valid_networks(cls, value: list[str] | None) -> list[str] | None:
+        return normalise(value) if value is not None else None
 
     @field_validator("allow_private_network")
     @classmethod

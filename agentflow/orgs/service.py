@@ -9,7 +9,8 @@ import uuid
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agentflow.errors import NotFound, ValidationFailed
+from agentflow.errors import Conflict, NotFound, ValidationFailed
+from agentflow.gate.network import contains, parse_networks
 from agentflow.models import Organization
 from agentflow.orgs.repository import OrganizationRepository
 from agentflow.orgs.schemas import OrgSettingsUpdate, OrgUpdate
@@ -40,9 +41,20 @@ class OrganizationService:
             raise NotFound.resource("Organization", org_id)
         return org
 
-    async def update(self, session: AsyncSession, *, org_id: uuid.UUID, changes: OrgUpdate) -> Organization:
-        """Rename, change region, or merge settings (null removes a key)."""
+    async def update(
+        self, session: AsyncSession, *, org_id: uuid.UUID, changes: OrgUpdate, caller_ip: str | None = None
+    ) -> Organization:
+        """Rename, change region, or merge settings (null removes a key); an IP allowlist that would refuse
+        the caller making the change is refused (409), so nobody locks themselves out."""
         org = await self.get(session, org_id=org_id)
+        allowlist = changes.settings.ip_allowlist if changes.settings is not None else None
+        if allowlist and (caller_ip is None or not contains(parse_networks(allowlist), caller_ip)):
+            raise Conflict(
+                f"This IP allowlist does not include your address ({caller_ip}): saving it would lock you "
+                "out. Add your address or range first.",
+                code="would_lock_out",
+                details={"your_ip": caller_ip},
+            )
         if changes.name is not None:
             org.name = changes.name
         if changes.data_region is not None:

@@ -23,6 +23,7 @@ from agentflow.orgs.service import organization_service
 from agentflow.rbac import Permission
 from api.deps import (
     Authorize,
+    ClientIP,
     EmailSenderDep,
     PageDep,
     PlanLimitsDep,
@@ -48,10 +49,10 @@ async def get_org(subject: OrgReader, session: SessionDep) -> OrgPublic:
 
 
 @router.put("", response_model=OrgPublic)
-async def update_org(body: OrgUpdate, subject: OrgUpdater, session: SessionDep) -> OrgPublic:
-    """Rename the organization or change its settings (admin+)."""
+async def update_org(body: OrgUpdate, subject: OrgUpdater, session: SessionDep, ip: ClientIP) -> OrgPublic:
+    """Rename the organization or change its settings (admin+); an IP allowlist must include your address."""
     return OrgPublic.model_validate(
-        await organization_service.update(session, org_id=subject.org_id, changes=body)
+        await organization_service.update(session, org_id=subject.org_id, changes=body, caller_ip=ip)
     )
 
 
