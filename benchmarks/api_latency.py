@@ -1,6 +1,7 @@
 """GET /api/v1/auth/me with API-key auth vs. a bare FastAPI endpoint, served the same way, same run.
 
     python -m benchmarks.api_latency [--base-url URL --api-key af_…] [--concurrency 50] [--seconds 5]
+    python -m benchmarks.api_latency --gate   # what the IP allowlist + rate limits add (gate_latency.py)
 
 Without --base-url it starts its own `agentflow up` in a temporary data dir. The bare app runs under the
 same uvicorn command (one worker, uvloop, httptools). Rounds alternate bare/auth to cancel machine drift.
@@ -20,6 +21,7 @@ import httpx
 import psutil
 
 from agentflow.embedded.ports import free_port, wait_for_port
+from benchmarks import gate_latency
 from benchmarks.loadgen import LoadResult, median, run_load
 from benchmarks.stack import BenchStack
 
@@ -155,7 +157,16 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--gate", action="store_true", help="measure the rate limiter against no limits")
     args = parser.parse_args()
+    if args.gate:
+        stack = BenchStack.start()
+        try:
+            base = stack.api.removesuffix("/api/v1")
+            gate_latency.run(int(urlparse(base).port or 0), base, args.seconds, args.rounds)
+        finally:
+            stack.stop()
+        return
 
     stack = None
     base = args.base_url
