@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 import httpx
@@ -53,7 +53,9 @@ def api_process(env: dict[str, str], extra: dict[str, str]) -> Iterator[int]:
     port = free_port()
     argv = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", str(port)]
     argv += ["--workers", "1", "--no-access-log", "--log-level", "warning"]
-    process = subprocess.Popen(argv, env={**env, **extra}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        argv, env={**env, **extra}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         if not wait_for_port("127.0.0.1", port, 60):
             raise SystemExit("an API process did not start")
@@ -100,7 +102,9 @@ def make_keys(base: str) -> tuple[str, str]:
 async def _measure(targets: list[GateTarget], concurrencies: list[int], seconds: float, rounds: int) -> None:
     for target in targets:
         headers = {"X-API-Key": target.key}
-        await run_load("warm", "127.0.0.1", target.port, "/api/v1/auth/me", headers=headers, concurrency=4, seconds=1)
+        await run_load(
+            "warm", "127.0.0.1", target.port, "/api/v1/auth/me", headers=headers, concurrency=4, seconds=1
+        )
     for concurrency in concurrencies:
         for _ in range(rounds):
             for target in targets:
@@ -132,13 +136,15 @@ async def _measure(targets: list[GateTarget], concurrencies: list[int], seconds:
 def run(api_port: int, base: str, seconds: float, rounds: int) -> None:
     env = stack_api_env(api_port)
     plain, limited = make_keys(base)
-    with redis_server() as redis_url, api_process(env, {"AGENTFLOW_RATE_LIMIT_PER_MINUTE": "0"}) as bare:
-        with api_process(env, {"AGENTFLOW_RATE_LIMIT_PER_MINUTE": str(HUGE)}) as pg:
-            targets = [GateTarget("baseline (no limits)", bare, plain), GateTarget("postgres counters", pg, limited)]
-            if redis_url is None:
-                asyncio.run(_measure(targets, [1, 10], seconds, rounds))
-                return
-            redis_env = {"AGENTFLOW_RATE_LIMIT_PER_MINUTE": str(HUGE), "AGENTFLOW_REDIS_URL": redis_url}
-            with api_process(env, redis_env) as rd:
-                targets.append(GateTarget("redis counters", rd, limited))
-                asyncio.run(_measure(targets, [1, 10], seconds, rounds))
+    counted = {"AGENTFLOW_RATE_LIMIT_PER_MINUTE": str(HUGE)}
+    with ExitStack() as processes:
+        redis_url = processes.enter_context(redis_server())
+        bare = processes.enter_context(api_process(env, {"AGENTFLOW_RATE_LIMIT_PER_MINUTE": "0"}))
+        targets = [
+            GateTarget("baseline (no limits)", bare, plain),
+            GateTarget("postgres counters", processes.enter_context(api_process(env, counted)), limited),
+        ]
+        if redis_url is not None:
+            redis = processes.enter_context(api_process(env, {**counted, "AGENTFLOW_REDIS_URL": redis_url}))
+            targets.append(GateTarget("redis counters", redis, limited))
+        asyncio.run(_measure(targets, [1, 10], seconds, rounds))
