@@ -1339,7 +1339,7 @@ export interface paths {
         get: operations["get_org_api_v1_org_get"];
         /**
          * Update Org
-         * @description Rename the organization or change its settings (admin+).
+         * @description Rename the organization or change its settings (admin+); an IP allowlist must include your address.
          */
         put: operations["update_org_api_v1_org_put"];
         post?: never;
@@ -1784,6 +1784,11 @@ export interface components {
             /** Name */
             name: string;
             /**
+             * Rate Limit Per Minute
+             * @description Requests per minute this key may make; default: none of its own (its organization's limit applies).
+             */
+            rate_limit_per_minute?: number | null;
+            /**
              * Scopes
              * @description Permissions the key carries; default: all of yours. Never more than yours.
              */
@@ -1819,6 +1824,8 @@ export interface components {
             name: string;
             /** Prefix */
             prefix: string;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute?: number | null;
             /** Scopes */
             scopes: string[];
         };
@@ -1847,6 +1854,8 @@ export interface components {
             name: string;
             /** Prefix */
             prefix: string;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute?: number | null;
             /** Scopes */
             scopes: string[];
         };
@@ -3316,6 +3325,11 @@ export interface components {
              * @description Not an org setting: private destinations are allowed by the operator (AGENTFLOW_EGRESS_ALLOWLIST). Sending it is refused.
              */
             allow_private_network?: unknown;
+            /**
+             * Ip Allowlist
+             * @description Addresses and CIDR ranges (IPv4 and IPv6) the organization is used from; requests from elsewhere are refused (403 `ip_not_allowed`). Empty or null: from anywhere.
+             */
+            ip_allowlist?: string[] | null;
             /**
              * Timezone
              * @description IANA time zone shown in the web app, e.g. `Europe/Berlin`.
