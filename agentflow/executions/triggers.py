@@ -204,10 +204,12 @@ class TriggerService:
     ) -> Triggered | integration_events.Answer:
         """A delivery to a webhook URL: 404 unless it is a live webhook, 401 unless signed when the trigger
         asks for it, 422 unless the body matches the input_schema, 429 `plan_limit_reached` over the plan's
-        executions, 409 for a replayed delivery. A Slack or GitHub event that starts no run (challenge, ping,
+        executions, 409 for a replayed delivery, 403 from outside the trigger's `allowed_ips`.
+        A Slack or GitHub event that starts no run (challenge, ping,
         filtered out, repeated) gets its `Answer`. A refused delivery records nothing."""
         repo = FastExecutionRepository(db)
         agent, trigger = await self._live_webhook(repo, request.token)
+        webhooks.check_origin(trigger, request)
         if trigger.get("kind") == "integration":
             return await self._integration_event(repo, secrets, limits, agent, trigger, request)
         delivery_id = await webhooks.check_signature(secrets, agent.org_id, trigger, request)

@@ -8,10 +8,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agentflow.errors import Conflict
+from agentflow.errors import Conflict, Forbidden
 from agentflow.executions import webhook_signatures
 from agentflow.executions.fast_repository import FastExecutionRepository
 from agentflow.executions.webhook_signatures import InvalidSignature
+from agentflow.gate.network import contains, parse_networks
 from agentflow.secrets.paths import SecretKind, SecretRef
 from agentflow.secrets.store import SecretStore
 
@@ -37,6 +38,21 @@ class WebhookRequest:
     query: Mapping[str, str]
     idempotency_key: str | None
     parse_body: Callable[[], Awaitable[Any]]
+    client: str = ""  # the caller's address (behind trusted proxies: what they forwarded)
+
+
+class DeliveryNotAllowed(Forbidden):
+    """A delivery from outside the trigger's `allowed_ips`."""
+
+
+def check_origin(trigger: Mapping[str, Any], request: WebhookRequest) -> None:
+    """403 `ip_not_allowed` when the trigger lists where deliveries may come from and this one did not."""
+    allowed = trigger.get("allowed_ips")
+    if allowed and not contains(parse_networks(allowed), request.client):
+        raise DeliveryNotAllowed(
+            f"Deliveries from {request.client or 'this address'} are not allowed for this webhook",
+            code="ip_not_allowed",
+        )
 
 
 async def check_signature(

@@ -14,7 +14,7 @@ from agentflow.errors import BadRequest
 from agentflow.executions.integration_events import Answer
 from agentflow.executions.triggers import trigger_service
 from agentflow.executions.webhooks import WebhookRequest
-from api.deps import DispatcherDep, PlanLimitsDep, ReaderDep, SecretStoreDep
+from api.deps import DispatcherDep, PlanLimitsDep, ReaderDep, SecretStoreDep, caller_address
 from api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/hooks", tags=["webhooks"], responses=ERROR_RESPONSES)
@@ -91,6 +91,7 @@ async def receive_webhook(
             query=dict(request.query_params),
             idempotency_key=idempotency_key,
             parse_body=lambda: _parse(request),
+            client=caller_address(request),
         ),
         limits=limits,
     )

@@ -6,13 +6,13 @@ from __future__ import annotations
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agentflow.gate.network import client_address, contains, normalise, parse_networks
 from agentflow.gate.gate import request_gate
-from agentflow.models import Organization
-from tests.factories import Member, create_api_key
+from agentflow.gate.network import client_address, contains, normalise, parse_networks
+from agentflow.models import Execution, Organization
+from tests.factories import Member, create_agent, create_api_key, triage_definition
 
 # httpx's ASGI transport calls from 127.0.0.1.
 
@@ -96,4 +96,53 @@ def test_client_address_rules() -> None:
     assert client_address(None, None, trusted) == "unknown"
     assert contains(parse_networks(["203.0.113.0/24"]), "::ffff:203.0.113.7")
     assert not contains(parse_networks(["203.0.113.0/24"]), "2001:db8::1")
-    assert normalise(["203.0.113.7/24", "203.0.113.0/24", "2001:DB8::/32"]) == ["203.0.113.0/24", "2001:db8::/32"]
+    assert normalise(["203.0.113.7/24", "203.0.113.0/24", "2001:DB8::/32"]) == [
+        "203.0.113.0/24",
+        "2001:db8::/32",
+    ]
+
+
+async def test_a_webhook_trigger_takes_deliveries_only_from_its_allowed_ips(
+    app: FastAPI, client: httpx.AsyncClient, owner: Member, session: AsyncSession
+) -> None:
+    definition = triage_definition()
+    definition["nodes"][0]["config"]["allowed_ips"] = ["192.30.252.0/22", "2a0a:a440::/29"]
+    agent_id = await create_agent(session, owner, definition=definition)
+    assert (
+        await client.post(f"/agents/{agent_id}/publish", json={}, headers=owner.headers)
+    ).status_code == 201
+    token = (
+        (await client.get(f"/agents/{agent_id}", headers=owner.headers)).json()["webhook_url"].rsplit("/")[-1]
+    )
+
+    refused = await client.post(f"/hooks/{token}", json={"text": "from the test client"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "ip_not_allowed"
+    assert await session.scalar(select(func.count()).where(Execution.agent_id == agent_id)) == 0
+    # Behind a trusted proxy, the forwarded address of the provider is what counts.
+    app.state.gate = request_gate(
+        app.state.settings.model_copy(update={"trusted_proxies": "127.0.0.0/8"}), lambda: app.state.reader
+    )
+    forwarded = await client.post(
+        f"/hooks/{token}", json={"text": "from github"}, headers={"X-Forwarded-For": "192.30.252.41"}
+    )
+    assert forwarded.status_code == 202, forwarded.text
+    # The org's own allowlist does not apply to webhooks: they authenticate by URL (and signature).
+    await _set_allowlist(session, owner, ["203.0.113.0/24"])
+    again = await client.post(
+        f"/hooks/{token}", json={"text": "again"}, headers={"X-Forwarded-For": "2a0a:a440::1"}
+    )
+    assert again.status_code == 202, again.text
+
+
+@pytest.mark.parametrize("entries", [["not-an-ip"], ["10.0.0.0/33"], ["1.2.3.4"] * 201])
+async def test_an_invalid_trigger_allowlist_is_a_draft_error_and_cannot_be_published(
+    client: httpx.AsyncClient, owner: Member, entries: list[str]
+) -> None:
+    definition = triage_definition()
+    definition["nodes"][0]["config"]["allowed_ips"] = entries
+    saved = await client.post("/agents", json={"name": "x", "definition": definition}, headers=owner.headers)
+    assert saved.status_code == 201, saved.text
+    [error] = saved.json()["validation"]["errors"]
+    assert error["field"] == "config.allowed_ips" and not saved.json()["publishable"]
+    published = await client.post(f"/agents/{saved.json()['id']}/publish", json={}, headers=owner.headers)
+    assert published.status_code == 422 and published.json()["error"]["code"] == "invalid_definition"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from agentflow.gate.network import MAX_ALLOWLIST_ENTRIES, normalise
 from agentflow.nodes.base import NOT_TEMPLATED, NodeBase, StrictModel
 
 TriggerKind = Literal["manual", "webhook", "schedule", "api", "integration"]
@@ -60,6 +61,17 @@ class TriggerConfig(StrictModel):
             "secret; requests without a valid signature get 401."
         ),
     )
+    allowed_ips: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None,
+        max_length=MAX_ALLOWLIST_ENTRIES,
+        description=(
+            "For `webhook` and `integration` triggers: the addresses and CIDR ranges (IPv4 and IPv6) "
+            "deliveries may come from, e.g. the ranges Slack or GitHub publish; others get 403 "
+            "`ip_not_allowed`. From anywhere when unset."
+        ),
+        examples=[["192.30.252.0/22", "2a0a:a440::/29"]],
+        json_schema_extra=NOT_TEMPLATED,
+    )
     input_schema: dict[str, Any] | None = Field(
         default=None,
         description=(
@@ -69,6 +81,11 @@ class TriggerConfig(StrictModel):
         ),
         json_schema_extra=NOT_TEMPLATED,
     )
+
+    @field_validator("allowed_ips")
+    @classmethod
+    def _valid_networks(cls, value: list[str] | None) -> list[str] | None:
+        return normalise(value) if value is not None else None
 
 
 class TriggerNode(NodeBase):
