@@ -99,7 +99,9 @@ def _api_process(settings: Settings, extra: dict[str, str]) -> tuple[subprocess.
 
 
 @pytest.mark.parametrize("store", ["postgres", "redis"])
-def test_two_api_processes_share_one_quota(settings: Settings, store: str, request: pytest.FixtureRequest) -> None:
+def test_two_api_processes_share_one_quota(
+    settings: Settings, store: str, request: pytest.FixtureRequest
+) -> None:
     extra = {"AGENTFLOW_REDIS_URL": request.getfixturevalue("redis_url")} if store == "redis" else {}
     processes = [_api_process(settings, extra) for _ in range(2)]
     try:
@@ -107,7 +109,11 @@ def test_two_api_processes_share_one_quota(settings: Settings, store: str, reque
         with httpx.Client(timeout=30) as http:
             signup = http.post(
                 f"{first}/auth/signup",
-                json={"email": f"rl-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD, "org_name": "R"},
+                json={
+                    "email": f"rl-{uuid.uuid4().hex[:8]}@example.com",
+                    "password": PASSWORD,
+                    "org_name": "R",
+                },
             )
             assert signup.status_code == 201, signup.text
             owner = {"Authorization": f"Bearer {signup.json()['access_token']}"}
