@@ -1,7 +1,13 @@
-"""Roles and the permission matrix — written down once, enforced by the API on every route."""
+"""Roles and the permission matrix — written down once, enforced by the API on every route.
+
+The four built-in roles are fixed here. An organization may also define custom roles (agentflow/roles): a
+named set of these permissions. A custom role never ranks as owner; who may hand one out is decided by
+permissions (`assignment_refusal`), not by a rank.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -21,6 +27,7 @@ class Permission(StrEnum):
     members_read = "members:read"
     members_invite = "members:invite"
     members_manage = "members:manage"
+    roles_manage = "roles:manage"
     teams_read = "teams:read"
     teams_write = "teams:write"
     api_keys_read = "api_keys:read"
@@ -75,6 +82,7 @@ _ADMIN = _EDITOR | {
     Permission.org_update,
     Permission.members_invite,
     Permission.members_manage,
+    Permission.roles_manage,
     Permission.teams_write,
     Permission.api_keys_read,
     Permission.api_keys_write,
@@ -93,11 +101,58 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
-def can_assign(actor: Role, target: Role) -> bool:
-    """Only owners hand out or take away the owner role; admins manage everyone below owner."""
-    if target is Role.owner:
-        return actor is Role.owner
-    return ROLE_RANK[actor] >= ROLE_RANK[Role.admin]
+BUILTIN_ROLE_NAMES = frozenset(role.value for role in Role)
+_PERMISSION_VALUES = frozenset(permission.value for permission in Permission)
+
+
+def builtin_role(name: str) -> Role | None:
+    """The built-in role spelled exactly `name` (as stored), or None for a custom role's name."""
+    return Role(name) if name in BUILTIN_ROLE_NAMES else None
+
+
+def known_permissions(values: Iterable[str]) -> frozenset[Permission]:
+    """The permissions among stored values; one since removed from the code grants nothing."""
+    return frozenset(Permission(value) for value in values if value in _PERMISSION_VALUES)
+
+
+def acting_role(role: str, permissions: frozenset[Permission]) -> Role | None:
+    """The built-in role a caller acts as (approvals name roles): owner for an owner holding every
+    permission; otherwise the highest of admin/editor/viewer whose every permission it holds, or none.
+    So a custom role, or a narrowly scoped key, never acts beyond what it holds."""
+    if role == Role.owner and ROLE_PERMISSIONS[Role.owner] <= permissions:
+        return Role.owner
+    for candidate in (Role.admin, Role.editor, Role.viewer):
+        if ROLE_PERMISSIONS[candidate] <= permissions:
+            return candidate
+    return None
+
+
+def assignment_refusal(
+    actor_role: str,
+    actor_permissions: frozenset[Permission],
+    target_role: str,
+    target_permissions: frozenset[Permission],
+) -> str | None:
+    """Why the actor may not hand out (or take away) `target_role`, or None when it may.
+
+    `owner_only`: only owners make or unmake owners. `role_escalation`: nobody hands out a role holding a
+    permission they do not hold themselves (so admins manage every role below owner, and a custom role
+    that may manage members only hands out roles within its own permissions).
+    """
+    if target_role == Role.owner and actor_role != Role.owner:
+        return "owner_only"
+    if not target_permissions <= actor_permissions:
+        return "role_escalation"
+    return None
+
+
+def can_assign(
+    actor_role: str,
+    actor_permissions: frozenset[Permission],
+    target_role: str,
+    target_permissions: frozenset[Permission],
+) -> bool:
+    return assignment_refusal(actor_role, actor_permissions, target_role, target_permissions) is None
 
 
 def permission_matrix_markdown() -> str:

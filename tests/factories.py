@@ -20,7 +20,9 @@ from agentflow.billing.limits import PlanLimits
 from agentflow.config import Settings
 from agentflow.models import Organization, OrgMembership, User
 from agentflow.orgs.service import organization_service
-from agentflow.rbac import ROLE_PERMISSIONS, Role
+from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
+from agentflow.roles.schemas import RoleCreate
+from agentflow.roles.service import role_service
 
 PASSWORD = "correct horse battery staple"
 # Setup through the services is never held to a plan (billing off); tests of limits build their own.
@@ -35,8 +37,9 @@ class Member:
     email: str
     org_id: uuid.UUID
     org_name: str
-    role: Role
+    role: str  # a built-in role, or a custom role's name (then `permissions` are its permissions)
     token: str
+    permissions: frozenset[Permission] | None = None
 
     @property
     def headers(self) -> dict[str, str]:
@@ -48,7 +51,7 @@ class Member:
             user_id=self.user_id,
             org_id=self.org_id,
             role=self.role,
-            permissions=ROLE_PERMISSIONS[self.role],
+            permissions=ROLE_PERMISSIONS[Role(self.role)] if self.permissions is None else self.permissions,
             method="token",
         )
 
@@ -81,6 +84,43 @@ async def add_member(
         org_name=org.name,
         role=role,
         token=issue_access_token(settings, user_id=user.id, org_id=org_id),
+    )
+
+
+async def add_custom_role_member(
+    session: AsyncSession,
+    settings: Settings,
+    org_id: uuid.UUID,
+    permissions: set[Permission] | frozenset[Permission],
+    *,
+    name: str | None = None,
+) -> Member:
+    """A member holding a new custom role with exactly `permissions` (created through the roles service)."""
+    org = await session.get(Organization, org_id)
+    assert org is not None
+    owner = AuthSubject(
+        user_id=uuid.uuid4(),
+        org_id=org_id,
+        role=Role.owner,
+        permissions=ROLE_PERMISSIONS[Role.owner],
+        method="token",
+    )
+    role = await role_service.create(
+        session,
+        subject=owner,
+        body=RoleCreate(name=name or f"role-{uuid.uuid4().hex[:8]}", permissions=sorted(permissions)),
+    )
+    user = await create_user(session)
+    session.add(OrgMembership(org_id=org_id, user_id=user.id, role=role.name, custom_role_id=role.id))
+    await session.flush()
+    return Member(
+        user_id=user.id,
+        email=user.email,
+        org_id=org_id,
+        org_name=org.name,
+        role=role.name,
+        token=issue_access_token(settings, user_id=user.id, org_id=org_id),
+        permissions=frozenset(permissions),
     )
 
 

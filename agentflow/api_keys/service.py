@@ -15,6 +15,7 @@ from agentflow.errors import Forbidden, NotFound
 from agentflow.kit.crypto import digest, new_token
 from agentflow.kit.pagination import Page
 from agentflow.models import APIKey
+from agentflow.roles.service import require_within, role_service
 
 PREFIX_LENGTH = len(API_KEY_PREFIX) + 8
 
@@ -28,7 +29,13 @@ class CreatedKey:
 class APIKeyService:
     async def create(self, session: AsyncSession, *, subject: AuthSubject, body: APIKeyCreate) -> CreatedKey:
         """Mint a key; only its digest is stored."""
-        scopes = set(body.scopes) if body.scopes is not None else set(subject.permissions)
+        role = None
+        if body.role is not None:
+            role = await role_service.resolve(session, org_id=subject.org_id, name=body.role)
+            require_within(subject, role.permissions, what="give a key")
+            scopes = set(role.permissions)
+        else:
+            scopes = set(body.scopes) if body.scopes is not None else set(subject.permissions)
         beyond = scopes - subject.permissions
         if beyond:
             raise Forbidden(
@@ -42,6 +49,8 @@ class APIKeyService:
                 prefix=raw_key[:PREFIX_LENGTH],
                 key_hash=digest(raw_key),
                 scopes=sorted(scopes),
+                role=role.name if role is not None else None,
+                custom_role_id=role.custom_role_id if role is not None else None,
                 created_by=subject.user_id,
                 rate_limit_per_minute=body.rate_limit_per_minute,
                 expires_at=(

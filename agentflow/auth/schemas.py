@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import EmailStr, Field, field_validator
 
 from agentflow.kit.schemas import InputSchema, RecordPublic, Schema, examples
-from agentflow.rbac import Permission, Role
+from agentflow.rbac import Permission
 
 
 class SignupRequest(InputSchema):
@@ -63,7 +63,7 @@ class OrgPublic(RecordPublic):
 
 class MembershipPublic(Schema):
     org: OrgSummary
-    role: Role
+    role: str = Field(description="A built-in role's name (owner, admin, editor, viewer) or a custom role's.")
 
 
 class TokenResponse(Schema):
@@ -72,13 +72,13 @@ class TokenResponse(Schema):
     expires_in: int = Field(description="Seconds until the access token expires.")
     user: UserPublic
     org: OrgPublic
-    role: Role
+    role: str
 
 
 class MeResponse(Schema):
     user: UserPublic
     org: OrgPublic
-    role: Role
+    role: str
     permissions: list[Permission]
     memberships: list[MembershipPublic]
     auth_method: Literal["token", "api_key"]

@@ -51,7 +51,7 @@ class IssuedSession:
     expires_in: int
     user: User
     org: Organization
-    role: Role
+    role: str  # a built-in role's name or a custom role's
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class AuthService:
             membership = chosen[0]
         user.last_login_at = datetime.now(UTC)
         return await self.issue(
-            session, settings, user=user, org=membership.organization, role=Role(membership.role)
+            session, settings, user=user, org=membership.organization, role=membership.role
         )
 
     async def check_password(
@@ -168,7 +168,7 @@ class AuthService:
             settings,
             user=membership.user,
             org=membership.organization,
-            role=Role(membership.role),
+            role=membership.role,
             family_id=current.family_id,
         )
 
@@ -190,7 +190,7 @@ class AuthService:
         if membership is None:
             raise NotFound.resource("Organization", org_id)
         return await self.issue(
-            session, settings, user=membership.user, org=membership.organization, role=Role(membership.role)
+            session, settings, user=membership.user, org=membership.organization, role=membership.role
         )
 
     async def profile(self, reader: FastReader, *, subject: AuthSubject) -> Profile:
@@ -217,7 +217,7 @@ class AuthService:
             ),
             memberships=[
                 MembershipPublic(
-                    org=OrgSummary(id=r["org_id"], slug=r["slug"], name=r["name"]), role=Role(r["role"])
+                    org=OrgSummary(id=r["org_id"], slug=r["slug"], name=r["name"]), role=r["role"]
                 )
                 for r in rows
             ],
@@ -230,7 +230,7 @@ class AuthService:
         *,
         user: User,
         org: Organization,
-        role: Role,
+        role: str,
         family_id: uuid.UUID | None = None,
     ) -> IssuedSession:
         """Mint an access token and a refresh token (a new family unless rotating)."""

@@ -13,22 +13,25 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import bindparam, select, update
 
+from agentflow import rbac
 from agentflow.auth.cache import AuthCache
 from agentflow.auth.tokens import decode_access_token
 from agentflow.config import Settings
 from agentflow.errors import Forbidden, Unauthorized
 from agentflow.kit.crypto import digest
 from agentflow.kit.fastread import CompiledQuery, FastReader, compile_query
-from agentflow.models import APIKey, OrgMembership, User
-from agentflow.rbac import ROLE_PERMISSIONS, ROLE_RANK, Permission, Role
+from agentflow.models import APIKey, CustomRole, OrgMembership, User
+from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role, builtin_role, known_permissions
 
 API_KEY_PREFIX = "af_"
 # last_used_at is advisory; writing it at most once a minute keeps the hot path a single read.
 _LAST_USED_RESOLUTION = timedelta(seconds=60)
 
+# A custom role's permissions come in the same row (an outer join): still one query per lookup.
 _MEMBERSHIP_QUERY = compile_query(
-    select(OrgMembership.role, User.is_active)
+    select(OrgMembership.role, User.is_active, CustomRole.permissions.label("custom_permissions"))
     .join(User, User.id == OrgMembership.user_id)
+    .outerjoin(CustomRole, CustomRole.id == OrgMembership.custom_role_id)
     .where(OrgMembership.org_id == bindparam("org_id"), OrgMembership.user_id == bindparam("user_id"))
 )
 # The key joined with its creator's current membership: a removed creator disables the key.
@@ -43,11 +46,13 @@ _API_KEY_QUERY = compile_query(
         APIKey.last_used_at,
         APIKey.rate_limit_per_minute,
         OrgMembership.role,
+        CustomRole.permissions.label("custom_permissions"),
     )
     .join(
         OrgMembership,
         (OrgMembership.org_id == APIKey.org_id) & (OrgMembership.user_id == APIKey.created_by),
     )
+    .outerjoin(CustomRole, CustomRole.id == OrgMembership.custom_role_id)
     .where(APIKey.key_hash == bindparam("key_hash"))
 )
 _TOUCH_API_KEY = compile_query(
@@ -62,7 +67,7 @@ _TOUCH_API_KEY = compile_query(
 class AuthSubject:
     user_id: uuid.UUID
     org_id: uuid.UUID
-    role: Role
+    role: str  # a built-in role's name, or a custom role's (a key: its creator's role)
     permissions: frozenset[Permission]
     method: Literal["token", "api_key"]
     api_key_id: uuid.UUID | None = None
@@ -70,18 +75,21 @@ class AuthSubject:
 
     @property
     def acting_role(self) -> Role | None:
-        """The role the caller acts with. A key acts with the highest role, up to its creator's, whose every
-        permission it holds (its scopes), or with none; so a key never acts beyond its own scopes."""
-        if self.method != "api_key":
-            return self.role
-        for role in sorted(Role, key=ROLE_RANK.__getitem__, reverse=True):
-            if ROLE_RANK[role] <= ROLE_RANK[self.role] and ROLE_PERMISSIONS[role] <= self.permissions:
-                return role
-        return None
+        """The built-in role the caller acts as: the highest, up to owner for an owner, whose every
+        permission it holds (a key's scopes, a custom role's permissions), or none; never beyond them."""
+        return rbac.acting_role(self.role, self.permissions)
 
     def require(self, permission: Permission) -> None:
         if permission not in self.permissions:
             raise Forbidden(f"Your role ({self.role}) lacks the {permission} permission", code="forbidden")
+
+
+def _role_permissions(row: dict[str, Any]) -> frozenset[Permission]:
+    """What a membership's role grants: a built-in role's fixed set, or its custom role's current one."""
+    builtin = builtin_role(row["role"])
+    if builtin is not None:
+        return ROLE_PERMISSIONS[builtin]
+    return known_permissions(row["custom_permissions"] or ())
 
 
 async def _lookup(
@@ -114,9 +122,8 @@ async def authenticate_member(
     )
     if row is None or not row["is_active"]:
         raise Unauthorized("Your membership in this organization is no longer active", code="invalid_token")
-    role = Role(row["role"])
     return AuthSubject(
-        user_id=user_id, org_id=org_id, role=role, permissions=ROLE_PERMISSIONS[role], method="token"
+        user_id=user_id, org_id=org_id, role=row["role"], permissions=_role_permissions(row), method="token"
     )
 
 
@@ -133,13 +140,12 @@ async def authenticate_api_key(
     if row["last_used_at"] is None or now - row["last_used_at"] > _LAST_USED_RESOLUTION:
         await reader.execute(_TOUCH_API_KEY, key_id=row["id"], now=now)
         row["last_used_at"] = now  # the cached row too: touch once a minute, not on every hit
-    role = Role(row["role"])
     # A key never exceeds its creator's current role, whatever scopes it was given.
-    permissions = frozenset(Permission(s) for s in row["scopes"]) & ROLE_PERMISSIONS[role]
+    permissions = known_permissions(row["scopes"]) & _role_permissions(row)
     return AuthSubject(
         user_id=row["created_by"],
         org_id=row["org_id"],
-        role=role,
+        role=row["role"],
         permissions=permissions,
         method="api_key",
         api_key_id=row["id"],

@@ -9,12 +9,14 @@ from pydantic import EmailStr, Field
 
 from agentflow.auth.schemas import OrgSummary, UserPublic
 from agentflow.kit.schemas import InputSchema, RecordPublic, Schema, examples
+from agentflow.models.role import ROLE_NAME_MAX
 from agentflow.rbac import Role
+from agentflow.roles.schemas import ROLE_NAME_DESCRIPTION
 
 
 class MemberPublic(Schema):
     user: UserPublic
-    role: Role
+    role: str = Field(description=ROLE_NAME_DESCRIPTION)
     joined_at: datetime = Field(validation_alias="created_at")
 
 
@@ -22,12 +24,14 @@ class InviteRequest(InputSchema):
     model_config = examples({"email": "grace@example.com", "role": "editor"})
 
     email: EmailStr
-    role: Role = Role.viewer
+    role: str = Field(
+        default=Role.viewer.value, min_length=1, max_length=ROLE_NAME_MAX, description=ROLE_NAME_DESCRIPTION
+    )
 
 
 class InvitationPublic(RecordPublic):
     email: str
-    role: Role
+    role: str
     expires_at: datetime
     invited_by: uuid.UUID | None
 
@@ -40,7 +44,7 @@ class InvitationCreated(InvitationPublic):
 
 class InvitationPreview(Schema):
     email: str
-    role: Role
+    role: str
     org: OrgSummary
     expires_at: datetime
     account_exists: bool
@@ -61,4 +65,4 @@ class AcceptInvitation(InputSchema):
 class RoleChange(InputSchema):
     model_config = examples({"role": "admin"})
 
-    role: Role
+    role: str = Field(min_length=1, max_length=ROLE_NAME_MAX, description=ROLE_NAME_DESCRIPTION)

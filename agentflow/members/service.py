@@ -26,7 +26,8 @@ from agentflow.members.schemas import AcceptInvitation, InviteRequest
 from agentflow.models import Invitation, OrgMembership, TeamMembership, User
 from agentflow.orgs.repository import MembershipRepository
 from agentflow.orgs.service import organization_service
-from agentflow.rbac import Role, can_assign
+from agentflow.rbac import Role, assignment_refusal, builtin_role
+from agentflow.roles.service import ResolvedRole, role_service
 
 logger = logging.getLogger("agentflow.members")
 
@@ -58,8 +59,8 @@ class MemberService:
     ) -> CreatedInvitation:
         """Create an invitation (replacing a pending one for the same email) and email its link; 402 when
         the plan has no seat left for it (a pending invitation holds a seat)."""
-        if not can_assign(subject.role, body.role):
-            raise Forbidden(f"A {subject.role} cannot invite someone as {body.role}")
+        role = await role_service.resolve(session, org_id=subject.org_id, name=body.role)
+        _check_assignment(subject, role, f"invite someone as {role.name}")
         email = body.email.lower()
         user = await UserRepository(session).get_by_email(email)
         members = MembershipRepository(session)
@@ -81,7 +82,8 @@ class MemberService:
             Invitation(
                 org_id=subject.org_id,
                 email=email,
-                role=body.role,
+                role=role.name,
+                custom_role_id=role.custom_role_id,
                 token_hash=digest(token),
                 invited_by=subject.user_id,
                 expires_at=now + timedelta(days=settings.invitation_days),
@@ -94,7 +96,7 @@ class MemberService:
                 Email(
                     to=email,
                     subject=f"You are invited to {org.name} on AgentFlow",
-                    text=f"You have been invited to join {org.name} as {body.role}.\n\n"
+                    text=f"You have been invited to join {org.name} as {role.name}.\n\n"
                     f"Accept the invitation: {accept_url}\n\n"
                     f"The link expires in {settings.invitation_days} days.",
                 )
@@ -178,30 +180,49 @@ class MemberService:
         members = MembershipRepository(session)
         if await members.get_for_user(invitation.org_id, user.id) is not None:
             raise Conflict("You are already a member of this organization", code="already_member")
-        await members.add(OrgMembership(org_id=invitation.org_id, user_id=user.id, role=invitation.role))
+        if invitation.custom_role_id is None and builtin_role(invitation.role) is None:
+            # Its custom role was deleted (only possible once the invitation had expired or closed).
+            raise Conflict(
+                "The role of this invitation no longer exists; ask for a new one", code="role_gone"
+            )
+        await members.add(
+            OrgMembership(
+                org_id=invitation.org_id,
+                user_id=user.id,
+                role=invitation.role,
+                custom_role_id=invitation.custom_role_id,
+            )
+        )
         invitation.accepted_at = datetime.now(UTC)
         invitation.accepted_by = user.id
         return await auth_service.issue(
-            session, settings, user=user, org=invitation.organization, role=Role(invitation.role)
+            session, settings, user=user, org=invitation.organization, role=invitation.role
         )
 
     async def change_role(
-        self, session: AsyncSession, *, subject: AuthSubject, user_id: uuid.UUID, role: Role
+        self, session: AsyncSession, *, subject: AuthSubject, user_id: uuid.UUID, role: str
     ) -> OrgMembership:
-        """Change a member's role; owners alone touch owners, and the last owner stays an owner."""
+        """Change a member's role (built-in or custom); owners alone touch owners, nobody hands out or takes
+        away a role beyond their own permissions, and the last owner stays an owner."""
         members = MembershipRepository(session)
         target = await self._get(members, subject, user_id)
-        if not can_assign(subject.role, role) or not can_assign(subject.role, Role(target.role)):
-            raise Forbidden(f"A {subject.role} cannot change a {target.role} to {role}")
+        wanted = await role_service.resolve(session, org_id=subject.org_id, name=role)
+        current = await role_service.holding(
+            session, org_id=subject.org_id, role=target.role, custom_role_id=target.custom_role_id
+        )
+        what = f"change a {current.name} to {wanted.name}"
+        _check_assignment(subject, current, what)
+        _check_assignment(subject, wanted, what)
         if (
             target.role == Role.owner
-            and role != Role.owner
+            and wanted.name != Role.owner
             and await members.count_owners(subject.org_id) <= 1
         ):
             raise Conflict(
                 "The last owner cannot be demoted; make someone else owner first", code="last_owner"
             )
-        target.role = role
+        target.role = wanted.name
+        target.custom_role_id = wanted.custom_role_id
         await session.flush()
         return target
 
@@ -209,8 +230,10 @@ class MemberService:
         """Remove a member: their sessions in this org end and their API keys stop working."""
         members = MembershipRepository(session)
         target = await self._get(members, subject, user_id)
-        if not can_assign(subject.role, Role(target.role)):
-            raise Forbidden(f"A {subject.role} cannot remove a {target.role}")
+        current = await role_service.holding(
+            session, org_id=subject.org_id, role=target.role, custom_role_id=target.custom_role_id
+        )
+        _check_assignment(subject, current, f"remove a {current.name}")
         if target.role == Role.owner and await members.count_owners(subject.org_id) <= 1:
             raise Conflict("The last owner cannot be removed", code="last_owner")
         await session.execute(
@@ -228,6 +251,20 @@ class MemberService:
         if target is None:
             raise NotFound.resource("Member", user_id)
         return target
+
+
+def _check_assignment(subject: AuthSubject, role: ResolvedRole, what: str) -> None:
+    """403 unless the caller may hand out (or take away) `role`: `owner_only`, or `role_escalation` when it
+    holds permissions the caller does not."""
+    refusal = assignment_refusal(subject.role, subject.permissions, role.name, role.permissions)
+    if refusal == "owner_only":
+        raise Forbidden(f"A {subject.role} cannot {what}: only owners hand out or take away ownership")
+    if refusal == "role_escalation":
+        raise Forbidden(
+            f"You cannot {what}: that role has permissions you do not have",
+            code="role_escalation",
+            details={"permissions": sorted(role.permissions - subject.permissions)},
+        )
 
 
 member_service = MemberService()

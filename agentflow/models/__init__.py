@@ -22,6 +22,7 @@ from agentflow.models.knowledge import DocumentStatus, KnowledgeBase, KnowledgeC
 from agentflow.models.notification import EmailStatus, Notification, NotificationPreference
 from agentflow.models.organization import Invitation, Organization, OrgMembership
 from agentflow.models.rate_limit import RateLimitCounter
+from agentflow.models.role import CustomRole
 from agentflow.models.secret import OrgSecret
 from agentflow.models.team import Team, TeamMembership
 from agentflow.models.usage import UsageDaily, UsageRollupDay
@@ -37,6 +38,7 @@ __all__ = [
     "Base",
     "BillingAccount",
     "ConnectionStatus",
+    "CustomRole",
     "DocumentStatus",
     "EmailStatus",
     "Execution",

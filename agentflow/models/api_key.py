@@ -18,6 +18,12 @@ class APIKey(TenantModel):
     prefix: Mapped[str] = mapped_column(String(16), nullable=False)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     scopes: Mapped[list[str]] = mapped_column(ARRAY(String(40)), nullable=False)
+    # A key given a role: `role` is its name and `scopes` are its permissions, kept equal to a custom
+    # role's current permissions by every edit of that role (agentflow/roles). None: scopes chosen freely.
+    role: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    custom_role_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("custom_roles.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     created_by: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )

@@ -31,7 +31,12 @@ class OrgMembership(TenantModel):
     user_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    # A built-in role's name, or the name of the custom role `custom_role_id` points at.
+    role: Mapped[str] = mapped_column(String(64), nullable=False)
+    # A role still held cannot be deleted (the roles service answers 409 first; RESTRICT is the backstop).
+    custom_role_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("custom_roles.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
 
     user: Mapped[User] = relationship(lazy="raise")
     organization: Mapped[Organization] = relationship(lazy="raise")
@@ -41,7 +46,11 @@ class Invitation(TenantModel):
     __tablename__ = "invitations"
 
     email: Mapped[str] = mapped_column(String(320), nullable=False, index=True)
-    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    role: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Open invitations keep their custom role from being deleted (roles service); closed ones let go.
+    custom_role_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("custom_roles.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     invited_by: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True

@@ -8,7 +8,6 @@ from agentflow.auth.schemas import OrgSummary, TokenResponse
 from agentflow.auth.service import refuse_api_keys
 from agentflow.members.schemas import AcceptInvitation, InvitationPreview
 from agentflow.members.service import member_service
-from agentflow.rbac import Role
 from api.deps import ClientIP, OptionalSubject, SessionDep, SettingsDep
 from api.errors import ERROR_RESPONSES
 from api.routers.auth import token_response
@@ -22,7 +21,7 @@ async def preview_invitation(token: str, session: SessionDep) -> InvitationPrevi
     invitation, account_exists = await member_service.preview(session, token=token)
     return InvitationPreview(
         email=invitation.email,
-        role=Role(invitation.role),
+        role=invitation.role,
         org=OrgSummary.model_validate(invitation.organization),
         expires_at=invitation.expires_at,
         account_exists=account_exists,

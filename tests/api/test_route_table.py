@@ -43,6 +43,8 @@ from agentflow.models import TriggeredBy
 from agentflow.notifications.kinds import Notice, NotificationKind, Recipients
 from agentflow.notifications.service import notification_service
 from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
+from agentflow.roles.schemas import RoleCreate
+from agentflow.roles.service import role_service
 from agentflow.secrets.schemas import SecretCreate
 from agentflow.secrets.service import secret_service
 from agentflow.secrets.store import SecretStore
@@ -51,7 +53,7 @@ from agentflow.teams.service import team_service
 from api.app import API_PREFIX, ROUTERS, create_app
 from api.bodies import DocumentBody
 from api.deps import Authorize, AuthorizeStream
-from tests.factories import NO_LIMITS, Member, add_member, create_org_with_owner
+from tests.factories import NO_LIMITS, Member, add_custom_role_member, add_member, create_org_with_owner
 from tests.support.outside import outside_server
 
 # Routes anyone may call: they authenticate by what they carry (password, cookie, invitation token).
@@ -227,6 +229,15 @@ class OrgResources:
                 return str(invited.invitation.id)
             case "org_id":
                 return str(self.owner.org_id)
+            case "role_id":  # a custom role of this org
+                role = await role_service.create(
+                    self.session,
+                    subject=subject,
+                    body=RoleCreate(
+                        name=f"role-{uuid.uuid4().hex[:8]}", permissions=[Permission.agents_read]
+                    ),
+                )
+                return str(role.id)
             case "agent_id":
                 return str(await self._agent_with_history())
             case "provider":  # /org/providers/{provider}: settings stored for this org
@@ -431,6 +442,35 @@ async def test_wrong_role_is_403(
     owner: Member,
 ) -> None:
     caller = await add_member(session, settings, owner.org_id, role)
+    own = OrgResources(session, settings, owner)
+    path, body = await build_request(method, route, own, own)
+    response = await client.request(method, path, headers=caller.headers, **body_kwargs(method, route, body))
+    assert response.status_code == 403, response.text
+
+
+CUSTOM_ROLE_CASES = [
+    (method, route, permission)
+    for method, route in PROTECTED
+    if (permission := required_permission(route)) is not None
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "permission"),
+    CUSTOM_ROLE_CASES,
+    ids=[f"{m} {r.path} without {p}" for m, r, p in CUSTOM_ROLE_CASES],
+)
+async def test_a_custom_role_lacking_the_permission_is_403(
+    method: str,
+    route: APIRoute,
+    permission: Permission,
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    owner: Member,
+) -> None:
+    """A custom role holding every permission but the route's own is refused, as a built-in role is."""
+    caller = await add_custom_role_member(session, settings, owner.org_id, set(Permission) - {permission})
     own = OrgResources(session, settings, owner)
     path, body = await build_request(method, route, own, own)
     response = await client.request(method, path, headers=caller.headers, **body_kwargs(method, route, body))

@@ -3,7 +3,8 @@ import { http, session, type Schemas } from "@/api/http";
 
 export type TokenResponse = Schemas["TokenResponse"];
 export type Me = Schemas["MeResponse"];
-export type Role = Schemas["Role"];
+// A built-in role's name or one of the organization's custom roles.
+export type Role = Schemas["RoleChange"]["role"];
 export type Permission = Schemas["Permission"];
 
 async function signedIn(promise: Promise<TokenResponse>): Promise<TokenResponse> {

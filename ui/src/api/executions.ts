@@ -47,15 +47,17 @@ export function pendingApproval(execution: Pick<Execution, "status" | "waiting_f
   return execution.status === "paused" && waiting?.node_id && !waiting.decision ? waiting : null;
 }
 
-/** Mirrors the API's rule: the node's approvers (user ids, `role:<role>` and above), else editors and above. */
-const ROLE_RANK: Record<Me["role"], number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
+/** Mirrors the API's rule: the node's approvers (user ids, `role:<role>` and above), else editors and above.
+ * A custom role ranks by its permissions on the server; here it ranks below viewer (the API still decides). */
+const ROLE_RANK: Record<string, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
+const rankOf = (role: string): number => ROLE_RANK[role] ?? -1;
 export function mayApprove(me: Me | undefined, approvers: string[]): boolean {
   if (!me) return false;
-  if (approvers.length === 0) return ROLE_RANK[me.role] >= ROLE_RANK.editor;
+  if (approvers.length === 0) return rankOf(me.role) >= rankOf("editor");
   return approvers.some((approver) => {
     if (!approver.startsWith("role:")) return approver === me.user.id;
-    const rank = ROLE_RANK[approver.slice("role:".length) as Me["role"]];
-    return rank !== undefined && ROLE_RANK[me.role] >= rank;
+    const wanted = approver.slice("role:".length);
+    return wanted in ROLE_RANK && rankOf(me.role) >= rankOf(wanted);
   });
 }
 

@@ -68,7 +68,7 @@ export function useRevokeInvitation() {
 export function useChangeRole() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ userId, role }: { userId: string; role: Schemas["Role"] }) =>
+    mutationFn: ({ userId, role }: { userId: string; role: Schemas["RoleChange"]["role"] }) =>
       http.put<Member>(`/org/members/${userId}/role`, { role }),
     onSuccess: () => client.invalidateQueries({ queryKey: orgKeys.members }),
   });

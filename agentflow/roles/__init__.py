@@ -1,0 +1,1 @@
+"""Custom roles: an organization's own named sets of permissions."""
