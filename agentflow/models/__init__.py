@@ -27,6 +27,7 @@ from agentflow.models.team import Team, TeamMembership
 from agentflow.models.usage import UsageDaily, UsageRollupDay
 from agentflow.models.user import User
 from agentflow.models.webhook import WebhookDelivery
+from agentflow.models.webhook_endpoint import DeliveryStatus, OutboundWebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "APIKey",
@@ -37,6 +38,7 @@ __all__ = [
     "Base",
     "BillingAccount",
     "ConnectionStatus",
+    "DeliveryStatus",
     "DocumentStatus",
     "EmailStatus",
     "Execution",
@@ -57,6 +59,7 @@ __all__ = [
     "OrgMembership",
     "OrgSecret",
     "Organization",
+    "OutboundWebhookDelivery",
     "RateLimitCounter",
     "RefreshToken",
     "StripeEvent",
@@ -67,4 +70,5 @@ __all__ = [
     "UsageRollupDay",
     "User",
     "WebhookDelivery",
+    "WebhookEndpoint",
 ]
