@@ -34,7 +34,9 @@ from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.models import Organization
 
 _ORG_POLICY = compile_query(
-    select(Organization.settings, Organization.plan).where(Organization.id == bindparam("org_id"))
+    select(Organization.settings, Organization.plan).where(
+        Organization.id == bindparam("org_id")
+    )
 )
 
 
