@@ -13,25 +13,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import threading
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import psutil
-import uvicorn
 from sqlalchemy.engine import make_url
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from agentflow.embedded.ports import free_port
 from agentflow.embedded.postgres import EmbeddedPostgres
 from agentflow.webhooks_out.delivery import CONCURRENCY
-from benchmarks.stack import BenchStack, percentile
+from benchmarks.stack import REPO, BenchStack, percentile
 
 _BACKLOG = """
 WITH queued AS (
@@ -50,30 +47,37 @@ SELECT count(*) FROM queued
 
 
 class Receiver:
+    """benchmarks/webhook_receiver.py in a subprocess."""
+
     def __init__(self) -> None:
-        self.count = 0
-        self.arrived: dict[str, float] = {}
-
-    async def hook(self, request: Request) -> Response:
-        await request.body()
-        self.count += 1
-        msg_id = request.headers.get("webhook-id")
-        if msg_id:
-            self.arrived.setdefault(msg_id, time.perf_counter())
-        return Response(status_code=204)
-
-    def serve(self) -> str:
-        app = Starlette(routes=[Route("/hook", self.hook, methods=["POST"])])
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False
-            )
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.webhook_receiver", str(self.port)], cwd=REPO
         )
-        threading.Thread(target=server.run, daemon=True).start()
-        while not server.started:
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{port}/hook"
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        self.stats_url = f"http://127.0.0.1:{self.port}/stats"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(self.stats_url, timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise SystemExit("the receiver did not start")
+
+    async def stats(self, http: httpx.AsyncClient) -> dict[str, Any]:
+        return dict((await http.get(self.stats_url)).json())
+
+    async def wait_count(self, http: httpx.AsyncClient, count: int, within: float) -> None:
+        deadline = time.monotonic() + within
+        while (await self.stats(http))["count"] < count:
+            if time.monotonic() > deadline:
+                raise SystemExit("timed out waiting for deliveries")
+            await asyncio.sleep(0.02)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
 
 
 def db_dsn(stack: BenchStack) -> str:
@@ -83,55 +87,46 @@ def db_dsn(stack: BenchStack) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def wait_for(condition: object, within: float) -> None:
-    deadline = time.monotonic() + within
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise SystemExit("timed out waiting for deliveries")
-        await asyncio.sleep(0.005)
-
-
 async def measure(stack: BenchStack, deliveries: int, samples: int) -> None:
     receiver = Receiver()
-    url = receiver.serve()
-    async with stack.client() as client:
-        endpoint = (await client.post("/org/webhooks", json={"url": url, "events": ["webhook.test"]})).json()
+    try:
+        await _measure(stack, receiver, deliveries, samples)
+    finally:
+        receiver.stop()
+
+
+async def _measure(stack: BenchStack, receiver: Receiver, deliveries: int, samples: int) -> None:
+    async with stack.client() as client, httpx.AsyncClient(timeout=30) as probe:
+        made = await client.post("/org/webhooks", json={"url": receiver.url, "events": ["webhook.test"]})
+        endpoint = made.json()
         # The first run of the every-minute delivery flow may be up to a minute away: wait for it.
         await client.post(f"/org/webhooks/{endpoint['id']}/test")
-        await wait_for(lambda: receiver.count >= 1, 150)
+        await receiver.wait_count(probe, 1, 150)
 
         latencies = []
-        for _ in range(samples):
-            queued_at = time.perf_counter()
-            made = (await client.post(f"/org/webhooks/{endpoint['id']}/test")).json()
-            await wait_for(lambda m=made: m["message_id"] in receiver.arrived, 60)
-            latencies.append((receiver.arrived[made["message_id"]] - queued_at) * 1000)
+        for i in range(samples):
+            queued_at = time.time()
+            message = (await client.post(f"/org/webhooks/{endpoint['id']}/test")).json()["message_id"]
+            await receiver.wait_count(probe, 2 + i, 60)
+            latencies.append(((await receiver.stats(probe))["arrived"][message] - queued_at) * 1000)
         print(
             f"queue → receipt (API call included): p50 {percentile(latencies, 50):.1f} ms, "
             f"p95 {percentile(latencies, 95):.1f} ms over {samples} test events"
         )
 
-    connection = await asyncpg.connect(db_dsn(stack))
-    try:
-        before = receiver.count
-        started = time.perf_counter()
-        async with connection.transaction():
-            await connection.fetchval(_BACKLOG, uuid.UUID(endpoint["id"]), deliveries)
-            await connection.execute("SELECT pg_notify('agentflow_webhooks', '')")
-        await wait_for(lambda: receiver.count >= before + deliveries, 600)
-        drained = time.perf_counter() - started
-        pending = await connection.fetchval(
-            "SELECT count(*) FROM webhook_outbound_deliveries "
-            "WHERE endpoint_id = $1 AND status <> 'succeeded'",
-            uuid.UUID(endpoint["id"]),
-        )
-    finally:
-        await connection.close()
-    rate = deliveries / drained
-    print(
-        f"delivery flow: {deliveries} deliveries in {drained:.2f} s = {rate:.0f} deliveries/s "
-        f"({pending} not recorded succeeded yet)"
-    )
+        connection = await asyncpg.connect(db_dsn(stack))
+        try:
+            before = (await receiver.stats(probe))["count"]
+            started = time.perf_counter()
+            async with connection.transaction():
+                await connection.fetchval(_BACKLOG, uuid.UUID(endpoint["id"]), deliveries)
+                await connection.execute("SELECT pg_notify('agentflow_webhooks', '')")
+            await receiver.wait_count(probe, before + deliveries, 600)
+            drained = time.perf_counter() - started
+        finally:
+            await connection.close()
+        rate = deliveries / drained
+        print(f"delivery flow: {deliveries} signed deliveries in {drained:.2f} s = {rate:.0f} deliveries/s")
 
     body = b'{"type":"webhook.test","timestamp":"2026-01-01T00:00:00+00:00","data":{"endpoint_id":"x","n":1}}'
     limits = asyncio.Semaphore(CONCURRENCY)
@@ -139,9 +134,10 @@ async def measure(stack: BenchStack, deliveries: int, samples: int) -> None:
 
         async def post() -> None:
             async with limits:
-                (
-                    await http.post(url, content=body, headers={"content-type": "application/json"})
-                ).raise_for_status()
+                answer = await http.post(
+                    receiver.url, content=body, headers={"content-type": "application/json"}
+                )
+                answer.raise_for_status()
 
         started = time.perf_counter()
         await asyncio.gather(*(post() for _ in range(deliveries)))
