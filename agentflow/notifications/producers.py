@@ -146,7 +146,7 @@ async def notify_webhook_disabled(
             "so it was disabled. Fix the receiver, enable the endpoint again in the organization settings "
             "and redeliver what it missed from its delivery log."
         ),
-        link="/settings/organization",
+        link="/settings/webhooks",
         dedupe_key=f"webhook_disabled:{endpoint_id}:{uuid.uuid4()}",
         email=True,
     )
