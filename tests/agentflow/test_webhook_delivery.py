@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -291,9 +293,14 @@ async def test_the_engine_queues_execution_events_with_the_state_change(
                 for _ in range(3)
             ]
         reader = await PoolReader.connect(settings.database_url, max_size=2)
+        dsn = make_url(settings.database_url).set(drivername="postgresql")
+        listener = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+        woken = asyncio.Event()
+        await listener.add_listener("agentflow_webhooks", lambda *_: woken.set())
         try:
             store = EngineStore(reader)
             assert await store.finish(running[0], "completed", output={"secret": "not in payloads"})
+            await asyncio.wait_for(woken.wait(), 10)  # the statement's NOTIFY reaches the delivery flow
             assert not await store.finish(running[0], "failed")  # already ended: no second event
             assert await store.finish(running[1], "failed", error="boom")  # not subscribed
             notice = Notice(
@@ -306,6 +313,7 @@ async def test_the_engine_queues_execution_events_with_the_state_change(
             )
             await store.mark_paused(running[2], {"step_key": "ask"}, notice=notice, recipients=Recipients())
         finally:
+            await listener.close()
             await reader.close()
         rows = await live.log(hooked["id"])
         assert sorted((r["event"], r["payload"]["data"]["execution_id"]) for r in rows) == sorted(
