@@ -33,6 +33,7 @@ from agentflow.kit.fastread import PoolReader
 from agentflow.models import Notification, Organization, OutboundWebhookDelivery, WebhookEndpoint
 from agentflow.notifications.kinds import Notice, NotificationKind, Recipients
 from agentflow.secrets.store import SecretStore
+from agentflow.webhooks_out import signing
 from agentflow.webhooks_out.delivery import Deliverer
 from agentflow.webhooks_out.runner import run_deliveries
 from api.app import create_app
@@ -396,3 +397,28 @@ async def test_deliveries_of_a_deleted_endpoint_go_with_it(
                 select(OutboundWebhookDelivery).where(OutboundWebhookDelivery.endpoint_id == endpoint["id"])
             )
             assert left.scalars().all() == []
+
+
+async def test_a_url_that_turned_private_is_refused_at_send_time(
+    org: Member, settings: Settings, engine: AsyncEngine
+) -> None:
+    """The URL was checked when it was saved; the guard checks every connection again (a host that later
+    resolves inward, DNS rebinding): here the row is written directly with a private address."""
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        endpoint = WebhookEndpoint(org_id=org.org_id, url="http://10.1.2.3/hook", events=["webhook.test"])
+        session.add(endpoint)
+        await session.flush()
+        endpoint_id = endpoint.id
+    await signing.store_secret(
+        SecretStore.from_settings(settings), org.org_id, endpoint_id, signing.new_secret()
+    )
+    async with live_api(settings) as client:
+        live = Live(client, org, settings)
+        await client.post(f"/org/webhooks/{endpoint_id}/test", headers=org.headers)
+        async with deliverer(settings, engine, webhook_retry_schedule="0") as sender:
+            await sender.drain()
+            await sender.drain()
+        (logged,) = await live.log(str(endpoint_id))
+    assert (logged["status"], logged["attempt"], logged["response_status"]) == ("failed", 2, None)
+    assert logged["error"].startswith("Refusing to call 10.1.2.3:80")

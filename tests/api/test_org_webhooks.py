@@ -114,6 +114,14 @@ async def test_update_test_event_log_and_redeliver(
     )
     assert updated.status_code == 200, updated.text
     assert updated.json()["events"] == ["agent.published"] and updated.json()["enabled"] is False
+    refused = await client.put(
+        f"/org/webhooks/{endpoint['id']}", json={"url": "http://192.168.1.10/x"}, headers=owner.headers
+    )
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "webhook_url_not_allowed"
+    for bad in ({"events": []}, {"events": ["nope"]}, {"enabled": "sometimes"}, {"url": ""}):
+        assert (
+            await client.put(f"/org/webhooks/{endpoint['id']}", json=bad, headers=owner.headers)
+        ).status_code == 422
 
     tested = await client.post(f"/org/webhooks/{endpoint['id']}/test", headers=owner.headers)
     assert tested.status_code == 202, tested.text
