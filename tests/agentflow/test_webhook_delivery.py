@@ -291,7 +291,7 @@ async def test_the_engine_queues_execution_events_with_the_state_change(
                     created_at=datetime.now(UTC),
                     status="running",
                 )
-                for _ in range(3)
+                for _ in range(5)
             ]
         reader = await PoolReader.connect(settings.database_url, max_size=2)
         dsn = make_url(settings.database_url).set(drivername="postgresql")
@@ -304,6 +304,8 @@ async def test_the_engine_queues_execution_events_with_the_state_change(
             await asyncio.wait_for(woken.wait(), 10)  # the statement's NOTIFY reaches the delivery flow
             assert not await store.finish(running[0], "failed")  # already ended: no second event
             assert await store.finish(running[1], "failed", error="boom")  # not subscribed
+            assert await store.finish(running[3], "cancelled")  # no event for a cancellation
+            assert await store.finish(running[4], "timed_out")  # execution.failed: not subscribed
             notice = Notice(
                 kind=NotificationKind.approval_requested,
                 title="t",
