@@ -173,6 +173,32 @@ class Settings(BaseSettings):
         description="Requests per minute per organization whose plan sets no figure (billing off). 0: none.",
     )
     cors_origins: list[str] = Field(default_factory=list)
+    webhook_retry_schedule: str = Field(
+        default="5,300,1800,7200,18000,36000,36000",
+        max_length=500,
+        description="Seconds between attempts of an outbound webhook delivery after the first (which is "
+        "immediate), comma-separated: Standard Webhooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, "
+        "10 h), eight attempts over about 28 hours. The delivery fails for good after the last.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="How long an outbound webhook endpoint has to answer."
+    )
+    webhook_disable_after_days: float = Field(
+        default=5.0,
+        gt=0,
+        description="An outbound webhook endpoint whose every attempt has failed for this long is disabled "
+        "(owners and admins are notified).",
+    )
+    webhook_max_endpoints: int = Field(
+        default=20, ge=1, le=1000, description="Outbound webhook endpoints an organization may have."
+    )
+    webhook_delivery_run_seconds: float = Field(
+        default=55.0,
+        gt=0,
+        le=3600,
+        description="How long one run of the `webhook-delivery` flow (started every minute) keeps listening "
+        "for new deliveries before it ends and the next run takes over.",
+    )
     max_body_bytes: int = Field(default=1_048_576, description="Requests with a larger body get 413.")
     mcp_wait_seconds: float = Field(
         default=30.0,
@@ -297,6 +323,14 @@ class Settings(BaseSettings):
         from agentflow.gate.network import parse_networks
 
         parse_networks([part for part in value.split(",") if part.strip()])
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _valid_retry_schedule(cls, value: str) -> str:
+        from agentflow.webhooks_out.events import parse_schedule
+
+        parse_schedule(value)
         return value
 
     @field_validator("egress_allowlist")

@@ -54,6 +54,9 @@ class Permission(StrEnum):
     billing_manage = "billing:manage"
     # A member's own notifications and email choices (every role; a key reads its creator's).
     notifications_read = "notifications:read"
+    # Outbound webhook endpoints (their URLs and delivery logs say where org events go): owner and admin.
+    webhooks_read = "webhooks:read"
+    webhooks_manage = "webhooks:manage"
 
 
 _VIEWER = {
@@ -90,6 +93,8 @@ _ADMIN = _EDITOR | {
     Permission.agents_archive,
     Permission.integrations_connect,
     Permission.billing_manage,
+    Permission.webhooks_read,
+    Permission.webhooks_manage,
 }
 _OWNER = _ADMIN
 

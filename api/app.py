@@ -55,6 +55,7 @@ from api.routers import (
     knowledge,
     notifications,
     org,
+    org_webhooks,
     providers,
     roles,
     schemas,
@@ -89,6 +90,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     notifications.router,
     billing_limits.router,
     billing.router,
+    org_webhooks.router,
 )
 
 

@@ -38,6 +38,8 @@ from agentflow.models import Agent, AgentStatus, AgentVersion
 from agentflow.orgs.repository import OrganizationRepository
 from agentflow.rbac import Permission
 from agentflow.teams.repository import TeamRepository
+from agentflow.webhooks_out import service as webhooks
+from agentflow.webhooks_out.events import WebhookEvent, agent_data
 
 _NAME_LIMIT = 200
 
@@ -224,6 +226,8 @@ class AgentService:
         agent.archived_at = None
         agent.updated_by = subject.user_id
         await session.flush()
+        if status in _STATUS_EVENTS:
+            await _emit(session, _STATUS_EVENTS[status], agent)
         if deployer is not None:
             await deployer.status_changed(agent)
         return agent
@@ -314,9 +318,13 @@ class AgentService:
         )
         agent.current_version = version.number
         agent.trigger_type = definitions.trigger_kind(data)
-        if agent.status == AgentStatus.draft:
+        activated = agent.status == AgentStatus.draft
+        if activated:
             agent.status = AgentStatus.active
         await session.flush()
+        await _emit(session, WebhookEvent.agent_published, agent)
+        if activated:  # a first publish makes it run: receivers of agent.activated hear of it too
+            await _emit(session, WebhookEvent.agent_activated, agent)
         if deployer is not None:
             org = await OrganizationRepository(session).get(agent.org_id)
             await deployer.published(agent, version, org_slug=org.slug if org else str(agent.org_id))
@@ -408,6 +416,19 @@ class AgentService:
         flag_modified(agent, "draft_definition")  # a change of key order alone is a change too
         if agent.current_version is None:
             agent.trigger_type = definitions.trigger_kind(draft)
+
+
+# Status changes an org's webhook endpoints may subscribe to (archiving is not one).
+_STATUS_EVENTS: dict[str, WebhookEvent] = {
+    AgentStatus.active.value: WebhookEvent.agent_activated,
+    AgentStatus.paused.value: WebhookEvent.agent_deactivated,
+}
+
+
+async def _emit(session: AsyncSession, event: WebhookEvent, agent: Agent) -> None:
+    """Queue the webhook deliveries of an agent change in the change's transaction."""
+    data = agent_data(agent_id=agent.id, name=agent.name, status=agent.status, version=agent.current_version)
+    await webhooks.emit(session, org_id=agent.org_id, event=event, data=data)
 
 
 def _as_written(data: Mapping[str, Any]) -> str:

@@ -41,6 +41,13 @@ SYSTEM_FLOWS: tuple[SystemFlow, ...] = (
         "30 3 * * *",
         "Daily re-read of each paying organization's Stripe subscription (nothing to do with billing off).",
     ),
+    SystemFlow(
+        "webhook-delivery",
+        "every-minute",
+        "flows.webhook_delivery:webhook_delivery",
+        "* * * * *",
+        "Outbound webhook deliveries: each run sends what is due, then listens for new ones for a minute.",
+    ),
 )
 
 

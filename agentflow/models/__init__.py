@@ -28,6 +28,7 @@ from agentflow.models.team import Team, TeamMembership
 from agentflow.models.usage import UsageDaily, UsageRollupDay
 from agentflow.models.user import User
 from agentflow.models.webhook import WebhookDelivery
+from agentflow.models.webhook_endpoint import DeliveryStatus, OutboundWebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "APIKey",
@@ -39,6 +40,7 @@ __all__ = [
     "BillingAccount",
     "ConnectionStatus",
     "CustomRole",
+    "DeliveryStatus",
     "DocumentStatus",
     "EmailStatus",
     "Execution",
@@ -59,6 +61,7 @@ __all__ = [
     "OrgMembership",
     "OrgSecret",
     "Organization",
+    "OutboundWebhookDelivery",
     "RateLimitCounter",
     "RefreshToken",
     "StripeEvent",
@@ -69,4 +72,5 @@ __all__ = [
     "UsageRollupDay",
     "User",
     "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -19,6 +19,7 @@ class NotificationKind(StrEnum):
     usage_threshold = "usage.threshold"
     payment_failed = "payment.failed"
     integration_needs_reauth = "integration.needs_reauth"
+    webhook_disabled = "webhook.disabled"
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,28 @@ async def notify_needs_reauth(
     )
 
 
+async def notify_webhook_disabled(
+    session: AsyncSession, *, org_id: uuid.UUID, endpoint_id: uuid.UUID, host: str, days: float
+) -> list[uuid.UUID]:
+    """Tell owners and admins an outbound webhook endpoint was disabled after failing for days. Only its
+    host is named: a URL's path or query may hold the receiver's token."""
+    notice = Notice(
+        kind=NotificationKind.webhook_disabled,
+        title=f"Webhook endpoint disabled: {host[:100]}",
+        body=(
+            f"Every delivery to the webhook endpoint at {host[:100]} has failed for more than {days:g} days, "
+            "so it was disabled. Fix the receiver, enable the endpoint again in the organization settings "
+            "and redeliver what it missed from its delivery log."
+        ),
+        link="/settings/webhooks",
+        dedupe_key=f"webhook_disabled:{endpoint_id}:{uuid.uuid4()}",
+        email=True,
+    )
+    return await notification_service.notify(
+        session, org_id=org_id, recipients=OWNERS_AND_ADMINS, notice=notice
+    )
+
+
 def approval_notice(
     *, execution_id: uuid.UUID, attempt: int, agent_name: str, waiting: dict[str, Any]
 ) -> Notice:

@@ -42,6 +42,7 @@ class EmailChoices(InputSchema):
     usage_threshold: bool = Field(default=True, alias="usage.threshold")
     payment_failed: bool = Field(default=True, alias="payment.failed")
     integration_needs_reauth: bool = Field(default=True, alias="integration.needs_reauth")
+    webhook_disabled: bool = Field(default=True, alias="webhook.disabled")
 
 
 class NotificationPreferences(InputSchema):

@@ -23,6 +23,8 @@ class SecretKind(StrEnum):
     integration = "integration"
     # A run's step output that contained a secret value: kept here, not in Postgres, for a resume or retry.
     checkpoint = "checkpoint"
+    # An outbound webhook endpoint's signing secret (`whsec_…`), named by the endpoint id.
+    webhook = "webhook"
 
 
 def valid_name(kind: SecretKind, name: str) -> bool:

@@ -150,6 +150,7 @@ async def test_preferences_decide_what_is_mailed(
             "usage.threshold": True,
             "payment.failed": True,
             "integration.needs_reauth": True,
+            "webhook.disabled": True,
         }
     }
     stored = await client.put(

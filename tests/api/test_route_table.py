@@ -50,6 +50,8 @@ from agentflow.secrets.service import secret_service
 from agentflow.secrets.store import SecretStore
 from agentflow.teams.schemas import TeamCreate
 from agentflow.teams.service import team_service
+from agentflow.webhooks_out.schemas import WebhookEndpointCreate
+from agentflow.webhooks_out.service import webhook_endpoint_service
 from api.app import API_PREFIX, ROUTERS, create_app
 from api.bodies import DocumentBody
 from api.deps import Authorize, AuthorizeStream
@@ -95,7 +97,7 @@ STREAMS = {("GET", "/executions/{execution_id}/stream")}
 UPLOADS = {("POST", "/knowledge-bases/{kb_id}/documents")}
 UPLOAD_FILES = [("files", ("notes.md", b"# Notes\n\nThe route table uploads this.", "text/markdown"))]
 # Bodies naming a URL to fetch: pointed at a loopback page (the test settings allow loopback egress).
-FETCHES = {("POST", "/knowledge-bases/{kb_id}/documents/url")}
+FETCHES = {("POST", "/knowledge-bases/{kb_id}/documents/url"), ("POST", "/org/webhooks")}
 _outside: dict[str, str] = {}
 
 
@@ -319,6 +321,23 @@ class OrgResources:
                     ),
                 )
                 return str(made[0])
+            case "endpoint_id":  # an outbound webhook endpoint of this org (its secret in Vault)
+                endpoint, _ = await webhook_endpoint_service.create(
+                    self.session,
+                    SecretStore.from_settings(self.settings),
+                    EgressPolicy.from_settings(self.settings),
+                    subject=subject,
+                    body=WebhookEndpointCreate.model_validate(
+                        {"url": f"{_outside['url']}/hook", "events": ["execution.completed"]}
+                    ),
+                    max_endpoints=self.settings.webhook_max_endpoints,
+                )
+                return str(endpoint.id)
+            case "delivery_id":  # a delivery of the endpoint resolved for the same path
+                delivery = await webhook_endpoint_service.send_test(
+                    self.session, subject=subject, endpoint_id=uuid.UUID(self.resolved["endpoint_id"])
+                )
+                return str(delivery.id)
             case "number" | "a":
                 return "1"
             case "b":

@@ -35,7 +35,9 @@ async def test_system_deployments_are_scheduled_and_idempotent() -> None:
             assert set(first) == {
                 "usage-rollup/daily-system-flows-test",
                 "billing-reconcile/daily-system-flows-test",
+                "webhook-delivery/every-minute-system-flows-test",
             }
+            hooks = await client.read_deployment(first["webhook-delivery/every-minute-system-flows-test"])
             rollup = await client.read_deployment(first["usage-rollup/daily-system-flows-test"])
             reconcile = await client.read_deployment(first["billing-reconcile/daily-system-flows-test"])
     assert rollup.entrypoint == SYSTEM_FLOWS[0].entrypoint
@@ -43,6 +45,8 @@ async def test_system_deployments_are_scheduled_and_idempotent() -> None:
     assert rollup.work_pool_name == "system-flows-test"
     assert reconcile.entrypoint == "flows.billing_reconcile:billing_reconcile"
     assert [s.schedule.cron for s in reconcile.schedules] == ["30 3 * * *"]  # type: ignore[union-attr]
+    assert hooks.entrypoint == "flows.webhook_delivery:webhook_delivery"
+    assert [s.schedule.cron for s in hooks.schedules] == ["* * * * *"]  # type: ignore[union-attr]
 
 
 async def test_daily_rollup_rolls_due_days_once_and_replaces_on_rerun(

@@ -26,6 +26,7 @@ import { NotificationSettings } from "@/pages/settings/NotificationSettings";
 import { OrganizationSettings } from "@/pages/settings/OrganizationSettings";
 import { SecretsSettings } from "@/pages/settings/SecretsSettings";
 import { SettingsLayout } from "@/pages/settings/SettingsLayout";
+import { WebhooksSettings } from "@/pages/settings/WebhooksSettings";
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
@@ -101,6 +102,7 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                     { path: "secrets", element: <SecretsSettings /> },
                     { path: "billing", element: <BillingSettings /> },
                     { path: "notifications", element: <NotificationSettings /> },
+                    { path: "webhooks", element: <WebhooksSettings /> },
                   ],
                 },
                 { path: "*", element: <NotFoundPage /> },

@@ -19,6 +19,7 @@ from agentflow.engine.worker.recording import DATABASE_OUTAGE, RecordingFailed, 
 from agentflow.graph.definition import DEFAULT_HANDLE
 from agentflow.kit.fastread import CompiledQuery, FastReader, PoolReader, compile_query
 from agentflow.notifications.kinds import Notice, Recipients
+from agentflow.webhooks_out.events import EXECUTION_END_EVENTS, WebhookEvent, with_execution_outbox
 
 
 def _q(sql: str) -> CompiledQuery:
@@ -66,15 +67,18 @@ _RUNNING = _q(
 # Pausing and notifying the approvers is one statement: a pause is never recorded without its notifications
 # (nor they without it). The rows are those `notification_service.notify` makes (agentflow/notifications):
 # active members the recipients name, nobody twice for the same dedupe key (a resume without a decision
-# pauses again under the same key). Returns the ids whose email is pending, mailed once this committed.
+# pauses again under the same key). Returns the ids whose email is pending, mailed once this committed. The
+# org's webhook endpoints subscribed to `execution.paused` get their delivery rows in it too (the outbox).
 _PAUSED = _q(
-    """
+    with_execution_outbox(
+        """
     WITH paused AS (
         UPDATE executions
         SET status = 'paused', waiting_for = CAST(CAST(:waiting_for AS text) AS jsonb), updated_at = now()
         WHERE id = :execution_id AND status IN ('running', 'paused')
-        RETURNING org_id
-    ), told AS (
+        RETURNING id, org_id, agent_id, version_id, status, triggered_by, error, failed_node, duration_ms
+    ), hook_source AS (SELECT * FROM paused),""",
+        """, told AS (
         INSERT INTO notifications (id, org_id, user_id, kind, title, body, link, dedupe_key, email_status,
                                    email_attempts, email_due_at, created_at, updated_at)
         SELECT gen_random_uuid(), m.org_id, m.user_id, CAST(:kind AS text), CAST(:title AS text),
@@ -89,12 +93,15 @@ _PAUSED = _q(
         RETURNING id, email_status
     )
     SELECT id FROM told WHERE email_status = 'pending'
-    """
+    """,
+    )
 )
 # Ending an execution also ends the steps still under way, in the same statement: whoever ends it (the run
-# itself on a timeout, a cancellation, the sweeper after a crash) leaves no step `running` behind.
+# itself on a timeout, a cancellation, the sweeper after a crash) leaves no step `running` behind. The end's
+# webhook deliveries (execution.completed / .failed) go in with it too (the outbox, agentflow/webhooks_out).
 _FINISH = _q(
-    """
+    with_execution_outbox(
+        """
     WITH ended AS (
         UPDATE executions SET status = :status, output = CAST(CAST(:output AS text) AS jsonb), error = :error,
                failed_node = :failed_node, finished_at = now(), waiting_for = NULL,
@@ -106,16 +113,18 @@ _FINISH = _q(
                                  WHERE execution_id = :execution_id),
                updated_at = now()
         WHERE id = :execution_id AND status NOT IN ('completed', 'failed', 'cancelled', 'timed_out')
-        RETURNING org_id
+        RETURNING id, org_id, agent_id, version_id, status, triggered_by, error, failed_node, duration_ms
     ), interrupted AS (
         UPDATE execution_steps
         SET status = :step_status, error = COALESCE(:error, 'Stopped before it finished'),
             error_kind = CAST(:step_kind AS varchar), finished_at = now(), updated_at = now()
         WHERE execution_id = :execution_id AND status IN ('running', 'retrying', 'waiting')
           AND EXISTS (SELECT 1 FROM ended)
-    )
+    ), hook_source AS (SELECT * FROM ended),""",
+        """
     SELECT org_id FROM ended
-    """
+    """,
+    )
 )
 # What stopped a step left over by an execution's end, when that is known (a dead worker's say no more).
 _STOPPED_KIND = {"cancelled": "cancelled", "timed_out": "timed_out", "completed": "cancelled"}
@@ -283,6 +292,7 @@ class EngineStore:
             email=notice.email,
             user_ids=sorted(recipients.user_ids),
             roles=sorted(role.value for role in recipients.roles),
+            hook_event=WebhookEvent.execution_paused.value,
         )
         return [row["id"] for row in rows]
 
@@ -306,6 +316,7 @@ class EngineStore:
             output=_json(output),
             error=error,
             failed_node=failed_node,
+            hook_event=event.value if (event := EXECUTION_END_EVENTS.get(status)) else None,
         )
         return row is not None
 

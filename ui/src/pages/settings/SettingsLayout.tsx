@@ -10,6 +10,7 @@ const SECTIONS = [
   { to: "secrets", label: "Secrets" },
   { to: "billing", label: "Billing" },
   { to: "notifications", label: "Notifications" },
+  { to: "webhooks", label: "Webhooks" },
 ];
 
 export function SettingsLayout() {

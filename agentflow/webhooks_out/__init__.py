@@ -1,0 +1,1 @@
+"""Outbound webhooks: org endpoints, signed (Standard Webhooks) deliveries of org events, retried."""
