@@ -48,6 +48,7 @@ from api.routers import (
     billing,
     billing_limits,
     executions,
+    exports,
     health,
     hooks,
     integrations,
@@ -87,6 +88,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     notifications.router,
     billing_limits.router,
     billing.router,
+    exports.router,
 )
 
 

@@ -95,7 +95,7 @@ class AuthService:
         user = await users.add(
             User(email=email, password_hash=hash_password(body.password), full_name=body.full_name)
         )
-        org = await organization_service.create(session, name=body.org_name)
+        org = await organization_service.create(session, name=body.org_name, data_region=body.data_region)
         await MembershipRepository(session).add(
             OrgMembership(org_id=org.id, user_id=user.id, role=Role.owner)
         )

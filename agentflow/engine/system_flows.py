@@ -41,6 +41,13 @@ SYSTEM_FLOWS: tuple[SystemFlow, ...] = (
         "30 3 * * *",
         "Daily re-read of each paying organization's Stripe subscription (nothing to do with billing off).",
     ),
+    SystemFlow(
+        "retention-purge",
+        "daily",
+        "flows.retention_purge:retention_purge",
+        "45 2 * * *",
+        "Daily purge of executions past each organization's retention, and of expired export files.",
+    ),
 )
 
 

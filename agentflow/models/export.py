@@ -53,7 +53,9 @@ class Export(TenantModel):
         CheckConstraint("range_end > range_start", name="range"),
         Index("ix_exports_org_id_created_at_id", "org_id", "created_at", "id"),
         # The sweeper's re-dispatch of exports whose flow run was never created (Prefect was down).
-        Index("ix_exports_unfinished", "updated_at", postgresql_where=text("status IN ('pending', 'running')")),
+        Index(
+            "ix_exports_unfinished", "updated_at", postgresql_where=text("status IN ('pending', 'running')")
+        ),
     )
 
     requested_by: Mapped[uuid.UUID | None] = mapped_column(

@@ -19,6 +19,8 @@ class NotificationKind(StrEnum):
     usage_threshold = "usage.threshold"
     payment_failed = "payment.failed"
     integration_needs_reauth = "integration.needs_reauth"
+    retention_scheduled = "retention.scheduled"
+    export_finished = "export.finished"
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,4 @@ class Recipients:
 
 
 OWNERS_AND_ADMINS = Recipients.with_roles(Role.owner, Role.admin)
+OWNERS = Recipients.with_roles(Role.owner)
