@@ -150,6 +150,8 @@ async def test_preferences_decide_what_is_mailed(
             "usage.threshold": True,
             "payment.failed": True,
             "integration.needs_reauth": True,
+            "retention.scheduled": True,
+            "export.finished": True,
         }
     }
     stored = await client.put(

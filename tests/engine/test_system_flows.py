@@ -35,6 +35,7 @@ async def test_system_deployments_are_scheduled_and_idempotent() -> None:
             assert set(first) == {
                 "usage-rollup/daily-system-flows-test",
                 "billing-reconcile/daily-system-flows-test",
+                "retention-purge/daily-system-flows-test",
             }
             rollup = await client.read_deployment(first["usage-rollup/daily-system-flows-test"])
             reconcile = await client.read_deployment(first["billing-reconcile/daily-system-flows-test"])
