@@ -1,6 +1,6 @@
 """Background duties of every worker, each on its own loop so that one stuck on an outage holds up no other:
-dispatch executions and exports left queued, apply approval timeouts, mail notifications nobody mailed yet, end
-executions whose flow run ended without them (reconcile.py), end the runs of dead workers (heartbeat.py),
+dispatch executions and exports left queued, apply approval timeouts, mail notifications nobody mailed yet,
+end executions whose flow run ended without them (reconcile.py), end the runs of dead workers (heartbeat.py),
 delete expired checkpoints (retention.py), and, with billing on, report finished executions to Stripe's meter
 (agentflow/billing/meters.py)."""
 
