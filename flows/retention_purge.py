@@ -1,5 +1,6 @@
-"""`retention_purge`: daily, each org's executions past its retention (agentflow/retention/purge.py), and
-the files of expired exports. Scheduled at 02:45 UTC by the `retention-purge/daily` system deployment."""
+"""`retention_purge`: daily, each org's executions past its retention (agentflow/retention/purge.py), the
+files of expired exports, and exports that never finished. Scheduled at 02:45 UTC by the
+`retention-purge/daily` system deployment."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from prefect import flow
 from agentflow.config import get_settings
 from agentflow.db import create_engine, create_sessionmaker
 from agentflow.engine.worker.env import secret_store
-from agentflow.exports.runner import expire_files
+from agentflow.exports.runner import expire_files, fail_stuck
 from agentflow.exports.storage import export_store
 from agentflow.retention.purge import purge
 
@@ -26,11 +27,18 @@ async def retention_purge() -> dict[str, Any]:
     try:
         # The worker's Vault policy may delete checkpoints: that is all the purge asks of Vault.
         report = await purge(engine, await secret_store(), now=now)
-        expired = await expire_files(create_sessionmaker(engine), export_store(settings), now=now)
+        sessions = create_sessionmaker(engine)
+        expired = await expire_files(sessions, export_store(settings), now=now)
+        stuck = await fail_stuck(sessions, now=now)
     finally:
         await engine.dispose()
     if report.failed_orgs:
         raise RuntimeError(
             f"retention purge failed for {len(report.failed_orgs)} org(s): {report.failed_orgs}"
         )
-    return {"orgs": report.orgs, "executions": report.executions, "export_files": expired}
+    return {
+        "orgs": report.orgs,
+        "executions": report.executions,
+        "export_files": expired,
+        "stuck_exports": stuck,
+    }

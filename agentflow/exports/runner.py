@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from agentflow.config import Settings
 from agentflow.exports import files
-from agentflow.exports.service import download_link
+from agentflow.exports.service import STUCK_AFTER, download_link
 from agentflow.exports.storage import export_key
 from agentflow.knowledge.storage import FileStore
 from agentflow.models import Export, ExportFormat, ExportKind, ExportStatus
@@ -154,3 +154,16 @@ async def expire_files(sessions: async_sessionmaker[AsyncSession], store: FileSt
                 {"ids": [row[0] for row in expired]},
             )
     return removed
+
+
+async def fail_stuck(sessions: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
+    """End `failed` the exports pending or running since before `now - STUCK_AFTER` (the daily flow)."""
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            text(
+                "UPDATE exports SET status = 'failed', error = :error, finished_at = :now, updated_at = :now "
+                "WHERE status IN ('pending', 'running') AND created_at <= :before"
+            ),
+            {"now": now, "before": now - STUCK_AFTER, "error": "The export did not finish; request it again"},
+        )
+    return int(result.rowcount)  # type: ignore[attr-defined]

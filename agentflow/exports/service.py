@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,9 +16,13 @@ from agentflow.exports.repository import ExportRepository
 from agentflow.exports.schemas import ExportCreate, ExportLink
 from agentflow.kit.crypto import digest, new_token
 from agentflow.kit.pagination import Page
+from agentflow.knowledge.storage import FileStore
 from agentflow.models import Export, ExportKind, ExportStatus
 
 DOWNLOAD_PATH = "/api/v1/exports/{export_id}/download?token={token}"
+# An export still pending or running this long after it was requested will not finish (its flow run was
+# lost): the daily flow fails it, and it no longer counts toward the org's concurrent exports.
+STUCK_AFTER = timedelta(hours=12)
 
 
 def kind_available(kind: ExportKind) -> bool:
@@ -45,7 +49,8 @@ class ExportService:
                 details={"kind": body.kind.value},
             )
         repo = ExportRepository(session)
-        if await repo.count_unfinished(subject.org_id) >= settings.export_max_concurrent:
+        since = datetime.now(UTC) - STUCK_AFTER
+        if await repo.count_unfinished(subject.org_id, since=since) >= settings.export_max_concurrent:
             raise Conflict(
                 f"{settings.export_max_concurrent} exports of this organization are already under way; "
                 "wait for one to finish",
@@ -96,6 +101,16 @@ class ExportService:
             raise NotFound("This download link is not valid", code="export_link_invalid")
         self._check_downloadable(export)
         return export
+
+    async def read_file(self, store: FileStore, *, export: Export) -> bytes:
+        """The export's file (410 if it is gone from the store, e.g. deleted at expiry meanwhile)."""
+        assert export.file_key is not None
+        try:
+            return await store.get(export.file_key)
+        except FileNotFoundError as exc:
+            raise Gone(
+                "This export's file is no longer there; request a new export", code="export_expired"
+            ) from exc
 
     @staticmethod
     def _check_downloadable(export: Export) -> None:

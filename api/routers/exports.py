@@ -82,8 +82,7 @@ async def download_export(
 ) -> StreamingResponse:
     """Download an export's file with the link's token (no sign-in: the token is the credential)."""
     export = await export_service.for_download(session, export_id=export_id, token=token)
-    assert export.file_key is not None
-    data = await export_store(settings).get(export.file_key)
+    data = await export_service.read_file(export_store(settings), export=export)
 
     async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(data), _CHUNK):

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from agentflow.config import Settings
-from agentflow.exports.runner import expire_files, run_export
+from agentflow.exports.runner import expire_files, fail_stuck, run_export
 from agentflow.exports.storage import export_store
 from agentflow.models import Export, Notification
 from agentflow.rbac import Role
@@ -270,3 +270,29 @@ async def test_a_file_over_the_size_cap_fails_with_a_clear_reason(
         await session.execute(select(Notification).where(Notification.user_id == owner.user_id))
     ).scalar_one()
     assert notification.title == "Your executions export failed" and notification.link is None
+
+
+async def test_stuck_exports_stop_counting_and_the_daily_flow_fails_them(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    owner: Member,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    stuck = [(await _export(client, owner)).json()["id"] for _ in range(settings.export_max_concurrent)]
+    assert (await _export(client, owner)).status_code == 409
+    await session.execute(
+        update(Export)
+        .where(Export.id.in_([uuid.UUID(i) for i in stuck]))
+        .values(created_at=datetime.now(UTC) - timedelta(hours=13))
+    )
+    await session.commit()
+    fresh = await _export(client, owner)
+    assert fresh.status_code == 202
+    assert await fail_stuck(sessions, now=datetime.now(UTC)) >= len(stuck)
+    for export_id in stuck:
+        body = (await client.get(f"/exports/{export_id}", headers=owner.headers)).json()
+        assert body["status"] == "failed" and "did not finish" in body["error"]
+    assert (await client.get(f"/exports/{fresh.json()['id']}", headers=owner.headers)).json()[
+        "status"
+    ] == "pending"
