@@ -12,10 +12,12 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from agentflow.config import Settings
+from agentflow.exports.dispatch import ExportDispatcher
 from agentflow.exports.runner import expire_files, fail_stuck, run_export
 from agentflow.exports.storage import export_store
 from agentflow.models import Export, Notification
@@ -296,3 +298,24 @@ async def test_stuck_exports_stop_counting_and_the_daily_flow_fails_them(
     assert (await client.get(f"/exports/{fresh.json()['id']}", headers=owner.headers)).json()[
         "status"
     ] == "pending"
+
+
+async def test_an_export_recorded_while_prefect_was_down_is_dispatched_by_the_sweeper(
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, owner: Member
+) -> None:
+    gateway = app.state.gateway
+    app.state.gateway = None  # Prefect down: the export is recorded, no flow run
+    try:
+        created = await _export(client, owner)
+    finally:
+        app.state.gateway = gateway
+    assert created.status_code == 202
+    export_id = uuid.UUID(created.json()["id"])
+    assert (await session.get(Export, export_id)).flow_run_id is None  # type: ignore[union-attr]
+    found = await ExportDispatcher(gateway, app.state.reader).dispatch_stranded(age_seconds=0)
+    assert found >= 1
+    session.expire_all()
+    export = await session.get(Export, export_id)
+    assert export is not None and export.flow_run_id is not None and export.status == "pending"
+    run = await gateway.client.read_flow_run(export.flow_run_id)
+    assert run.parameters == {"export_id": str(export_id)} and f"org:{owner.org_id}" in run.tags
