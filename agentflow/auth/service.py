@@ -71,6 +71,7 @@ _PROFILE_QUERY = compile_query(
         Organization.plan,
         Organization.data_region,
         Organization.settings,
+        Organization.retention_purge_from,
         Organization.created_at.label("org_created_at"),
         User.email,
         User.full_name,
@@ -213,6 +214,7 @@ class AuthService:
                 plan=current["plan"],
                 data_region=current["data_region"],
                 settings=current["settings"],
+                retention_purge_from=current["retention_purge_from"],
                 created_at=current["org_created_at"],
             ),
             memberships=[

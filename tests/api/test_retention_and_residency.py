@@ -117,3 +117,10 @@ async def test_signup_chooses_the_region(client: httpx.AsyncClient) -> None:
         },
     )
     assert bad.status_code == 422
+
+
+async def test_me_shows_the_held_purge_too(client: httpx.AsyncClient, owner: Member) -> None:
+    assert (await client.get("/auth/me", headers=owner.headers)).json()["org"]["retention_purge_from"] is None
+    await client.put("/org", json={"settings": {"retention_days": 30}}, headers=owner.headers)
+    me = (await client.get("/auth/me", headers=owner.headers)).json()
+    assert me["org"]["retention_purge_from"] is not None and me["org"]["settings"]["retention_days"] == 30
