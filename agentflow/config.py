@@ -280,6 +280,27 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="How often each worker reports finished executions as meter events."
     )
 
+    export_max_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        gt=0,
+        description="The largest data export file; an export that would pass it fails and asks for a "
+        "shorter date range.",
+    )
+    export_max_concurrent: int = Field(
+        default=3, ge=1, le=100, description="Exports one organization may have pending or running at once."
+    )
+    export_link_hours: float = Field(
+        default=72.0,
+        gt=0,
+        le=24 * 30,
+        description="How long an export's file and its download links last; the file is deleted after.",
+    )
+    export_s3_block: str | None = Field(
+        default=None,
+        description="Name of a prefect-aws `S3Bucket` block: export files are stored there instead of the "
+        "data dir.",
+    )
+
     log_json: bool = True
     log_level: str = "INFO"
 

@@ -59,6 +59,13 @@ class Conflict(AgentFlowError):
     code = "conflict"
 
 
+class Gone(AgentFlowError):
+    """It existed, and is no more (an expired download link)."""
+
+    status_code = 410
+    code = "gone"
+
+
 class PlanLimitReached(AgentFlowError):
     """The org's plan allows no more of `limit`; `details` say how much is used and allowed, and where to
     upgrade. A webhook delivery gets 429 (`for_webhook`): the sender should retry later, not pay."""

@@ -57,6 +57,8 @@ class Permission(StrEnum):
     # Outbound webhook endpoints (their URLs and delivery logs say where org events go): owner and admin.
     webhooks_read = "webhooks:read"
     webhooks_manage = "webhooks:manage"
+    # Files of the org's executions (or audit log) over a date range: owners and admins.
+    exports_create = "exports:create"
 
 
 _VIEWER = {
@@ -95,6 +97,7 @@ _ADMIN = _EDITOR | {
     Permission.billing_manage,
     Permission.webhooks_read,
     Permission.webhooks_manage,
+    Permission.exports_create,
 }
 _OWNER = _ADMIN
 

@@ -48,6 +48,7 @@ from api.routers import (
     billing,
     billing_limits,
     executions,
+    exports,
     health,
     hooks,
     integrations,
@@ -91,6 +92,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     billing_limits.router,
     billing.router,
     org_webhooks.router,
+    exports.router,
 )
 
 

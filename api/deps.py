@@ -23,6 +23,7 @@ from agentflow.engine.control.deployments import AgentDeployer
 from agentflow.engine.control.dispatch import Dispatcher
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import AgentFlowError, ServiceUnavailable
+from agentflow.exports.dispatch import ExportDispatcher
 from agentflow.gate.gate import RequestGate
 from agentflow.kit.fastread import FastReader
 from agentflow.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -318,3 +319,12 @@ async def get_ingestion(request: Request) -> IngestionDispatcher | None:
 
 
 IngestionDep = Annotated[IngestionDispatcher | None, Depends(get_ingestion)]
+
+
+async def get_export_dispatcher(request: Request) -> ExportDispatcher | None:
+    """None without a Prefect server: exports then wait, pending, for the worker's sweeper."""
+    gateway: PrefectGateway | None = request.app.state.gateway
+    return ExportDispatcher(gateway, request.app.state.reader) if gateway is not None else None
+
+
+ExportDispatcherDep = Annotated[ExportDispatcher | None, Depends(get_export_dispatcher)]

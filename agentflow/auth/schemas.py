@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Literal
 
 from pydantic import EmailStr, Field, field_validator
@@ -20,6 +21,11 @@ class SignupRequest(InputSchema):
     password: str = Field(min_length=8, max_length=256)
     org_name: str = Field(min_length=1, max_length=200)
     full_name: str = Field(default="", max_length=200)
+    data_region: str = Field(
+        default="us",
+        pattern="^(us|eu)$",
+        description="Where the new organization's data lives (`us` or `eu`); fixed from then on.",
+    )
 
 
 class LoginRequest(InputSchema):
@@ -51,8 +57,13 @@ class OrgPublic(RecordPublic):
     slug: str
     name: str
     plan: str
-    data_region: str
+    data_region: str = Field(description="Where the organization's data lives; fixed at creation.")
     settings: dict[str, object]
+    retention_purge_from: datetime | None = Field(
+        default=None,
+        description="When a new or shorter `settings.retention_days` first deletes executions (a week "
+        "after it was saved); null when no purge is being held.",
+    )
 
     @field_validator("settings")
     @classmethod

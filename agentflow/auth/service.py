@@ -71,6 +71,7 @@ _PROFILE_QUERY = compile_query(
         Organization.plan,
         Organization.data_region,
         Organization.settings,
+        Organization.retention_purge_from,
         Organization.created_at.label("org_created_at"),
         User.email,
         User.full_name,
@@ -95,7 +96,7 @@ class AuthService:
         user = await users.add(
             User(email=email, password_hash=hash_password(body.password), full_name=body.full_name)
         )
-        org = await organization_service.create(session, name=body.org_name)
+        org = await organization_service.create(session, name=body.org_name, data_region=body.data_region)
         await MembershipRepository(session).add(
             OrgMembership(org_id=org.id, user_id=user.id, role=Role.owner)
         )
@@ -213,6 +214,7 @@ class AuthService:
                 plan=current["plan"],
                 data_region=current["data_region"],
                 settings=current["settings"],
+                retention_purge_from=current["retention_purge_from"],
                 created_at=current["org_created_at"],
             ),
             memberships=[

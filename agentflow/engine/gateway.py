@@ -30,6 +30,9 @@ TEST_DEPLOYMENT = "test-runs"
 INGEST_FLOW_NAME = "ingest-document"
 INGEST_ENTRYPOINT = "flows.ingest_document:ingest_document"
 INGEST_DEPLOYMENT = "documents"
+EXPORT_FLOW_NAME = "export-data"
+EXPORT_ENTRYPOINT = "flows.run_export:run_export"
+EXPORT_DEPLOYMENT = "exports"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class PrefectGateway:
         self._flow_id: uuid.UUID | None = None
         self._test_deployment_id: uuid.UUID | None = None
         self._ingest_deployment_id: uuid.UUID | None = None
+        self._export_deployment_id: uuid.UUID | None = None
 
     async def _flow(self) -> uuid.UUID:
         if self._flow_id is None:
@@ -173,6 +177,48 @@ class PrefectGateway:
                 name=name[:200],
                 tags=tags,
                 idempotency_key=idempotency_key,
+            )
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+        return run.id
+
+    async def export_deployment(self) -> uuid.UUID:
+        """`export-data/exports` on the pool: one flow run per data export, for every org."""
+        if self._export_deployment_id is None:
+            try:
+                self._export_deployment_id = await self.client.create_deployment(
+                    flow_id=await self.client.create_flow_from_name(EXPORT_FLOW_NAME),
+                    name=EXPORT_DEPLOYMENT
+                    if self.work_pool == WORK_POOL
+                    else f"{EXPORT_DEPLOYMENT}-{self.work_pool}",
+                    work_pool_name=self.work_pool,
+                    entrypoint=EXPORT_ENTRYPOINT,
+                    enforce_parameter_schema=False,
+                    pull_steps=[],
+                    tags=["export"],
+                    description=(
+                        "Data exports from AgentFlow: each run writes one file of an organization's "
+                        "executions (or audit log); it is named `export · <kind> · <export>` and tagged "
+                        "`org:<slug>`."
+                    ),
+                )
+            except Exception as exc:
+                raise _unavailable(exc) from exc
+        return self._export_deployment_id
+
+    async def create_export_run(
+        self, *, export_id: uuid.UUID, org_id: uuid.UUID, org_slug: str | None, kind: str
+    ) -> uuid.UUID:
+        """A flow run writing one export's file; a repeated dispatch returns the same run."""
+        deployment_id = await self.export_deployment()
+        tags = [f"org:{org_id}", "export"] + ([f"org:{org_slug}"] if org_slug else [])
+        try:
+            run = await self.client.create_flow_run_from_deployment(
+                deployment_id,
+                parameters={"export_id": str(export_id)},
+                name=f"export · {kind} · {str(export_id)[:8]}",
+                tags=tags,
+                idempotency_key=f"export:{export_id}",
             )
         except Exception as exc:
             raise _unavailable(exc) from exc

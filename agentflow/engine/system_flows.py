@@ -48,6 +48,13 @@ SYSTEM_FLOWS: tuple[SystemFlow, ...] = (
         "* * * * *",
         "Outbound webhook deliveries: each run sends what is due, then listens for new ones for a minute.",
     ),
+    SystemFlow(
+        "retention-purge",
+        "daily",
+        "flows.retention_purge:retention_purge",
+        "45 2 * * *",
+        "Daily purge of executions past each organization's retention, and of expired export files.",
+    ),
 )
 
 

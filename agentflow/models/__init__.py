@@ -13,6 +13,7 @@ from agentflow.models.execution import (
     ExecutionStep,
     TriggeredBy,
 )
+from agentflow.models.export import Export, ExportFormat, ExportKind, ExportStatus
 from agentflow.models.integration import (
     ConnectionStatus,
     IntegrationConnection,
@@ -48,6 +49,10 @@ __all__ = [
     "ExecutionLog",
     "ExecutionStatus",
     "ExecutionStep",
+    "Export",
+    "ExportFormat",
+    "ExportKind",
+    "ExportStatus",
     "IntegrationConnection",
     "IntegrationOAuthState",
     "Invitation",

@@ -21,7 +21,11 @@ class Organization(RecordModel):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, default=dict, server_default="{}")
     plan: Mapped[str] = mapped_column(String(40), nullable=False, default="free", server_default="free")
+    # Fixed at creation (docs/residency.md): where the org's data lives.
     data_region: Mapped[str] = mapped_column(String(20), nullable=False, default="us", server_default="us")
+    # When a new or shorter `settings.retention_days` was saved, its first purge is held until this time
+    # (a week later), and the owners are told so at once (agentflow/retention/policy.py).
+    retention_purge_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class OrgMembership(TenantModel):

@@ -20,6 +20,8 @@ class NotificationKind(StrEnum):
     payment_failed = "payment.failed"
     integration_needs_reauth = "integration.needs_reauth"
     webhook_disabled = "webhook.disabled"
+    retention_scheduled = "retention.scheduled"
+    export_finished = "export.finished"
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,4 @@ class Recipients:
 
 
 OWNERS_AND_ADMINS = Recipients.with_roles(Role.owner, Role.admin)
+OWNERS = Recipients.with_roles(Role.owner)

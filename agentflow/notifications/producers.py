@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.billing.plans import LimitName
-from agentflow.notifications.kinds import OWNERS_AND_ADMINS, Notice, NotificationKind, Recipients
+from agentflow.notifications.kinds import OWNERS, OWNERS_AND_ADMINS, Notice, NotificationKind, Recipients
 from agentflow.notifications.service import notification_service
 
 # The usage levels that notify, and whether each goes by email too.
@@ -172,4 +172,54 @@ def approval_notice(
         link=f"/executions/{execution_id}",
         dedupe_key=f"approval:{execution_id}:{attempt}:{step}",
         email=True,
+    )
+
+
+async def notify_retention_scheduled(
+    session: AsyncSession, *, org_id: uuid.UUID, days: int, purge_from: datetime
+) -> list[uuid.UUID]:
+    """Tell the owners (in-app and email) that a new or shorter retention first deletes executions at
+    `purge_from` (a week after it was saved); once per setting saved."""
+    notice = Notice(
+        kind=NotificationKind.retention_scheduled,
+        title=f"Executions older than {days} days will be deleted",
+        body=(
+            f"The organization's retention was set to {days} days. From {purge_from:%Y-%m-%d %H:%M} UTC on, "
+            f"executions older than {days} days are deleted every day, with their steps, logs and events. "
+            "Export what you want to keep before then, or change the setting in the organization settings."
+        ),
+        link="/settings/organization",
+        dedupe_key=f"retention:{days}:{purge_from.isoformat()}",
+        email=True,
+    )
+    return await notification_service.notify(session, org_id=org_id, recipients=OWNERS, notice=notice)
+
+
+def export_finished_notice(
+    *, export_id: uuid.UUID, kind: str, succeeded: bool, link: str | None, expires_at: datetime | None
+) -> Notice:
+    """The requester's export is ready (with its download link) or failed. The link carries the export's
+    download token: it is the requester's own notification, and it stops working at `expires_at`."""
+    what = kind.replace("_", " ")
+    if succeeded and expires_at is not None:
+        title = f"Your {what} export is ready"
+        body = f"Download it before {expires_at:%Y-%m-%d %H:%M} UTC; the file is deleted after."
+    else:
+        title, body = f"Your {what} export failed", "See the export in AgentFlow for the reason."
+    return Notice(
+        kind=NotificationKind.export_finished,
+        title=title,
+        body=body,
+        link=link,
+        dedupe_key=f"export:{export_id}",
+        email=True,
+    )
+
+
+async def notify_export_finished(
+    session: AsyncSession, *, org_id: uuid.UUID, requested_by: uuid.UUID | None, notice: Notice
+) -> list[uuid.UUID]:
+    """Tell whoever asked for the export (nobody, if they left the organization)."""
+    return await notification_service.notify(
+        session, org_id=org_id, recipients=Recipients.users([requested_by]), notice=notice
     )

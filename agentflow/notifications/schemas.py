@@ -13,7 +13,8 @@ from agentflow.kit.schemas import InputSchema, Schema, examples
 class NotificationPublic(Schema):
     id: uuid.UUID
     kind: str = Field(
-        description="`approval.requested`, `usage.threshold`, `payment.failed` or `integration.needs_reauth`."
+        description="`approval.requested`, `usage.threshold`, `payment.failed`, `integration.needs_reauth`, "
+        "`retention.scheduled` or `export.finished`."
     )
     title: str
     body: str
@@ -43,6 +44,8 @@ class EmailChoices(InputSchema):
     payment_failed: bool = Field(default=True, alias="payment.failed")
     integration_needs_reauth: bool = Field(default=True, alias="integration.needs_reauth")
     webhook_disabled: bool = Field(default=True, alias="webhook.disabled")
+    retention_scheduled: bool = Field(default=True, alias="retention.scheduled")
+    export_finished: bool = Field(default=True, alias="export.finished")
 
 
 class NotificationPreferences(InputSchema):

@@ -11,6 +11,10 @@ from pydantic import Field, field_validator
 from agentflow.gate.network import normalise
 from agentflow.kit.schemas import InputSchema, examples
 from agentflow.providers.config import ProviderName
+from agentflow.retention.policy import RetentionDays
+
+# Where an org's data lives (docs/residency.md); chosen at signup and fixed from then on.
+DataRegion = Annotated[str, Field(pattern="^(us|eu)$", description="`us` or `eu`.")]
 
 MODEL_NAME = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -41,6 +45,12 @@ class OrgSettingsUpdate(InputSchema):
         max_length=200,
         description="Addresses and CIDR ranges (IPv4 and IPv6) the organization is used from; requests "
         "from elsewhere are refused (403 `ip_not_allowed`). Empty or null: from anywhere.",
+    )
+    retention_days: RetentionDays | None = Field(
+        default=None,
+        description="Executions older than this many days (30, 90 or 365) are deleted every day with "
+        "their steps, logs and events; null or absent: kept forever. A new or shorter setting first "
+        "deletes a week after it is saved, and the owners are told at once.",
     )
     allow_private_network: Any = Field(
         default=None,
@@ -77,4 +87,8 @@ class OrgUpdate(InputSchema):
     settings: OrgSettingsUpdate | None = Field(
         default=None, description="Merged into the org's settings; a key set to null is removed."
     )
-    data_region: str | None = Field(default=None, pattern="^(us|eu)$")
+    data_region: DataRegion | None = Field(
+        default=None,
+        description="Fixed when the organization is created: sending its current region is accepted, "
+        "another one is refused (409 `data_region_fixed`).",
+    )

@@ -14,6 +14,7 @@ from agentflow.gate.network import contains, parse_networks
 from agentflow.models import Organization
 from agentflow.orgs.repository import OrganizationRepository
 from agentflow.orgs.schemas import OrgSettingsUpdate, OrgUpdate
+from agentflow.retention import policy as retention_policy
 
 # A settings document this large is a mistake, not a configuration.
 MAX_SETTINGS_BYTES = 64 * 1024
@@ -26,13 +27,13 @@ def slugify(name: str) -> str:
 
 
 class OrganizationService:
-    async def create(self, session: AsyncSession, *, name: str) -> Organization:
-        """Create an org with a unique slug derived from its name."""
+    async def create(self, session: AsyncSession, *, name: str, data_region: str = "us") -> Organization:
+        """Create an org with a unique slug derived from its name, in its (fixed) data region."""
         repo = OrganizationRepository(session)
         slug = slugify(name)
         while await repo.slug_taken(slug):
             slug = f"{slugify(name)[:53]}-{secrets.token_hex(3)}"
-        return await repo.add(Organization(name=name, slug=slug, settings={}))
+        return await repo.add(Organization(name=name, slug=slug, settings={}, data_region=data_region))
 
     async def get(self, session: AsyncSession, *, org_id: uuid.UUID) -> Organization:
         """The caller's org (it always exists while the caller is authenticated)."""
@@ -44,8 +45,9 @@ class OrganizationService:
     async def update(
         self, session: AsyncSession, *, org_id: uuid.UUID, changes: OrgUpdate, caller_ip: str | None = None
     ) -> Organization:
-        """Rename, change region, or merge settings (null removes a key); an IP allowlist that would refuse
-        the caller making the change is refused (409), so nobody locks themselves out."""
+        """Rename or merge settings (null removes a key); an IP allowlist that would refuse the caller making
+        the change is refused (409), so nobody locks themselves out, and so is another data region (409:
+        it is fixed at creation). A new or shorter retention is held a week and announced to the owners."""
         org = await self.get(session, org_id=org_id)
         allowlist = changes.settings.ip_allowlist if changes.settings is not None else None
         if allowlist and (caller_ip is None or not contains(parse_networks(allowlist), caller_ip)):
@@ -57,8 +59,16 @@ class OrganizationService:
             )
         if changes.name is not None:
             org.name = changes.name
-        if changes.data_region is not None:
-            org.data_region = changes.data_region
+        if changes.data_region is not None and changes.data_region != org.data_region:
+            # Moving an org is moving its database rows, Vault paths, files and work pool (residency.md):
+            # an operator's migration, never a field to flip.
+            raise Conflict(
+                f"The data region is fixed when the organization is created (it is {org.data_region!r}); "
+                "moving an organization to another region is done by the operator.",
+                code="data_region_fixed",
+                details={"data_region": org.data_region},
+            )
+        old_retention = org.settings.get("retention_days")
         if changes.settings is not None:
             sent = changes.settings.model_dump(mode="json", exclude_unset=True)
             merged = {**org.settings, **sent}
@@ -67,6 +77,9 @@ class OrganizationService:
             if len(orjson.dumps(merged)) > MAX_SETTINGS_BYTES:
                 raise ValidationFailed(f"Org settings must stay under {MAX_SETTINGS_BYTES} bytes")
             org.settings = merged
+            await retention_policy.apply_change(
+                session, org, old=old_retention, new=merged.get("retention_days")
+            )
         await session.flush()
         return org
 

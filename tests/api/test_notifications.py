@@ -151,6 +151,8 @@ async def test_preferences_decide_what_is_mailed(
             "payment.failed": True,
             "integration.needs_reauth": True,
             "webhook.disabled": True,
+            "retention.scheduled": True,
+            "export.finished": True,
         }
     }
     stored = await client.put(

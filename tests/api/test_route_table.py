@@ -10,6 +10,7 @@ import copy
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,6 +32,7 @@ from agentflow.email.sender import ConsoleSender
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.executions.service import execution_service
 from agentflow.executions.triggers import trigger_service
+from agentflow.exports.storage import export_key, export_store
 from agentflow.integrations.schemas import ConnectBody
 from agentflow.integrations.service import Services, integration_service
 from agentflow.knowledge.documents import IncomingFile, document_service
@@ -39,7 +41,7 @@ from agentflow.knowledge.service import knowledge_base_service
 from agentflow.knowledge.storage import file_store
 from agentflow.members.schemas import InviteRequest
 from agentflow.members.service import member_service
-from agentflow.models import TriggeredBy
+from agentflow.models import Export, TriggeredBy
 from agentflow.notifications.kinds import Notice, NotificationKind, Recipients
 from agentflow.notifications.service import notification_service
 from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
@@ -75,6 +77,9 @@ PUBLIC = {
     ("GET", "/integrations/oauth/callback"),
     # Stripe's signature of the raw body is the credential (tests/api/test_billing_stripe.py).
     ("POST", "/billing/webhook"),
+    # An export's download link: its token is the credential (tests/api/test_exports.py covers another
+    # org's export, expiry and rotation).
+    ("GET", "/exports/{export_id}/download"),
 }
 # Paths whose parameter names something every org shares (a provider of the integrations catalog), not an
 # org's resource: there is no "another org's" one to refuse. What they create is the caller's own.
@@ -338,6 +343,25 @@ class OrgResources:
                     self.session, subject=subject, endpoint_id=uuid.UUID(self.resolved["endpoint_id"])
                 )
                 return str(delivery.id)
+            case "export_id":  # a finished export of this org, its file in the store
+                export = Export(
+                    org_id=self.owner.org_id,
+                    requested_by=self.owner.user_id,
+                    kind="executions",
+                    format="csv",
+                    range_start=datetime(2026, 1, 1, tzinfo=UTC),
+                    range_end=datetime(2026, 2, 1, tzinfo=UTC),
+                    status="succeeded",
+                    row_count=0,
+                    size_bytes=3,
+                    expires_at=datetime.now(UTC) + timedelta(hours=1),
+                )
+                self.session.add(export)
+                await self.session.flush()
+                export.file_key = export_key(self.owner.org_id, export.id, "csv")
+                await export_store(self.settings).put(export.file_key, b"id\n")
+                await self.session.flush()
+                return str(export.id)
             case "number" | "a":
                 return "1"
             case "b":

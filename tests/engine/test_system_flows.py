@@ -36,6 +36,7 @@ async def test_system_deployments_are_scheduled_and_idempotent() -> None:
                 "usage-rollup/daily-system-flows-test",
                 "billing-reconcile/daily-system-flows-test",
                 "webhook-delivery/every-minute-system-flows-test",
+                "retention-purge/daily-system-flows-test",
             }
             hooks = await client.read_deployment(first["webhook-delivery/every-minute-system-flows-test"])
             rollup = await client.read_deployment(first["usage-rollup/daily-system-flows-test"])

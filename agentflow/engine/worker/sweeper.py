@@ -1,6 +1,6 @@
 """Background duties of every worker, each on its own loop so that one stuck on an outage holds up no other:
-dispatch executions left queued, apply approval timeouts, mail notifications nobody mailed yet, end
-executions whose flow run ended without them (reconcile.py), end the runs of dead workers (heartbeat.py),
+dispatch executions and exports left queued, apply approval timeouts, mail notifications nobody mailed yet,
+end executions whose flow run ended without them (reconcile.py), end the runs of dead workers (heartbeat.py),
 delete expired checkpoints (retention.py), and, with billing on, report finished executions to Stripe's meter
 (agentflow/billing/meters.py)."""
 
@@ -18,6 +18,7 @@ from agentflow.engine.worker.heartbeat import OrphanReaper
 from agentflow.engine.worker.reconcile import Reconciler
 from agentflow.engine.worker.retention import purge_expired
 from agentflow.engine.worker.store import EngineStore
+from agentflow.exports.dispatch import ExportDispatcher
 from agentflow.kit.fastread import compile_query
 from agentflow.knowledge.dispatch import IngestionDispatcher
 from agentflow.notifications.delivery import NotificationMailer
@@ -82,6 +83,7 @@ class Sweeper:
         self.db = store.db
         self.dispatcher = Dispatcher(gateway, store.db)
         self.ingestion = IngestionDispatcher(gateway, store.db)
+        self.exports = ExportDispatcher(gateway, store.db)
         self.reconciler = Reconciler(gateway.client, store)
         self.reaper = reaper
         self.mailer = mailer
@@ -104,6 +106,7 @@ class Sweeper:
     async def _queue_and_approvals(self) -> None:
         await self.dispatcher.sweep()
         await self.ingestion.dispatch_stranded()
+        await self.exports.dispatch_stranded()
         await self.apply_timeouts()
         await self.wake_decided()
 

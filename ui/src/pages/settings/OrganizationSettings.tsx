@@ -6,19 +6,20 @@ import { useAuth } from "@/auth/AuthProvider";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Alert, Spinner, toast } from "@/components/ui/feedback";
-import { Field, Input, NativeSelect } from "@/components/ui/input";
+import { Field, Input } from "@/components/ui/input";
+
+const REGIONS: Record<string, string> = { us: "United States (us)", eu: "European Union (eu)" };
 
 function OrgForm({ org, editable }: { org: Org; editable: boolean }) {
   const [name, setName] = React.useState(org.name);
-  const [region, setRegion] = React.useState(org.data_region);
   const update = useUpdateOrg();
-  const dirty = name !== org.name || region !== org.data_region;
+  const dirty = name !== org.name;
   return (
     <form
       className="max-w-md space-y-4"
       onSubmit={(event) => {
         event.preventDefault();
-        update.mutate({ name, data_region: region }, { onSuccess: () => toast("Organization saved", "success") });
+        update.mutate({ name }, { onSuccess: () => toast("Organization saved", "success") });
       }}
     >
       {update.error ? <Alert>{errorMessage(update.error)}</Alert> : null}
@@ -28,11 +29,8 @@ function OrgForm({ org, editable }: { org: Org; editable: boolean }) {
       <Field id="org-slug" label="Slug" hint="Used in URLs; it never changes.">
         <Input id="org-slug" value={org.slug} disabled readOnly />
       </Field>
-      <Field id="org-region" label="Data region">
-        <NativeSelect id="org-region" value={region} disabled={!editable} onChange={(e) => setRegion(e.target.value)}>
-          <option value="us">United States (us)</option>
-          <option value="eu">European Union (eu)</option>
-        </NativeSelect>
+      <Field id="org-region" label="Data region" hint="Where the organization's data is kept; chosen when it was created, it never changes.">
+        <Input id="org-region" value={REGIONS[org.data_region] ?? org.data_region} disabled readOnly />
       </Field>
       <p className="text-sm text-slate-500">Plan: {org.plan}</p>
       {editable ? (
