@@ -23,6 +23,7 @@ from agentflow.models.notification import EmailStatus, Notification, Notificatio
 from agentflow.models.organization import Invitation, Organization, OrgMembership
 from agentflow.models.rate_limit import RateLimitCounter
 from agentflow.models.secret import OrgSecret
+from agentflow.models.sso import DirectoryGroup, DirectoryUser, SSOConnection, SSODomain
 from agentflow.models.team import Team, TeamMembership
 from agentflow.models.usage import UsageDaily, UsageRollupDay
 from agentflow.models.user import User
@@ -37,6 +38,8 @@ __all__ = [
     "Base",
     "BillingAccount",
     "ConnectionStatus",
+    "DirectoryGroup",
+    "DirectoryUser",
     "DocumentStatus",
     "EmailStatus",
     "Execution",
@@ -59,6 +62,8 @@ __all__ = [
     "Organization",
     "RateLimitCounter",
     "RefreshToken",
+    "SSOConnection",
+    "SSODomain",
     "StripeEvent",
     "Team",
     "TeamMembership",
