@@ -47,6 +47,8 @@ class Permission(StrEnum):
     billing_manage = "billing:manage"
     # A member's own notifications and email choices (every role; a key reads its creator's).
     notifications_read = "notifications:read"
+    # SSO settings decide who may still sign in with a password (owners only: they keep the break-glass path).
+    sso_manage = "sso:manage"
 
 
 _VIEWER = {
@@ -83,7 +85,7 @@ _ADMIN = _EDITOR | {
     Permission.integrations_connect,
     Permission.billing_manage,
 }
-_OWNER = _ADMIN
+_OWNER = _ADMIN | {Permission.sso_manage}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.viewer: frozenset(_VIEWER),
