@@ -110,14 +110,15 @@ async def _user_changed(session: AsyncSession, limits: PlanLimits, user: _UserDa
 async def _provision(
     session: AsyncSession, limits: PlanLimits, user: _UserData, *, at: datetime | None
 ) -> DirectoryUser | None:
-    """The directory user as a member (created on first sight), or None when they cannot be one."""
+    """The directory user as a member (created on first sight), or None when they cannot be one (or the
+    event is older than the last one applied to them)."""
     connection = await _connection(session, user.organization_id)
     if connection is None:
         return None
     links = DirectoryUserRepository(session)
     link = await links.find(connection.org_id, user.id)
     if link is not None and at is not None and at < link.last_event_at:
-        return link  # a delayed older event: what came after it stands
+        return None  # a delayed older event: what came after it stands
     email = (user.email or "").strip().lower()
     if email_domain(email) not in await SSODomainRepository(session).for_org(connection.org_id):
         logger.warning("directory user %s outside the org's SSO domains ignored", user.id)
