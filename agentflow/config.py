@@ -254,8 +254,8 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="How often each worker reports finished executions as meter events."
     )
 
-    # SSO and directory sync through WorkOS: on only when both the API key and the client id are set. Read from
-    # WorkOS's own variable names (like the SDK does), AGENTFLOW_-prefixed names work too.
+    # SSO and directory sync through WorkOS: on only when both the API key and the client id are set. Read
+    # from WorkOS's own variable names (like the SDK does); AGENTFLOW_-prefixed names work too.
     workos_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("WORKOS_API_KEY", "AGENTFLOW_WORKOS_API_KEY", "workos_api_key"),
@@ -344,9 +344,7 @@ class Settings(BaseSettings):
 
     @property
     def sso_enabled(self) -> bool:
-        return bool(
-            self.workos_api_key and self.workos_api_key.get_secret_value() and self.workos_client_id
-        )
+        return bool(self.workos_api_key and self.workos_api_key.get_secret_value() and self.workos_client_id)
 
     @property
     def public_origin(self) -> str:

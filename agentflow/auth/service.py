@@ -172,10 +172,13 @@ class AuthService:
         if membership is None or not membership.user.is_active:
             await tokens.revoke_family(current.family_id)
             raise RefreshRejected("Your membership in this organization is no longer active")
-        if current.auth_method != "sso" and current.org_id in await enforcing(session, [current.org_id]):
-            if not password_allowed(membership.role, enforced=True):
-                await tokens.revoke_family(current.family_id)
-                raise _sso_required(membership.organization)
+        if (
+            current.auth_method != "sso"
+            and not password_allowed(membership.role, enforced=True)
+            and await enforcing(session, [current.org_id])
+        ):
+            await tokens.revoke_family(current.family_id)
+            raise _sso_required(membership.organization)
         current.used_at = now
         return await self.issue(
             session,

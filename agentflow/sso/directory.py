@@ -1,5 +1,5 @@
-"""WorkOS directory sync: the webhook's events (signature checked by the SDK) provision, update and deprovision
-members and fill the teams their directory groups map to.
+"""WorkOS directory sync: the webhook's events (signature checked by the SDK) provision, update and
+deprovision members and fill the teams their directory groups map to.
 
 Events are routed by the WorkOS organization they carry to the org connected to it; another organization's
 events change nothing here. WorkOS may retry or reorder deliveries: every handler is idempotent, and a user
@@ -59,7 +59,9 @@ class _UserData(Protocol):
     last_name: str | None
 
 
-def verify(settings: Settings, client: workos.AsyncWorkOSClient | None, body: bytes, signature: str | None) -> Any:
+def verify(
+    settings: Settings, client: workos.AsyncWorkOSClient | None, body: bytes, signature: str | None
+) -> Any:
     """The event, if `WorkOS-Signature` signs this body with the webhook secret (recently); else 400."""
     secret = settings.workos_webhook_secret.get_secret_value() if settings.workos_webhook_secret else ""
     if client is None or not secret:
@@ -130,7 +132,9 @@ async def _provision(
         )
     except PlanLimitReached:
         # Answering an error would only make WorkOS retry; the org's owners see the seat limit in billing.
-        logger.warning("directory user %s not provisioned: org %s has no seat left", user.id, connection.org_id)
+        logger.warning(
+            "directory user %s not provisioned: org %s has no seat left", user.id, connection.org_id
+        )
         return None
     if name and not provisioned.created and provisioned.user.password_hash is None:
         provisioned.user.full_name = name[:200]  # only accounts the IdP made: never rename a self-made one

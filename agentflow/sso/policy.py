@@ -20,9 +20,7 @@ class SSORequired(Forbidden):
     persist_changes = True
 
     def __init__(self, message: str, *, org_slug: str) -> None:
-        super().__init__(
-            message, details={"org": org_slug, "sso_url": f"{AUTHORIZE_PATH}?org={org_slug}"}
-        )
+        super().__init__(message, details={"org": org_slug, "sso_url": f"{AUTHORIZE_PATH}?org={org_slug}"})
 
 
 async def enforcing(session: AsyncSession, org_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:

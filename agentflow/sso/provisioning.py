@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agentflow.api_keys.repository import APIKeyRepository
 from agentflow.auth.repository import RefreshTokenRepository, UserRepository
 from agentflow.billing.limits import PlanLimits
 from agentflow.billing.plans import LimitName
@@ -19,7 +20,6 @@ from agentflow.models import Invitation, OrgMembership, SSOConnection, TeamMembe
 from agentflow.orgs.repository import MembershipRepository
 from agentflow.rbac import Role
 from agentflow.sso.repository import revoke_member_keys
-from agentflow.api_keys.repository import APIKeyRepository
 
 logger = logging.getLogger("agentflow.sso")
 

@@ -92,7 +92,9 @@ class DirectoryUserRepository(TenantRepository[DirectoryUser]):
 
     async def find(self, org_id: uuid.UUID, directory_user_id: str) -> DirectoryUser | None:
         return await self.one_or_none(
-            self.readable(org_id).where(DirectoryUser.directory_user_id == directory_user_id).with_for_update()
+            self.readable(org_id)
+            .where(DirectoryUser.directory_user_id == directory_user_id)
+            .with_for_update()
         )
 
 

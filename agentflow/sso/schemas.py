@@ -17,7 +17,11 @@ DOMAIN_PATTERN = r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][
 
 class SSOSettingsUpdate(InputSchema):
     model_config = examples(
-        {"workos_organization_id": "org_01HZX3T5Q8K9M2N4P6R8S0V2W4", "enforce": True, "domains": ["example.com"]}
+        {
+            "workos_organization_id": "org_01HZX3T5Q8K9M2N4P6R8S0V2W4",
+            "enforce": True,
+            "domains": ["example.com"],
+        }
     )
 
     workos_organization_id: str = Field(

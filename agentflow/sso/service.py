@@ -145,7 +145,9 @@ class SSOService:
         client = require(client)
         org_id: uuid.UUID | None = None
         if org_slug:
-            org_id = await session.scalar(select(Organization.id).where(Organization.slug == org_slug.lower()))
+            org_id = await session.scalar(
+                select(Organization.id).where(Organization.slug == org_slug.lower())
+            )
         elif email:
             org_id = await SSODomainRepository(session).owner_of(email_domain(email))
         else:

@@ -31,7 +31,9 @@ class SignInState:
 
 def _key(settings: Settings) -> bytes:
     # Derived, so a state can never pass for an access token or the other way round.
-    return hmac.new(settings.jwt_secret.get_secret_value().encode(), b"agentflow-sso-state", "sha256").digest()
+    return hmac.new(
+        settings.jwt_secret.get_secret_value().encode(), b"agentflow-sso-state", "sha256"
+    ).digest()
 
 
 def _b64(raw: bytes) -> str:

@@ -55,7 +55,9 @@ def _to_app(settings: Settings, path: str, **query: str) -> RedirectResponse:
 
 def _refused(settings: Settings, exc: AgentFlowError) -> RedirectResponse:
     response = _to_app(settings, "/sso", error=exc.code)
-    response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH, httponly=True, secure=cookie_secure(settings))
+    response.delete_cookie(
+        STATE_COOKIE, path=STATE_COOKIE_PATH, httponly=True, secure=cookie_secure(settings)
+    )
     return response
 
 
@@ -67,15 +69,23 @@ async def get_sso(subject: OrgReader, session: SessionDep, settings: SettingsDep
 
 @router.put("/org/sso", response_model=SSOSettingsPublic)
 async def put_sso(
-    body: SSOSettingsUpdate, subject: SSOManager, session: SessionDep, settings: SettingsDep, client: WorkOSDep
+    body: SSOSettingsUpdate,
+    subject: SSOManager,
+    session: SessionDep,
+    settings: SettingsDep,
+    client: WorkOSDep,
 ) -> SSOSettingsPublic:
     """Connect the organization to its WorkOS organization (owner). Domains must be verified at WorkOS;
     `enforce` refuses passwords to members who are not owners and ends their password sessions."""
     return await sso_service.put(session, settings, client, org_id=subject.org_id, body=body)
 
 
-@router.get("/auth/sso/authorize", status_code=status.HTTP_302_FOUND, response_class=RedirectResponse,
-            responses={302: {"description": "To WorkOS's authorize URL"}, **_REDIRECTS})
+@router.get(
+    "/auth/sso/authorize",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses={302: {"description": "To WorkOS's authorize URL"}, **_REDIRECTS},
+)
 async def sso_authorize(
     session: SessionDep,
     settings: SettingsDep,
@@ -104,8 +114,12 @@ async def sso_authorize(
     return response
 
 
-@router.get("/auth/sso/callback", status_code=status.HTTP_303_SEE_OTHER, response_class=RedirectResponse,
-            responses=_REDIRECTS)
+@router.get(
+    "/auth/sso/callback",
+    status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
+    responses=_REDIRECTS,
+)
 async def sso_callback(
     session: SessionDep,
     settings: SettingsDep,
@@ -135,7 +149,9 @@ async def sso_callback(
         return _refused(settings, exc)
     response = _to_app(settings, "/sso/complete")
     set_refresh_cookie(response, issued, settings)
-    response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH, httponly=True, secure=cookie_secure(settings))
+    response.delete_cookie(
+        STATE_COOKIE, path=STATE_COOKIE_PATH, httponly=True, secure=cookie_secure(settings)
+    )
     return response
 
 

@@ -18,7 +18,12 @@ def new_domain() -> str:
 
 
 async def connect(
-    client: httpx.AsyncClient, fake: FakeWorkOS, owner: Member, *, enforce: bool = False, domain: str | None = None
+    client: httpx.AsyncClient,
+    fake: FakeWorkOS,
+    owner: Member,
+    *,
+    enforce: bool = False,
+    domain: str | None = None,
 ) -> tuple[str, str]:
     """The owner's org connected to a new WorkOS organization with one verified domain: (its id, domain)."""
     domain = domain or new_domain()

@@ -21,7 +21,7 @@ from agentflow.models import Organization, OrgMembership, RefreshToken, User
 from agentflow.rbac import Role
 from agentflow.sso import state as sso_state
 from agentflow.sso.service import callback_url
-from tests.api.sso_helpers import REFRESH, connect, error_of, new_domain, sign_in, start, through_idp
+from tests.api.sso_helpers import REFRESH, connect, error_of, sign_in, start, through_idp
 from tests.factories import PASSWORD, Member, add_member, create_org_with_owner, create_user
 from tests.fakes import workos_fixtures
 from tests.fakes.workos_api import CLIENT_ID, FakeWorkOS
@@ -117,7 +117,11 @@ async def test_authorize_redirects_to_workos_with_a_browser_bound_state(
         assert f"{location.scheme}://{location.netloc}{location.path}" == f"{workos_server[1]}/sso/authorize"
         params = {k: v[0] for k, v in parse_qs(location.query).items()}
         assert params["client_id"] == CLIENT_ID and params["organization"] == workos_org
-        assert params["redirect_uri"] == callback_url(sso_settings) == "http://testserver/api/v1/auth/sso/callback"
+        assert (
+            params["redirect_uri"]
+            == callback_url(sso_settings)
+            == "http://testserver/api/v1/auth/sso/callback"
+        )
         assert params["response_type"] == "code" and params["state"]
         cookie = response.headers["set-cookie"]
         assert "agentflow_sso_state=" in cookie and "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
@@ -130,7 +134,9 @@ async def test_authorize_redirects_to_workos_with_a_browser_bound_state(
     assert too_long.status_code == 422
 
 
-async def test_sso_off_answers_sso_not_configured(app: FastAPI, client: httpx.AsyncClient, owner: Member) -> None:
+async def test_sso_off_answers_sso_not_configured(
+    app: FastAPI, client: httpx.AsyncClient, owner: Member
+) -> None:
     assert error_of(await start(client, org="acme")) == "sso_not_configured"
     put = await client.put(
         "/org/sso", json={"workos_organization_id": "org_01ABC", "enforce": True}, headers=owner.headers
@@ -149,7 +155,9 @@ async def test_callback_provisions_the_user_and_signs_them_in_like_a_login(
 ) -> None:
     workos_org, domain = await connect(client, workos_fake, owner)
     email = f"Grace@{domain}"
-    done = await sign_in(client, workos_fake, await slug_of(session, owner), email=email, organization_id=workos_org)
+    done = await sign_in(
+        client, workos_fake, await slug_of(session, owner), email=email, organization_id=workos_org
+    )
     assert error_of(done) is None and done.headers["location"] == "http://testserver/sso/complete"
     assert client.cookies.get(REFRESH, path="/api/v1/auth")
     # The code went back to WorkOS with the client id and the API key as the client secret.
@@ -165,11 +173,15 @@ async def test_callback_provisions_the_user_and_signs_them_in_like_a_login(
     assert me.status_code == 200 and me.json()["role"] == "viewer"
     user = await session.scalar(select(User).where(User.email == email.lower()))
     assert user is not None and user.password_hash is None
-    methods = set(await session.scalars(select(RefreshToken.auth_method).where(RefreshToken.user_id == user.id)))
+    methods = set(
+        await session.scalars(select(RefreshToken.auth_method).where(RefreshToken.user_id == user.id))
+    )
     assert methods == {"sso"}
 
     # Signing in again finds the same account and membership.
-    again = await sign_in(client, workos_fake, await slug_of(session, owner), email=email, organization_id=workos_org)
+    again = await sign_in(
+        client, workos_fake, await slug_of(session, owner), email=email, organization_id=workos_org
+    )
     assert error_of(again) is None
     count = await session.scalar(select(OrgMembership.id).where(OrgMembership.user_id == user.id))
     assert count is not None
@@ -184,7 +196,9 @@ async def test_an_open_invitation_gives_its_role_to_the_sso_sign_in(
         "/org/members/invite", json={"email": email, "role": "editor"}, headers=owner.headers
     )
     assert invited.status_code == 201, invited.text
-    done = await sign_in(client, workos_fake, await slug_of(session, owner), email=email, organization_id=workos_org)
+    done = await sign_in(
+        client, workos_fake, await slug_of(session, owner), email=email, organization_id=workos_org
+    )
     assert error_of(done) is None
     assert (await client.post("/auth/refresh")).json()["role"] == "editor"
     assert (await client.get(f"/invitations/{invited.json()['token']}")).status_code == 404  # used up
@@ -292,7 +306,9 @@ async def test_enforced_sso_refuses_passwords_to_members_and_owners_keep_theirs(
     refused = await login(client, editor.email)
     assert refused.status_code == 403, refused.text
     error = refused.json()["error"]
-    assert error["code"] == "sso_required" and error["details"]["sso_url"].startswith("/api/v1/auth/sso/authorize")
+    assert error["code"] == "sso_required" and error["details"]["sso_url"].startswith(
+        "/api/v1/auth/sso/authorize"
+    )
     named = await login(client, editor.email, org_id=str(owner.org_id))
     assert named.status_code == 403 and named.json()["error"]["code"] == "sso_required"
     wrong_password = await client.post("/auth/login", json={"email": editor.email, "password": "nope-nope"})
@@ -342,7 +358,9 @@ async def test_enforced_sso_refuses_password_invitations_but_not_owner_ones(
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "sso_required"
     assert await session.scalar(select(User).where(User.email == f"new@{domain}")) is None
     # They join through SSO instead, with the invitation's role.
-    done = await sign_in(client, workos_fake, await slug_of(session, owner), email=f"new@{domain}", organization_id=workos_org)
+    done = await sign_in(
+        client, workos_fake, await slug_of(session, owner), email=f"new@{domain}", organization_id=workos_org
+    )
     assert error_of(done) is None and (await client.post("/auth/refresh")).json()["role"] == "editor"
 
     owner_invite = await client.post(

@@ -28,19 +28,23 @@ sso_app = workos_fixtures.sso_app
 HOOK = "/auth/sso/webhook"
 
 
-async def deliver(client: httpx.AsyncClient, payload: dict[str, Any], *, signature: str | None = None) -> httpx.Response:
+async def deliver(
+    client: httpx.AsyncClient, payload: dict[str, Any], *, signature: str | None = None
+) -> httpx.Response:
     body = json.dumps(payload).encode()
     return await client.post(
-        HOOK, content=body, headers={"Content-Type": "application/json", "WorkOS-Signature": signature or sign(body)}
+        HOOK,
+        content=body,
+        headers={"Content-Type": "application/json", "WorkOS-Signature": signature or sign(body)},
     )
 
 
 async def member_of(session: AsyncSession, org_id: object, email: str) -> OrgMembership | None:
     session.expire_all()
     return await session.scalar(
-        select(OrgMembership).join(User, User.id == OrgMembership.user_id).where(
-            OrgMembership.org_id == org_id, User.email == email
-        )
+        select(OrgMembership)
+        .join(User, User.id == OrgMembership.user_id)
+        .where(OrgMembership.org_id == org_id, User.email == email)
     )
 
 
@@ -54,7 +58,9 @@ async def test_a_signed_user_event_provisions_a_member_and_updates_follow(
     membership = await member_of(session, owner.org_id, f"ada@{domain}")
     assert membership is not None and membership.role == "viewer"
     user_id = membership.user_id
-    link = await session.scalar(select(DirectoryUser).where(DirectoryUser.directory_user_id == "directory_user_01ADA"))
+    link = await session.scalar(
+        select(DirectoryUser).where(DirectoryUser.directory_user_id == "directory_user_01ADA")
+    )
     assert link is not None and link.user_id == user_id
 
     renamed = {**person, "name": "Ada King"}
@@ -65,11 +71,15 @@ async def test_a_signed_user_event_provisions_a_member_and_updates_follow(
     assert user is not None and user.full_name == "Ada King"
     # A redelivered creation changes nothing more.
     assert (await deliver(client, event("dsync.user.created", person))).status_code == 200
-    count = await session.scalar(select(func.count()).select_from(OrgMembership).where(OrgMembership.org_id == owner.org_id))
+    count = await session.scalar(
+        select(func.count()).select_from(OrgMembership).where(OrgMembership.org_id == owner.org_id)
+    )
     assert count == 2
 
     # Outside the org's verified domains, or another WorkOS organization's directory: nothing happens.
-    stranger = directory_user(organization_id=workos_org, email="eve@gmail.com", user_id="directory_user_01EVE")
+    stranger = directory_user(
+        organization_id=workos_org, email="eve@gmail.com", user_id="directory_user_01EVE"
+    )
     assert (await deliver(client, event("dsync.user.created", stranger))).json() == {"processed": False}
     foreign = directory_user(organization_id="org_01SOMEONEELSE", email=f"bob@{domain}")
     assert (await deliver(client, event("dsync.user.created", foreign))).json() == {"processed": False}
@@ -81,7 +91,9 @@ async def test_bad_signatures_change_nothing(
     sso_app: FastAPI, client: httpx.AsyncClient, workos_fake: FakeWorkOS, session: AsyncSession, owner: Member
 ) -> None:
     workos_org, domain = await connect(client, workos_fake, owner)
-    payload = event("dsync.user.created", directory_user(organization_id=workos_org, email=f"mallory@{domain}"))
+    payload = event(
+        "dsync.user.created", directory_user(organization_id=workos_org, email=f"mallory@{domain}")
+    )
     body = json.dumps(payload).encode()
     cases = {
         "wrong secret": sign(body, secret="not-the-secret"),
@@ -101,9 +113,13 @@ async def test_bad_signatures_change_nothing(
     unreadable = await client.post(HOOK, content=junk, headers={"WorkOS-Signature": sign(junk)})
     assert unreadable.status_code == 400 and unreadable.json()["error"]["code"] == "invalid_event"
     not_json = b"\xff\xfe"
-    assert (await client.post(HOOK, content=not_json, headers={"WorkOS-Signature": sign(b"x")})).status_code == 400
+    assert (
+        await client.post(HOOK, content=not_json, headers={"WorkOS-Signature": sign(b"x")})
+    ).status_code == 400
     huge = b"{" + b" " * (300 * 1024) + b"}"
-    assert (await client.post(HOOK, content=huge, headers={"WorkOS-Signature": "t=1, v1=x"})).status_code == 413
+    assert (
+        await client.post(HOOK, content=huge, headers={"WorkOS-Signature": "t=1, v1=x"})
+    ).status_code == 413
     assert await member_of(session, owner.org_id, f"mallory@{domain}") is None
 
 
@@ -142,8 +158,12 @@ async def test_deprovisioning_ends_sessions_and_api_keys_at_once(
 
 
 async def test_a_suspended_user_is_deprovisioned_but_the_last_owner_is_kept(
-    sso_app: FastAPI, client: httpx.AsyncClient, workos_fake: FakeWorkOS, session: AsyncSession,
-    sso_settings: Settings, settings: Settings,
+    sso_app: FastAPI,
+    client: httpx.AsyncClient,
+    workos_fake: FakeWorkOS,
+    session: AsyncSession,
+    sso_settings: Settings,
+    settings: Settings,
 ) -> None:
     owner = await create_org_with_owner(session, settings, name="Owned")
     workos_org, domain = await connect(client, workos_fake, owner)
@@ -152,7 +172,8 @@ async def test_a_suspended_user_is_deprovisioned_but_the_last_owner_is_kept(
     person = directory_user(organization_id=workos_org, email=f"ed@{domain}", user_id="directory_user_01ED")
     await deliver(client, event("dsync.user.created", person))
     suspended = await deliver(
-        client, event("dsync.user.updated", {**person, "state": "suspended"}, created_at="2026-06-02T00:00:00.000Z")
+        client,
+        event("dsync.user.updated", {**person, "state": "suspended"}, created_at="2026-06-02T00:00:00.000Z"),
     )
     assert suspended.json() == {"processed": True}
     assert await member_of(session, owner.org_id, f"ed@{domain}") is None
@@ -177,32 +198,40 @@ async def test_directory_groups_fill_teams(
     existing = await client.post("/teams", json={"name": "Engineering"}, headers=owner.headers)
     assert existing.status_code == 201
     person = directory_user(organization_id=workos_org, email=f"dev@{domain}", user_id="directory_user_01DEV")
-    engineering = directory_group(organization_id=workos_org, name="Engineering", group_id="directory_group_01ENG")
+    engineering = directory_group(
+        organization_id=workos_org, name="Engineering", group_id="directory_group_01ENG"
+    )
     sales = directory_group(organization_id=workos_org, name="Sales", group_id="directory_group_01SALES")
     for group in (engineering, sales):
-        added = await deliver(client, event("dsync.group.user_added", {"directory_id": "d", "user": person, "group": group}))
+        added = await deliver(
+            client, event("dsync.group.user_added", {"directory_id": "d", "user": person, "group": group})
+        )
         assert added.json() == {"processed": True}
     membership = await member_of(session, owner.org_id, f"dev@{domain}")
     assert membership is not None
     user_id = membership.user_id
     teams = dict(
-        (await session.execute(
-            select(Team.name, Team.id).join(TeamMembership, TeamMembership.team_id == Team.id).where(
-                TeamMembership.user_id == user_id
+        (
+            await session.execute(
+                select(Team.name, Team.id)
+                .join(TeamMembership, TeamMembership.team_id == Team.id)
+                .where(TeamMembership.user_id == user_id)
             )
-        )).all()
+        ).all()
     )
     assert set(teams) == {"Engineering", "Sales"}
     assert str(teams["Engineering"]) == existing.json()["id"]  # matched by name, not duplicated
 
-    removed = await deliver(client, event("dsync.group.user_removed", {"directory_id": "d", "user": person, "group": sales}))
+    removed = await deliver(
+        client, event("dsync.group.user_removed", {"directory_id": "d", "user": person, "group": sales})
+    )
     assert removed.json() == {"processed": True}
     session.expire_all()
     left = set(
         await session.scalars(
-            select(Team.name).join(TeamMembership, TeamMembership.team_id == Team.id).where(
-                TeamMembership.user_id == user_id
-            )
+            select(Team.name)
+            .join(TeamMembership, TeamMembership.team_id == Team.id)
+            .where(TeamMembership.user_id == user_id)
         )
     )
     assert left == {"Engineering"}

@@ -130,7 +130,11 @@ class FakeWorkOS:
         if org is None:
             org_id = request.path_params["id"]
             return JSONResponse(
-                {"message": f"Organization not found: '{org_id}'.", "code": "entity_not_found", "entity_id": org_id},
+                {
+                    "message": f"Organization not found: '{org_id}'.",
+                    "code": "entity_not_found",
+                    "entity_id": org_id,
+                },
                 status_code=404,
             )
         return JSONResponse(org)
@@ -175,16 +179,29 @@ class FakeWorkOS:
             found = self.codes.pop(code, None)  # single use, like WorkOS's codes
         if found is None or found[1] < time.time():
             return JSONResponse(
-                {"error": "invalid_grant", "error_description": f"The code '{code}' has expired or is invalid."},
+                {
+                    "error": "invalid_grant",
+                    "error_description": f"The code '{code}' has expired or is invalid.",
+                },
                 status_code=400,
             )
         return JSONResponse(
-            {"token_type": "Bearer", "access_token": self.new_id("access"), "expires_in": 600, "profile": found[0]}
+            {
+                "token_type": "Bearer",
+                "access_token": self.new_id("access"),
+                "expires_in": 600,
+                "profile": found[0],
+            }
         )
 
 
 def directory_user(
-    *, organization_id: str, email: str, state: str = "active", user_id: str | None = None, name: str = "Ada Lovelace"
+    *,
+    organization_id: str,
+    email: str,
+    state: str = "active",
+    user_id: str | None = None,
+    name: str = "Ada Lovelace",
 ) -> dict[str, Any]:
     first, _, last = name.partition(" ")
     return {
@@ -206,7 +223,9 @@ def directory_user(
     }
 
 
-def directory_group(*, organization_id: str, name: str, group_id: str = "directory_group_01FAKEGROUP") -> dict[str, Any]:
+def directory_group(
+    *, organization_id: str, name: str, group_id: str = "directory_group_01FAKEGROUP"
+) -> dict[str, Any]:
     return {
         "object": "directory_group",
         "id": group_id,
@@ -221,5 +240,10 @@ def directory_group(*, organization_id: str, name: str, group_id: str = "directo
 
 
 def event(kind: str, data: dict[str, Any], *, created_at: str = "2026-06-01T00:00:00.000Z") -> dict[str, Any]:
-    return {"object": "event", "id": f"event_01{time.time_ns() % 10**20:020d}", "event": kind, "data": data,
-            "created_at": created_at}
+    return {
+        "object": "event",
+        "id": f"event_01{time.time_ns() % 10**20:020d}",
+        "event": kind,
+        "data": data,
+        "created_at": created_at,
+    }
