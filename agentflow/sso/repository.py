@@ -83,9 +83,6 @@ class SSODomainRepository(TenantRepository[SSODomain]):
         self.session.add_all(SSODomain(org_id=org_id, domain=domain) for domain in domains)
         await self.session.flush()
 
-    async def clear(self, org_id: uuid.UUID) -> None:
-        await self.session.execute(delete(SSODomain).where(SSODomain.org_id == org_id))
-
 
 class DirectoryUserRepository(TenantRepository[DirectoryUser]):
     model = DirectoryUser
