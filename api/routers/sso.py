@@ -8,6 +8,7 @@ from the refresh cookie like any reload does.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ from api.errors import ERROR_RESPONSES
 from api.routers.auth import cookie_secure, set_refresh_cookie
 
 router = APIRouter(tags=["sso"], responses=ERROR_RESPONSES)
+logger = logging.getLogger("agentflow.sso")
 
 STATE_COOKIE = "agentflow_sso_state"
 STATE_COOKIE_PATH = "/api/v1/auth/sso"
@@ -54,6 +56,7 @@ def _to_app(settings: Settings, path: str, **query: str) -> RedirectResponse:
 
 
 def _refused(settings: Settings, exc: AgentFlowError) -> RedirectResponse:
+    logger.info("sso sign-in refused: %s", exc.code)  # the code only: never the profile or the state
     response = _to_app(settings, "/sso", error=exc.code)
     response.delete_cookie(
         STATE_COOKIE, path=STATE_COOKIE_PATH, httponly=True, secure=cookie_secure(settings)
