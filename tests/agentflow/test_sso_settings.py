@@ -1,4 +1,4 @@
-"""The WorkOS settings are read from WorkOS's own variable names; SSO is off until both credentials are set."""
+"""The WorkOS settings come from WorkOS's own variable names; SSO is off until both credentials are set."""
 
 from __future__ import annotations
 
