@@ -12,18 +12,22 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.auth.service import auth_service
 from agentflow.config import Settings
+from agentflow.egress import EgressPolicy
 from agentflow.models import Organization, OrgMembership, RefreshToken, User
 from agentflow.rbac import Role
 from agentflow.sso import state as sso_state
+from agentflow.sso.client import workos_client
 from agentflow.sso.service import callback_url
 from tests.api.sso_helpers import REFRESH, connect, error_of, sign_in, start, through_idp
 from tests.factories import PASSWORD, Member, add_member, create_org_with_owner, create_user
 from tests.fakes import workos_fixtures
+from tests.fakes.cases import LOOPBACK_EGRESS
 from tests.fakes.workos_api import CLIENT_ID, FakeWorkOS
 
 workos_server = workos_fixtures.workos_server
@@ -370,3 +374,36 @@ async def test_enforced_sso_refuses_password_invitations_but_not_owner_ones(
         f"/invitations/{owner_invite.json()['token']}/accept", json={"password": PASSWORD}
     )
     assert accepted.status_code == 200, accepted.text
+
+
+async def test_a_wrong_api_key_and_refused_egress_are_workos_unavailable(
+    sso_app: FastAPI,
+    client: httpx.AsyncClient,
+    workos_fake: FakeWorkOS,
+    session: AsyncSession,
+    sso_settings: Settings,
+    owner: Member,
+) -> None:
+    workos_org, domain = await connect(client, workos_fake, owner)
+    slug = await slug_of(session, owner)
+    good = sso_app.state.workos
+    wrong = sso_settings.model_copy(update={"workos_api_key": SecretStr("sk_test_wrong")})
+    sso_app.state.workos = workos_client(wrong, LOOPBACK_EGRESS)
+    try:
+        # WorkOS refuses the code exchange with this client secret (401 invalid_client), like the real one.
+        refused = await sign_in(client, workos_fake, slug, email=f"ada@{domain}", organization_id=workos_org)
+        assert error_of(refused) == "workos_unavailable"
+        put = await client.put(
+            "/org/sso", json={"workos_organization_id": workos_org, "enforce": False}, headers=owner.headers
+        )
+        assert put.status_code == 503 and put.json()["error"]["code"] == "workos_unavailable"
+        assert "sk_test" not in put.text
+        # WorkOS is reached through the egress guard: without the operator's allowlist, loopback is refused.
+        sso_app.state.workos = workos_client(sso_settings, EgressPolicy.build(""))
+        guarded = await client.put(
+            "/org/sso", json={"workos_organization_id": workos_org, "enforce": False}, headers=owner.headers
+        )
+        assert guarded.status_code == 503 and guarded.json()["error"]["code"] == "workos_unavailable"
+    finally:
+        sso_app.state.workos = good
+    assert await session.scalar(select(User).where(User.email == f"ada@{domain}")) is None
