@@ -300,6 +300,36 @@ class Settings(BaseSettings):
         description="Name of a prefect-aws `S3Bucket` block: export files are stored there instead of the "
         "data dir.",
     )
+    # SSO and directory sync through WorkOS: on only when both the API key and the client id are set. Read
+    # from WorkOS's own variable names (like the SDK does); AGENTFLOW_-prefixed names work too.
+    workos_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("WORKOS_API_KEY", "AGENTFLOW_WORKOS_API_KEY", "workos_api_key"),
+        description="WorkOS secret API key (sk_...); with the client id it turns SSO on.",
+    )
+    workos_client_id: str | None = Field(
+        default=None,
+        max_length=200,
+        validation_alias=AliasChoices("WORKOS_CLIENT_ID", "AGENTFLOW_WORKOS_CLIENT_ID", "workos_client_id"),
+        description="WorkOS client id (client_...) of the environment the organizations live in.",
+    )
+    workos_base_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        validation_alias=AliasChoices("WORKOS_BASE_URL", "AGENTFLOW_WORKOS_BASE_URL", "workos_base_url"),
+        description="Another WorkOS API base URL (a test server); default WorkOS's own.",
+    )
+    workos_webhook_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "WORKOS_WEBHOOK_SECRET", "AGENTFLOW_WORKOS_WEBHOOK_SECRET", "workos_webhook_secret"
+        ),
+        description="The signing secret of the WorkOS webhook endpoint that sends directory-sync events; "
+        "unset: directory sync is off (its endpoint answers 503).",
+    )
+    sso_state_minutes: int = Field(
+        default=10, ge=1, le=60, description="How long an SSO sign-in may take between redirect and return."
+    )
 
     log_json: bool = True
     log_level: str = "INFO"
@@ -367,6 +397,10 @@ class Settings(BaseSettings):
         return self.stripe_api_key is not None and bool(self.stripe_api_key.get_secret_value())
 
     @property
+    def sso_enabled(self) -> bool:
+        return bool(self.workos_api_key and self.workos_api_key.get_secret_value() and self.workos_client_id)
+
+    @property
     def public_origin(self) -> str:
         """The public URL's origin (`https://agentflow.example.com`)."""
         return url_origin(self.public_url)
@@ -408,6 +442,10 @@ class Settings(BaseSettings):
         "vault_secret_id",
         "vault_namespace",
         "prefect_api_auth_string",
+        "workos_api_key",
+        "workos_client_id",
+        "workos_base_url",
+        "workos_webhook_secret",
         mode="before",
     )
     @classmethod

@@ -59,6 +59,8 @@ class Permission(StrEnum):
     webhooks_manage = "webhooks:manage"
     # Files of the org's executions (or audit log) over a date range: owners and admins.
     exports_create = "exports:create"
+    # SSO settings decide who may still sign in with a password (owners only: they keep the break-glass path).
+    sso_manage = "sso:manage"
 
 
 _VIEWER = {
@@ -99,7 +101,7 @@ _ADMIN = _EDITOR | {
     Permission.webhooks_manage,
     Permission.exports_create,
 }
-_OWNER = _ADMIN
+_OWNER = _ADMIN | {Permission.sso_manage}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.viewer: frozenset(_VIEWER),

@@ -32,6 +32,7 @@ from agentflow.logs import configure_logging
 from agentflow.notifications.billing_alerts import notify_crossing
 from agentflow.providers.router import Router
 from agentflow.secrets.store import SecretStore
+from agentflow.sso.client import workos_client
 from api import streams
 from api.errors import install_error_handlers
 from api.mcp import McpEndpoint
@@ -61,6 +62,7 @@ from api.routers import (
     roles,
     schemas,
     secrets,
+    sso,
     teams,
 )
 from api.spa import mount_ui
@@ -93,6 +95,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     billing.router,
     org_webhooks.router,
     exports.router,
+    sso.router,
 )
 
 
@@ -133,6 +136,8 @@ def _attach_services(app: FastAPI, settings: Settings) -> None:
     app.state.gate = request_gate(settings, lambda: app.state.reader)
     # Billing is on only with a Stripe key; the client sends through the same egress guard.
     app.state.stripe = stripe_client(settings, app.state.egress) if settings.billing_enabled else None
+    # SSO is on only with WorkOS credentials; the SDK sends through the same egress guard.
+    app.state.workos = workos_client(settings, app.state.egress)
 
 
 def _mount_routes(app: FastAPI) -> None:

@@ -30,6 +30,7 @@ from agentflow.models import Organization, OrgMembership, RefreshToken, User
 from agentflow.orgs.repository import MembershipRepository
 from agentflow.orgs.service import organization_service
 from agentflow.rbac import Role
+from agentflow.sso.policy import SSORequired, enforcing, password_allowed
 
 
 class LoginFailed(Unauthorized):
@@ -112,12 +113,21 @@ class AuthService:
         memberships = await MembershipRepository(session).list_for_user(user.id)
         if not memberships:
             raise LoginFailed("This account is not a member of any organization")
-        membership = memberships[0]
+        # An org that enforces SSO takes no password from its members who are not owners: the default org
+        # is the oldest one that still does, and naming an org that does not is refused.
+        enforced = await enforcing(session, (m.org_id for m in memberships))
+        allowed = [m for m in memberships if password_allowed(m.role, enforced=m.org_id in enforced)]
         if body.org_id is not None:
             chosen = [m for m in memberships if m.org_id == body.org_id]
             if not chosen:
                 raise NotFound.resource("Organization", body.org_id)
+            if chosen[0] not in allowed:
+                raise _sso_required(chosen[0].organization)
             membership = chosen[0]
+        elif not allowed:
+            raise _sso_required(memberships[0].organization)
+        else:
+            membership = allowed[0]
         user.last_login_at = datetime.now(UTC)
         return await self.issue(
             session, settings, user=user, org=membership.organization, role=membership.role
@@ -163,6 +173,13 @@ class AuthService:
         if membership is None or not membership.user.is_active:
             await tokens.revoke_family(current.family_id)
             raise RefreshRejected("Your membership in this organization is no longer active")
+        if (
+            current.auth_method != "sso"
+            and not password_allowed(membership.role, enforced=True)
+            and await enforcing(session, [current.org_id])
+        ):
+            await tokens.revoke_family(current.family_id)
+            raise _sso_required(membership.organization)
         current.used_at = now
         return await self.issue(
             session,
@@ -171,6 +188,7 @@ class AuthService:
             org=membership.organization,
             role=membership.role,
             family_id=current.family_id,
+            auth_method=current.auth_method,
         )
 
     async def logout(self, session: AsyncSession, *, raw_token: str | None) -> None:
@@ -190,6 +208,9 @@ class AuthService:
         membership = await MembershipRepository(session).get_for_user(org_id, subject.user_id)
         if membership is None:
             raise NotFound.resource("Organization", org_id)
+        # A sign-in elsewhere (by password or another org's IdP) does not pass this org's enforced SSO.
+        if not password_allowed(membership.role, enforced=bool(await enforcing(session, [org_id]))):
+            raise _sso_required(membership.organization)
         return await self.issue(
             session, settings, user=membership.user, org=membership.organization, role=membership.role
         )
@@ -234,8 +255,10 @@ class AuthService:
         org: Organization,
         role: str,
         family_id: uuid.UUID | None = None,
+        auth_method: str = "password",
     ) -> IssuedSession:
-        """Mint an access token and a refresh token (a new family unless rotating)."""
+        """Mint an access token and a refresh token (a new family unless rotating); `auth_method` says how
+        the sign-in was proven (`password` or `sso`), for orgs that enforce SSO."""
         raw_refresh = new_token()
         await RefreshTokenRepository(session).add(
             RefreshToken(
@@ -244,6 +267,7 @@ class AuthService:
                 family_id=family_id or uuid.uuid4(),
                 token_hash=digest(raw_refresh),
                 expires_at=datetime.now(UTC) + timedelta(days=settings.refresh_token_days),
+                auth_method=auth_method,
             )
         )
         return IssuedSession(
@@ -254,6 +278,12 @@ class AuthService:
             org=org,
             role=role,
         )
+
+
+def _sso_required(org: Organization) -> SSORequired:
+    return SSORequired(
+        f"{org.name} signs in through SSO: use your organization's single sign-on", org_slug=org.slug
+    )
 
 
 def refuse_api_keys(subject: AuthSubject | None) -> None:

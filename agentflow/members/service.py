@@ -28,6 +28,7 @@ from agentflow.orgs.repository import MembershipRepository
 from agentflow.orgs.service import organization_service
 from agentflow.rbac import Role, assignment_refusal, builtin_role
 from agentflow.roles.service import ResolvedRole, role_service
+from agentflow.sso.policy import SSORequired, enforcing, password_allowed
 
 logger = logging.getLogger("agentflow.members")
 
@@ -149,6 +150,15 @@ class MemberService:
         """Join the org: an existing account proves itself (token, or password under the sign-in throttle);
         a new one is created."""
         invitation = await self.find_open_invitation(session, token=token)
+        # Where SSO is enforced, only an owner joins without the IdP; others join by signing in with SSO
+        # (which accepts this invitation and gives its role).
+        enforced = bool(await enforcing(session, [invitation.org_id]))
+        if not password_allowed(invitation.role, enforced=enforced):
+            org = invitation.organization
+            raise SSORequired(
+                f"{org.name} signs in through SSO: sign in with SSO to accept this invitation",
+                org_slug=org.slug,
+            )
         users = UserRepository(session)
         user = await users.get_by_email(invitation.email)
         if user is not None:

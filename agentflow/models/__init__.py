@@ -25,6 +25,7 @@ from agentflow.models.organization import Invitation, Organization, OrgMembershi
 from agentflow.models.rate_limit import RateLimitCounter
 from agentflow.models.role import CustomRole
 from agentflow.models.secret import OrgSecret
+from agentflow.models.sso import DirectoryGroup, DirectoryUser, SSOConnection, SSODomain
 from agentflow.models.team import Team, TeamMembership
 from agentflow.models.usage import UsageDaily, UsageRollupDay
 from agentflow.models.user import User
@@ -42,6 +43,8 @@ __all__ = [
     "ConnectionStatus",
     "CustomRole",
     "DeliveryStatus",
+    "DirectoryGroup",
+    "DirectoryUser",
     "DocumentStatus",
     "EmailStatus",
     "Execution",
@@ -69,6 +72,8 @@ __all__ = [
     "OutboundWebhookDelivery",
     "RateLimitCounter",
     "RefreshToken",
+    "SSOConnection",
+    "SSODomain",
     "StripeEvent",
     "Team",
     "TeamMembership",

@@ -24,6 +24,11 @@ class RefreshToken(TenantModel):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # How the sign-in behind the family was proven (`password` or `sso`): an org that enforces SSO refuses
+    # to refresh a password sign-in of a member who is not an owner.
+    auth_method: Mapped[str] = mapped_column(
+        String(20), nullable=False, default="password", server_default="password"
+    )
 
 
 class LoginThrottle(Base):

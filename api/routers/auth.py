@@ -30,8 +30,8 @@ def cookie_secure(settings: Settings) -> bool:
     return settings.cookie_secure or settings.public_url_is_https
 
 
-def token_response(response: Response, issued: IssuedSession, settings: Settings) -> TokenResponse:
-    """The access token in the body; the refresh token only in an httpOnly, SameSite=strict cookie."""
+def set_refresh_cookie(response: Response, issued: IssuedSession, settings: Settings) -> None:
+    """The refresh token only in an httpOnly, SameSite=strict cookie."""
     response.set_cookie(
         REFRESH_COOKIE,
         issued.refresh_token,
@@ -41,6 +41,11 @@ def token_response(response: Response, issued: IssuedSession, settings: Settings
         secure=cookie_secure(settings),
         samesite="strict",
     )
+
+
+def token_response(response: Response, issued: IssuedSession, settings: Settings) -> TokenResponse:
+    """The access token in the body; the refresh token only in an httpOnly, SameSite=strict cookie."""
+    set_refresh_cookie(response, issued, settings)
     return TokenResponse(
         access_token=issued.access_token,
         expires_in=issued.expires_in,

@@ -41,7 +41,7 @@ from agentflow.knowledge.service import knowledge_base_service
 from agentflow.knowledge.storage import file_store
 from agentflow.members.schemas import InviteRequest
 from agentflow.members.service import member_service
-from agentflow.models import Export, TriggeredBy
+from agentflow.models import Export, SSOConnection, TriggeredBy
 from agentflow.notifications.kinds import Notice, NotificationKind, Recipients
 from agentflow.notifications.service import notification_service
 from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
@@ -80,6 +80,11 @@ PUBLIC = {
     # An export's download link: its token is the credential (tests/api/test_exports.py covers another
     # org's export, expiry and rotation).
     ("GET", "/exports/{export_id}/download"),
+    # SSO sign-in: a redirect to the IdP, and back with WorkOS's code and our signed, browser-bound state;
+    # WorkOS's signature is the directory webhook's credential (tests/api/test_sso*.py).
+    ("GET", "/auth/sso/authorize"),
+    ("GET", "/auth/sso/callback"),
+    ("POST", "/auth/sso/webhook"),
 }
 # Paths whose parameter names something every org shares (a provider of the integrations catalog), not an
 # org's resource: there is no "another org's" one to refuse. What they create is the caller's own.
@@ -93,6 +98,8 @@ NEEDS_ENGINE_STATE = {
     # Billing is off in these tests (no Stripe key): tests/api/test_billing_stripe.py turns it on.
     ("POST", "/billing/subscribe"): 409,
     ("POST", "/billing/portal"): 409,
+    # SSO is off in these tests (no WorkOS key): tests/api/test_sso.py turns it on.
+    ("PUT", "/org/sso"): 503,
 }
 # Streams answer until their execution ends: for the owner, the resolver's execution is ended first, so the
 # stream replays its events and ends. Live streams (and the WebSocket, which this walk cannot open) are
@@ -362,6 +369,11 @@ class OrgResources:
                 await export_store(self.settings).put(export.file_key, b"id\n")
                 await self.session.flush()
                 return str(export.id)
+            case "workos_organization_id":  # the WorkOS organization this org's SSO is connected to
+                workos_org = f"org_01ROUTE{uuid.uuid4().hex[:16].upper()}"
+                self.session.add(SSOConnection(org_id=self.owner.org_id, workos_organization_id=workos_org))
+                await self.session.flush()
+                return workos_org
             case "number" | "a":
                 return "1"
             case "b":

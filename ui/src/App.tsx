@@ -13,6 +13,7 @@ import { AgentsPage } from "@/pages/agents/AgentsPage";
 import { AcceptInvitationPage } from "@/pages/auth/AcceptInvitationPage";
 import { LoginPage } from "@/pages/auth/LoginPage";
 import { SignupPage } from "@/pages/auth/SignupPage";
+import { SsoCompletePage, SsoPage } from "@/pages/auth/SsoPage";
 import { ComingSoonPage } from "@/pages/ComingSoonPage";
 import { ExecutionsPage } from "@/pages/executions/ExecutionsPage";
 import { IntegrationsPage } from "@/pages/integrations/IntegrationsPage";
@@ -62,6 +63,8 @@ export function appRoutes(client: QueryClient): RouteObject[] {
       children: [
         { path: "/login", element: <LoginPage /> },
         { path: "/signup", element: <SignupPage /> },
+        { path: "/sso", element: <SsoPage /> },
+        { path: "/sso/complete", element: <SsoCompletePage /> },
         { path: "/invitations/:token", element: <AcceptInvitationPage /> },
         {
           element: <RequireAuth />,

@@ -6,7 +6,8 @@ import { useAuth } from "@/auth/AuthProvider";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Alert, Spinner, toast } from "@/components/ui/feedback";
-import { Field, Input } from "@/components/ui/input";
+import { Field, Input, NativeSelect } from "@/components/ui/input";
+import { SsoSettingsCard } from "@/pages/settings/SsoSettings";
 
 const REGIONS: Record<string, string> = { us: "United States (us)", eu: "European Union (eu)" };
 
@@ -48,15 +49,18 @@ export function OrganizationSettings() {
   const org = useOrg();
   const { can } = useAuth();
   return (
-    <Card>
-      <CardHeader>
-        <CardTitle>Organization</CardTitle>
-      </CardHeader>
-      <CardContent>
-        {org.isPending ? <Spinner /> : org.error ? <Alert>{errorMessage(org.error)}</Alert> : (
-          <OrgForm key={org.data.id + org.data.name + org.data.data_region} org={org.data} editable={can("org:update")} />
-        )}
-      </CardContent>
-    </Card>
+    <div className="space-y-6">
+      <Card>
+        <CardHeader>
+          <CardTitle>Organization</CardTitle>
+        </CardHeader>
+        <CardContent>
+          {org.isPending ? <Spinner /> : org.error ? <Alert>{errorMessage(org.error)}</Alert> : (
+            <OrgForm key={org.data.id + org.data.name + org.data.data_region} org={org.data} editable={can("org:update")} />
+          )}
+        </CardContent>
+      </Card>
+      <SsoSettingsCard />
+    </div>
   );
 }

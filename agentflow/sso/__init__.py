@@ -1,0 +1,1 @@
+"""SSO and directory sync through WorkOS (docs/security.md)."""
