@@ -47,6 +47,8 @@ class Permission(StrEnum):
     billing_manage = "billing:manage"
     # A member's own notifications and email choices (every role; a key reads its creator's).
     notifications_read = "notifications:read"
+    # The org's audit log (owner and admin).
+    audit_read = "audit:read"
 
 
 _VIEWER = {
@@ -82,6 +84,7 @@ _ADMIN = _EDITOR | {
     Permission.agents_archive,
     Permission.integrations_connect,
     Permission.billing_manage,
+    Permission.audit_read,
 }
 _OWNER = _ADMIN
 
