@@ -73,7 +73,9 @@ def _collect(session: Session, flush_context: UOWTransaction) -> None:
 
 def _record(context: AuditContext, op: str, obj: Any) -> None:
     state = inspect(obj)
-    identity = state.identity or ()
+    # A row inserted by this flush has no identity key yet (it is assigned after the flush): read its
+    # primary key from the instance.
+    identity = state.mapper.primary_key_from_instance(obj)
     key = (_type_name(obj), ",".join(str(part) for part in identity))
     change = context.changes.get(key)
     if change is None:
