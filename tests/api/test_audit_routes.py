@@ -38,7 +38,7 @@ def test_every_mutating_route_names_its_action_or_why_it_has_none() -> None:
     missing = [
         f"{m} {r.path}" for m, r in MUTATIONS if (m, r.path) not in ACTIONS and (m, r.path) not in NOT_AUDITED
     ]
-    assert missing == [], f"add these to api/audit_actions.py ACTIONS (or NOT_AUDITED with a reason): {missing}"
+    assert missing == [], f"name them in api/audit_actions.py ACTIONS (or NOT_AUDITED, why): {missing}"
     served = {(m, r.path) for m, r in MUTATIONS}
     stale = sorted(set(ACTIONS) - served - NON_API_ROUTES) + sorted(set(NOT_AUDITED) - served)
     assert stale == [], f"entries for routes that no longer exist: {stale}"
@@ -62,9 +62,8 @@ async def test_a_successful_mutation_writes_exactly_one_entry(
     own = OrgResources(session, settings, owner)
     path, body = await build_request(method, route, own, own)
     before = {entry.id for entry in await _entries(session, owner)}
-    response = await client.request(
-        method, path, headers={**owner.headers, "User-Agent": "audit-walk/1"}, **body_kwargs(method, route, body)
-    )
+    headers = {**owner.headers, "User-Agent": "audit-walk/1"}
+    response = await client.request(method, path, headers=headers, **body_kwargs(method, route, body))
     new = [entry for entry in await _entries(session, owner) if entry.id not in before]
     if (method, route.path) in NEEDS_ENGINE_STATE:  # refused here (409): a refused request leaves none
         assert response.status_code >= 400, response.text
