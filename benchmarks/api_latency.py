@@ -1,9 +1,13 @@
-"""GET /api/v1/auth/me with API-key auth vs. a bare FastAPI endpoint, served the same way, same run.
+"""GET /api/v1/auth/me with API-key auth vs. a bare FastAPI endpoint, served the same way, same run; and a
+small mutation (PUT /api/v1/teams/{id}) with the audit log vs. the same API with it switched off.
 
     python -m benchmarks.api_latency [--base-url URL --api-key af_…] [--concurrency 50] [--seconds 5]
+                                     [--scenario all|auth|audit] [--mutation-concurrency 4]
 
 Without --base-url it starts its own `agentflow up` in a temporary data dir. The bare app runs under the
 same uvicorn command (one worker, uvloop, httptools). Rounds alternate bare/auth to cancel machine drift.
+The audit scenario starts a second API process with the same environment as the one serving `--base-url`
+(found by its port), with auditing monkeypatched off (benchmarks/no_audit_app.py), against the same database.
 """
 
 from __future__ import annotations
@@ -96,6 +100,8 @@ class Target:
     headers: dict[str, str]
     processes: list[psutil.Process]
     runs: list[tuple[LoadResult, float]] = field(default_factory=list)
+    method: str = "GET"
+    body: bytes = b""
 
     async def round(self, concurrency: int, seconds: float) -> None:
         before = process_cpu(self.processes)
@@ -107,6 +113,8 @@ class Target:
             headers=self.headers,
             concurrency=concurrency,
             seconds=seconds,
+            method=self.method,
+            body=self.body,
         )
         cpu_us = (process_cpu(self.processes) - before) / max(result.requests, 1) * 1e6
         self.runs.append((result, cpu_us))
@@ -146,6 +154,115 @@ async def measure(bare: Target, auth: Target, concurrency: int, seconds: float, 
     )
 
 
+def start_no_audit_api(base: str) -> tuple[subprocess.Popen[bytes], int]:
+    """A second API process like the one serving `base` (same environment, same database), auditing off."""
+    port = str(urlparse(base).port)
+    serving = next(
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if "api.app:create_app" in " ".join(p.info["cmdline"] or []) and port in p.info["cmdline"]
+    )
+    free = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "benchmarks.no_audit_app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(free),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=serving.environ(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    if not wait_for_port("127.0.0.1", free, 60):
+        raise SystemExit("the API without auditing did not start")
+    return proc, free
+
+
+def audit_scenario(base: str, api_key: str, concurrency: int, seconds: float, rounds: int) -> None:
+    """PUT a team (the same small body each time) with and without the audit entry, same run."""
+    headers = {"X-API-Key": api_key, "Content-Type": "application/json"}
+    team = httpx.post(f"{base}/api/v1/teams", json={"name": f"bench-{time.time_ns()}"}, headers=headers)
+    team.raise_for_status()
+    path = f"/api/v1/teams/{team.json()['id']}"
+    body = b'{"description": "benchmarked"}'
+    plain, plain_port = start_no_audit_api(base)
+    target = urlparse(base)
+    assert target.hostname and target.port
+    try:
+        without = Target(
+            "PUT team, audit off",
+            "127.0.0.1",
+            plain_port,
+            path,
+            headers,
+            [psutil.Process(plain.pid)],
+            [],
+            "PUT",
+            body,
+        )
+        audited = Target(
+            "PUT team, audited",
+            target.hostname,
+            target.port,
+            path,
+            headers,
+            api_processes(base),
+            [],
+            "PUT",
+            body,
+        )
+        asyncio.run(_measure_audit(without, audited, concurrency, seconds, rounds))
+        last = httpx.get(f"{base}/api/v1/org/audit-logs", params={"limit": 1}, headers=headers).json()
+        assert last["items"][0]["action"] == "team.updated", last  # the audited process did write entries
+    finally:
+        plain.terminate()
+        plain.wait()
+
+
+async def _measure_audit(
+    without: Target, audited: Target, concurrency: int, seconds: float, rounds: int
+) -> None:
+    for target in (without, audited):
+        await run_load(
+            "warm",
+            target.host,
+            target.port,
+            target.path,
+            headers=target.headers,
+            concurrency=2,
+            seconds=1,
+            method=target.method,
+            body=target.body,
+        )
+    for _ in range(rounds):
+        await without.round(concurrency, seconds)
+        await audited.round(concurrency, seconds)
+    print(f"\nconcurrency {concurrency}, {rounds} rounds of {seconds:.0f}s, medians:")
+    for target in (without, audited):
+        rps, p50, p99, cpu = target.summary()
+        print(
+            f"  {target.label:<28} {rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
+            f"CPU {cpu:4.0f} us/req"
+        )
+    _, off_p50, _, _ = without.summary()
+    _, on_p50, _, _ = audited.summary()
+    print(
+        f"  audit adds {on_p50 - off_p50:+.2f} ms p50 per mutation "
+        f"(ratio audited/off = {on_p50 / off_p50:.2f}; goal <= 1 ms)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -155,6 +272,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scenario", choices=["all", "auth", "audit"], default="all")
+    parser.add_argument("--mutation-concurrency", type=int, default=4)
     args = parser.parse_args()
 
     stack = None
@@ -168,6 +287,10 @@ def main() -> None:
         api_key = args.api_key or make_api_key(base)
         target = urlparse(base)
         assert target.hostname and target.port
+        if args.scenario in ("all", "audit"):
+            audit_scenario(base, api_key, args.mutation_concurrency, args.seconds, args.rounds)
+        if args.scenario == "audit":
+            return
         asyncio.run(
             measure(
                 Target(
