@@ -88,7 +88,6 @@ ACTIONS: dict[tuple[str, str], Audited] = {
     ("POST", "/agents/{agent_id}/duplicate"): Audited("agent.duplicated", id_param=""),
     ("POST", "/agents/{agent_id}/execute"): Audited("agent.executed"),
     ("POST", "/agents/{agent_id}/test"): Audited("agent.tested"),
-    ("POST", "/hooks/{token}"): Audited("agent.executed"),  # the webhook trigger: actor `system`
     ("POST", "/mcp"): Audited("agent.executed"),  # an MCP tool call (api/mcp.py writes it)
     ("POST", "/executions/{execution_id}/cancel"): Audited("execution.cancelled"),
     ("POST", "/executions/{execution_id}/approve"): Audited("execution.approved"),
@@ -109,6 +108,9 @@ NOT_AUDITED: dict[tuple[str, str], str] = {
     ("POST", "/auth/switch-org"): "issues a token for another of the caller's orgs",
     ("POST", "/org/providers/{provider}/test"): "a check: one call to the provider, nothing stored",
     ("POST", "/knowledge-bases/{kb_id}/query"): "a search (viewer+), nothing stored",
+    # A third party's delivery, on the fast path (no ORM session): the run it starts is recorded as an
+    # execution with `triggered_by: webhook`, and the agent's webhook settings changes are audited.
+    ("POST", "/hooks/{token}"): "a webhook delivery: recorded as the execution it starts",
 }
 
 
