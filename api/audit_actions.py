@@ -139,10 +139,14 @@ def action_for(method: str, path: str) -> Audited | None:
 def describe(scope: MutableMapping[str, Any], api_prefix: str, ip: str | None) -> Described | None:
     """Read after routing: the matched route's template and path parameters (secret-ish ones, such as a
     webhook's token, left out)."""
-    route = scope.get("route")
-    template = getattr(route, "path", None)
+    template = getattr(scope.get("route"), "path", None)
     if not isinstance(template, str):
-        return None
+        # A plain Starlette route (the MCP endpoint) leaves no template in the scope: its path is the key,
+        # and only a path listed as is counts (never a guessed name for an unmatched one).
+        path = str(scope.get("path", "")).removeprefix(api_prefix)
+        if (scope["method"], path) not in ACTIONS:
+            return None
+        template = api_prefix + path
     audited = action_for(scope["method"], template.removeprefix(api_prefix))
     if audited is None:
         return None

@@ -24,7 +24,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 import agentflow
 from agentflow.audit.capture import write_entry
-from agentflow.audit.context import audit_context
+from agentflow.audit.context import audit_context, note_resource
 from agentflow.auth.subject import AuthSubject
 from agentflow.config import Settings
 from agentflow.errors import AgentFlowError, ValidationFailed
@@ -172,6 +172,7 @@ async def _call_tool(
                 max_input_bytes=state.settings.mcp_max_input_bytes,
                 limits=state.limits,
             )
+            note_resource(str(triggered.agent_id), execution_id=str(triggered.id))
             await write_entry(session)  # `agent.executed`, in the run's own transaction
             await session.commit()
     except AgentFlowError as exc:  # nothing was recorded: the caller (a model) reads why

@@ -12,7 +12,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import Table, event, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -37,6 +37,7 @@ IGNORED_TABLES = frozenset(
         "stripe_events",
     }
 )
+AUDIT_LOGS: Table = AuditLog.__table__  # type: ignore[assignment]
 MAX_CHANGES = 25  # rows listed per entry; the rest are counted
 MAX_FIELDS = 40
 
@@ -163,7 +164,7 @@ async def write_entry(session: AsyncSession) -> None:
     org_id = _org_of(context)
     if org_id is None:
         return  # nothing tenant-owned happened: no org to file it under
-    resource_id = _resource_id(described, context)
+    resource_id = context.resource_id or _resource_id(described, context)
     actor = context.actor
     details: dict[str, Any] = {
         "changes": [
@@ -174,13 +175,15 @@ async def write_entry(session: AsyncSession) -> None:
         details["more_changes"] = context.dropped_changes
     if described.path_params:
         details["path"] = described.path_params
+    details.update(context.notes)
     email = (
         select(User.email).where(User.id == actor.user_id).scalar_subquery()
         if actor is not None and actor.user_id is not None
         else None
     )
+    # A Core insert of the table (not the ORM-enabled one): one statement, no unit-of-work bookkeeping.
     await session.execute(
-        insert(AuditLog).values(
+        insert(AUDIT_LOGS).values(
             id=uuid.uuid4(),
             org_id=org_id,
             actor_type=(actor.type if actor else ActorType.system).value,

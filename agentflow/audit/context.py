@@ -56,6 +56,9 @@ class AuditContext:
     actor: Actor | None = None
     changes: dict[tuple[str, str], Change] = field(default_factory=dict)
     dropped_changes: int = 0
+    # Set by a caller whose change the flush does not show (a Core insert): the resource, and what to add.
+    resource_id: str | None = None
+    notes: dict[str, str] = field(default_factory=dict)
     paused: bool = False
     written: bool = False
 
@@ -73,6 +76,14 @@ def note_caller(*, org_id: uuid.UUID, method: str, user_id: uuid.UUID, api_key_i
         context.actor = Actor(type=ActorType.api_key, id=api_key_id, user_id=user_id)
     else:
         context.actor = Actor(type=ActorType.user, id=user_id, user_id=user_id)
+
+
+def note_resource(resource_id: str, **notes: str) -> None:
+    """Name the entry's resource (and add details) where the rows changed do not show it."""
+    context = audit_context.get()
+    if context is not None:
+        context.resource_id = resource_id
+        context.notes.update(notes)
 
 
 @contextmanager

@@ -148,6 +148,7 @@ async def test_a_tool_call_is_audited_as_the_agent_executed_by_the_key(
     (entry,) = page.json()["items"]
     assert entry["actor"]["type"] == "api_key" and entry["actor"]["email"] == tenant.email
     assert (entry["resource_type"], entry["resource_id"]) == ("agent", agent["id"])
+    assert entry["details"]["execution_id"] == structured(result)["execution_id"]
     actions = [e["action"] for e in (await tenant.client.get("/org/audit-logs")).json()["items"]]
     assert actions == ["agent.executed", "api_key.created", "agent.published", "agent.created", "org.created"]
 
