@@ -61,6 +61,8 @@ class Permission(StrEnum):
     exports_create = "exports:create"
     # SSO settings decide who may still sign in with a password (owners only: they keep the break-glass path).
     sso_manage = "sso:manage"
+    # The org's audit log (owner and admin).
+    audit_read = "audit:read"
 
 
 _VIEWER = {
@@ -100,6 +102,7 @@ _ADMIN = _EDITOR | {
     Permission.webhooks_read,
     Permission.webhooks_manage,
     Permission.exports_create,
+    Permission.audit_read,
 }
 _OWNER = _ADMIN | {Permission.sso_manage}
 

@@ -14,6 +14,7 @@ from prefect.client.orchestration import PrefectClient
 
 import agentflow
 from agentflow.ai.wiring import OrgSettingsPolicies, VaultCredentials
+from agentflow.audit import capture as audit_capture
 from agentflow.auth.cache import AuthCache, AuthInvalidationListener
 from agentflow.billing.limits import PlanLimits
 from agentflow.billing.stripe_client import stripe_client
@@ -36,6 +37,7 @@ from agentflow.sso.client import workos_client
 from api import streams
 from api.errors import install_error_handlers
 from api.mcp import McpEndpoint
+from api.middleware.audit import AuditMiddleware
 from api.middleware.body_limit import BodyLimitMiddleware
 from api.middleware.json_depth import JSONDepthMiddleware
 from api.middleware.rate_limit_headers import RateLimitHeadersMiddleware
@@ -45,6 +47,7 @@ from api.routers import (
     agents,
     analytics,
     api_keys,
+    audit,
     auth,
     billing,
     billing_limits,
@@ -96,6 +99,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     org_webhooks.router,
     exports.router,
     sso.router,
+    audit.router,
 )
 
 
@@ -125,6 +129,7 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
 def _attach_services(app: FastAPI, settings: Settings) -> None:
     """What needs no connection, so the app is usable (and testable) before its lifespan starts."""
     app.state.settings = settings
+    audit_capture.install()  # every mutation's changes are collected for its audit entry
     # Vault is reached lazily (no connection here): the API starts, and serves, while Vault is down.
     app.state.secret_store = SecretStore.from_settings(settings)
     # The API's own outbound calls (provider checks) pass the same guard as the worker's.
@@ -151,6 +156,8 @@ def _mount_routes(app: FastAPI) -> None:
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """Added last = outermost: request ids wrap everything, including 413s from the body limit, which in
     turn bounds what the JSON depth check buffers."""
+    # Innermost: a request refused before its route (413, 401) has no entry to write anyway.
+    app.add_middleware(AuditMiddleware, api_prefix=API_PREFIX)
     app.add_middleware(JSONDepthMiddleware)
     app.add_middleware(RateLimitHeadersMiddleware)
     # Uploads carry up to the per-upload file count at the per-file limit (plus multipart framing).

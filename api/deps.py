@@ -14,6 +14,8 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from agentflow.audit.capture import write_entry
+from agentflow.audit.context import note_caller
 from agentflow.auth.subject import AuthSubject, authenticate, reauthenticate
 from agentflow.billing.limits import PlanLimits
 from agentflow.config import Settings
@@ -71,11 +73,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.rollback()
             raise
         else:
+            await write_entry(session)  # a mutation's audit entry, in its own transaction
             await session.commit()
 
 
 # scope="function": the commit happens before the response is sent, so a 2xx means it is stored.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# For a streamed response that reads while it sends (an export): the session stays open until it is sent.
+StreamingSessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 def _bearer(authorization: str | None) -> str | None:
@@ -107,6 +112,9 @@ async def _authenticate(connection: HTTPConnection, bearer: str | None, api_key:
     cache = getattr(state, "auth_cache", None)
     subject = await authenticate(state.reader, state.settings, bearer=bearer, api_key=api_key, cache=cache)
     headers = await state.gate.admit(state.reader, subject, caller_address(connection), cache)
+    note_caller(
+        org_id=subject.org_id, method=subject.method, user_id=subject.user_id, api_key_id=subject.api_key_id
+    )
     if headers:
         connection.scope.setdefault("state", {})[RATE_LIMIT_HEADERS] = headers
     return subject

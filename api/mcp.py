@@ -23,6 +23,8 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 import agentflow
+from agentflow.audit.capture import write_entry
+from agentflow.audit.context import audit_context, note_resource
 from agentflow.auth.subject import AuthSubject
 from agentflow.config import Settings
 from agentflow.errors import AgentFlowError, ValidationFailed
@@ -34,6 +36,7 @@ from api.errors import error_response
 PATH = "/api/v1/mcp"
 _SUBJECT = "agentflow.mcp.subject"
 _WAIT = "agentflow.mcp.wait_seconds"
+_AUDIT = "agentflow.mcp.audit"
 _INSTRUCTIONS = (
     "Each tool runs one AgentFlow agent with the tool's arguments as its input and returns the agent's "
     "output. A run that takes longer than the wait answers with its execution_id and status instead."
@@ -82,7 +85,9 @@ class McpEndpoint:
             response = error_response(exc.status_code, exc.code, exc.message, exc.details, headers)
             await response(scope, receive, send)
             return
-        await self.manager.handle_request({**scope, _SUBJECT: subject, _WAIT: wait}, _replay(body), send)
+        # The SDK may answer in a task of its own: the request's audit context travels in the scope.
+        scoped = {**scope, _SUBJECT: subject, _WAIT: wait, _AUDIT: audit_context.get()}
+        await self.manager.handle_request(scoped, _replay(body), send)
 
 
 async def _authorize(request: Request) -> AuthSubject:
@@ -156,6 +161,7 @@ async def _call_tool(
 ) -> types.CallToolResult:
     request, subject, wait = _caller(ctx)
     state = request.app.state
+    audit = audit_context.set(request.scope.get(_AUDIT))
     try:
         async with state.sessionmaker() as session:
             triggered = await mcp_tool_service.start_call(
@@ -166,9 +172,13 @@ async def _call_tool(
                 max_input_bytes=state.settings.mcp_max_input_bytes,
                 limits=state.limits,
             )
+            note_resource(str(triggered.agent_id), execution_id=str(triggered.id))
+            await write_entry(session)  # `agent.executed`, in the run's own transaction
             await session.commit()
     except AgentFlowError as exc:  # nothing was recorded: the caller (a model) reads why
         return _refused(exc)
+    finally:
+        audit_context.reset(audit)
     if triggered.created and state.dispatcher is not None:  # without Prefect it stays queued
         await state.dispatcher.dispatch_quietly(triggered.id)
     finished = await mcp_tool_service.wait(

@@ -1,10 +1,14 @@
-"""GET /api/v1/auth/me with API-key auth vs. a bare FastAPI endpoint, served the same way, same run.
+"""GET /api/v1/auth/me with API-key auth vs. a bare FastAPI endpoint, served the same way, same run; and a
+small mutation (PUT /api/v1/teams/{id}) with the audit log vs. the same API with it switched off.
 
     python -m benchmarks.api_latency [--base-url URL --api-key af_…] [--concurrency 50] [--seconds 5]
+                                     [--scenario all|auth|audit] [--mutation-concurrency 4]
     python -m benchmarks.api_latency --gate   # what the IP allowlist + rate limits add (gate_latency.py)
 
 Without --base-url it starts its own `agentflow up` in a temporary data dir. The bare app runs under the
 same uvicorn command (one worker, uvloop, httptools). Rounds alternate bare/auth to cancel machine drift.
+The audit scenario starts a second API process with the same environment as the one serving `--base-url`
+(found by its port), with auditing monkeypatched off (benchmarks/no_audit_app.py), against the same database.
 """
 
 from __future__ import annotations
@@ -98,6 +102,8 @@ class Target:
     headers: dict[str, str]
     processes: list[psutil.Process]
     runs: list[tuple[LoadResult, float]] = field(default_factory=list)
+    method: str = "GET"
+    body: bytes = b""
 
     async def round(self, concurrency: int, seconds: float) -> None:
         before = process_cpu(self.processes)
@@ -109,6 +115,8 @@ class Target:
             headers=self.headers,
             concurrency=concurrency,
             seconds=seconds,
+            method=self.method,
+            body=self.body,
         )
         cpu_us = (process_cpu(self.processes) - before) / max(result.requests, 1) * 1e6
         self.runs.append((result, cpu_us))
@@ -148,6 +156,137 @@ async def measure(bare: Target, auth: Target, concurrency: int, seconds: float, 
     )
 
 
+def start_no_audit_api(base: str) -> tuple[subprocess.Popen[bytes], int]:
+    """A second API process like the one serving `base` (same environment, same database), auditing off."""
+    port = str(urlparse(base).port)
+    serving = next(
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if "api.app:create_app" in " ".join(p.info["cmdline"] or []) and port in p.info["cmdline"]
+    )
+    free = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "benchmarks.no_audit_app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(free),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env=serving.environ(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    if not wait_for_port("127.0.0.1", free, 60):
+        raise SystemExit("the API without auditing did not start")
+    return proc, free
+
+
+@dataclass
+class MutationTarget:
+    """PUT /teams/{id} with a new description each time (a real UPDATE, committed), one team per
+    connection so the connections never wait on each other's row lock."""
+
+    label: str
+    base: str
+    processes: list[psutil.Process]
+    runs: list[tuple[LoadResult, float]] = field(default_factory=list)
+
+    async def round(self, team_ids: list[str], headers: dict[str, str], seconds: float) -> None:
+        before = process_cpu(self.processes)
+        latencies: list[float] = []
+        errors: list[int] = []
+        started = time.perf_counter()
+        stop_at = started + seconds
+
+        async def connection(team_id: str) -> None:
+            async with httpx.AsyncClient(base_url=self.base, headers=headers, timeout=30) as client:
+                n = 0
+                while time.perf_counter() < stop_at:
+                    n += 1
+                    sent = time.perf_counter()
+                    response = await client.put(f"/api/v1/teams/{team_id}", json={"description": f"run {n}"})
+                    latencies.append((time.perf_counter() - sent) * 1000)
+                    if response.status_code != 200:
+                        errors.append(1)
+
+        await asyncio.gather(*(connection(team_id) for team_id in team_ids))
+        result = LoadResult(self.label, len(latencies), len(errors), time.perf_counter() - started, latencies)
+        cpu_us = (process_cpu(self.processes) - before) / max(result.requests, 1) * 1e6
+        self.runs.append((result, cpu_us))
+        print(f"{result.line()}   server CPU {cpu_us:5.0f} us/request")
+
+    def summary(self) -> tuple[float, float, float, float]:
+        results = [r for r, _ in self.runs]
+        return (
+            median([r.rps for r in results]),
+            median([r.percentile(50) for r in results]),
+            median([r.percentile(99) for r in results]),
+            median([c for _, c in self.runs]),
+        )
+
+
+def audit_scenario(base: str, api_key: str, concurrency: int, seconds: float, rounds: int) -> None:
+    """A small committed mutation with and without its audit entry, alternating rounds, same database."""
+    headers = {"X-API-Key": api_key}
+    team_ids = []
+    for _ in range(concurrency):
+        team = httpx.post(f"{base}/api/v1/teams", json={"name": f"bench-{time.time_ns()}"}, headers=headers)
+        team.raise_for_status()
+        team_ids.append(str(team.json()["id"]))
+    plain, plain_port = start_no_audit_api(base)
+    database = [p for p in api_processes(base) if "api.app:create_app" not in " ".join(p.cmdline())]
+    try:
+        without = MutationTarget(
+            "PUT team, audit off", f"http://127.0.0.1:{plain_port}", [psutil.Process(plain.pid), *database]
+        )
+        audited = MutationTarget("PUT team, audited", base, api_processes(base))
+        asyncio.run(_measure_audit(without, audited, team_ids, headers, seconds, rounds))
+        last = httpx.get(f"{base}/api/v1/org/audit-logs", params={"limit": 1}, headers=headers).json()
+        assert last["items"][0]["action"] == "team.updated", last  # the audited process did write entries
+    finally:
+        plain.terminate()
+        plain.wait()
+
+
+async def _measure_audit(
+    without: MutationTarget,
+    audited: MutationTarget,
+    team_ids: list[str],
+    headers: dict[str, str],
+    seconds: float,
+    rounds: int,
+) -> None:
+    for target in (without, audited):  # warm
+        await target.round(team_ids, headers, 1)
+        target.runs.clear()
+    for _ in range(rounds):
+        await without.round(team_ids, headers, seconds)
+        await audited.round(team_ids, headers, seconds)
+    print(f"\n{len(team_ids)} connections, {rounds} rounds of {seconds:.0f}s, medians:")
+    for target in (without, audited):
+        rps, p50, p99, cpu = target.summary()
+        print(
+            f"  {target.label:<28} {rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
+            f"CPU {cpu:4.0f} us/req"
+        )
+    _, off_p50, _, off_cpu = without.summary()
+    _, on_p50, _, on_cpu = audited.summary()
+    print(
+        f"  audit adds {on_p50 - off_p50:+.2f} ms p50 per mutation "
+        f"(ratio audited/off = {on_p50 / off_p50:.2f}; goal <= 1 ms), {on_cpu - off_cpu:+.0f} us server CPU"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -157,6 +296,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scenario", choices=["all", "auth", "audit"], default="all")
+    parser.add_argument("--mutation-concurrency", type=int, default=4)
     parser.add_argument("--gate", action="store_true", help="measure the rate limiter against no limits")
     args = parser.parse_args()
     if args.gate:
@@ -179,6 +320,10 @@ def main() -> None:
         api_key = args.api_key or make_api_key(base)
         target = urlparse(base)
         assert target.hostname and target.port
+        if args.scenario in ("all", "audit"):
+            audit_scenario(base, api_key, args.mutation_concurrency, args.seconds, args.rounds)
+        if args.scenario == "audit":
+            return
         asyncio.run(
             measure(
                 Target(

@@ -3,6 +3,7 @@
 from agentflow.kit.models import Base
 from agentflow.models.agent import Agent, AgentStatus, AgentTemplate, AgentVersion
 from agentflow.models.api_key import APIKey
+from agentflow.models.audit import ActorType, AuditLog
 from agentflow.models.auth import LoginThrottle, RefreshToken
 from agentflow.models.billing import BillingAccount, MeterReport, StripeEvent
 from agentflow.models.execution import (
@@ -34,10 +35,12 @@ from agentflow.models.webhook_endpoint import DeliveryStatus, OutboundWebhookDel
 
 __all__ = [
     "APIKey",
+    "ActorType",
     "Agent",
     "AgentStatus",
     "AgentTemplate",
     "AgentVersion",
+    "AuditLog",
     "Base",
     "BillingAccount",
     "ConnectionStatus",

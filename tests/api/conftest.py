@@ -12,6 +12,8 @@ from prefect.client.orchestration import PrefectClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from agentflow.ai.wiring import OrgSettingsPolicies, VaultCredentials
+from agentflow.audit.capture import write_entry
+from agentflow.audit.context import paused as audit_paused
 from agentflow.config import Settings
 from agentflow.egress import EgressPolicy
 from agentflow.embedded import prefect as embedded_prefect
@@ -39,7 +41,8 @@ async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) ->
         # Same commit/rollback contract as production, on savepoints of the test transaction.
         # Committing first keeps the test's own setup out of the request's savepoint, so a
         # request that rolls back undoes only its own writes.
-        await session.commit()
+        with audit_paused():  # the test's setup is not the request's change
+            await session.commit()
         session.expire_all()  # a production request starts with an empty identity map
         try:
             yield session
@@ -50,6 +53,7 @@ async def app(settings: Settings, engine: AsyncEngine, session: AsyncSession) ->
             await session.rollback()
             raise
         else:
+            await write_entry(session)
             await session.commit()
 
     app.dependency_overrides[get_session] = test_session

@@ -41,7 +41,7 @@ from agentflow.knowledge.service import knowledge_base_service
 from agentflow.knowledge.storage import file_store
 from agentflow.members.schemas import InviteRequest
 from agentflow.members.service import member_service
-from agentflow.models import Export, SSOConnection, TriggeredBy
+from agentflow.models import AuditLog, Export, SSOConnection, TriggeredBy
 from agentflow.notifications.kinds import Notice, NotificationKind, Recipients
 from agentflow.notifications.service import notification_service
 from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
@@ -378,6 +378,18 @@ class OrgResources:
                 return "1"
             case "b":
                 return "2"
+            case "audit_log_id" | "resource_id":  # an audit entry of this org (its id, or what it names)
+                entry = AuditLog(
+                    org_id=self.owner.org_id,
+                    actor_type="system",
+                    action="team.created",
+                    resource_type="team",
+                    resource_id=str(uuid.uuid4()),
+                    details={},
+                )
+                self.session.add(entry)
+                await self.session.flush()
+                return str(entry.id) if name == "audit_log_id" else str(entry.resource_id)
             case "name":  # /org/secrets/{name}: a real secret (value in Vault) of this org
                 secret = await secret_service.create(
                     self.session,
@@ -619,7 +631,14 @@ async def test_another_orgs_id_in_the_body_is_404_beside_own_path_ids(
     assert other_owner.org_name not in response.text and other_owner.email not in response.text
 
 
-LISTS_WITH_ID_FILTERS = [(m, r) for m, r in PROTECTED if m == "GET" and "{" not in r.path and query_ids(r)]
+# Lists named otherwise than `/<kind>s`; exports answer CSV (tests/api/test_audit_log.py checks theirs).
+LISTED_KINDS = {"/org/audit-logs": "audit_log_id"}
+NOT_JSON_LISTS = {"/org/audit-logs/export"}
+LISTS_WITH_ID_FILTERS = [
+    (m, r)
+    for m, r in PROTECTED
+    if m == "GET" and "{" not in r.path and query_ids(r) and r.path not in NOT_JSON_LISTS
+]
 
 
 @pytest.mark.parametrize("item", LISTS_WITH_ID_FILTERS, ids=route_id)
@@ -634,7 +653,8 @@ async def test_lists_never_return_another_orgs_rows(
     _, route = item
     other_owner = await create_org_with_owner(session, settings, name="Org B Secret Name")
     own, theirs = OrgResources(session, settings, owner), OrgResources(session, settings, other_owner)
-    listed_kind = route.path.strip("/").removesuffix("s") + "_id"  # /agents lists agents: agent_id
+    # /agents lists agents: agent_id
+    listed_kind = LISTED_KINDS.get(route.path, route.path.strip("/").removesuffix("s") + "_id")
     their_row = await theirs.resolve(listed_kind)
     for name in query_ids(route):
         their_id, own_id = await theirs.resolve(name), await own.resolve(name)

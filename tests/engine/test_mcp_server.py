@@ -134,6 +134,25 @@ async def test_a_call_runs_the_agent_and_returns_its_output(
     assert [r.path for r in outside.requests] == ["/shout"]
 
 
+async def test_a_tool_call_is_audited_as_the_agent_executed_by_the_key(
+    engine_api: EngineStack, tenant: Tenant, outside: Outside
+) -> None:
+    """The real API process (its own session dependency, committed rows): one entry per call."""
+    agent = await tenant.agent(shouter(outside), name="Audited")
+    key = await api_key(tenant, "agents:read", "agents:execute")
+    async with mcp_client(engine_api, key) as client:
+        await client.list_tools()  # not a mutation: no entry
+        result = await client.call_tool("audited", {"text": "hi"})
+    assert result.is_error is False, result
+    page = await tenant.client.get("/org/audit-logs", params={"action": "agent.executed"})
+    (entry,) = page.json()["items"]
+    assert entry["actor"]["type"] == "api_key" and entry["actor"]["email"] == tenant.email
+    assert (entry["resource_type"], entry["resource_id"]) == ("agent", agent["id"])
+    assert entry["details"]["execution_id"] == structured(result)["execution_id"]
+    actions = [e["action"] for e in (await tenant.client.get("/org/audit-logs")).json()["items"]]
+    assert actions == ["agent.executed", "api_key.created", "agent.published", "agent.created", "org.created"]
+
+
 async def test_a_long_run_answers_with_its_execution_id(
     engine_api: EngineStack, tenant: Tenant, outside: Outside
 ) -> None:
