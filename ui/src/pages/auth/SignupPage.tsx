@@ -13,7 +13,8 @@ import { AuthLayout } from "@/pages/auth/AuthLayout";
 export function SignupPage() {
   const { status } = useAuth();
   const navigate = useNavigate();
-  const [form, setForm] = React.useState({ full_name: "", email: "", password: "", org_name: "" });
+  // The region is fixed at creation: new organizations start in the default one.
+  const [form, setForm] = React.useState({ full_name: "", email: "", password: "", org_name: "", data_region: "us" });
   const set = (key: keyof typeof form) => (event: React.ChangeEvent<HTMLInputElement>) =>
     setForm((current) => ({ ...current, [key]: event.target.value }));
   const signup = useMutation({

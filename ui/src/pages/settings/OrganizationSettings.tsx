@@ -6,7 +6,7 @@ import { useAuth } from "@/auth/AuthProvider";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Alert, Spinner, toast } from "@/components/ui/feedback";
-import { Field, Input, NativeSelect } from "@/components/ui/input";
+import { Field, Input } from "@/components/ui/input";
 import { SsoSettingsCard } from "@/pages/settings/SsoSettings";
 
 const REGIONS: Record<string, string> = { us: "United States (us)", eu: "European Union (eu)" };
