@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItemPerMinute
-from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from sqlalchemy import bindparam, select
 
@@ -29,7 +28,7 @@ from agentflow.billing.plans import effective_plan
 from agentflow.config import Settings
 from agentflow.errors import Forbidden, RateLimited
 from agentflow.gate.network import Network, client_address, contains, parse_networks
-from agentflow.gate.storage import PostgresStorage, redis_storage
+from agentflow.gate.storage import CounterStorage, PostgresStorage, redis_storage
 from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.models import Organization
 
@@ -72,8 +71,9 @@ def request_gate(settings: Settings, reader: Callable[[], FastReader]) -> Reques
 
 
 class RequestGate:
-    def __init__(self, settings: Settings, storage: Storage) -> None:
+    def __init__(self, settings: Settings, storage: CounterStorage) -> None:
         self.settings = settings
+        self.storage = storage
         self.limiter = FixedWindowRateLimiter(storage)
         self.trusted = parse_networks(p for p in settings.trusted_proxies.split(",") if p.strip())
 
@@ -121,14 +121,7 @@ class RequestGate:
                 limits.append(("key", f"key:{subject.api_key_id}", subject.rate_limit_per_minute))
         elif policy.web_per_minute:
             limits.append(("org", f"web:{subject.org_id}", policy.web_per_minute))
-        quotas, refused = [], False
-        for name, key, per_minute in limits:
-            item = RateLimitItemPerMinute(per_minute)
-            allowed = await self.limiter.hit(item, key)
-            stats = await self.limiter.get_window_stats(item, key)
-            reset = max(0, math.ceil(stats.reset_time - time.time()))
-            quotas.append(Quota(name, per_minute, stats.remaining, reset))
-            refused = refused or not allowed
+        quotas, refused = await self._count(limits)
         headers = rate_limit_headers(quotas) if quotas else {}
         if refused:
             retry_after = max(1, max(q.reset_seconds for q in quotas if q.remaining == 0))
@@ -136,3 +129,19 @@ class RequestGate:
             error.headers.update(headers)
             raise error
         return headers
+
+    async def _count(self, limits: list[tuple[str, str, int]]) -> tuple[list[Quota], bool]:
+        """Every quota hit at once (one statement in Postgres, concurrent in Redis); refused when any is
+        past its limit (the rule of `limits`' FixedWindowRateLimiter.hit, for several items at a time)."""
+        if not limits:
+            return [], False
+        items = [(name, RateLimitItemPerMinute(per_minute), key) for name, key, per_minute in limits]
+        hits = [(item.key_for(key), item.get_expiry()) for _, item, key in items]
+        counts = await self.storage.incr_many(hits)
+        quotas, refused = [], False
+        for (name, item, key), count in zip(items, counts, strict=True):
+            stats = await self.limiter.get_window_stats(item, key)  # from the store's memory of that hit
+            reset = max(0, math.ceil(stats.reset_time - time.time()))
+            quotas.append(Quota(name, item.amount, stats.remaining, reset))
+            refused = refused or count > item.amount
+        return quotas, refused

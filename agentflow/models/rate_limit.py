@@ -12,6 +12,8 @@ class RateLimitCounter(Base):
     """One fixed window of one limit: `key` names the limit and who it counts (an org, an API key)."""
 
     __tablename__ = "rate_limit_counters"
+    # No WAL: a hit commits without waiting for a flush to disk; a crash forgets one minute's counts.
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     hits: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -3,6 +3,7 @@ quota, and one quota shared by two API processes (counters in Postgres by defaul
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -14,10 +15,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from limits import RateLimitItemPerSecond
+from limits.aio.strategies import FixedWindowRateLimiter
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.config import Settings
 from agentflow.embedded.ports import free_port, wait_for_port
+from agentflow.gate.storage import redis_storage
 from tests.factories import PASSWORD, Member
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,3 +137,32 @@ def test_two_api_processes_share_one_quota(
             process.terminate()
             process.wait(timeout=20)
     time.sleep(0)  # nothing to wait for: the counters expire with their window
+
+
+async def test_counters_are_an_unlogged_table(session: AsyncSession) -> None:
+    """No WAL flush per counted request: the table is UNLOGGED (created so, and after the migration)."""
+    persistence = await session.scalar(
+        text("SELECT relpersistence FROM pg_class WHERE relname = 'rate_limit_counters'")
+    )
+    assert persistence in ("u", b"u")  # "char" arrives as bytes
+
+
+async def test_redis_window_stats_come_from_the_hit(redis_url: str) -> None:
+    """After a hit, the remaining count and the window's end are those the hit saw, also when another
+    process opened the window; a window ending is noticed, not served from memory."""
+    storage = redis_storage(redis_url)
+    other = redis_storage(redis_url)  # another API process, same Redis
+    limiter, item = FixedWindowRateLimiter(storage), RateLimitItemPerSecond(5, 2)
+    key = f"k{uuid.uuid4().hex[:6]}"
+    assert await FixedWindowRateLimiter(other).hit(item, key)  # opened by the other process
+    assert await limiter.hit(item, key)
+    stats = await limiter.get_window_stats(item, key)
+    assert stats.remaining == 3
+    assert 0 < stats.reset_time - time.time() <= 2
+    assert await FixedWindowRateLimiter(other).hit(item, key, cost=3)
+    assert not await limiter.hit(item, key)  # 6 > 5: refused, counted from Redis, not from memory
+    assert (await limiter.get_window_stats(item, key)).remaining == 0
+    await asyncio.sleep(stats.reset_time - time.time() + 0.1)
+    assert (await limiter.get_window_stats(item, key)).remaining == 5  # the window ended
+    assert await limiter.hit(item, key)
+    assert (await limiter.get_window_stats(item, key)).remaining == 4
