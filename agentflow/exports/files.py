@@ -15,8 +15,7 @@ import orjson
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import agentflow.models
-from agentflow.models import Agent, Execution, ExportFormat, ExportKind
+from agentflow.models import Agent, AuditLog, Execution, ExportFormat, ExportKind
 
 PAGE = 1000
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection): such a text cell is
@@ -58,15 +57,25 @@ def _executions(org_id: uuid.UUID) -> _Source:
 
 
 def _audit_logs(org_id: uuid.UUID) -> _Source:
-    # Only reached when the audit log's model exists (exports/service.py `kind_available`): every column
-    # of its table, whatever its release added.
-    table = agentflow.models.AuditLog.__table__  # type: ignore[attr-defined]
-    columns = list(table.c)
+    columns = [
+        AuditLog.id,
+        AuditLog.created_at,
+        AuditLog.action,
+        AuditLog.actor_type,
+        AuditLog.actor_id,
+        AuditLog.actor_email,
+        AuditLog.resource_type,
+        AuditLog.resource_id,
+        AuditLog.ip,
+        AuditLog.user_agent,
+        AuditLog.request_id,
+        AuditLog.details,
+    ]
     return (
-        select(*columns).where(table.c.org_id == org_id),
+        select(*columns).where(AuditLog.org_id == org_id),
         [c.key for c in columns],
-        table.c.created_at,
-        table.c.id,
+        AuditLog.created_at,
+        AuditLog.id,
     )
 
 

@@ -18,7 +18,9 @@ class ExportCreate(InputSchema):
         {"kind": "executions", "format": "csv", "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"}
     )
 
-    kind: ExportKind = Field(description="`executions`, or `audit_logs` where the audit log is available.")
+    kind: ExportKind = Field(
+        description="`executions`, or `audit_logs` (which also needs the `audit:read` permission)."
+    )
     format: ExportFormat = Field(description="`csv` (a header row, then one row each) or `json` (an array).")
     start: datetime = Field(alias="from", description="Rows created at or after this time (ISO 8601).")
     end: datetime = Field(alias="to", description="Rows created before this time; at most a year later.")

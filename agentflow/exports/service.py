@@ -8,27 +8,21 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import agentflow.models
 from agentflow.auth.subject import AuthSubject
 from agentflow.config import Settings
-from agentflow.errors import Conflict, Gone, NotFound, ValidationFailed
+from agentflow.errors import Conflict, Gone, NotFound
 from agentflow.exports.repository import ExportRepository
 from agentflow.exports.schemas import ExportCreate, ExportLink
 from agentflow.kit.crypto import digest, new_token
 from agentflow.kit.pagination import Page
 from agentflow.knowledge.storage import FileStore
 from agentflow.models import Export, ExportKind, ExportStatus
+from agentflow.rbac import Permission
 
 DOWNLOAD_PATH = "/api/v1/exports/{export_id}/download?token={token}"
 # An export still pending or running this long after it was requested will not finish (its flow run was
 # lost): the daily flow fails it, and it no longer counts toward the org's concurrent exports.
 STUCK_AFTER = timedelta(hours=12)
-
-
-def kind_available(kind: ExportKind) -> bool:
-    """Executions always; the audit log once its table is part of the schema (it ships in its own
-    release: until then its model is not among agentflow.models)."""
-    return kind is ExportKind.executions or hasattr(agentflow.models, "AuditLog")
 
 
 def download_link(export: Export) -> tuple[str, str]:
@@ -42,12 +36,8 @@ class ExportService:
         self, session: AsyncSession, settings: Settings, *, subject: AuthSubject, body: ExportCreate
     ) -> Export:
         """Record a pending export (its flow run is created after the commit)."""
-        if not kind_available(body.kind):
-            raise ValidationFailed(
-                f"Exports of {body.kind.value} are not available on this server",
-                code="export_kind_unavailable",
-                details={"kind": body.kind.value},
-            )
+        if body.kind is ExportKind.audit_logs:
+            subject.require(Permission.audit_read)  # an export is no way around the audit log's permission
         repo = ExportRepository(session)
         since = datetime.now(UTC) - STUCK_AFTER
         if await repo.count_unfinished(subject.org_id, since=since) >= settings.export_max_concurrent:

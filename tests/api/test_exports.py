@@ -21,8 +21,14 @@ from agentflow.exports.dispatch import ExportDispatcher
 from agentflow.exports.runner import expire_files, fail_stuck, run_export
 from agentflow.exports.storage import export_store
 from agentflow.models import Export, Notification
-from agentflow.rbac import Role
-from tests.factories import Member, add_member, create_agent, create_org_with_owner
+from agentflow.rbac import Permission, Role
+from tests.factories import (
+    Member,
+    add_custom_role_member,
+    add_member,
+    create_agent,
+    create_org_with_owner,
+)
 from tests.support.usage import add_execution
 
 NOW = datetime.now(UTC)
@@ -218,15 +224,34 @@ async def test_missing_range_is_422(client: httpx.AsyncClient, owner: Member) ->
     assert response.status_code == 422
 
 
-async def test_audit_log_exports_wait_for_the_audit_log(client: httpx.AsyncClient, owner: Member) -> None:
-    import agentflow.models
+async def test_audit_log_export_holds_the_orgs_entries_and_needs_audit_read(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    owner: Member,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    made = await client.post("/teams", json={"name": "Exported team"}, headers=owner.headers)
+    assert made.status_code == 201, made.text
+    other = await create_org_with_owner(session, settings, name="Org B")
+    assert (await client.post("/teams", json={"name": "Theirs"}, headers=other.headers)).status_code == 201
 
-    response = await _export(client, owner, kind="audit_logs")
-    if hasattr(agentflow.models, "AuditLog"):
-        assert response.status_code == 202, response.text
-    else:
-        assert response.status_code == 422
-        assert response.json()["error"]["code"] == "export_kind_unavailable"
+    created = await _export(client, owner, kind="audit_logs", format="json")
+    assert created.status_code == 202, created.text
+    await _run(sessions, settings, created.json()["id"])
+    download = await client.get(await _link(session, owner, created.json()["id"]))
+    entries = orjson.loads(download.content)
+    team_entries = [e for e in entries if e["action"] == "team.created"]
+    assert [e["resource_id"] for e in team_entries] == [made.json()["id"]]  # ours only
+    assert team_entries[0]["actor_email"] == owner.email and team_entries[0]["actor_type"] == "user"
+    assert team_entries[0]["details"]["changes"][0]["fields"]["name"] == "Exported team"
+    assert "org_id" not in team_entries[0]
+
+    # Exporting is no way around the audit log's own permission.
+    exporter = await add_custom_role_member(session, settings, owner.org_id, {Permission.exports_create})
+    assert (await _export(client, exporter)).status_code == 202
+    refused = await _export(client, exporter, kind="audit_logs")
+    assert refused.status_code == 403, refused.text
 
 
 async def test_concurrent_exports_per_org_are_bounded(
