@@ -57,7 +57,7 @@ def _executions(org_id: uuid.UUID) -> _Source:
 
 
 def _audit_logs(org_id: uuid.UUID) -> _Source:
-    columns = [
+    columns: list[Any] = [
         AuditLog.id,
         AuditLog.created_at,
         AuditLog.action,
