@@ -115,6 +115,7 @@ ACTIONS: dict[tuple[str, str], Audited] = {
     ("POST", "/exports"): Audited("export.requested", id_param=""),
     ("POST", "/exports/{export_id}/link"): Audited("export.link_created"),
     ("PUT", "/org/sso"): Audited("sso.updated", resource="sso"),  # details say when `enforce` changed
+    ("DELETE", "/org/sso"): Audited("sso.disconnected", resource="sso"),
     ("POST", "/auth/sso/webhook"): Audited("directory.synced", resource="directory"),  # actor `system`
 }
 

@@ -27,6 +27,17 @@ class SSOConnectionRepository(TenantRepository[SSOConnection]):
     async def for_org(self, org_id: uuid.UUID) -> SSOConnection | None:
         return await self.one_or_none(self.readable(org_id))
 
+    async def remove_for_org(self, org_id: uuid.UUID) -> bool:
+        """The org's connection, its domains and its directory links, gone (the members stay); whether
+        there was one."""
+        for model in (DirectoryUser, DirectoryGroup, SSODomain):
+            await self.session.execute(delete(model).where(model.org_id == org_id))
+        connection = await self.for_org(org_id)
+        if connection is not None:
+            await self.session.delete(connection)
+            await self.session.flush()
+        return connection is not None
+
     async def by_workos_organization(self, workos_organization_id: str) -> SSOConnection | None:
         return await self.one_or_none(
             select(SSOConnection).where(SSOConnection.workos_organization_id == workos_organization_id)

@@ -122,6 +122,12 @@ class SSOService:
         await session.flush()
         return await self.get(session, settings, org_id=org_id)
 
+    async def disconnect(self, session: AsyncSession, *, org_id: uuid.UUID) -> None:
+        """Stop SSO for the org: its WorkOS connection, domains and directory links removed, passwords
+        accepted again. Members keep their memberships; those provisioned by SSO sign in with a password
+        after a reset. Nothing configured: nothing to do."""
+        await SSOConnectionRepository(session).remove_for_org(org_id)
+
     async def _verified_domains(self, client: workos.AsyncWorkOSClient, workos_org_id: str) -> set[str]:
         async with talking_to_workos("read the organization"):
             try:

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import workos
 from fastapi import APIRouter, Cookie, Depends, Header, Query, Request, status
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from agentflow.auth.subject import AuthSubject
 from agentflow.config import Settings
@@ -81,6 +81,14 @@ async def put_sso(
     """Connect the organization to its WorkOS organization (owner). Domains must be verified at WorkOS;
     `enforce` refuses passwords to members who are not owners and ends their password sessions."""
     return await sso_service.put(session, settings, client, org_id=subject.org_id, body=body)
+
+
+@router.delete("/org/sso", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_sso(subject: SSOManager, session: SessionDep) -> Response:
+    """Disconnect the organization from WorkOS (owner): SSO sign-in and directory sync stop, passwords are
+    accepted again; members stay. Also 204 when SSO was not configured."""
+    await sso_service.disconnect(session, org_id=subject.org_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(

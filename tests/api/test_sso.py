@@ -407,3 +407,30 @@ async def test_a_wrong_api_key_and_refused_egress_are_workos_unavailable(
     finally:
         sso_app.state.workos = good
     assert await session.scalar(select(User).where(User.email == f"ada@{domain}")) is None
+
+
+async def test_disconnecting_sso_accepts_passwords_again_and_frees_the_domains(
+    sso_app: FastAPI,
+    client: httpx.AsyncClient,
+    workos_fake: FakeWorkOS,
+    session: AsyncSession,
+    sso_settings: Settings,
+    owner: Member,
+) -> None:
+    editor = await add_member(session, sso_settings, owner.org_id, Role.editor)
+    _, domain = await connect(client, workos_fake, owner, enforce=True)
+    assert (await login(client, editor.email)).status_code == 403
+
+    refused = await client.delete("/org/sso", headers=editor.headers)
+    assert refused.status_code == 403  # sso:manage is the owners'
+    assert (await client.delete("/org/sso", headers=owner.headers)).status_code == 204
+    settings_now = (await client.get("/org/sso", headers=owner.headers)).json()
+    assert settings_now["configured"] is False and settings_now["domains"] == []
+    assert (await login(client, editor.email)).status_code == 200  # passwords again
+    again = await client.delete("/org/sso", headers=owner.headers)
+    assert again.status_code == 204  # nothing left to disconnect: still 204
+
+    # Another org may now sign in the same domain.
+    other = await create_org_with_owner(session, sso_settings, name="Next owner of the domain")
+    await connect(client, workos_fake, other, domain=domain)
+    assert (await client.get("/org/sso", headers=other.headers)).json()["domains"] == [domain]
