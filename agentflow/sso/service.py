@@ -124,8 +124,8 @@ class SSOService:
 
     async def disconnect(self, session: AsyncSession, *, org_id: uuid.UUID) -> None:
         """Stop SSO for the org: its WorkOS connection, domains and directory links removed, passwords
-        accepted again. Members keep their memberships; those provisioned by SSO sign in with a password
-        after a reset. Nothing configured: nothing to do."""
+        accepted again. Members keep their memberships (those SSO provisioned have no password: they sign in
+        again once SSO is reconnected). Nothing configured: nothing to do."""
         await SSOConnectionRepository(session).remove_for_org(org_id)
 
     async def _verified_domains(self, client: workos.AsyncWorkOSClient, workos_org_id: str) -> set[str]:
