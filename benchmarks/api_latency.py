@@ -94,14 +94,34 @@ def api_processes(base: str) -> list[psutil.Process]:
 
 
 @dataclass
-class Target:
+class Measured:
+    """A target's rounds: each load result with the server CPU it cost per request."""
+
     label: str
+    processes: list[psutil.Process]
+    runs: list[tuple[LoadResult, float]] = field(default_factory=list, kw_only=True)
+
+    def record(self, result: LoadResult, cpu_before: float) -> None:
+        cpu_us = (process_cpu(self.processes) - cpu_before) / max(result.requests, 1) * 1e6
+        self.runs.append((result, cpu_us))
+        print(f"{result.line()}   server CPU {cpu_us:5.0f} us/request")
+
+    def summary(self) -> tuple[float, float, float, float]:
+        results = [r for r, _ in self.runs]
+        return (
+            median([r.rps for r in results]),
+            median([r.percentile(50) for r in results]),
+            median([r.percentile(99) for r in results]),
+            median([c for _, c in self.runs]),
+        )
+
+
+@dataclass
+class Target(Measured):
     host: str
     port: int
     path: str
     headers: dict[str, str]
-    processes: list[psutil.Process]
-    runs: list[tuple[LoadResult, float]] = field(default_factory=list)
     method: str = "GET"
     body: bytes = b""
 
@@ -118,18 +138,7 @@ class Target:
             method=self.method,
             body=self.body,
         )
-        cpu_us = (process_cpu(self.processes) - before) / max(result.requests, 1) * 1e6
-        self.runs.append((result, cpu_us))
-        print(f"{result.line()}   server CPU {cpu_us:5.0f} us/request")
-
-    def summary(self) -> tuple[float, float, float, float]:
-        results = [r for r, _ in self.runs]
-        return (
-            median([r.rps for r in results]),
-            median([r.percentile(50) for r in results]),
-            median([r.percentile(99) for r in results]),
-            median([c for _, c in self.runs]),
-        )
+        self.record(result, before)
 
 
 async def measure(bare: Target, auth: Target, concurrency: int, seconds: float, rounds: int) -> None:
@@ -192,14 +201,11 @@ def start_no_audit_api(base: str) -> tuple[subprocess.Popen[bytes], int]:
 
 
 @dataclass
-class MutationTarget:
+class MutationTarget(Measured):
     """PUT /teams/{id} with a new description each time (a real UPDATE, committed), one team per
     connection so the connections never wait on each other's row lock."""
 
-    label: str
     base: str
-    processes: list[psutil.Process]
-    runs: list[tuple[LoadResult, float]] = field(default_factory=list)
 
     async def round(self, team_ids: list[str], headers: dict[str, str], seconds: float) -> None:
         before = process_cpu(self.processes)
@@ -221,18 +227,7 @@ class MutationTarget:
 
         await asyncio.gather(*(connection(team_id) for team_id in team_ids))
         result = LoadResult(self.label, len(latencies), len(errors), time.perf_counter() - started, latencies)
-        cpu_us = (process_cpu(self.processes) - before) / max(result.requests, 1) * 1e6
-        self.runs.append((result, cpu_us))
-        print(f"{result.line()}   server CPU {cpu_us:5.0f} us/request")
-
-    def summary(self) -> tuple[float, float, float, float]:
-        results = [r for r, _ in self.runs]
-        return (
-            median([r.rps for r in results]),
-            median([r.percentile(50) for r in results]),
-            median([r.percentile(99) for r in results]),
-            median([c for _, c in self.runs]),
-        )
+        self.record(result, before)
 
 
 def audit_scenario(base: str, api_key: str, concurrency: int, seconds: float, rounds: int) -> None:
@@ -247,9 +242,11 @@ def audit_scenario(base: str, api_key: str, concurrency: int, seconds: float, ro
     database = [p for p in api_processes(base) if "api.app:create_app" not in " ".join(p.cmdline())]
     try:
         without = MutationTarget(
-            "PUT team, audit off", f"http://127.0.0.1:{plain_port}", [psutil.Process(plain.pid), *database]
+            "PUT team, audit off",
+            base=f"http://127.0.0.1:{plain_port}",
+            processes=[psutil.Process(plain.pid), *database],
         )
-        audited = MutationTarget("PUT team, audited", base, api_processes(base))
+        audited = MutationTarget("PUT team, audited", base=base, processes=api_processes(base))
         asyncio.run(_measure_audit(without, audited, team_ids, headers, seconds, rounds))
         last = httpx.get(f"{base}/api/v1/org/audit-logs", params={"limit": 1}, headers=headers).json()
         assert last["items"][0]["action"] == "team.updated", last  # the audited process did write entries
@@ -327,15 +324,20 @@ def main() -> None:
         asyncio.run(
             measure(
                 Target(
-                    "bare FastAPI GET /bare", "127.0.0.1", bare_port, "/bare", {}, [psutil.Process(bare.pid)]
+                    "bare FastAPI GET /bare",
+                    host="127.0.0.1",
+                    port=bare_port,
+                    path="/bare",
+                    headers={},
+                    processes=[psutil.Process(bare.pid)],
                 ),
                 Target(
                     "GET /api/v1/auth/me (key)",
-                    target.hostname,
-                    target.port,
-                    "/api/v1/auth/me",
-                    {"X-API-Key": api_key},
-                    api_processes(base),
+                    host=target.hostname,
+                    port=target.port,
+                    path="/api/v1/auth/me",
+                    headers={"X-API-Key": api_key},
+                    processes=api_processes(base),
                 ),
                 args.concurrency,
                 args.seconds,
