@@ -23,6 +23,7 @@ import { NotFoundPage } from "@/pages/NotFoundPage";
 import { BillingSettings } from "@/pages/billing/BillingSettings";
 import { ApiKeysSettings } from "@/pages/settings/ApiKeysSettings";
 import { AuditLogSettings } from "@/pages/settings/AuditLogSettings";
+import { ExportsSettings } from "@/pages/settings/ExportsSettings";
 import { MembersSettings } from "@/pages/settings/MembersSettings";
 import { NotificationSettings } from "@/pages/settings/NotificationSettings";
 import { OrganizationSettings } from "@/pages/settings/OrganizationSettings";
@@ -108,6 +109,7 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                     { path: "notifications", element: <NotificationSettings /> },
                     { path: "webhooks", element: <WebhooksSettings /> },
                     { path: "audit-log", element: <AuditLogSettings /> },
+                    { path: "exports", element: <ExportsSettings /> },
                   ],
                 },
                 { path: "*", element: <NotFoundPage /> },

@@ -15,6 +15,7 @@ const SECTIONS: { to: string; label: string; permission?: Permission }[] = [
   { to: "notifications", label: "Notifications" },
   { to: "webhooks", label: "Webhooks" },
   { to: "audit-log", label: "Audit log", permission: "audit:read" },
+  { to: "exports", label: "Exports", permission: "exports:create" },
 ];
 
 export function SettingsLayout() {
