@@ -28,6 +28,12 @@ function rangeOf(from: string, to: string): { from: string; to: string } {
   return { from: new Date(`${from}T00:00:00`).toISOString(), to: end.toISOString() };
 }
 
+/** The range as the days it covers (`to` is exclusive: the day before it is the last one included). */
+function daysOf(item: Export): string {
+  const day = (d: Date) => d.toLocaleDateString("en", { dateStyle: "medium" });
+  return `${day(new Date(item.from))} – ${day(new Date(new Date(item.to).getTime() - 1))}`;
+}
+
 function CreateExportForm() {
   const today = new Date();
   const monthAgo = new Date(today);
@@ -145,15 +151,13 @@ export function ExportsSettings() {
           <tbody>
             {exports.data.items.map((item) => (
               <tr key={item.id}>
-                <Td>
+                <Td className="whitespace-nowrap">
                   {KINDS.find((k) => k.value === item.kind)?.label ?? item.kind} <span className="text-xs uppercase text-slate-500">{item.format}</span>
                 </Td>
-                <Td className="whitespace-nowrap text-xs">
-                  {formatDateTime(item.from)} – {formatDateTime(item.to)}
-                </Td>
+                <Td className="whitespace-nowrap text-xs" title={`${item.from} – ${item.to}`}>{daysOf(item)}</Td>
                 <Td><StatusCell item={item} /></Td>
                 <Td>{item.row_count ?? "—"}</Td>
-                <Td>{formatBytes(item.size_bytes)}</Td>
+                <Td className="whitespace-nowrap">{formatBytes(item.size_bytes)}</Td>
                 <Td className="whitespace-nowrap">{formatDateTime(item.created_at)}</Td>
                 <Td className="whitespace-nowrap">{formatDateTime(item.expires_at)}</Td>
                 <Td>
