@@ -36,10 +36,11 @@ export function useUpdateOrg() {
   });
 }
 
-export function useMembers() {
+export function useMembers(enabled = true) {
   return useQuery({
     queryKey: orgKeys.members,
     queryFn: () => http.get<Schemas["PageOf_MemberPublic_"]>("/org/members", { query: { limit: 200 } }),
+    enabled,
   });
 }
 

@@ -42,7 +42,7 @@ function toFilters(form: FilterForm): AuditFilters {
 /** Members and (for those who may see them) API keys: the actors an entry can name. */
 function ActorSelect({ value, onChange }: { value: string; onChange: (value: string) => void }) {
   const { can } = useAuth();
-  const members = useMembers();
+  const members = useMembers(can("members:read"));
   const keys = useApiKeys(can("api_keys:read"));
   return (
     <NativeSelect id="audit-actor" value={value} onChange={(e) => onChange(e.target.value)}>
@@ -117,10 +117,10 @@ function Filters({ initial, onApply }: { initial: FilterForm; onApply: (form: Fi
   );
 }
 
+/** A user's email; an API key's creator's email, marked as the key; `system` for sign-up, Stripe and the like. */
 function actorLabel(entry: AuditEntry): string {
-  if (entry.actor.email) return entry.actor.email;
-  if (entry.actor.type === "api_key") return `API key ${entry.actor.id ?? ""}`.trim();
-  return entry.actor.type;
+  if (entry.actor.type === "api_key") return entry.actor.email ? `${entry.actor.email} (API key)` : "API key";
+  return entry.actor.email ?? entry.actor.type;
 }
 
 function EntryRow({ entry, open, onToggle }: { entry: AuditEntry; open: boolean; onToggle: () => void }) {
