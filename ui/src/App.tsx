@@ -22,6 +22,8 @@ import { KnowledgeBasesPage } from "@/pages/knowledge/KnowledgeBasesPage";
 import { NotFoundPage } from "@/pages/NotFoundPage";
 import { BillingSettings } from "@/pages/billing/BillingSettings";
 import { ApiKeysSettings } from "@/pages/settings/ApiKeysSettings";
+import { AuditLogSettings } from "@/pages/settings/AuditLogSettings";
+import { ExportsSettings } from "@/pages/settings/ExportsSettings";
 import { MembersSettings } from "@/pages/settings/MembersSettings";
 import { NotificationSettings } from "@/pages/settings/NotificationSettings";
 import { OrganizationSettings } from "@/pages/settings/OrganizationSettings";
@@ -106,6 +108,8 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                     { path: "billing", element: <BillingSettings /> },
                     { path: "notifications", element: <NotificationSettings /> },
                     { path: "webhooks", element: <WebhooksSettings /> },
+                    { path: "audit-log", element: <AuditLogSettings /> },
+                    { path: "exports", element: <ExportsSettings /> },
                   ],
                 },
                 { path: "*", element: <NotFoundPage /> },

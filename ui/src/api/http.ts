@@ -159,8 +159,8 @@ async function errorFrom(response: Response): Promise<ApiError> {
   );
 }
 
-/** Send a request; returns the parsed body with the response headers (for ETag), throws ApiError. */
-export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+/** Send with the access token, refreshing it once on a 401; a failed answer is thrown as ApiError. */
+async function authorized(method: string, path: string, options: RequestOptions): Promise<Response> {
   const url = buildUrl(path, options.query);
   let response = await send(method, url, options);
   if (response.status === 401 && !NO_REFRESH.includes(path)) {
@@ -173,8 +173,31 @@ export async function request<T>(method: string, path: string, options: RequestO
     }
   }
   if (!response.ok) throw failed(await errorFrom(response));
+  return response;
+}
+
+/** Send a request; returns the parsed body with the response headers (for ETag), throws ApiError. */
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const response = await authorized(method, path, options);
   const data = (response.status === 204 ? null : await response.json()) as T;
   return { data, headers: response.headers, status: response.status };
+}
+
+export interface DownloadedFile {
+  blob: Blob;
+  /** From Content-Disposition, else `fallback`. */
+  filename: string;
+}
+
+/**
+ * GET a file (a CSV export) as a Blob. A plain link cannot carry the in-memory access token, so the file is
+ * fetched like any other request and handed to the browser afterwards (see saveFile in lib/utils).
+ */
+export async function downloadFile(path: string, fallback: string, options: RequestOptions = {}): Promise<DownloadedFile> {
+  const response = await authorized("GET", path, { ...options, headers: { Accept: "*/*", ...options.headers } });
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const filename = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallback;
+  return { blob: await response.blob(), filename };
 }
 
 export interface UploadOptions {

@@ -10,6 +10,7 @@ export type InvitationCreated = Schemas["InvitationCreated"];
 export type ApiKey = Schemas["APIKeyPublic"];
 export type ApiKeyCreated = Schemas["APIKeyCreated"];
 export type Secret = Schemas["SecretPublic"];
+export type RoleInfo = Schemas["RolePublic"];
 
 export const orgKeys = {
   org: ["org"] as const,
@@ -17,6 +18,7 @@ export const orgKeys = {
   invitations: ["org", "invitations"] as const,
   apiKeys: ["org", "api-keys"] as const,
   secrets: ["org", "secrets"] as const,
+  roles: ["org", "roles"] as const,
 };
 
 export function useOrg() {
@@ -34,10 +36,11 @@ export function useUpdateOrg() {
   });
 }
 
-export function useMembers() {
+export function useMembers(enabled = true) {
   return useQuery({
     queryKey: orgKeys.members,
     queryFn: () => http.get<Schemas["PageOf_MemberPublic_"]>("/org/members", { query: { limit: 200 } }),
+    enabled,
   });
 }
 
@@ -135,5 +138,14 @@ export function useDeleteSecret() {
   return useMutation({
     mutationFn: (name: string) => http.delete(`/org/secrets/${encodeURIComponent(name)}`),
     onSuccess: () => client.invalidateQueries({ queryKey: orgKeys.secrets }),
+  });
+}
+
+/** The built-in roles, then the org's custom roles (one page). */
+export function useRoles(enabled: boolean) {
+  return useQuery({
+    queryKey: orgKeys.roles,
+    queryFn: () => http.get<Schemas["PageOf_RolePublic_"]>("/org/roles"),
+    enabled,
   });
 }

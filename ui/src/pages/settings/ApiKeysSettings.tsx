@@ -2,20 +2,55 @@ import { Copy, KeyRound } from "lucide-react";
 import * as React from "react";
 
 import { errorMessage } from "@/api/http";
-import { useApiKeys, useCreateApiKey, useRevokeApiKey, type ApiKeyCreated } from "@/api/org";
+import { useApiKeys, useCreateApiKey, useRevokeApiKey, useRoles, type ApiKey, type ApiKeyCreated } from "@/api/org";
 import { useAuth } from "@/auth/AuthProvider";
 import { Button } from "@/components/ui/button";
 import { ConfirmButton } from "@/components/ui/confirm";
 import { Dialog, DialogContent, DialogFooter } from "@/components/ui/dialog";
 import { Alert, EmptyState, Spinner, toast } from "@/components/ui/feedback";
-import { Field, Input } from "@/components/ui/input";
+import { Field, Input, NativeSelect } from "@/components/ui/input";
 import { Table, Td, Th } from "@/components/ui/table";
 import { formatDateTime, timeAgo } from "@/lib/utils";
+
+/** A key carries all of its creator's permissions, or a role's (a custom role's later edits included). */
+function RoleSelect({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+  const { can } = useAuth();
+  const roles = useRoles(can("members:read"));
+  const items = roles.data?.items ?? [];
+  const builtin = items.filter((r) => r.builtin);
+  const custom = items.filter((r) => !r.builtin);
+  return (
+    <NativeSelect id="key-role" value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">All of my permissions</option>
+      {builtin.length ? (
+        <optgroup label="Built-in roles">
+          {builtin.map((r) => (
+            <option key={r.name} value={r.name}>{r.name}</option>
+          ))}
+        </optgroup>
+      ) : null}
+      {custom.length ? (
+        <optgroup label="Custom roles">
+          {custom.map((r) => (
+            <option key={r.id ?? r.name} value={r.name} title={r.description}>{r.name}</option>
+          ))}
+        </optgroup>
+      ) : null}
+    </NativeSelect>
+  );
+}
+
+function access(key: ApiKey): string {
+  if (key.role) return `role: ${key.role}`;
+  return `${key.scopes.length} ${key.scopes.length === 1 ? "permission" : "permissions"}`;
+}
 
 function CreateKeyDialog() {
   const [open, setOpen] = React.useState(false);
   const [name, setName] = React.useState("");
   const [days, setDays] = React.useState("");
+  const [role, setRole] = React.useState("");
+  const [rate, setRate] = React.useState("");
   const [created, setCreated] = React.useState<ApiKeyCreated | null>(null);
   const create = useCreateApiKey();
   const close = (next: boolean) => {
@@ -25,6 +60,8 @@ function CreateKeyDialog() {
       setCreated(null);
       setName("");
       setDays("");
+      setRole("");
+      setRate("");
       create.reset();
     }
   };
@@ -62,7 +99,15 @@ function CreateKeyDialog() {
             className="space-y-4"
             onSubmit={(event) => {
               event.preventDefault();
-              create.mutate({ name, expires_in_days: days ? Number(days) : null }, { onSuccess: setCreated });
+              create.mutate(
+                {
+                  name,
+                  expires_in_days: days ? Number(days) : null,
+                  ...(role ? { role } : {}),
+                  ...(rate ? { rate_limit_per_minute: Number(rate) } : {}),
+                },
+                { onSuccess: setCreated },
+              );
             }}
           >
             {create.error ? <Alert>{errorMessage(create.error)}</Alert> : null}
@@ -71,6 +116,12 @@ function CreateKeyDialog() {
             </Field>
             <Field id="key-days" label="Expires after (days)" hint="Leave empty for a key that does not expire.">
               <Input id="key-days" type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} />
+            </Field>
+            <Field id="key-role" label="Permissions" hint="Never more than yours. A custom role's later changes apply to the key too.">
+              <RoleSelect value={role} onChange={setRole} />
+            </Field>
+            <Field id="key-rate-limit" label="Rate limit per minute" hint="Optional: requests per minute this key may make. Empty: only the organization's limit applies.">
+              <Input id="key-rate-limit" type="number" min={1} max={1_000_000} value={rate} onChange={(e) => setRate(e.target.value)} />
             </Field>
             <DialogFooter>
               <Button type="submit" disabled={create.isPending}>
@@ -108,6 +159,8 @@ export function ApiKeysSettings() {
             <tr>
               <Th>Name</Th>
               <Th>Key</Th>
+              <Th>Access</Th>
+              <Th>Rate limit</Th>
               <Th>Created</Th>
               <Th>Last used</Th>
               <Th>Expires</Th>
@@ -119,6 +172,8 @@ export function ApiKeysSettings() {
               <tr key={key.id}>
                 <Td className="font-medium">{key.name}</Td>
                 <Td className="font-mono text-xs">{key.prefix}…</Td>
+                <Td className="text-xs">{access(key)}</Td>
+                <Td className="text-xs">{key.rate_limit_per_minute ? `${key.rate_limit_per_minute}/min` : "org limit"}</Td>
                 <Td>{formatDateTime(key.created_at)}</Td>
                 <Td>{timeAgo(key.last_used_at)}</Td>
                 <Td>{key.expires_at ? formatDateTime(key.expires_at) : "never"}</Td>

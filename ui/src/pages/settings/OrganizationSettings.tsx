@@ -7,6 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Alert, Spinner, toast } from "@/components/ui/feedback";
 import { Field, Input } from "@/components/ui/input";
+import { OrgGovernanceCards } from "@/pages/settings/OrgGovernanceSettings";
 import { SsoSettingsCard } from "@/pages/settings/SsoSettings";
 
 const REGIONS: Record<string, string> = { us: "United States (us)", eu: "European Union (eu)" };
@@ -60,6 +61,7 @@ export function OrganizationSettings() {
           )}
         </CardContent>
       </Card>
+      <OrgGovernanceCards />
       <SsoSettingsCard />
     </div>
   );
