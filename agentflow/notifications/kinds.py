@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from agentflow.nodes.approval.approvers import parse_approvers
-from agentflow.rbac import Role
+from agentflow.rbac import ROLE_PERMISSIONS, ROLE_RANK, Role
 
 TITLE_MAX = 200
 BODY_MAX = 2000
@@ -72,6 +72,17 @@ class Recipients:
 
     def __or__(self, other: Recipients) -> Recipients:
         return Recipients(user_ids=self.user_ids | other.user_ids, roles=self.roles | other.roles)
+
+    @property
+    def custom_role_floor(self) -> list[str] | None:
+        """The permissions a custom role must all hold to act as one of `roles` (rbac.acting_role): those
+        of the lowest of them, the built-in roles' permissions being nested; None when only owners are
+        meant (no custom role acts as owner)."""
+        below_owner = [role for role in self.roles if role is not Role.owner]
+        if not below_owner:
+            return None
+        lowest = min(below_owner, key=lambda role: ROLE_RANK[role])
+        return sorted(permission.value for permission in ROLE_PERMISSIONS[lowest])
 
 
 OWNERS_AND_ADMINS = Recipients.with_roles(Role.owner, Role.admin)

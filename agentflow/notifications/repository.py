@@ -6,15 +6,46 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import DateTime, Select, String, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    String,
+    Text,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.kit.models import utcnow
 from agentflow.kit.pagination import Page
 from agentflow.kit.repository import TenantRepository
-from agentflow.models import EmailStatus, Notification, NotificationPreference, OrgMembership, User
+from agentflow.models import (
+    CustomRole,
+    EmailStatus,
+    Notification,
+    NotificationPreference,
+    OrgMembership,
+    User,
+)
 from agentflow.notifications.kinds import Notice, Recipients
+
+
+def acts_as_recipient(recipients: Recipients) -> ColumnElement[bool]:
+    """A member whose custom role acts as one of the recipients' roles (Recipients.custom_role_floor)."""
+    floor = recipients.custom_role_floor
+    if floor is None:
+        return false()
+    return exists().where(
+        CustomRole.id == OrgMembership.custom_role_id,
+        cast(CustomRole.permissions, ARRAY(Text)).contains(floor),
+    )
 
 
 class NotificationRepository(TenantRepository[Notification]):
@@ -93,7 +124,8 @@ class NotificationRepository(TenantRepository[Notification]):
                 OrgMembership.org_id == org_id,
                 User.is_active.is_(True),
                 OrgMembership.user_id.in_(list(recipients.user_ids))
-                | OrgMembership.role.in_(sorted(r.value for r in recipients.roles)),
+                | OrgMembership.role.in_(sorted(r.value for r in recipients.roles))
+                | acts_as_recipient(recipients),
             )
         )
         statement = (

@@ -89,6 +89,9 @@ _PAUSED = _q(
         JOIN org_memberships m ON m.org_id = p.org_id
         JOIN users u ON u.id = m.user_id AND u.is_active
         WHERE m.user_id = ANY(CAST(:user_ids AS uuid[])) OR m.role = ANY(CAST(:roles AS text[]))
+           -- a custom role acting as one of the roles (Recipients.custom_role_floor)
+           OR EXISTS (SELECT 1 FROM custom_roles cr WHERE cr.id = m.custom_role_id
+                      AND CAST(cr.permissions AS text[]) @> CAST(:custom_role_floor AS text[]))
         ON CONFLICT (org_id, user_id, dedupe_key) DO NOTHING
         RETURNING id, email_status
     )
@@ -292,6 +295,7 @@ class EngineStore:
             email=notice.email,
             user_ids=sorted(recipients.user_ids),
             roles=sorted(role.value for role in recipients.roles),
+            custom_role_floor=recipients.custom_role_floor,
             hook_event=WebhookEvent.execution_paused.value,
         )
         return [row["id"] for row in rows]
