@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agentflow.agents import definitions
-from agentflow.agents.repository import AgentRepository, AgentVersionRepository
+from agentflow.agents import access, definitions
+from agentflow.agents.repository import AgentVersionRepository
 from agentflow.auth.subject import AuthSubject
 from agentflow.billing.limits import PlanLimits
 from agentflow.billing.plans import LimitName
@@ -38,6 +38,7 @@ from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.models import Agent, AgentStatus, ExecutionStatus, TriggeredBy
 from agentflow.nodes.errors import StepError
 from agentflow.nodes.trigger.handler import check_input as check_trigger_input
+from agentflow.rbac import Permission
 from agentflow.secrets.store import SecretStore
 
 logger = logging.getLogger("agentflow.executions")
@@ -139,11 +140,15 @@ class TriggerService:
     ) -> Triggered:
         """A new execution with an earlier one's input, of the agent's current version (a test run re-runs
         its own definition); a scheduled run's re-run counts as manual."""
-        previous = await ExecutionRepository(session).get_in_org(subject.org_id, execution_id)
+        previous = await ExecutionRepository(session).get_reachable(
+            subject.org_id, execution_id, access.visible_agent_ids(subject)
+        )
         if previous is None:
             raise NotFound.resource("Execution", execution_id)
-        agent = await AgentRepository(session).get_in_org(subject.org_id, previous.agent_id)
-        assert agent is not None  # an execution goes when its agent does (ON DELETE CASCADE)
+        # An execution goes when its agent does (ON DELETE CASCADE); running it again needs agents:execute.
+        agent = await access.load(
+            session, subject=subject, agent_id=previous.agent_id, permission=Permission.agents_execute
+        )
         source = TriggeredBy(previous.triggered_by)
         return await self.start(
             session,
