@@ -81,12 +81,15 @@ def visible_agent_ids(subject: AuthSubject) -> Select[Any] | None:
     return select(Agent.id).where(Agent.org_id == subject.org_id, visible(subject))
 
 
-async def hidden_agent_ids(session: AsyncSession, *, subject: AuthSubject) -> frozenset[uuid.UUID]:
-    """The org's restricted agents the caller may not read (figures of them are left out)."""
+async def hidden_agent_ids(
+    session: AsyncSession, *, subject: AuthSubject, permission: Permission = Permission.agents_read
+) -> frozenset[uuid.UUID]:
+    """The org's restricted agents the caller may not use with `permission` (analytics leaves their
+    figures out; a test run may not call them as tools)."""
     if has_bypass(subject):
         return frozenset()
     statement = select(Agent.id).where(
-        Agent.org_id == subject.org_id, Agent.restricted.is_(True), ~visible(subject)
+        Agent.org_id == subject.org_id, Agent.restricted.is_(True), ~visible(subject, permission)
     )
     return frozenset((await session.execute(statement)).scalars())
 

@@ -306,7 +306,8 @@ class AgentService:
         defn = definitions.parse(agent.draft_definition)
         report = definitions.publish_report(defn)
         report.errors.extend(await unknown_knowledge_bases(session, agent.org_id, defn))
-        report.errors.extend(await unknown_tool_targets(session, agent.org_id, defn))
+        runnable = access.visible(subject, Permission.agents_execute)  # agent tools: only what they may run
+        report.errors.extend(await unknown_tool_targets(session, agent.org_id, defn, runnable))
         report.errors.extend(await integration_issues(session, agent.org_id, defn))
         if not report.ok:
             raise ValidationFailed(

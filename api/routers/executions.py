@@ -112,6 +112,7 @@ async def test_agent(
         input=body.input,
         user_id=subject.user_id,
         test_definition=body.definition,
+        caller=subject,
     )
     background.add_task(dispatcher.dispatch_quietly, triggered.id)
     return _accepted(triggered)

@@ -427,3 +427,54 @@ async def test_a_custom_role_with_access_all_reaches_restricted_agents(
     assert (await client.get(f"/agents/{s.agent_id}", headers=auditor.headers)).status_code == 200
     assert (await client.get(f"/executions/{s.execution_id}", headers=auditor.headers)).status_code == 200
     assert (await client.get(f"/agents/{s.agent_id}", headers=plain.headers)).status_code == 404
+
+
+def calling(agent_id: uuid.UUID) -> dict[str, Any]:
+    """An agent whose AI step may run `agent_id` as a tool."""
+    return {
+        "nodes": [
+            {"id": "start", "type": "trigger", "config": {"kind": "manual"}},
+            {
+                "id": "ask",
+                "type": "ai",
+                "config": {
+                    "operation": "chat",
+                    "model": "gpt-4o-mini",
+                    "prompt": "Ask the payroll agent",
+                    "tools": [{"type": "agent", "agent_id": str(agent_id), "name": "payroll"}],
+                },
+            },
+        ],
+        "edges": [{"source": "start", "target": "ask"}],
+    }
+
+
+async def test_an_agent_tool_may_name_only_a_restricted_agent_the_author_may_run(
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, owner: Member
+) -> None:
+    """Otherwise publishing (or test-running) an agent of one's own would run the restricted one for them."""
+    s = await restricted_agent(session, settings, owner)
+    created = await client.post(
+        "/agents", json={"name": "Sneaky", "definition": calling(s.agent_id)}, headers=s.outsider.headers
+    )
+    assert created.status_code == 201, created.text
+    sneaky = created.json()["id"]
+
+    published = await client.post(
+        f"/agents/{sneaky}/publish", json={"message": ""}, headers=s.outsider.headers
+    )
+    assert published.status_code == 422 and "unknown_agent" in published.text, published.text
+    tested = await client.post(f"/agents/{sneaky}/test", json={"input": {}}, headers=s.outsider.headers)
+    assert tested.status_code == 422 and tested.json()["error"]["code"] == "unknown_agent", tested.text
+
+    reader = {"user_id": str(s.outsider.user_id), "permissions": [READ]}
+    await put_access(client, owner, s.agent_id, {"restricted": True, "grants": [reader]})
+    still = await client.post(f"/agents/{sneaky}/publish", json={"message": ""}, headers=s.outsider.headers)
+    assert still.status_code == 422, still.text
+
+    runner = {"user_id": str(s.outsider.user_id), "permissions": [EXECUTE]}
+    await put_access(client, owner, s.agent_id, {"restricted": True, "grants": [runner]})
+    tested = await client.post(f"/agents/{sneaky}/test", json={"input": {}}, headers=s.outsider.headers)
+    assert tested.status_code == 202, tested.text
+    allowed = await client.post(f"/agents/{sneaky}/publish", json={"message": ""}, headers=s.outsider.headers)
+    assert allowed.status_code == 201, allowed.text
