@@ -6,21 +6,32 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from agentflow.agents.schemas import EXAMPLE_DEFINITION, MAX_GRANTS, AgentCreate
 from agentflow.agents.service import agent_service
 from agentflow.config import Settings
 from agentflow.errors import Forbidden, NotFound
 from agentflow.executions.triggers import trigger_service
+from agentflow.exports.runner import run_export
+from agentflow.exports.storage import export_store
 from agentflow.mcp_server.service import mcp_tool_service
-from agentflow.models import AgentGrant, AuditLog, Execution, ExecutionEvent, ExecutionStatus, TriggeredBy
+from agentflow.models import (
+    AgentGrant,
+    AuditLog,
+    Execution,
+    ExecutionEvent,
+    ExecutionStatus,
+    Export,
+    TriggeredBy,
+)
 from agentflow.rbac import Permission, Role
 from agentflow.teams.schemas import TeamCreate
 from agentflow.teams.service import team_service
@@ -29,9 +40,11 @@ from tests.factories import (
     Member,
     add_custom_role_member,
     add_member,
+    create_agent,
     create_api_key,
     create_org_with_owner,
 )
+from tests.support.usage import add_execution
 
 READ = "agents:read"
 EXECUTE = "agents:execute"
@@ -478,3 +491,39 @@ async def test_an_agent_tool_may_name_only_a_restricted_agent_the_author_may_run
     assert tested.status_code == 202, tested.text
     allowed = await client.post(f"/agents/{sneaky}/publish", json={"message": ""}, headers=s.outsider.headers)
     assert allowed.status_code == 201, allowed.text
+
+
+async def test_an_executions_export_holds_only_runs_of_agents_the_requester_may_read(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    connection: AsyncConnection,
+    settings: Settings,
+    owner: Member,
+) -> None:
+    s = await restricted_agent(session, settings, owner)
+    open_agent = await create_agent(session, owner, name="Open")
+    open_run = await add_execution(
+        session, org_id=owner.org_id, agent_id=open_agent, created_at=datetime.now(UTC)
+    )
+    exporter = await add_custom_role_member(
+        session, settings, owner.org_id, {Permission.exports_create, Permission.agents_read}
+    )
+    sessions = async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    now = datetime.now(UTC)
+    window = {"from": (now - timedelta(days=30)).isoformat(), "to": (now + timedelta(minutes=1)).isoformat()}
+
+    async def exported(member: Member) -> set[str]:
+        body = {"kind": "executions", "format": "json", **window}
+        created = await client.post("/exports", json=body, headers=member.headers)
+        assert created.status_code == 202, created.text
+        export_id = uuid.UUID(created.json()["id"])
+        assert await run_export(sessions, settings, export_store(settings), export_id) is not None
+        export = await session.get(Export, export_id, populate_existing=True)
+        assert export is not None and export.file_key is not None
+        data = await export_store(settings).get(export.file_key)
+        return {row["id"] for row in orjson.loads(data)}
+
+    assert await exported(exporter) == {str(open_run)}
+    assert await exported(owner) == {str(open_run), str(s.execution_id)}

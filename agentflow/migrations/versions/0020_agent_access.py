@@ -1,4 +1,5 @@
-"""Per-agent access: `agents.restricted` and the grants of a restricted agent to teams and users.
+"""Per-agent access: `agents.restricted`, the grants of a restricted agent to teams and users, and
+`exports.all_agents` (whether an executions export may hold every agent's runs).
 
 Nothing here is read by authentication (the rule is applied in each query, from team memberships and
 grants as they are at that moment), so no auth NOTIFY trigger is needed.
@@ -57,8 +58,12 @@ def upgrade() -> None:
     op.create_index(op.f("ix_agent_grants_org_id"), "agent_grants", ["org_id"], unique=False)
     op.create_index(op.f("ix_agent_grants_team_id"), "agent_grants", ["team_id"], unique=False)
     op.create_index(op.f("ix_agent_grants_user_id"), "agent_grants", ["user_id"], unique=False)
+    op.add_column(
+        "exports", sa.Column("all_agents", sa.Boolean(), server_default=sa.text("true"), nullable=False)
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("exports", "all_agents")
     op.drop_table("agent_grants")
     op.drop_column("agents", "restricted")
