@@ -172,6 +172,9 @@ class AgentSummary(RecordPublic):
         description="Trigger kind of what runs: the current version's, or the draft's if none is published."
     )
     team_id: uuid.UUID | None
+    restricted: bool = Field(
+        default=False, description="Only its team, its grants and agents:access_all reach it (see /access)."
+    )
     tags: list[str]
     current_version: int | None = Field(description="Number of the published version that runs, if any.")
     draft_revision: int = Field(description="Bumped by every edit; the ETag of GET /agents/{id}.")

@@ -194,6 +194,8 @@ async def test_a_read_grant_lets_a_user_see_the_agent_but_not_run_or_edit_it(
     )
     assert granted.status_code == 200, granted.text
     assert granted.json()["grants"][0]["user_id"] == str(s.outsider.user_id)
+    shown = await client.get(f"/agents/{s.agent_id}", headers=s.outsider.headers)
+    assert shown.json()["restricted"] is True
 
     assert set((await reaches(client, s.outsider.headers, s)).values()) == {200}
     assert (await listed(client, s.outsider.headers, s))["agents"]
