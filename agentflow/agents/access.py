@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from agentflow.auth.subject import AuthSubject
 from agentflow.errors import Forbidden, NotFound
 from agentflow.models import Agent, AgentGrant, TeamMembership
-from agentflow.rbac import Permission
+from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
 
 # The permissions a grant may name: those of one agent.
 GRANTABLE = (
@@ -65,6 +65,28 @@ def rule(org_id: Any, user_id: Any, named: Any) -> ColumnElement[bool]:
         AgentGrant.permissions.overlap(named),
     )
     return or_(Agent.restricted.is_(false()), Agent.team_id.in_(teams), Agent.id.in_(granted))
+
+
+# The built-in roles holding the bypass (custom roles may hold it too: checked on their permissions).
+_BYPASS_ROLES = ", ".join(f"'{r.value}'" for r in Role if Permission.agents_access_all in ROLE_PERMISSIONS[r])
+
+
+def member_may_read_sql(*, agent: str, member: str) -> str:
+    """`rule` for reading, plus the bypass, as SQL text for the worker's hand-written statements (who is
+    told of an approval): `agent` aliases `agents`, `member` aliases `org_memberships`. Constants only; kept
+    equal to `rule` (tests/api/test_agent_access.py drives both)."""
+    teams = (
+        f"SELECT tm.team_id FROM team_memberships tm WHERE tm.org_id = {agent}.org_id "  # noqa: S608 (constants only)
+        f"AND tm.user_id = {member}.user_id"
+    )
+    return (
+        f"(NOT {agent}.restricted OR {member}.role IN ({_BYPASS_ROLES})"  # noqa: S608 (constants only)
+        f" OR EXISTS (SELECT 1 FROM custom_roles cr WHERE cr.id = {member}.custom_role_id"
+        f" AND '{Permission.agents_access_all.value}' = ANY(cr.permissions))"
+        f" OR {agent}.team_id IN ({teams})"
+        f" OR EXISTS (SELECT 1 FROM agent_grants g WHERE g.agent_id = {agent}.id"
+        f" AND (g.user_id = {member}.user_id OR g.team_id IN ({teams}))))"
+    )
 
 
 def visible(subject: AuthSubject, permission: Permission = Permission.agents_read) -> ColumnElement[bool]:

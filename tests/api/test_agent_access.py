@@ -18,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from agentflow.agents.schemas import EXAMPLE_DEFINITION, MAX_GRANTS, AgentCreate
 from agentflow.agents.service import agent_service
 from agentflow.config import Settings
+from agentflow.engine.worker.store import EngineStore
 from agentflow.errors import Forbidden, NotFound
 from agentflow.executions.triggers import trigger_service
 from agentflow.exports.runner import run_export
 from agentflow.exports.storage import export_store
+from agentflow.kit.fastread import ConnectionReader
 from agentflow.mcp_server.service import mcp_tool_service
 from agentflow.models import (
     AgentGrant,
@@ -30,8 +32,11 @@ from agentflow.models import (
     ExecutionEvent,
     ExecutionStatus,
     Export,
+    Notification,
     TriggeredBy,
 )
+from agentflow.notifications.kinds import Recipients
+from agentflow.notifications.producers import approval_notice
 from agentflow.rbac import Permission, Role
 from agentflow.teams.schemas import TeamCreate
 from agentflow.teams.service import team_service
@@ -529,3 +534,40 @@ async def test_an_executions_export_holds_only_runs_of_agents_the_requester_may_
 
     assert await exported(exporter) == {str(open_run)}
     assert await exported(owner) == {str(open_run), str(s.execution_id)}
+
+
+async def test_an_approval_of_a_restricted_agent_is_told_only_to_those_who_may_read_it(
+    session: AsyncSession, settings: Settings, owner: Member
+) -> None:
+    """The worker's own statement (not the ORM) applies the same rule: a role named as approvers is told
+    only through members who may read the agent; the owner (agents:access_all) always is."""
+    s = await restricted_agent(session, settings, owner)
+    granted = await add_member(session, settings, owner.org_id, Role.editor)
+    session.add(
+        AgentGrant(org_id=owner.org_id, agent_id=s.agent_id, user_id=granted.user_id, permissions=[EXECUTE])
+    )
+    auditor = await add_custom_role_member(
+        session, settings, owner.org_id, {Permission.agents_read, Permission.agents_access_all}
+    )
+    execution = await session.get(Execution, s.execution_id)
+    assert execution is not None
+    execution.status = ExecutionStatus.running
+    await session.flush()
+    raw = await (await session.connection()).get_raw_connection()
+    store = EngineStore(ConnectionReader(raw.driver_connection))
+    waiting = {"kind": "approval", "node_id": "ask", "step_key": "ask", "approvers": ["role:editor"]}
+    notice = approval_notice(execution_id=s.execution_id, attempt=1, agent_name="Payroll", waiting=waiting)
+    recipients = Recipients.with_roles(Role.editor, Role.owner) | Recipients.users([auditor.user_id])
+    await store.mark_paused(s.execution_id, waiting, notice=notice, recipients=recipients)
+
+    told = set(
+        (
+            await session.scalars(
+                select(Notification.user_id).where(
+                    Notification.org_id == owner.org_id, Notification.kind == "approval.requested"
+                )
+            )
+        ).all()
+    )
+    assert told == {s.team_editor.user_id, granted.user_id, owner.user_id, auditor.user_id}
+    assert s.outsider.user_id not in told
