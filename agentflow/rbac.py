@@ -39,6 +39,8 @@ class Permission(StrEnum):
     agents_publish = "agents:publish"
     agents_archive = "agents:archive"
     agents_execute = "agents:execute"
+    # Reach every agent of the org, restricted ones included (agentflow/agents/access.py): owner and admin.
+    agents_access_all = "agents:access_all"
     executions_read = "executions:read"
     executions_manage = "executions:manage"
     # Deciding approvals: every role has it (the approval node's `approvers` say who may decide); an API key
@@ -97,6 +99,7 @@ _ADMIN = _EDITOR | {
     Permission.api_keys_write,
     Permission.secrets_write,
     Permission.agents_archive,
+    Permission.agents_access_all,
     Permission.integrations_connect,
     Permission.billing_manage,
     Permission.webhooks_read,

@@ -44,6 +44,7 @@ from api.middleware.rate_limit_headers import RateLimitHeadersMiddleware
 from api.middleware.request_id import RequestIDMiddleware
 from api.middleware.security_headers import SecurityHeadersMiddleware
 from api.routers import (
+    agent_access,
     agents,
     analytics,
     api_keys,
@@ -88,6 +89,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     knowledge.router,
     integrations.router,
     agents.router,
+    agent_access.router,
     schemas.router,
     executions.router,
     analytics.router,

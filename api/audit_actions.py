@@ -91,6 +91,7 @@ ACTIONS: dict[tuple[str, str], Audited] = {
     ("POST", "/agents/{agent_id}/duplicate"): Audited("agent.duplicated", id_param=""),
     ("POST", "/agents/{agent_id}/execute"): Audited("agent.executed"),
     ("POST", "/agents/{agent_id}/test"): Audited("agent.tested"),
+    ("PUT", "/agents/{agent_id}/access"): Audited("agent.access_changed"),
     ("POST", "/mcp"): Audited("agent.executed"),  # an MCP tool call (api/mcp.py writes it)
     ("POST", "/executions/{execution_id}/cancel"): Audited("execution.cancelled"),
     ("POST", "/executions/{execution_id}/approve"): Audited("execution.approved"),

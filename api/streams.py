@@ -74,7 +74,7 @@ class ExecutionWatch:
         return max(0.0, self._next_check - time.monotonic())
 
     async def status(self) -> str | None:
-        return await self.events.status_in_org(self.caller.subject.org_id, self.execution_id)
+        return await self.events.status_reachable(self.caller.subject, self.execution_id)
 
     async def _check_execution(self) -> None:
         if await self.status() is None:

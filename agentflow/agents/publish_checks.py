@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.graph import AgentDefinition
@@ -64,11 +64,27 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
+def agent_tool_ids(defn: AgentDefinition) -> set[uuid.UUID]:
+    """The agents the definition's AI nodes may run as tools."""
+    return {
+        key
+        for node in defn.nodes
+        if isinstance(node, AiNode)
+        for tool in node.config.tools
+        if isinstance(tool, AgentToolConfig) and (key := _uuid(tool.agent_id)) is not None
+    }
+
+
 async def unknown_tool_targets(
-    session: AsyncSession, org_id: uuid.UUID, defn: AgentDefinition
+    session: AsyncSession,
+    org_id: uuid.UUID,
+    defn: AgentDefinition,
+    visible: ColumnElement[bool] | None = None,
 ) -> list[Issue]:
     """AI nodes' knowledge and agent tools must name a knowledge base / an unarchived agent of
-    this org (another org's is as unknown); integration and MCP tools a connection of it with the action."""
+    this org (another org's is as unknown); integration and MCP tools a connection of it with the action.
+    `visible`: the agents the publisher may run (agents/access.py): a restricted agent they may not run is
+    as unknown, or publishing would let them run it through another agent."""
     knowledge: list[tuple[str, int, str]] = []
     agents: list[tuple[str, int, str]] = []
     for node in defn.nodes:
@@ -100,6 +116,7 @@ async def unknown_tool_targets(
                 Agent.org_id == org_id,
                 Agent.id.in_(ids),
                 Agent.status != AgentStatus.archived,
+                visible if visible is not None else true(),
             )
         )
         live = set(rows.scalars())

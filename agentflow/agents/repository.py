@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Iterable, Sequence
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from agentflow.agents.schemas import AgentFilters
 from agentflow.errors import BadRequest
 from agentflow.kit.pagination import Page
 from agentflow.kit.repository import TenantRepository
-from agentflow.models import Agent, AgentStatus, AgentVersion
+from agentflow.models import Agent, AgentGrant, AgentStatus, AgentVersion, OrgMembership, Team
 
 
 def _like_pattern(text: str) -> str:
@@ -25,9 +26,16 @@ class AgentRepository(TenantRepository[Agent]):
     model = Agent
 
     async def page_filtered(
-        self, org_id: uuid.UUID, filters: AgentFilters, *, cursor: str | None, limit: int
+        self,
+        org_id: uuid.UUID,
+        filters: AgentFilters,
+        *,
+        cursor: str | None,
+        limit: int,
+        visible: ColumnElement[bool],
     ) -> Page[Agent]:
-        stmt = self.readable(org_id)
+        """`visible`: the caller's per-agent access (agents/access.py)."""
+        stmt = self.readable(org_id).where(visible)
         if filters.status is not None:
             stmt = stmt.where(Agent.status == filters.status)
         else:
@@ -41,15 +49,6 @@ class AgentRepository(TenantRepository[Agent]):
         if filters.q:
             stmt = stmt.where(func.lower(Agent.name).like(_like_pattern(filters.q), escape="\\"))
         return await self.page(stmt, cursor=cursor, limit=limit)
-
-    async def get_for_update(self, org_id: uuid.UUID, agent_id: uuid.UUID) -> Agent | None:
-        """The agent, locked until the transaction ends: edits of one agent happen one at a time."""
-        return await self.one_or_none(
-            self.readable(org_id)
-            .where(Agent.id == agent_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
 
 
 def _encode_number(number: int) -> str:
@@ -92,3 +91,35 @@ class AgentVersionRepository(TenantRepository[AgentVersion]):
         if len(rows) <= limit:
             return Page(items=rows, next_cursor=None)
         return Page(items=rows[:limit], next_cursor=_encode_number(rows[limit - 1].number))
+
+
+class AgentGrantRepository(TenantRepository[AgentGrant]):
+    model = AgentGrant
+
+    async def of_agent(self, org_id: uuid.UUID, agent_id: uuid.UUID) -> Sequence[AgentGrant]:
+        """The agent's grants, teams first, then users, in a stable order."""
+        return await self.all(
+            self.readable(org_id)
+            .where(AgentGrant.agent_id == agent_id)
+            .order_by(AgentGrant.team_id.nulls_last(), AgentGrant.user_id, AgentGrant.id)
+        )
+
+    async def teams_in_org(self, org_id: uuid.UUID, team_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these teams are the org's."""
+        ids = list(team_ids)
+        if not ids:
+            return set()
+        found = await self.session.scalars(select(Team.id).where(Team.org_id == org_id, Team.id.in_(ids)))
+        return set(found)
+
+    async def members_in_org(self, org_id: uuid.UUID, user_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these users are members of the org."""
+        ids = list(user_ids)
+        if not ids:
+            return set()
+        found = await self.session.scalars(
+            select(OrgMembership.user_id).where(
+                OrgMembership.org_id == org_id, OrgMembership.user_id.in_(ids)
+            )
+        )
+        return set(found)

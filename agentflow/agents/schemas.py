@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, computed_field, field_validator
+from pydantic import Field, StringConstraints, computed_field, field_validator, model_validator
 
 from agentflow.config import get_settings
 from agentflow.graph import DefinitionDiff, ValidationReport, Variable
@@ -172,6 +172,9 @@ class AgentSummary(RecordPublic):
         description="Trigger kind of what runs: the current version's, or the draft's if none is published."
     )
     team_id: uuid.UUID | None
+    restricted: bool = Field(
+        default=False, description="Only its team, its grants and agents:access_all reach it (see /access)."
+    )
     tags: list[str]
     current_version: int | None = Field(description="Number of the published version that runs, if any.")
     draft_revision: int = Field(description="Bumped by every edit; the ETag of GET /agents/{id}.")
@@ -223,3 +226,68 @@ class VersionDiff(DefinitionDiff):
 class AgentVariables(Schema):
     node_id: str
     variables: list[Variable] = Field(description="Upstream outputs, then env, loop and execution values.")
+
+
+MAX_GRANTS = 200
+# The permissions a grant may name (agentflow/agents/access.py GRANTABLE).
+GrantPermission = Literal["agents:read", "agents:write", "agents:publish", "agents:execute"]
+
+
+class GrantIn(InputSchema):
+    """One team or one user (exactly one of the two) and what they may do with the agent."""
+
+    team_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+    permissions: list[GrantPermission] = Field(min_length=1, max_length=4)
+
+    @field_validator("permissions")
+    @classmethod
+    def _unique(cls, value: list[GrantPermission]) -> list[GrantPermission]:
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> GrantIn:
+        if (self.team_id is None) == (self.user_id is None):
+            raise ValueError("a grant names exactly one of team_id and user_id")
+        return self
+
+    def subject_key(self) -> str:
+        """`team:<id>` or `user:<id>`: one grant per subject."""
+        return f"team:{self.team_id}" if self.team_id is not None else f"user:{self.user_id}"
+
+
+class AgentAccessUpdate(InputSchema):
+    """The agent's whole access: restricted or not, and every grant (replaces the previous ones)."""
+
+    model_config = examples(
+        {"restricted": True, "grants": []},
+        {
+            "restricted": True,
+            "grants": [
+                {"team_id": "0b6f1e9a-2c1d-4a57-8e0f-3f2d1c0b9a87", "permissions": ["agents:read"]},
+                {
+                    "user_id": "6f1c1d8e-3b7a-4c55-9a55-2f9f6a7c1e01",
+                    "permissions": ["agents:read", "agents:execute"],
+                },
+            ],
+        },
+    )
+
+    restricted: bool
+    grants: list[GrantIn] = Field(default_factory=list, max_length=MAX_GRANTS)
+
+
+class GrantPublic(Schema):
+    id: uuid.UUID
+    team_id: uuid.UUID | None
+    user_id: uuid.UUID | None
+    permissions: list[str]
+
+
+class AgentAccessPublic(Schema):
+    """Who reaches the agent: when `restricted`, the owning team, the grants and `agents:access_all`."""
+
+    agent_id: uuid.UUID
+    restricted: bool
+    team_id: uuid.UUID | None
+    grants: list[GrantPublic]

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from agentflow.agents import definitions
+from agentflow.agents import access, definitions
+from agentflow.agents.access_service import access_service
 from agentflow.agents.publish_checks import integration_issues, unknown_knowledge_bases, unknown_tool_targets
 from agentflow.agents.repository import AgentRepository, AgentVersionRepository
 from agentflow.agents.schemas import (
@@ -61,15 +62,20 @@ class AgentService:
     ) -> Page[Agent]:
         """Agents of the caller's org, newest first, filtered; archived ones only when asked for."""
         return await AgentRepository(session).page_filtered(
-            subject.org_id, filters, cursor=cursor, limit=limit
+            subject.org_id, filters, cursor=cursor, limit=limit, visible=access.visible(subject)
         )
 
-    async def get(self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID) -> Agent:
-        """One agent of the caller's org (404 for any other org's agent)."""
-        agent = await AgentRepository(session).get_in_org(subject.org_id, agent_id)
-        if agent is None:
-            raise NotFound.resource("Agent", agent_id)
-        return agent
+    async def get(
+        self,
+        session: AsyncSession,
+        *,
+        subject: AuthSubject,
+        agent_id: uuid.UUID,
+        permission: Permission = Permission.agents_read,
+    ) -> Agent:
+        """One agent of the caller's org they may reach with `permission` (agents/access.py): 404 for any
+        other org's agent or a restricted one they may not read, 403 when they may only read it."""
+        return await access.load(session, subject=subject, agent_id=agent_id, permission=permission)
 
     async def current_version(self, session: AsyncSession, *, agent: Agent) -> AgentVersion | None:
         """The published version that runs, if any."""
@@ -142,7 +148,7 @@ class AgentService:
         if_match: int | None,
     ) -> Agent:
         """Edit metadata and/or the draft, if based on the current revision (409 `edit_conflict` if not)."""
-        agent = await self._editable(session, subject, agent_id)
+        agent = await self._editable(session, subject, agent_id, Permission.agents_write)
         expected = definitions.expected_revision(if_match, body.revision)
         if expected != agent.draft_revision:
             raise Conflict(
@@ -153,8 +159,11 @@ class AgentService:
                 headers={"ETag": revision_etag(agent.draft_revision)},
             )
         changed = False
-        if body.team_id is not None and body.team_id != agent.team_id:
-            await self._require_team(session, subject, body.team_id)
+        if "team_id" in body.model_fields_set and body.team_id != agent.team_id:
+            if agent.restricted:  # the owning team decides who reaches a restricted agent
+                await access_service.require_manager(session, subject=subject, agent=agent)
+            if body.team_id is not None:
+                await self._require_team(session, subject, body.team_id)
         for name in ("name", "description", "tags", "team_id"):
             value = getattr(body, name)
             sent = name in body.model_fields_set and (value is not None or name == "team_id")
@@ -179,9 +188,10 @@ class AgentService:
         subject: AuthSubject,
         agent_id: uuid.UUID,
         deployer: AgentDeployer | None = None,
+        permission: Permission = Permission.agents_write,
     ) -> None:
         """Soft-delete: the agent stops running, leaves lists, becomes read-only; its history stays."""
-        agent = await self._locked(session, subject, agent_id)
+        agent = await self._locked(session, subject, agent_id, permission)
         if agent.status != AgentStatus.archived:
             agent.status = AgentStatus.archived
             agent.archived_at = datetime.now(UTC)
@@ -202,13 +212,19 @@ class AgentService:
     ) -> Agent:
         """Activate, pause, archive or restore; running states need a published version, and restoring
         needs room in the plan's agents."""
-        agent = await self._locked(session, subject, agent_id)
+        agent = await self._locked(session, subject, agent_id, Permission.agents_publish)
         if AgentStatus.archived in (status, agent.status):
             subject.require(Permission.agents_archive)
         if status == agent.status:
             return agent
         if status == AgentStatus.archived:
-            await self.archive(session, subject=subject, agent_id=agent.id, deployer=deployer)
+            await self.archive(
+                session,
+                subject=subject,
+                agent_id=agent.id,
+                deployer=deployer,
+                permission=Permission.agents_publish,
+            )
             return agent
         if status in (AgentStatus.active, AgentStatus.paused) and agent.current_version is None:
             raise Conflict(
@@ -236,7 +252,7 @@ class AgentService:
         self, session: AsyncSession, *, subject: AuthSubject, agent_id: uuid.UUID
     ) -> Agent:
         """A new webhook URL for the agent; the old one stops working at once."""
-        agent = await self._editable(session, subject, agent_id)
+        agent = await self._editable(session, subject, agent_id, Permission.agents_publish)
         if agent.webhook_token is None:
             raise Conflict(
                 "This agent has no webhook: publish it with a webhook trigger first", code="no_webhook"
@@ -255,9 +271,10 @@ class AgentService:
         agent_id: uuid.UUID,
         name: str | None,
     ) -> Agent:
-        """A new draft agent with a copy of this one's draft and metadata (no versions)."""
+        """A new draft agent with a copy of this one's draft and metadata (no versions); a copy of a
+        restricted agent is restricted to the same team and grants (a copy must not widen who sees it)."""
         source = await self.get(session, subject=subject, agent_id=agent_id)
-        return await self._add(
+        copied = await self._add(
             session,
             limits,
             subject,
@@ -267,6 +284,9 @@ class AgentService:
             team_id=source.team_id,
             draft=copy.deepcopy(source.draft_definition),
         )
+        if source.restricted:
+            await access_service.copy(session, source=source, target=copied)
+        return copied
 
     async def publish(
         self,
@@ -282,11 +302,12 @@ class AgentService:
         The one place a version is made (rollback comes through here too); the deployer then points the
         agent's Prefect deployment at it.
         """
-        agent = await self._editable(session, subject, agent_id)
+        agent = await self._editable(session, subject, agent_id, Permission.agents_publish)
         defn = definitions.parse(agent.draft_definition)
         report = definitions.publish_report(defn)
         report.errors.extend(await unknown_knowledge_bases(session, agent.org_id, defn))
-        report.errors.extend(await unknown_tool_targets(session, agent.org_id, defn))
+        runnable = access.visible(subject, Permission.agents_execute)  # agent tools: only what they may run
+        report.errors.extend(await unknown_tool_targets(session, agent.org_id, defn, runnable))
         report.errors.extend(await integration_issues(session, agent.org_id, defn))
         if not report.ok:
             raise ValidationFailed(
@@ -341,7 +362,7 @@ class AgentService:
         deployer: AgentDeployer | None = None,
     ) -> AgentVersion:
         """Make version `number`'s definition the draft and publish it as a new version."""
-        agent = await self._editable(session, subject, agent_id)
+        agent = await self._editable(session, subject, agent_id, Permission.agents_publish)
         target = await version_of(session, agent, number)
         current = await self.current_version(session, agent=agent)
         if current is not None and current.checksum == target.checksum:
@@ -392,14 +413,18 @@ class AgentService:
             )
         )
 
-    async def _locked(self, session: AsyncSession, subject: AuthSubject, agent_id: uuid.UUID) -> Agent:
-        agent = await AgentRepository(session).get_for_update(subject.org_id, agent_id)
-        if agent is None:
-            raise NotFound.resource("Agent", agent_id)
-        return agent
+    async def _locked(
+        self, session: AsyncSession, subject: AuthSubject, agent_id: uuid.UUID, permission: Permission
+    ) -> Agent:
+        """The agent locked for an edit, if the caller may reach it with `permission` (404/403)."""
+        return await access.load(
+            session, subject=subject, agent_id=agent_id, permission=permission, lock=True
+        )
 
-    async def _editable(self, session: AsyncSession, subject: AuthSubject, agent_id: uuid.UUID) -> Agent:
-        agent = await self._locked(session, subject, agent_id)
+    async def _editable(
+        self, session: AsyncSession, subject: AuthSubject, agent_id: uuid.UUID, permission: Permission
+    ) -> Agent:
+        agent = await self._locked(session, subject, agent_id, permission)
         if agent.status == AgentStatus.archived:
             raise Conflict(
                 f"Agent {agent.id} is archived and read-only; restore it first (PUT /agents/{{id}}/status)",

@@ -7,8 +7,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agentflow.agents import definitions
-from agentflow.agents.repository import AgentRepository, AgentVersionRepository
+from agentflow.agents import access, definitions
+from agentflow.agents.repository import AgentVersionRepository
 from agentflow.agents.schemas import AgentDocument
 from agentflow.auth.subject import AuthSubject
 from agentflow.errors import NotFound
@@ -29,10 +29,7 @@ async def version_of(session: AsyncSession, agent: Agent, number: int) -> AgentV
 
 
 async def _readable(session: AsyncSession, subject: AuthSubject, agent_id: uuid.UUID) -> Agent:
-    agent = await AgentRepository(session).get_in_org(subject.org_id, agent_id)
-    if agent is None:
-        raise NotFound.resource("Agent", agent_id)
-    return agent
+    return await access.load(session, subject=subject, agent_id=agent_id)
 
 
 class VersionService:

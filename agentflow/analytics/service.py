@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agentflow.agents import access
 from agentflow.analytics import buckets
 from agentflow.analytics.repository import AnalyticsRepository, Cell, Key
 from agentflow.analytics.schemas import (
@@ -143,8 +144,10 @@ class AnalyticsService:
         first: date,
         last: date,
         agent_id: uuid.UUID | None = None,
+        hidden: frozenset[uuid.UUID] = frozenset(),
     ) -> dict[Key, Cell]:
-        """Every cell of [first, last]: rolled-up days from usage_daily, the others read live."""
+        """Every cell of [first, last]: rolled-up days from usage_daily, the others read live; none of the
+        `hidden` agents (restricted ones the caller may not read: their figures are theirs)."""
         repo = AnalyticsRepository(session)
         cells, rolled = await repo.rolled(org_id, tz, first, last, agent_id)
         open_days = [day for day in _days(first, min(last, local_today(tz))) if day not in rolled]
@@ -152,6 +155,8 @@ class AnalyticsService:
             start, end = local_midnight(open_days[0], tz), local_midnight(open_days[-1] + timedelta(1), tz)
             live = await repo.live(org_id, tz, start, end, agent_id)
             cells.update((key, cell) for key, cell in live.items() if key[0] not in rolled)
+        if hidden:
+            return {key: cell for key, cell in cells.items() if key[1] not in hidden}
         return cells
 
     async def overview(
@@ -162,7 +167,10 @@ class AnalyticsService:
         first, last = self.resolve_range(tz, first, last)
         length = (last - first).days + 1
         previous_first, previous_last = first - timedelta(days=length), first - timedelta(days=1)
-        cells = await self.cells(session, org_id=subject.org_id, tz=tz, first=previous_first, last=last)
+        hidden = await access.hidden_agent_ids(session, subject=subject)
+        cells = await self.cells(
+            session, org_id=subject.org_id, tz=tz, first=previous_first, last=last, hidden=hidden
+        )
         now = _totals((key, cell) for key, cell in cells.items() if key[0] >= first)
         before = _totals((key, cell) for key, cell in cells.items() if key[0] < first)
         return Overview(
@@ -185,7 +193,8 @@ class AnalyticsService:
         """One zero-filled point per day, ISO week or month of the range, ascending."""
         tz = await self.timezone(session, org_id=subject.org_id)
         first, last = self.resolve_range(tz, first, last)
-        cells = await self.cells(session, org_id=subject.org_id, tz=tz, first=first, last=last)
+        hidden = await access.hidden_agent_ids(session, subject=subject)
+        cells = await self.cells(session, org_id=subject.org_id, tz=tz, first=first, last=last, hidden=hidden)
         sums: dict[date, Cell] = {}
         for day in _days(first, last):
             sums.setdefault(_period_start(day, period), Cell())
@@ -221,7 +230,8 @@ class AnalyticsService:
         """Cost by agent, provider or model, highest first."""
         tz = await self.timezone(session, org_id=subject.org_id)
         first, last = self.resolve_range(tz, first, last)
-        cells = await self.cells(session, org_id=subject.org_id, tz=tz, first=first, last=last)
+        hidden = await access.hidden_agent_ids(session, subject=subject)
+        cells = await self.cells(session, org_id=subject.org_id, tz=tz, first=first, last=last, hidden=hidden)
         groups: dict[str, Cell] = defaultdict(Cell)
         names: dict[str, str] = {}
         total = Decimal(0)

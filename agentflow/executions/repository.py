@@ -10,13 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import TextClause, bindparam, func, select, text, update
+from sqlalchemy import ARRAY, Boolean, Select, String, TextClause, bindparam, func, or_, select, text, update
 
+from agentflow.agents import access
+from agentflow.auth.subject import AuthSubject
 from agentflow.executions.schemas import ExecutionFilters
 from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.kit.pagination import Page
 from agentflow.kit.repository import TenantRepository
-from agentflow.models import Execution, ExecutionEvent, ExecutionLog, ExecutionStep, TriggeredBy
+from agentflow.models import Agent, Execution, ExecutionEvent, ExecutionLog, ExecutionStep, TriggeredBy
+from agentflow.rbac import Permission
 
 # Every execution is recorded by this statement, on the request's session (execute, test, retry) or on the
 # fast reader (webhooks, schedules: fast_repository.py compiles it for asyncpg). ON CONFLICT: a concurrent
@@ -77,10 +80,27 @@ class NewExecution:
 class ExecutionRepository(TenantRepository[Execution]):
     model = Execution
 
-    async def page_filtered(
-        self, org_id: uuid.UUID, filters: ExecutionFilters, *, cursor: str | None, limit: int
-    ) -> Page[Execution]:
+    def reachable(self, org_id: uuid.UUID, agent_ids: Select[Any] | None) -> Select[Execution]:
+        """The org's executions of the agents the caller may read (`agent_ids`, agents/access.py; None:
+        every agent)."""
         statement = self.readable(org_id)
+        return statement if agent_ids is None else statement.where(Execution.agent_id.in_(agent_ids))
+
+    async def get_reachable(
+        self, org_id: uuid.UUID, execution_id: uuid.UUID, agent_ids: Select[Any] | None
+    ) -> Execution | None:
+        return await self.one_or_none(self.reachable(org_id, agent_ids).where(Execution.id == execution_id))
+
+    async def page_filtered(
+        self,
+        org_id: uuid.UUID,
+        filters: ExecutionFilters,
+        *,
+        cursor: str | None,
+        limit: int,
+        agent_ids: Select[Any] | None,
+    ) -> Page[Execution]:
+        statement = self.reachable(org_id, agent_ids)
         if filters.agent_id is not None:
             statement = statement.where(Execution.agent_id == filters.agent_id)
         if filters.status is not None:
@@ -126,9 +146,13 @@ class ExecutionRepository(TenantRepository[Execution]):
             self.readable(org_id).where(Execution.agent_id == agent_id, Execution.idempotency_key == key)
         )
 
-    async def locked(self, org_id: uuid.UUID, execution_id: uuid.UUID) -> Execution | None:
+    async def locked(
+        self, org_id: uuid.UUID, execution_id: uuid.UUID, agent_ids: Select[Any] | None
+    ) -> Execution | None:
         return await self.one_or_none(
-            self.readable(org_id).where(Execution.id == execution_id).with_for_update()
+            self.reachable(org_id, agent_ids)
+            .where(Execution.id == execution_id)
+            .with_for_update(of=Execution)
         )
 
     async def steps(self, execution_id: uuid.UUID) -> Sequence[ExecutionStep]:
@@ -172,9 +196,17 @@ class ExecutionRepository(TenantRepository[Execution]):
         )
 
 
-_STATUS_IN_ORG = compile_query(
-    select(Execution.status).where(
-        Execution.id == bindparam("execution_id"), Execution.org_id == bindparam("org_id")
+# The execution's status if the caller may read its agent (agents/access.py's rule, compiled once).
+_STATUS_REACHABLE = compile_query(
+    select(Execution.status)
+    .join(Agent, Agent.id == Execution.agent_id)
+    .where(
+        Execution.id == bindparam("execution_id"),
+        Execution.org_id == bindparam("org_id"),
+        or_(
+            bindparam("bypass", type_=Boolean),
+            access.rule(bindparam("org_id"), bindparam("user_id"), bindparam("named", type_=ARRAY(String))),
+        ),
     )
 )
 _EVENTS_AFTER = compile_query(
@@ -199,9 +231,17 @@ class ExecutionStreamRepository:
     def __init__(self, reader: FastReader) -> None:
         self.reader = reader
 
-    async def status_in_org(self, org_id: uuid.UUID, execution_id: uuid.UUID) -> str | None:
-        """The execution's status, or None when the org has no such execution (another org's included)."""
-        row = await self.reader.fetchrow(_STATUS_IN_ORG, execution_id=execution_id, org_id=org_id)
+    async def status_reachable(self, subject: AuthSubject, execution_id: uuid.UUID) -> str | None:
+        """The execution's status, or None when the caller's org has no such execution (another org's
+        included) or it is of a restricted agent the caller may not read."""
+        row = await self.reader.fetchrow(
+            _STATUS_REACHABLE,
+            execution_id=execution_id,
+            org_id=subject.org_id,
+            user_id=subject.user_id,
+            bypass=access.has_bypass(subject),
+            named=access.granting(Permission.agents_read),
+        )
         return None if row is None else str(row["status"])
 
     async def events_after(

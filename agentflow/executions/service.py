@@ -13,6 +13,7 @@ import jsonschema
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
+from agentflow.agents import access
 from agentflow.auth.subject import AuthSubject
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -28,12 +29,16 @@ from agentflow.models import (
 )
 from agentflow.models.execution import FINAL_STATUSES
 from agentflow.nodes.approval.approvers import may_decide
+from agentflow.rbac import Permission
 
 
 class ExecutionService:
     async def get(self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID) -> Execution:
-        """One execution of the caller's org (404 for any other org's)."""
-        execution = await ExecutionRepository(session).get_in_org(subject.org_id, execution_id)
+        """One execution of the caller's org, of an agent they may read (404 for any other org's, or of a
+        restricted agent they may not read)."""
+        execution = await ExecutionRepository(session).get_reachable(
+            subject.org_id, execution_id, access.visible_agent_ids(subject)
+        )
         if execution is None:
             raise NotFound.resource("Execution", execution_id)
         return execution
@@ -47,9 +52,9 @@ class ExecutionService:
         cursor: str | None,
         limit: int,
     ) -> Page[Execution]:
-        """Executions of the caller's org, newest first."""
+        """Executions of the caller's org, of the agents they may read, newest first."""
         return await ExecutionRepository(session).page_filtered(
-            subject.org_id, filters, cursor=cursor, limit=limit
+            subject.org_id, filters, cursor=cursor, limit=limit, agent_ids=access.visible_agent_ids(subject)
         )
 
     async def steps(
@@ -74,11 +79,27 @@ class ExecutionService:
         return await ExecutionRepository(session).events(execution_id, after=after, limit=limit)
 
     async def _locked(
-        self, session: AsyncSession, subject: AuthSubject, execution_id: uuid.UUID
+        self,
+        session: AsyncSession,
+        subject: AuthSubject,
+        execution_id: uuid.UUID,
+        permission: Permission = Permission.agents_read,
     ) -> Execution:
-        execution = await ExecutionRepository(session).locked(subject.org_id, execution_id)
+        """The execution, locked, if the caller may use `permission` on its agent (404, or 403 when they
+        may only read the agent)."""
+        execution = await ExecutionRepository(session).locked(
+            subject.org_id, execution_id, access.visible_agent_ids(subject)
+        )
         if execution is None:
             raise NotFound.resource("Execution", execution_id)
+        if permission != Permission.agents_read:
+            await access.check(
+                session,
+                subject=subject,
+                agent_id=execution.agent_id,
+                permission=permission,
+                missing=NotFound.resource("Execution", execution_id),
+            )
         return execution
 
     async def run_stats(
@@ -91,8 +112,8 @@ class ExecutionService:
     async def cancel(
         self, session: AsyncSession, gateway: PrefectGateway, *, subject: AuthSubject, execution_id: uuid.UUID
     ) -> Execution:
-        """Stop a queued, running or paused execution."""
-        execution = await self._locked(session, subject, execution_id)
+        """Stop a queued, running or paused execution (needs `agents:execute` on its agent)."""
+        execution = await self._locked(session, subject, execution_id, Permission.agents_execute)
         if execution.status in FINAL_STATUSES:
             raise Conflict(f"The execution already {execution.status}", code="already_finished")
         if execution.status == ExecutionStatus.running and execution.prefect_flow_run_id:
@@ -155,8 +176,9 @@ class ExecutionService:
     async def retry_in_place(
         self, session: AsyncSession, gateway: PrefectGateway, *, subject: AuthSubject, execution_id: uuid.UUID
     ) -> Execution:
-        """Re-run the same flow run: completed steps are reused, the failed one runs again."""
-        execution = await self._locked(session, subject, execution_id)
+        """Re-run the same flow run: completed steps are reused, the failed one runs again (needs
+        `agents:execute` on its agent)."""
+        execution = await self._locked(session, subject, execution_id, Permission.agents_execute)
         if execution.status not in (
             ExecutionStatus.failed,
             ExecutionStatus.timed_out,

@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agentflow.agents import definitions
-from agentflow.agents.repository import AgentRepository, AgentVersionRepository
+from agentflow.agents import access, definitions
+from agentflow.agents.publish_checks import agent_tool_ids
+from agentflow.agents.repository import AgentVersionRepository
 from agentflow.auth.subject import AuthSubject
 from agentflow.billing.limits import PlanLimits
 from agentflow.billing.plans import LimitName
@@ -32,12 +33,13 @@ from agentflow.executions import integration_events, webhooks
 from agentflow.executions.fast_repository import FastExecutionRepository, WebhookAgent
 from agentflow.executions.repository import ExecutionRepository, NewExecution
 from agentflow.executions.webhooks import WebhookRequest
-from agentflow.graph import parse_definition
+from agentflow.graph import AgentDefinition, parse_definition
 from agentflow.graph.errors import DefinitionError
 from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.models import Agent, AgentStatus, ExecutionStatus, TriggeredBy
 from agentflow.nodes.errors import StepError
 from agentflow.nodes.trigger.handler import check_input as check_trigger_input
+from agentflow.rbac import Permission
 from agentflow.secrets.store import SecretStore
 
 logger = logging.getLogger("agentflow.executions")
@@ -107,6 +109,7 @@ class TriggerService:
         user_id: uuid.UUID | None,
         idempotency_key: str | None = None,
         test_definition: dict[str, Any] | None = None,
+        caller: AuthSubject | None = None,
     ) -> Triggered:
         """Record a queued execution of the agent (dispatch to Prefect follows the commit); a repeated
         idempotency key returns the first execution instead. 402 `plan_limit_reached` when the plan allows
@@ -118,7 +121,7 @@ class TriggerService:
         refused = refusal(agent.status, published=agent.current_version is not None, source=triggered_by)
         if refused is not None:
             raise refused
-        runs = await self._what_runs(session, agent, triggered_by, test_definition)
+        runs = await self._what_runs(session, agent, triggered_by, test_definition, caller)
         check_input(trigger_config(runs.definition), _schema_subject(input, triggered_by))
         if triggered_by != TriggeredBy.test:
             await limits.check(session, org_id=agent.org_id, limit=LimitName.executions)
@@ -139,11 +142,15 @@ class TriggerService:
     ) -> Triggered:
         """A new execution with an earlier one's input, of the agent's current version (a test run re-runs
         its own definition); a scheduled run's re-run counts as manual."""
-        previous = await ExecutionRepository(session).get_in_org(subject.org_id, execution_id)
+        previous = await ExecutionRepository(session).get_reachable(
+            subject.org_id, execution_id, access.visible_agent_ids(subject)
+        )
         if previous is None:
             raise NotFound.resource("Execution", execution_id)
-        agent = await AgentRepository(session).get_in_org(subject.org_id, previous.agent_id)
-        assert agent is not None  # an execution goes when its agent does (ON DELETE CASCADE)
+        # An execution goes when its agent does (ON DELETE CASCADE); running it again needs agents:execute.
+        agent = await access.load(
+            session, subject=subject, agent_id=previous.agent_id, permission=Permission.agents_execute
+        )
         source = TriggeredBy(previous.triggered_by)
         return await self.start(
             session,
@@ -153,6 +160,7 @@ class TriggerService:
             input=previous.input,
             user_id=subject.user_id,
             test_definition=previous.definition,
+            caller=subject,
         )
 
     async def _record(self, repo: ExecutionRepository, new: NewExecution) -> Triggered:
@@ -181,6 +189,7 @@ class TriggerService:
         agent: Agent,
         triggered_by: TriggeredBy,
         test_definition: dict[str, Any] | None,
+        caller: AuthSubject | None,
     ) -> _WhatRuns:
         """A test run: the given definition or the draft, frozen into the execution. Anything else: the
         current version."""
@@ -188,9 +197,11 @@ class TriggerService:
             definition = test_definition if test_definition is not None else agent.draft_definition
             definitions.check_size(definition)  # a test run is held to what a saved draft may be
             try:
-                parse_definition(definition)
+                defn = parse_definition(definition)
             except DefinitionError as exc:
                 raise ValidationFailed("The definition to test is not valid", details=exc.issues) from exc
+            if caller is not None:  # a test run calls agent tools for real: only those the caller may run
+                await _require_runnable_tools(session, caller, defn)
             return _WhatRuns(definition=definition, version_id=None, frozen=definition)
         assert agent.current_version is not None  # refusal() answered not_published
         version = await AgentVersionRepository(session).get_number(
@@ -364,6 +375,19 @@ class TriggerService:
         found = await repo.insert_queued(new) or await repo.id_by_idempotency_key(agent.id, idempotency_key)
         assert found is not None, "only a repeated idempotency key conflicts"
         return found
+
+
+async def _require_runnable_tools(session: AsyncSession, caller: AuthSubject, defn: AgentDefinition) -> None:
+    """422 `unknown_agent` for an agent tool naming a restricted agent the caller may not run (as for an
+    agent that is not there: agents/access.py)."""
+    tools = agent_tool_ids(defn)
+    if not tools:
+        return
+    hidden = tools & await access.hidden_agent_ids(
+        session, subject=caller, permission=Permission.agents_execute
+    )
+    if hidden:
+        raise ValidationFailed(f"Agent {min(hidden, key=str)} not found", code="unknown_agent")
 
 
 @dataclass(frozen=True)

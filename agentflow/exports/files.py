@@ -13,9 +13,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agentflow.agents import access
 from agentflow.models import Agent, AuditLog, Execution, ExportFormat, ExportKind
+from agentflow.rbac import Permission
 
 PAGE = 1000
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection): such a text cell is
@@ -31,7 +34,7 @@ class ExportTooLarge(Exception):
 _Source = tuple[Select[Any], list[str], Any, Any]
 
 
-def _executions(org_id: uuid.UUID) -> _Source:
+def _executions(org_id: uuid.UUID, reader: uuid.UUID | None = None, *, all_agents: bool = True) -> _Source:
     columns: list[Any] = [
         Execution.id,
         Execution.agent_id,
@@ -53,6 +56,9 @@ def _executions(org_id: uuid.UUID) -> _Source:
         Execution.output,
     ]
     statement = select(*columns).join(Agent, Agent.id == Execution.agent_id).where(Execution.org_id == org_id)
+    if not all_agents:  # the requester's per-agent access as it is now (no user left: unrestricted only)
+        named = array(access.granting(Permission.agents_read))
+        statement = statement.where(access.rule(org_id, reader, named))
     return statement, [c.key for c in columns], Execution.created_at, Execution.id
 
 
@@ -80,12 +86,22 @@ def _audit_logs(org_id: uuid.UUID) -> _Source:
 
 
 async def rows(
-    session: AsyncSession, kind: ExportKind, org_id: uuid.UUID, start: datetime, end: datetime
+    session: AsyncSession,
+    kind: ExportKind,
+    org_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    reader: uuid.UUID | None = None,
+    all_agents: bool = True,
 ) -> tuple[list[str], AsyncIterator[Sequence[Any]]]:
-    """The column names, and the org's rows created in [start, end) page by page, oldest first."""
-    statement, names, created_at, row_id = (_executions if kind is ExportKind.executions else _audit_logs)(
-        org_id
-    )
+    """The column names, and the org's rows created in [start, end) page by page, oldest first; executions
+    only of the agents `reader` may read unless `all_agents`."""
+    if kind is ExportKind.executions:
+        source = _executions(org_id, reader, all_agents=all_agents)
+    else:
+        source = _audit_logs(org_id)
+    statement, names, created_at, row_id = source
     statement = statement.where(created_at >= start, created_at < end).order_by(created_at, row_id)
 
     async def pages() -> AsyncIterator[Sequence[Any]]:

@@ -58,9 +58,12 @@ async def run_export(
         export.flow_run_id = flow_run_id
         org_id, kind, fmt = export.org_id, ExportKind(export.kind), ExportFormat(export.format)
         start, end = export.range_start, export.range_end
+        reader, all_agents = export.requested_by, export.all_agents
     try:
         async with sessions() as session:
-            names, pages = await files.rows(session, kind, org_id, start, end)
+            names, pages = await files.rows(
+                session, kind, org_id, start, end, reader=reader, all_agents=all_agents
+            )
             writer = files.FileWriter(fmt, names, max_bytes=settings.export_max_bytes)
             async for page in pages:
                 for row in page:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agentflow.agents import access
 from agentflow.auth.subject import AuthSubject
 from agentflow.config import Settings
 from agentflow.errors import Conflict, Gone, NotFound
@@ -51,6 +52,7 @@ class ExportService:
             Export(
                 org_id=subject.org_id,
                 requested_by=subject.user_id,
+                all_agents=access.has_bypass(subject),
                 kind=body.kind.value,
                 format=body.format.value,
                 range_start=body.start,

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.kit.fastread import FastReader, compile_query
@@ -37,9 +37,10 @@ class McpToolRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def exposed_agents(self, org_id: uuid.UUID) -> list[ExposedAgent]:
+    async def exposed_agents(self, org_id: uuid.UUID, visible: ColumnElement[bool]) -> list[ExposedAgent]:
         """Active agents of the org whose published version opts in with `settings.expose_as_tool`, oldest
-        first (so an older agent keeps its tool name when a newer one takes the same name)."""
+        first (so an older agent keeps its tool name when a newer one takes the same name); only those
+        `visible` (the caller's per-agent access, agents/access.py)."""
         opted_in = AgentVersion.definition[("settings", "expose_as_tool")].as_string() == "true"
         statement = (
             select(Agent, AgentVersion.definition)
@@ -47,7 +48,7 @@ class McpToolRepository:
                 AgentVersion,
                 (AgentVersion.agent_id == Agent.id) & (AgentVersion.number == Agent.current_version),
             )
-            .where(Agent.org_id == org_id, Agent.status == AgentStatus.active, opted_in)
+            .where(Agent.org_id == org_id, Agent.status == AgentStatus.active, opted_in, visible)
             .order_by(Agent.created_at, Agent.id)
             .limit(MAX_TOOLS)
         )

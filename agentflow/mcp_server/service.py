@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from agentflow.agents import access
 from agentflow.auth.subject import AuthSubject
 from agentflow.billing.limits import PlanLimits
 from agentflow.engine.control.hub import EventHub
@@ -81,9 +82,10 @@ def _description(agent: Agent, definition: dict[str, Any]) -> str:
 
 class McpToolService:
     async def list_tools(self, session: AsyncSession, *, subject: AuthSubject) -> list[AgentTool]:
-        """The caller's org's exposed agents as tools, each with a name unique within the org."""
+        """The caller's org's exposed agents they may read as tools, each with a name unique within the
+        org (restricted agents they may not read are not there: names are chosen as they see the list)."""
         subject.require(Permission.agents_read)
-        exposed = await McpToolRepository(session).exposed_agents(subject.org_id)
+        exposed = await McpToolRepository(session).exposed_agents(subject.org_id, access.visible(subject))
         taken: set[str] = set()
         tools: list[AgentTool] = []
         for item in exposed:
@@ -130,6 +132,13 @@ class McpToolService:
             raise NotFound(
                 f"No tool named {name!r}: list the tools to see the current names", code="unknown_tool"
             )
+        await access.check(
+            session,
+            subject=subject,
+            agent_id=tool.agent.id,
+            permission=Permission.agents_execute,
+            missing=NotFound(f"No tool named {name!r}", code="unknown_tool"),
+        )
         return await trigger_service.start(
             session,
             limits=limits,

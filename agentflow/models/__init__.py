@@ -1,7 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on Base.metadata."""
 
 from agentflow.kit.models import Base
-from agentflow.models.agent import Agent, AgentStatus, AgentTemplate, AgentVersion
+from agentflow.models.agent import Agent, AgentGrant, AgentStatus, AgentTemplate, AgentVersion
 from agentflow.models.api_key import APIKey
 from agentflow.models.audit import ActorType, AuditLog
 from agentflow.models.auth import LoginThrottle, RefreshToken
@@ -37,6 +37,7 @@ __all__ = [
     "APIKey",
     "ActorType",
     "Agent",
+    "AgentGrant",
     "AgentStatus",
     "AgentTemplate",
     "AgentVersion",

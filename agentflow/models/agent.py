@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -68,6 +69,9 @@ class Agent(TenantModel):
     team_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("teams.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    # Restricted: only the owning team, the agent's grants (agent_grants) and holders of
+    # `agents:access_all` reach it (agentflow/agents/access.py); everyone else gets 404 as for another org's.
+    restricted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="false")
     tags: Mapped[list[str]] = mapped_column(
         ARRAY(String(50)), nullable=False, default=list, server_default="{}"
     )
@@ -124,3 +128,25 @@ class AgentTemplate(RecordModel):
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
     )
+
+
+class AgentGrant(TenantModel):
+    """What one team or one user may do with a restricted agent (agents:read/write/publish/execute)."""
+
+    __tablename__ = "agent_grants"
+    __table_args__ = (
+        CheckConstraint("(team_id IS NULL) <> (user_id IS NULL)", name="one_subject"),
+        UniqueConstraint("agent_id", "team_id"),
+        UniqueConstraint("agent_id", "user_id"),
+    )
+
+    agent_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False
+    )
+    team_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("teams.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    permissions: Mapped[list[str]] = mapped_column(ARRAY(String(40)), nullable=False)

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -61,6 +62,9 @@ class Export(TenantModel):
     requested_by: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    # False: the requester could not reach every agent (agents:access_all), so an executions export holds
+    # only those of agents they may read when it runs (agentflow/agents/access.py).
+    all_agents: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default="true")
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     format: Mapped[str] = mapped_column(String(10), nullable=False)
     # Rows created in [range_start, range_end).

@@ -71,7 +71,9 @@ async def execute_agent(
     idempotency_key: IdempotencyKey = None,
 ) -> ExecutionAccepted:
     """Run the agent's current version with this input; answers at once (watch the stream for progress)."""
-    agent = await agent_service.get(session, subject=subject, agent_id=agent_id)
+    agent = await agent_service.get(
+        session, subject=subject, agent_id=agent_id, permission=Permission.agents_execute
+    )
     triggered = await trigger_service.start(
         session,
         limits=limits,
@@ -99,7 +101,9 @@ async def test_agent(
     background: BackgroundTasks,
 ) -> ExecutionAccepted:
     """Run the draft (or the given definition) with sample input; actions with side effects only preview."""
-    agent = await agent_service.get(session, subject=subject, agent_id=agent_id)
+    agent = await agent_service.get(
+        session, subject=subject, agent_id=agent_id, permission=Permission.agents_execute
+    )
     triggered = await trigger_service.start(
         session,
         limits=limits,
@@ -108,6 +112,7 @@ async def test_agent(
         input=body.input,
         user_id=subject.user_id,
         test_definition=body.definition,
+        caller=subject,
     )
     background.add_task(dispatcher.dispatch_quietly, triggered.id)
     return _accepted(triggered)

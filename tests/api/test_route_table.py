@@ -19,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from pydantic import BaseModel
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.agents.schemas import EXAMPLE_DEFINITION, AgentCreate, AgentUpdate
@@ -41,7 +42,7 @@ from agentflow.knowledge.service import knowledge_base_service
 from agentflow.knowledge.storage import file_store
 from agentflow.members.schemas import InviteRequest
 from agentflow.members.service import member_service
-from agentflow.models import AuditLog, Export, SSOConnection, TriggeredBy
+from agentflow.models import Agent, AuditLog, Export, SSOConnection, TriggeredBy
 from agentflow.notifications.kinds import Notice, NotificationKind, Recipients
 from agentflow.notifications.service import notification_service
 from agentflow.rbac import ROLE_PERMISSIONS, Permission, Role
@@ -594,6 +595,35 @@ async def test_another_orgs_id_is_404(
     response = await client.request(method, path, headers=owner.headers, **body_kwargs(method, route, body))
     assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
     assert other_owner.org_name not in response.text and other_owner.email not in response.text
+
+
+# Per-agent access: every route reaching one agent or its execution, called by an editor (whose role allows
+# the route) on a restricted agent they have no grant for, answers 404, as for another org's agent.
+RESTRICTED_AGENT_ROUTES = [
+    item
+    for item in PROTECTED
+    if {"agent_id", "execution_id"} & set(re.findall(r"{(\w+)}", item[1].path))
+    and (permission := required_permission(item[1])) is not None
+    and permission in ROLE_PERMISSIONS[Role.editor]
+]
+
+
+@pytest.mark.parametrize("item", RESTRICTED_AGENT_ROUTES, ids=route_id)
+async def test_a_restricted_agent_is_404_without_a_grant(
+    item: tuple[str, APIRoute],
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    settings: Settings,
+    owner: Member,
+) -> None:
+    method, route = item
+    editor = await add_member(session, settings, owner.org_id, Role.editor)
+    own = OrgResources(session, settings, owner)
+    path, body = await build_request(method, route, own, own)
+    await session.execute(update(Agent).where(Agent.org_id == owner.org_id).values(restricted=True))
+    response = await client.request(method, path, headers=editor.headers, **body_kwargs(method, route, body))
+    assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
+    assert response.json()["error"]["code"] == "not_found"
 
 
 def query_ids(route: APIRoute) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
+from agentflow.agents.access import member_may_read_sql
 from agentflow.engine.worker.recording import DATABASE_OUTAGE, RecordingFailed, RetryingReader
 from agentflow.graph.definition import DEFAULT_HANDLE
 from agentflow.kit.fastread import CompiledQuery, FastReader, PoolReader, compile_query
@@ -69,6 +70,7 @@ _RUNNING = _q(
 # active members the recipients name, nobody twice for the same dedupe key (a resume without a decision
 # pauses again under the same key). Returns the ids whose email is pending, mailed once this committed. The
 # org's webhook endpoints subscribed to `execution.paused` get their delivery rows in it too (the outbox).
+# A restricted agent's approval is told only to those who may read the agent (agentflow/agents/access.py).
 _PAUSED = _q(
     with_execution_outbox(
         """
@@ -88,15 +90,17 @@ _PAUSED = _q(
         FROM paused p
         JOIN org_memberships m ON m.org_id = p.org_id
         JOIN users u ON u.id = m.user_id AND u.is_active
-        WHERE m.user_id = ANY(CAST(:user_ids AS uuid[])) OR m.role = ANY(CAST(:roles AS text[]))
-           -- a custom role acting as one of the roles (Recipients.custom_role_floor)
-           OR EXISTS (SELECT 1 FROM custom_roles cr WHERE cr.id = m.custom_role_id
-                      AND CAST(cr.permissions AS text[]) @> CAST(:custom_role_floor AS text[]))
+        JOIN agents a ON a.id = p.agent_id
+        WHERE (m.user_id = ANY(CAST(:user_ids AS uuid[])) OR m.role = ANY(CAST(:roles AS text[]))
+               -- a custom role acting as one of the roles (Recipients.custom_role_floor)
+               OR EXISTS (SELECT 1 FROM custom_roles cr WHERE cr.id = m.custom_role_id
+                          AND CAST(cr.permissions AS text[]) @> CAST(:custom_role_floor AS text[])))
+          AND :may_read:
         ON CONFLICT (org_id, user_id, dedupe_key) DO NOTHING
         RETURNING id, email_status
     )
     SELECT id FROM told WHERE email_status = 'pending'
-    """,
+    """.replace(":may_read:", member_may_read_sql(agent="a", member="m")),
     )
 )
 # Ending an execution also ends the steps still under way, in the same statement: whoever ends it (the run

@@ -79,6 +79,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{agent_id}/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Agent Access
+         * @description Whether the agent is restricted, its owning team and its grants (whoever may read the agent).
+         */
+        get: operations["get_agent_access_api_v1_agents__agent_id__access_get"];
+        /**
+         * Put Agent Access
+         * @description Restrict the agent (or lift it) and replace its grants (at most 200; one per team or user).
+         *
+         *     Only holders of `agents:access_all` (owners, admins) or editors in the agent's owning team may (403
+         *     `agent_access_denied`); a grant naming a team or user outside the org is 404.
+         */
+        put: operations["put_agent_access_api_v1_agents__agent_id__access_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agents/{agent_id}/duplicate": {
         parameters: {
             query?: never;
@@ -2321,6 +2348,55 @@ export interface components {
          * @enum {string}
          */
         ActorType: "user" | "api_key" | "system";
+        /**
+         * AgentAccessPublic
+         * @description Who reaches the agent: when `restricted`, the owning team, the grants and `agents:access_all`.
+         */
+        AgentAccessPublic: {
+            /**
+             * Agent Id
+             * Format: uuid
+             */
+            agent_id: string;
+            /** Grants */
+            grants: components["schemas"]["GrantPublic"][];
+            /** Restricted */
+            restricted: boolean;
+            /** Team Id */
+            team_id: string | null;
+        };
+        /**
+         * AgentAccessUpdate
+         * @description The agent's whole access: restricted or not, and every grant (replaces the previous ones).
+         * @example {
+         *       "grants": [],
+         *       "restricted": true
+         *     }
+         * @example {
+         *       "grants": [
+         *         {
+         *           "permissions": [
+         *             "agents:read"
+         *           ],
+         *           "team_id": "0b6f1e9a-2c1d-4a57-8e0f-3f2d1c0b9a87"
+         *         },
+         *         {
+         *           "permissions": [
+         *             "agents:read",
+         *             "agents:execute"
+         *           ],
+         *           "user_id": "6f1c1d8e-3b7a-4c55-9a55-2f9f6a7c1e01"
+         *         }
+         *       ],
+         *       "restricted": true
+         *     }
+         */
+        AgentAccessUpdate: {
+            /** Grants */
+            grants?: components["schemas"]["GrantIn"][];
+            /** Restricted */
+            restricted: boolean;
+        };
         /** AgentAnalytics */
         AgentAnalytics: {
             /**
@@ -2466,6 +2542,12 @@ export interface components {
              * @description True when publishing the draft would pass validation.
              */
             publishable: boolean;
+            /**
+             * Restricted
+             * @description Only its team, its grants and agents:access_all reach it (see /access).
+             * @default false
+             */
+            restricted: boolean;
             status: components["schemas"]["AgentStatus"];
             /**
              * Success Rate
@@ -2569,6 +2651,12 @@ export interface components {
             last_run_at?: string | null;
             /** Name */
             name: string;
+            /**
+             * Restricted
+             * @description Only its team, its grants and agents:access_all reach it (see /access).
+             * @default false
+             */
+            restricted: boolean;
             status: components["schemas"]["AgentStatus"];
             /**
              * Success Rate
@@ -3378,6 +3466,32 @@ export interface components {
              */
             secret: boolean;
         };
+        /**
+         * GrantIn
+         * @description One team or one user (exactly one of the two) and what they may do with the agent.
+         */
+        GrantIn: {
+            /** Permissions */
+            permissions: ("agents:read" | "agents:write" | "agents:publish" | "agents:execute")[];
+            /** Team Id */
+            team_id?: string | null;
+            /** User Id */
+            user_id?: string | null;
+        };
+        /** GrantPublic */
+        GrantPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Permissions */
+            permissions: string[];
+            /** Team Id */
+            team_id: string | null;
+            /** User Id */
+            user_id: string | null;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -4177,7 +4291,7 @@ export interface components {
          * Permission
          * @enum {string}
          */
-        Permission: "org:read" | "org:update" | "members:read" | "members:invite" | "members:manage" | "roles:manage" | "teams:read" | "teams:write" | "api_keys:read" | "api_keys:write" | "secrets:read" | "secrets:write" | "agents:read" | "agents:write" | "agents:publish" | "agents:archive" | "agents:execute" | "executions:read" | "executions:manage" | "executions:approve" | "knowledge:read" | "knowledge:write" | "integrations:read" | "integrations:use" | "integrations:connect" | "analytics:read" | "billing:read" | "billing:manage" | "notifications:read" | "webhooks:read" | "webhooks:manage" | "exports:create" | "sso:manage" | "audit:read";
+        Permission: "org:read" | "org:update" | "members:read" | "members:invite" | "members:manage" | "roles:manage" | "teams:read" | "teams:write" | "api_keys:read" | "api_keys:write" | "secrets:read" | "secrets:write" | "agents:read" | "agents:write" | "agents:publish" | "agents:archive" | "agents:execute" | "agents:access_all" | "executions:read" | "executions:manage" | "executions:approve" | "knowledge:read" | "knowledge:write" | "integrations:read" | "integrations:use" | "integrations:connect" | "analytics:read" | "billing:read" | "billing:manage" | "notifications:read" | "webhooks:read" | "webhooks:manage" | "exports:create" | "sso:manage" | "audit:read";
         /** PlanLimits */
         PlanLimits: {
             /** Agents */
@@ -6196,6 +6310,326 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_agent_access_api_v1_agents__agent_id__access_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentAccessPublic"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthorized",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "rate_limited",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_agent_access_api_v1_agents__agent_id__access_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AgentAccessUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentAccessPublic"];
+                };
             };
             /** @description Bad request */
             400: {
