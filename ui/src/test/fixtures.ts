@@ -50,6 +50,7 @@ export function agentSummary(overrides: Partial<AgentSummary> = {}): AgentSummar
     trigger_type: "webhook",
     tags: ["support"],
     team_id: null,
+    restricted: false,
     current_version: 3,
     draft_revision: 7,
     archived_at: null,
