@@ -84,6 +84,7 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                     { path: "versions", lazy: () => import("@/pages/agents/VersionsPage").then((m) => ({ Component: m.VersionsPage })) },
                     { path: "executions", element: <ExecutionsPage /> },
                     { path: "analytics", lazy: () => import("@/pages/analytics/AgentAnalyticsPage").then((m) => ({ Component: m.AgentAnalyticsPage })) },
+                    { path: "access", lazy: () => import("@/pages/agents/AccessPage").then((m) => ({ Component: m.AccessPage })) },
                   ],
                 },
                 { path: "executions", element: <ExecutionsPage /> },

@@ -2,7 +2,7 @@ import { Outlet, useParams } from "react-router";
 
 import { TabNav } from "@/components/ui/tabs";
 
-/** /agents/:agentId/* — tabs over the builder, versions, the agent's executions and its analytics. */
+/** /agents/:agentId/* — tabs over the builder, versions, the agent's executions, its analytics and who may reach it. */
 export function AgentLayout() {
   const { agentId = "" } = useParams();
   const base = `/agents/${agentId}`;
@@ -16,6 +16,7 @@ export function AgentLayout() {
           { to: `${base}/versions`, label: "Versions" },
           { to: `${base}/executions`, label: "Executions" },
           { to: `${base}/analytics`, label: "Analytics" },
+          { to: `${base}/access`, label: "Access" },
         ]}
       />
       <div className="min-h-0 flex-1">

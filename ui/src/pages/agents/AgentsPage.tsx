@@ -103,6 +103,7 @@ function AgentCard({ agent }: { agent: AgentSummary }) {
       <p className="mt-1 line-clamp-2 min-h-10 text-sm text-slate-500">{agent.description || "No description."}</p>
       <div className="mt-3 flex flex-wrap items-center gap-1.5">
         <StatusBadge status={agent.status} />
+        {agent.restricted ? <span className="rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">restricted</span> : null}
         {agent.trigger_type ? <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600">{agent.trigger_type}</span> : null}
         {agent.tags.map((tag) => (
           <span key={tag} className="rounded bg-indigo-50 px-1.5 py-0.5 text-xs text-indigo-700">#{tag}</span>
@@ -145,6 +146,7 @@ function AgentRows({ agents }: { agents: AgentSummary[] }) {
           <tr key={agent.id}>
             <Td>
               <Link to={`/agents/${agent.id}`} className="font-medium text-slate-900 hover:text-indigo-700">{agent.name}</Link>
+              {agent.restricted ? <span className="ml-2 rounded bg-amber-50 px-1.5 py-0.5 text-xs text-amber-800">restricted</span> : null}
             </Td>
             <Td><StatusBadge status={agent.status} /></Td>
             <Td>{agent.trigger_type ?? "—"}</Td>
