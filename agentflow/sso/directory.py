@@ -13,11 +13,14 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import workos
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from workos.common.models import (
     DirectoryGroup as WorkOSGroup,
 )
 from workos.common.models import (
+    DsyncGroupDeleted,
+    DsyncGroupUpdated,
     DsyncGroupUserAdded,
     DsyncGroupUserRemoved,
     DsyncUserCreated,
@@ -89,7 +92,11 @@ async def handle(session: AsyncSession, *, limits: PlanLimits, event: Any) -> bo
             return await _group_user(session, limits, event.data.user, event.data.group, added=True)
         case DsyncGroupUserRemoved():
             return await _group_user(session, limits, event.data.user, event.data.group, added=False)
-    return False  # other events (directory activated, group renamed, …) need nothing here
+        case DsyncGroupUpdated():
+            return await _group_renamed(session, event.data)
+        case DsyncGroupDeleted():
+            return await _group_gone(session, event.data)
+    return False  # other events (directory activated, group created while empty, …) need nothing here
 
 
 async def _connection(session: AsyncSession, workos_org_id: str) -> SSOConnection | None:
@@ -210,3 +217,38 @@ async def _team_for(
         team = await teams.add(Team(org_id=connection.org_id, name=name, description="From the directory"))
     await groups.add(DirectoryGroup(org_id=connection.org_id, directory_group_id=group.id, team_id=team.id))
     return team.id
+
+
+async def _group_renamed(session: AsyncSession, group: Any) -> bool:
+    """The linked team takes the group's new name, unless another team of the org already has it."""
+    connection = await _connection(session, group.organization_id)
+    link = await DirectoryGroupRepository(session).find(connection.org_id, group.id) if connection else None
+    if connection is None or link is None:
+        return False
+    teams = TeamRepository(session)
+    team = await teams.get_in_org(connection.org_id, link.team_id)
+    name = group.name.strip()[:120] or group.id
+    if team is None or team.name == name:
+        return False
+    if await teams.one_or_none(teams.readable(connection.org_id).where(Team.name == name)) is not None:
+        logger.warning("directory group %s renamed to a team name already taken: team kept as is", group.id)
+        return False
+    team.name = name
+    return True
+
+
+async def _group_gone(session: AsyncSession, group: Any) -> bool:
+    """The team stays (agents may belong to it) but no longer follows the directory: the link goes, and so
+    do the memberships the directory gave (its users'), since team membership reaches restricted agents."""
+    connection = await _connection(session, group.organization_id)
+    link = await DirectoryGroupRepository(session).find(connection.org_id, group.id) if connection else None
+    if connection is None or link is None:
+        return False
+    directory_users = select(DirectoryUser.user_id).where(DirectoryUser.org_id == connection.org_id)
+    await session.execute(
+        delete(TeamMembership).where(
+            TeamMembership.team_id == link.team_id, TeamMembership.user_id.in_(directory_users)
+        )
+    )
+    await DirectoryGroupRepository(session).delete(link)
+    return True

@@ -235,3 +235,37 @@ async def test_directory_groups_fill_teams(
         )
     )
     assert left == {"Engineering"}
+
+
+async def test_a_renamed_group_renames_its_team_and_a_deleted_one_stops_filling_it(
+    sso_app: FastAPI, client: httpx.AsyncClient, workos_fake: FakeWorkOS, session: AsyncSession, owner: Member
+) -> None:
+    workos_org, domain = await connect(client, workos_fake, owner)
+    person = directory_user(organization_id=workos_org, email=f"ops@{domain}", user_id="directory_user_01OPS")
+    group = directory_group(organization_id=workos_org, name="Ops", group_id="directory_group_01OPS")
+    added = {"directory_id": "d", "user": person, "group": group}
+    assert (await deliver(client, event("dsync.group.user_added", added))).json() == {"processed": True}
+    # A hand-made member of the same team: the directory never removes those.
+    team_id = await session.scalar(select(Team.id).where(Team.org_id == owner.org_id, Team.name == "Ops"))
+    assert team_id is not None
+    joined = await client.post(
+        f"/teams/{team_id}/members", json={"user_id": str(owner.user_id)}, headers=owner.headers
+    )
+    assert joined.status_code == 200, joined.text
+
+    taken = await client.post("/teams", json={"name": "Taken"}, headers=owner.headers)
+    assert taken.status_code == 201
+    clash = await deliver(client, event("dsync.group.updated", {**group, "name": "Taken"}))
+    assert clash.json() == {"processed": False}  # another team's name: kept as is
+    renamed = await deliver(client, event("dsync.group.updated", {**group, "name": "Operations"}))
+    assert renamed.json() == {"processed": True}
+    session.expire_all()
+    assert (await session.get(Team, team_id)).name == "Operations"  # type: ignore[union-attr]
+
+    gone = await deliver(client, event("dsync.group.deleted", group))
+    assert gone.json() == {"processed": True}
+    session.expire_all()
+    left = set(await session.scalars(select(TeamMembership.user_id).where(TeamMembership.team_id == team_id)))
+    assert left == {owner.user_id}  # the directory's member removed, the hand-made one kept, the team too
+    again = await deliver(client, event("dsync.group.deleted", group))
+    assert again.json() == {"processed": False}
