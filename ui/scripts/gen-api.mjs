@@ -2,6 +2,7 @@
 //   src/api/openapi.json           the app's OpenAPI document
 //   src/api/schema.d.ts            TypeScript types for it (openapi-typescript)
 //   src/test/fixtures/node-types.json  the node-type catalog the builder's palette and forms come from
+//   src/api/audit-actions.json     every action the audit log records (the audit viewer's suggestions)
 // Run from ui/: `npm run gen:api` (uses ../.venv/bin/python, or $PYTHON).
 import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
@@ -26,6 +27,12 @@ const nodeTypes = dump(
     "print(json.dumps([t.model_dump(mode='json') for t in node_types()], indent=2, sort_keys=True))",
 );
 writeFileSync(resolve(ui, "src/test/fixtures/node-types.json"), nodeTypes);
+
+const auditActions = dump(
+  "import json; from api.audit_actions import ACTIONS; " +
+    "print(json.dumps(sorted({a.action for a in ACTIONS.values()}), indent=2))",
+);
+writeFileSync(resolve(ui, "src/api/audit-actions.json"), auditActions);
 
 execFileSync(resolve(ui, "node_modules/.bin/openapi-typescript"), ["src/api/openapi.json", "-o", "src/api/schema.d.ts"], {
   cwd: ui,
