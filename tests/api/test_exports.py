@@ -236,7 +236,10 @@ async def test_audit_log_export_holds_the_orgs_entries_and_needs_audit_read(
     other = await create_org_with_owner(session, settings, name="Org B")
     assert (await client.post("/teams", json={"name": "Theirs"}, headers=other.headers)).status_code == 201
 
-    created = await _export(client, owner, kind="audit_logs", format="json")
+    # The entries are stamped now, not at the module's NOW (a long run imports this file minutes earlier).
+    now = datetime.now(UTC)
+    today = {"from": (now - timedelta(hours=1)).isoformat(), "to": (now + timedelta(hours=1)).isoformat()}
+    created = await _export(client, owner, kind="audit_logs", format="json", **today)
     assert created.status_code == 202, created.text
     await _run(sessions, settings, created.json()["id"])
     download = await client.get(await _link(session, owner, created.json()["id"]))
