@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agentflow.agents import access
 from agentflow.agents.repository import AgentGrantRepository
-from agentflow.agents.schemas import AgentAccessPublic, AgentAccessUpdate, GrantPublic
+from agentflow.agents.schemas import AgentAccessPublic, AgentAccessUpdate, GrantIn, GrantPublic
 from agentflow.auth.subject import AuthSubject
 from agentflow.errors import Forbidden, NotFound, ValidationFailed
 from agentflow.models import Agent, AgentGrant
@@ -47,16 +47,7 @@ class AgentAccessService:
         for old in await repo.of_agent(subject.org_id, agent.id):
             await session.delete(old)
         await session.flush()  # the unique (agent, team/user) rows go before their replacements arrive
-        for grant in body.grants:
-            session.add(
-                AgentGrant(
-                    org_id=agent.org_id,
-                    agent_id=agent.id,
-                    team_id=grant.team_id,
-                    user_id=grant.user_id,
-                    permissions=list(grant.permissions),
-                )
-            )
+        session.add_all(_grant(agent, grant) for grant in body.grants)
         if agent.restricted != body.restricted:
             agent.restricted = body.restricted
             agent.updated_by = subject.user_id
@@ -76,16 +67,8 @@ class AgentAccessService:
     async def copy(self, session: AsyncSession, *, source: Agent, target: Agent) -> None:
         """Give `target` the restriction and grants of `source` (a duplicate never widens access)."""
         target.restricted = source.restricted
-        for grant in await AgentGrantRepository(session).of_agent(source.org_id, source.id):
-            session.add(
-                AgentGrant(
-                    org_id=target.org_id,
-                    agent_id=target.id,
-                    team_id=grant.team_id,
-                    user_id=grant.user_id,
-                    permissions=list(grant.permissions),
-                )
-            )
+        grants = await AgentGrantRepository(session).of_agent(source.org_id, source.id)
+        session.add_all(_grant(target, grant) for grant in grants)
         await session.flush()
 
     async def _public(self, session: AsyncSession, agent: Agent) -> AgentAccessPublic:
@@ -96,6 +79,17 @@ class AgentAccessService:
             team_id=agent.team_id,
             grants=[GrantPublic.model_validate(grant) for grant in grants],
         )
+
+
+def _grant(agent: Agent, source: GrantIn | AgentGrant) -> AgentGrant:
+    """A grant on `agent` giving what `source` (a requested grant, or another agent's) gives."""
+    return AgentGrant(
+        org_id=agent.org_id,
+        agent_id=agent.id,
+        team_id=source.team_id,
+        user_id=source.user_id,
+        permissions=list(source.permissions),
+    )
 
 
 access_service = AgentAccessService()
