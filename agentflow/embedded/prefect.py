@@ -69,11 +69,26 @@ RUN_LOGS = {
 }
 
 
-def server_process(data_dir: Path, *, host: str, port: int, auth_string: str | None) -> ManagedProcess:
-    """The Prefect server; with `auth_string` every API call (and the UI) needs those credentials."""
+# Prefect on Postgres: its pool per server process (Prefect's default 5 + 10 overflow queued requests behind
+# the event services' batches under load).
+POSTGRES_TUNING = {
+    "PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE": "10",
+    "PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW": "10",
+}
+
+
+def server_process(
+    data_dir: Path, *, host: str, port: int, auth_string: str | None, database_url: str | None = None
+) -> ManagedProcess:
+    """The Prefect server; with `auth_string` every API call (and the UI) needs those credentials; with
+    `database_url` (SQLAlchemy, asyncpg) it keeps its state in that Postgres database instead of SQLite."""
     api_url = f"http://{host}:{port}/api"
     env = prefect_env(data_dir, api_url, auth_string=auth_string)
     env["PREFECT_UI_API_URL"] = api_url
+    if database_url:
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
+        for key, value in POSTGRES_TUNING.items():
+            env.setdefault(key, value)
     if auth_string:
         env["PREFECT_SERVER_API_AUTH_STRING"] = auth_string
     for key, value in SERVER_TUNING.items():

@@ -18,12 +18,16 @@ from typing import Literal, TypeVar
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from agentflow.config import get_settings
 from agentflow.embedded import prefect as embedded_prefect
 from agentflow.embedded.openbao import EmbeddedOpenBao, scrub_vault_env, write_private
 from agentflow.embedded.ports import ensure_free, wait_for_port
 from agentflow.embedded.postgres import EmbeddedPostgres
+from agentflow.embedded.prefect_database import DATABASE as PREFECT_DATABASE
+from agentflow.embedded.prefect_database import PrefectDatabase
+from agentflow.embedded.prefect_database import choose as choose_prefect_database
 from agentflow.embedded.process import ManagedProcess
 from agentflow.errors import AgentFlowError
 from agentflow.migrations import upgrade
@@ -59,6 +63,7 @@ class Stack:
     stopping: threading.Event = field(default_factory=threading.Event)
     running: bool = False
     openbao: EmbeddedOpenBao | None = None
+    postgres: EmbeddedPostgres | None = None
 
     @property
     def api_url(self) -> str:
@@ -142,6 +147,7 @@ class Stack:
             app_env = self._app_env(database_url)
             worker_env = self._child_env(app_env, role="worker")
             self._step("Vault block 'agentflow-vault'", lambda: self._register_blocks(worker_env))
+            self._step("Agent deployments", lambda: asyncio.run(self._redeploy_missing(database_url)))
             self._step("Prefect worker", lambda: self._start_worker(worker_env))
             self._step("API", lambda: self._start_api(self._child_env(app_env, role="api")))
             self.running = True
@@ -171,6 +177,7 @@ class Stack:
         pg.initialize()
         self._launch(pg.process())
         asyncio.run(self._postgres_ready(pg))
+        self.postgres = pg
         return pg.url()
 
     async def _postgres_ready(self, pg: EmbeddedPostgres) -> None:
@@ -219,14 +226,46 @@ class Stack:
         if self.config.external_prefect_url:
             embedded_prefect.wait_healthy(self.prefect_api_url, timeout=30)
             return
+        database = asyncio.run(self._prefect_database())
+        if database.notice:
+            self.console.print(f"[yellow]![/] {database.notice}")
         process = embedded_prefect.server_process(
             self.config.data_dir,
             host=self.config.host,
             port=self.config.prefect_port,
             auth_string=self.prefect_auth_string(),
+            database_url=database.connection_url,
         )
         self._launch(process)
         embedded_prefect.wait_healthy(self.prefect_api_url, timeout=120, process=process)
+
+    async def _prefect_database(self) -> PrefectDatabase:
+        """The embedded Prefect server's database: `prefect` in the embedded Postgres, or SQLite (asked for,
+        deferred while runs are in progress, or with an external AgentFlow database and no embedded one)."""
+        if self.postgres is None:
+            return PrefectDatabase("sqlite", None)
+        await self.postgres.ensure_database(PREFECT_DATABASE)
+        return await choose_prefect_database(
+            self.config.data_dir,
+            agentflow_dsn=self.postgres.url(driver=""),
+            prefect_url=self.postgres.url(PREFECT_DATABASE),
+        )
+
+    async def _redeploy_missing(self, database_url: str) -> None:
+        """Deployments Prefect lacks (a new Prefect database) are re-created from the published agents."""
+        from prefect.client.orchestration import PrefectClient
+
+        from agentflow.db import create_sessionmaker
+        from agentflow.engine.control.deployments import redeploy_missing
+        from agentflow.engine.gateway import PrefectGateway
+
+        engine = create_async_engine(database_url, pool_size=1)
+        try:
+            auth = self.prefect_auth_string()
+            async with PrefectClient(api=self.prefect_api_url, auth_string=auth) as client:
+                await redeploy_missing(create_sessionmaker(engine), PrefectGateway(client))
+        finally:
+            await engine.dispose()
 
     def _app_env(self, database_url: str) -> dict[str, str]:
         c = self.config

