@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         "while the service is unreachable (a restart, a failover, a sealed Vault) before the step fails; "
         "a step whose handler already ran is never run again because its end could not be written.",
     )
+    fast_lane_capacity: int = Field(
+        default=200,
+        ge=0,
+        le=10_000,
+        description="Fast-mode executions one worker runs at once in its fast lane (0: this worker runs "
+        "none; others of the pool do). An execution waiting on a model or an HTTP call holds a slot.",
+    )
     checkpoint_retention_days: float = Field(
         default=7.0,
         ge=0,

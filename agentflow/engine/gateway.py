@@ -16,10 +16,10 @@ from typing import Any
 from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.actions import DeploymentScheduleCreate
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
-from prefect.client.schemas.objects import State
+from prefect.client.schemas.objects import FlowRun, State
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.exceptions import ObjectNotFound
-from prefect.states import AwaitingRetry, Cancelled, Cancelling
+from prefect.states import AwaitingRetry, Cancelled, Cancelling, Pending
 
 from agentflow.engine.labels import deployment_description, deployment_tags, org_tags, run_name
 from agentflow.errors import Conflict, ServiceUnavailable
@@ -34,6 +34,9 @@ INGEST_DEPLOYMENT = "documents"
 EXPORT_FLOW_NAME = "export-data"
 EXPORT_ENTRYPOINT = "flows.run_export:run_export"
 EXPORT_DEPLOYMENT = "exports"
+LANE_FLOW_NAME = "fast-lane"
+LANE_ENTRYPOINT = "flows.fast_lane:fast_lane"
+LANE_DEPLOYMENT = "workers"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class PrefectGateway:
         self._test_deployment_id: uuid.UUID | None = None
         self._ingest_deployment_id: uuid.UUID | None = None
         self._export_deployment_id: uuid.UUID | None = None
+        self._lane_deployment_id: uuid.UUID | None = None
 
     async def _flow(self) -> uuid.UUID:
         if self._flow_id is None:
@@ -239,6 +243,39 @@ class PrefectGateway:
         except Exception as exc:
             raise _unavailable(exc) from exc
         return run.id
+
+    async def create_lane_run(self, worker_name: str) -> FlowRun:
+        """A fast-lane flow run for this worker, created Pending: no other worker is woken for it or claims
+        it, and the worker runs it at once (worker/fast_lane.py)."""
+        try:
+            if self._lane_deployment_id is None:
+                # Per pool, like the test runs' deployment: another pool's lanes are another pool's.
+                name = (
+                    LANE_DEPLOYMENT if self.work_pool == WORK_POOL else f"{LANE_DEPLOYMENT}-{self.work_pool}"
+                )
+                self._lane_deployment_id = await self.client.create_deployment(
+                    flow_id=await self.client.create_flow_from_name(LANE_FLOW_NAME),
+                    name=name,
+                    work_pool_name=self.work_pool,
+                    entrypoint=LANE_ENTRYPOINT,
+                    enforce_parameter_schema=False,
+                    pull_steps=[],
+                    tags=["fast-lane"],
+                    description=(
+                        "Each worker's fast lane: executions of agents in the fast execution mode run as "
+                        "task runs (`<agent> · <trigger> · <execution>`) inside one long-lived flow run "
+                        "per worker, started again every few minutes."
+                    ),
+                )
+            return await self.client.create_flow_run_from_deployment(
+                self._lane_deployment_id,
+                parameters={"worker": worker_name},
+                name=f"fast lane · {worker_name}",
+                tags=["fast-lane"],
+                state=Pending(),
+            )
+        except Exception as exc:
+            raise _unavailable(exc) from exc
 
     async def create_run(
         self,

@@ -37,6 +37,7 @@ _WEBHOOK_AGENT = _q(
 _SCHEDULED_AGENT = _q(
     """
     SELECT a.org_id, a.status, a.prefect_deployment_id, o.plan,
+           v.definition -> 'settings' ->> 'execution_mode' = 'fast' AS fast,
            b.current_period_start AS period_start, b.current_period_end AS period_end
     FROM agents a JOIN agent_versions v ON v.id = :version_id AND v.agent_id = a.id
     JOIN organizations o ON o.id = a.org_id
@@ -86,6 +87,7 @@ class ScheduledAgent:
     deployment_id: uuid.UUID | None
     plan: str  # the org's stored plan
     subscription: Period | None  # a paying org's current subscription period
+    fast: bool = False  # the version's execution_mode is `fast`
 
 
 class FastExecutionRepository:
@@ -116,6 +118,7 @@ class FastExecutionRepository:
             deployment_id=row["prefect_deployment_id"],
             plan=row["plan"],
             subscription=subscription_period(row["period_start"], row["period_end"]),
+            fast=bool(row["fast"]),
         )
 
     async def insert_queued(self, new: NewExecution) -> uuid.UUID | None:

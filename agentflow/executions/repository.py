@@ -25,15 +25,18 @@ from agentflow.rbac import Permission
 # fast reader (webhooks, schedules: fast_repository.py compiles it for asyncpg). ON CONFLICT: a concurrent
 # request with the same idempotency key, or a retried scheduled flow run, finds the row already there
 # (the caller then looks it up) instead of failing. clock_timestamp(), not now(): a session's transaction
-# may have started well before this statement.
+# may have started well before this statement. The lane comes from the version's settings.execution_mode
+# (a test run of a draft has no version: always the standard lane).
 INSERT_QUEUED: TextClause = text(
     """
     INSERT INTO executions (id, org_id, agent_id, version_id, definition, status, triggered_by,
                             triggered_by_user, idempotency_key, input, prefect_flow_run_id, attempt,
-                            total_tokens, total_cost_usd, created_at, updated_at)
+                            total_tokens, total_cost_usd, created_at, updated_at, lane)
     VALUES (:id, :org_id, :agent_id, :version_id, CAST(CAST(:definition AS text) AS json), 'queued',
             :triggered_by, :user_id, :idempotency_key, CAST(CAST(:input AS text) AS jsonb), :flow_run_id,
-            1, 0, 0, clock_timestamp(), clock_timestamp())
+            1, 0, 0, clock_timestamp(), clock_timestamp(),
+            COALESCE((SELECT 'fast' FROM agent_versions v WHERE v.id = :version_id
+                      AND v.definition -> 'settings' ->> 'execution_mode' = 'fast'), 'standard'))
     ON CONFLICT DO NOTHING
     RETURNING id
     """

@@ -50,7 +50,14 @@ class ExecutionPublic(RecordPublic):
     total_tokens: int
     total_cost_usd: float = Field(description="Sum of the steps' costs in US dollars.")
     attempt: int
-    prefect_flow_run_id: uuid.UUID | None
+    prefect_flow_run_id: uuid.UUID | None = Field(
+        description="The Prefect flow run it ran in: its own, or (lane `fast`) its worker's fast-lane run."
+    )
+    lane: Literal["standard", "fast"] = Field(
+        default="standard",
+        description="`fast` when its version's `settings.execution_mode` is `fast`: a task run inside a "
+        "worker's fast-lane flow run rather than a flow run of its own.",
+    )
 
 
 class StepPublic(Schema):

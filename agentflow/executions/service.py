@@ -116,6 +116,14 @@ class ExecutionService:
         execution = await self._locked(session, subject, execution_id, Permission.agents_execute)
         if execution.status in FINAL_STATUSES:
             raise Conflict(f"The execution already {execution.status}", code="already_finished")
+        if execution.lane == "fast":
+            # Recorded here; the fast lane checks before each node and stops the walk (its flow run is
+            # shared with other executions, so it is never cancelled in Prefect for one of them).
+            self._end(session, execution, ExecutionStatus.cancelled, "Cancelled")
+            await ExecutionRepository(session).end_unfinished_steps(
+                execution.id, status=ExecutionStatus.cancelled, error="Cancelled"
+            )
+            return execution
         if execution.status == ExecutionStatus.running and execution.prefect_flow_run_id:
             # The worker stops the run and records the cancellation itself (if the worker is gone, the
             # sweeper of any other worker cancels it: engine/worker/heartbeat.py).
@@ -195,7 +203,10 @@ class ExecutionService:
                 "(checkpoint retention); run the agent again instead",
                 code="retry_expired",
             )
-        await gateway.retry(execution.prefect_flow_run_id)
+        if execution.lane == "fast":
+            execution.prefect_flow_run_id = None  # claimed again by a fast lane (the router wakes them)
+        else:
+            await gateway.retry(execution.prefect_flow_run_id)
         execution.status = ExecutionStatus.queued
         execution.attempt += 1
         execution.error = None

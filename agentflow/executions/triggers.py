@@ -340,6 +340,19 @@ class TriggerService:
                 extra={"org_id": str(agent.org_id), "agent_id": str(agent_id), **refused.details},
             )
             return None
+        if agent.fast:
+            # The fast lane runs it (the scheduled flow run only records it); the key makes a retried
+            # scheduled run find this execution instead of recording another.
+            key = f"schedule:{flow_run_id}"
+            fast = NewExecution(
+                org_id=agent.org_id,
+                agent_id=agent_id,
+                triggered_by=TriggeredBy.schedule,
+                input={"scheduled_at": scheduled_at},
+                version_id=version_id,
+                idempotency_key=key,
+            )
+            return await repo.insert_queued(fast) or await repo.id_by_idempotency_key(agent_id, key)
         new = NewExecution(
             org_id=agent.org_id,
             agent_id=agent_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, TypeAdapter
 
@@ -74,6 +74,14 @@ class AgentSettings(StrictModel):
         "and published: MCP clients (Claude Desktop, Cursor, the MCP Inspector) holding an org API key can "
         "list it and run it. Needs a `manual` or `api` trigger; the tool's name is the agent's name in lower "
         "case with underscores, its input schema the trigger's `input_schema`.",
+    )
+    execution_mode: Literal["standard", "fast"] = Field(
+        default="standard",
+        description="`standard`: each execution is its own Prefect flow run (approvals, long delays, agent "
+        "tools, per-agent `max_concurrency`). `fast`: for high-volume triggers, executions run as task runs "
+        "inside long-lived flow runs of each worker, several times the throughput; every execution and step "
+        "is still recorded, streamed, retried per node, cancellable and retryable. A fast agent cannot have "
+        "an approval node, a delay over 30 seconds, tool approvals, agent tools or `max_concurrency`.",
     )
     tool_description: str | None = Field(
         default=None,

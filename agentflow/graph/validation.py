@@ -10,6 +10,7 @@ from agentflow.graph.catalog import LOOP_BODY_HANDLE, output_handles, template_s
 from agentflow.graph.checks import check_node
 from agentflow.graph.definition import DEFAULT_HANDLE, AgentDefinition, Node
 from agentflow.graph.errors import DefinitionError, TemplateError
+from agentflow.graph.fast_mode import fast_mode_issues
 from agentflow.graph.outputs import closed_output_keys
 from agentflow.graph.parsing import parse_definition
 from agentflow.graph.report import Issue, Severity, ValidationReport
@@ -83,6 +84,8 @@ class _Validator:
             self._check_references(node)
             for finding in check_node(node, known_env=self.known_env):
                 self._node(finding.code, node.id, finding.field, finding.text, finding.severity)
+        for issue in fast_mode_issues(self.defn):
+            self.report.add(issue)
 
     def _node(
         self, code: str, node_id: str, field: str | None, text: str, severity: Severity = "error"

@@ -76,6 +76,19 @@ class Execution(TenantModel):
             "id",
             postgresql_where=text("status IN ('queued', 'running', 'paused')"),
         ),
+        CheckConstraint("lane IN ('standard', 'fast')", name="lane"),
+        Index(
+            "uq_executions_prefect_flow_run_id",
+            "prefect_flow_run_id",
+            unique=True,
+            postgresql_where=text("lane = 'standard'"),
+        ),
+        # The fast lane's claim: the oldest queued fast executions no worker has taken yet.
+        Index(
+            "ix_executions_fast_queue",
+            "created_at",
+            postgresql_where=text("status = 'queued' AND lane = 'fast' AND prefect_flow_run_id IS NULL"),
+        ),
     )
 
     agent_id: Mapped[uuid.UUID] = mapped_column(
@@ -87,6 +100,10 @@ class Execution(TenantModel):
     # Test runs execute the draft, frozen here at trigger time (json like agent_versions: key order kept).
     definition: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=ExecutionStatus.queued)
+    # `fast`: run by a worker's fast lane (engine/worker/fast_lane.py), from the version's execution_mode.
+    lane: Mapped[str] = mapped_column(
+        String(10), nullable=False, default="standard", server_default="standard"
+    )
     triggered_by: Mapped[str] = mapped_column(String(20), nullable=False)
     triggered_by_user: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
@@ -106,7 +123,8 @@ class Execution(TenantModel):
         Numeric(18, 8), nullable=False, default=Decimal(0), server_default="0"
     )
     attempt: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
-    prefect_flow_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, unique=True)
+    # One execution per flow run, except a fast lane's run, which holds many (the partial unique index).
+    prefect_flow_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     # Set by the checkpoint retention sweep (engine/worker/retention.py): the Vault checkpoints a retry would
     # reuse are gone, so a retry is refused.
     checkpoints_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -237,6 +237,8 @@ async def retry_execution(
         execution = await execution_service.retry_in_place(
             session, gateway, subject=subject, execution_id=execution_id
         )
+        # A fast-lane execution is queued again without a flow run: this wakes the workers' fast lanes.
+        background.add_task(dispatcher.dispatch_quietly, execution.id)
         return _accepted(execution)
     triggered = await trigger_service.rerun(
         session, limits=limits, subject=subject, execution_id=execution_id

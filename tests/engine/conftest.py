@@ -51,7 +51,7 @@ class EngineStack:
         self.worker.start()
 
 
-def _wait_worker_ready(worker: ManagedProcess, timeout: float = 60) -> None:
+def _wait_worker_ready(worker: ManagedProcess, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert worker.alive(), f"worker exited:\n{worker.tail(40)}"

@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy import text
 
+from agentflow.engine.events import FAST_LANE_CHANNEL
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import AgentFlowError, ServiceUnavailable
 from agentflow.kit.fastread import FastReader, compile_query
@@ -17,7 +18,7 @@ logger = logging.getLogger("agentflow.dispatch")
 _PENDING = compile_query(
     text(
         """
-        SELECT e.id, e.org_id, e.agent_id, e.version_id, e.triggered_by, a.prefect_deployment_id,
+        SELECT e.id, e.org_id, e.agent_id, e.version_id, e.triggered_by, e.lane, a.prefect_deployment_id,
                a.name AS agent_name, o.slug AS org_slug
         FROM executions e JOIN agents a ON a.id = e.agent_id JOIN organizations o ON o.id = e.org_id
         WHERE e.id = :execution_id AND e.status = 'queued' AND e.prefect_flow_run_id IS NULL
@@ -32,6 +33,8 @@ _SET_RUN = compile_query(
         """
     )
 )
+# Wakes the workers' fast lanes (they claim the execution themselves).
+_WAKE_FAST_LANE = compile_query(text("SELECT pg_notify(:channel, '')"))
 _DECIDED = compile_query(
     text(
         """
@@ -45,7 +48,7 @@ _STRANDED = compile_query(
     text(
         """
         SELECT id FROM executions
-        WHERE status = 'queued' AND prefect_flow_run_id IS NULL
+        WHERE status = 'queued' AND prefect_flow_run_id IS NULL AND lane = 'standard'
           AND created_at < now() - make_interval(secs => :age)
         ORDER BY created_at LIMIT 100
         """
@@ -59,9 +62,13 @@ class Dispatcher:
         self.db = db
 
     async def dispatch(self, execution_id: uuid.UUID) -> uuid.UUID | None:
-        """Create the flow run of a queued execution; None if there is nothing (left) to do."""
+        """Create the flow run of a queued execution; None if there is nothing (left) to do, or the
+        execution is the fast lane's (its workers are woken instead)."""
         row = await self.db.fetchrow(_PENDING, execution_id=execution_id)
         if row is None:
+            return None
+        if row["lane"] == "fast":
+            await self.db.execute(_WAKE_FAST_LANE, channel=FAST_LANE_CHANNEL)
             return None
         if row["triggered_by"] == "test":
             deployment_id = await self.gateway.test_deployment()

@@ -108,6 +108,9 @@ async def run_execution(
         knowledge=_knowledge(store),
         agents=SubAgents(store.db, agent_id=execution.agent_id, execution_id=execution.id),
         integrations=_integrations(store),
+        # Run by a worker's fast lane, or (scheduled) in the flow run its schedule made: nodes inline either
+        # way, so a fast execution behaves the same whatever started it.
+        fast=execution.lane == "fast",
     )
     return await runtime.run()
 
@@ -140,6 +143,10 @@ async def run_scheduled(agent_id: uuid.UUID, version_id: uuid.UUID) -> dict[str,
             "are used up",
         }
     await _label_scheduled_run(store, flow_run, agent_id, execution_id)
+    execution = await store.load(execution_id)
+    if execution is not None and execution.lane == "fast":
+        await store.wake_fast_lanes()
+        return {"status": "queued", "execution_id": str(execution_id), "note": "runs in the fast lane"}
     return await run_execution(execution_id)
 
 

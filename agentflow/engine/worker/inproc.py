@@ -38,6 +38,7 @@ from agentflow.config import get_settings
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.engine.system_flows import ensure_system_deployments
 from agentflow.engine.worker import crash_recovery, heartbeat
+from agentflow.engine.worker.fast_lane import keep_lane_running
 from agentflow.engine.worker.mail import worker_mailer
 from agentflow.engine.worker.store import engine_store
 from agentflow.engine.worker.sweeper import Sweeper
@@ -277,6 +278,8 @@ async def serve(pool: str, name: str, limit: int) -> None:
                     meter_reporting=meter_reporting(get_settings()),
                 )
                 group.start_soon(sweeper.run_forever)
+                gateway = PrefectGateway(worker.client, work_pool=pool)
+                group.start_soon(keep_lane_running, worker, gateway, get_settings().fast_lane_capacity)
                 await worker.listen()
         finally:
             beat.stop()  # no heartbeat for a process that runs no flows any more

@@ -53,7 +53,9 @@ _pending: dict[uuid.UUID, _Pending] = {}
 
 def _emit(run: Runtime, level: int, text: str, *, flush: bool = False) -> None:
     flow_run_id = run.flow_run_id
-    if flow_run_id is None:  # not a Prefect flow run (the engine driven directly)
+    # Not a Prefect flow run of its own: the engine driven directly, or a fast-lane execution (its flow run
+    # is the lane's, shared by many executions; AgentFlow's own logs and steps tell its story).
+    if flow_run_id is None or run.fast:
         return
     try:
         # The toggle Prefect's own handler reads (half the cost of `PREFECT_LOGGING_TO_API_ENABLED.value()`).

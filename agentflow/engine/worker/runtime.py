@@ -18,6 +18,7 @@ from agentflow.engine.worker import checkpoints, run_log, tool_approvals
 from agentflow.engine.worker.approvals import approval_step
 from agentflow.engine.worker.children import with_children
 from agentflow.engine.worker.failures import masked_error
+from agentflow.engine.worker.inline import inline_step
 from agentflow.engine.worker.mail import mail_notifications
 from agentflow.engine.worker.steps import (
     StepInput,
@@ -53,6 +54,11 @@ class ExecutionFailed(Exception):
     """Raised after the failure is recorded, so Prefect shows the flow run Failed as well."""
 
 
+class ExecutionCancelled(BaseException):
+    """A fast-lane execution found cancelled between two nodes (the API recorded it): the walk stops. A
+    BaseException, like Prefect's Pause, so the walker stops rather than treating it as a step failure."""
+
+
 @dataclass
 class Runtime:
     store: EngineStore
@@ -61,6 +67,9 @@ class Runtime:
     env: dict[str, str]
     base: NodeContext
     flow_run_id: uuid.UUID | None
+    # Run by a worker's fast lane (fast_lane.py): nodes run inline (retries here, not Prefect tasks), a
+    # cancel is checked before each node, and no run log lines go to the lane's shared flow run.
+    fast: bool = False
     masker: Masker = field(init=False)
     trigger_id: str = field(init=False)
 
@@ -98,11 +107,15 @@ class Runtime:
 
     async def run_step(self, node: Node, scope: StepScope) -> NodeResult:
         """The walker's StepRunner."""
+        if self.fast and await self.store.cancelled(self.execution.id):
+            raise ExecutionCancelled
         if node.type in FLOW_LEVEL_TYPES:
             return await self.flow_level_step(node, scope)
         done = self.reusable.get(scope.key)
         if done is not None:
             return await self._reuse(done)
+        if self.fast:
+            return await inline_step(self, node, scope)
         self.steps_in_flight[scope.key] = (node, scope)
         try:
             data = await task_for(node, self.definition.settings.default_retry)(
@@ -236,9 +249,12 @@ class Runtime:
         )
         return masked
 
-    async def task_body(self, node: Node, scope: StepScope) -> NodeResult:
+    async def task_body(
+        self, node: Node, scope: StepScope, *, tries: tuple[int, int] | None = None
+    ) -> NodeResult:
         """Inside the Prefect task: record, render, run, record. A failure leaves as a masked StepError,
-        so Prefect's task state and logs never see a secret either."""
+        so Prefect's task state and logs never see a secret either. `tries` (attempt, retries) when no
+        Prefect task runs the node (the fast lane); otherwise the task run says."""
         try:
             step, masker = self.prepare(node, scope)
         except StepError as exc:
@@ -261,9 +277,12 @@ class Runtime:
             await tool_approvals.step_waiting(self, node, scope, pending)
             raise
         except Exception as exc:
-            context = TaskRunContext.get()
-            retries = context.task.retries if context else 0
-            run_count = context.task_run.run_count if context else 1
+            if tries is not None:
+                run_count, retries = tries
+            else:
+                context = TaskRunContext.get()
+                retries = context.task.retries if context else 0
+                run_count = context.task_run.run_count if context else 1
             will_retry = is_retryable(exc) and run_count <= retries
             error = await self.failed(node, scope, exc, will_retry=will_retry, masker=masker, attempt=attempt)
             raise error from None
@@ -316,6 +335,8 @@ class Runtime:
         try:
             async with deadline:
                 result = await walker.run()
+        except ExecutionCancelled:
+            return {"status": "cancelled"}
         except Pause:
             # Only now is the flow run suspended with its input form saved: approvals are accepted from here.
             if self.pending_wait is not None:
@@ -389,6 +410,7 @@ async def build_runtime(
     knowledge: KnowledgeSearch | None = None,
     agents: AgentRuns | None = None,
     integrations: IntegrationCalls | None = None,
+    fast: bool = False,
 ) -> Runtime:
     """The runtime of one walk; it reads from Vault only the secrets some node of the definition names."""
     definition = parse_definition(execution.definition)
@@ -405,7 +427,13 @@ async def build_runtime(
         preview=execution.triggered_by == "test",
     )
     runtime = Runtime(
-        store=store, execution=execution, definition=definition, env=env, base=base, flow_run_id=flow_run_id
+        store=store,
+        execution=execution,
+        definition=definition,
+        env=env,
+        base=base,
+        flow_run_id=flow_run_id,
+        fast=fast,
     )
     if not runtime.fresh:
         runtime.reusable = {done.step_key: done for done in await store.completed_steps(execution.id)}

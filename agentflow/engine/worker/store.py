@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import text
 
 from agentflow.agents.access import member_may_read_sql
+from agentflow.engine.events import FAST_LANE_CHANNEL
 from agentflow.engine.worker.recording import DATABASE_OUTAGE, RecordingFailed, RetryingReader
 from agentflow.graph.definition import DEFAULT_HANDLE
 from agentflow.kit.fastread import CompiledQuery, FastReader, PoolReader, compile_query
@@ -36,7 +37,7 @@ def _json(value: Any) -> str:
 _LOAD = _q(
     """
     SELECT e.id, e.org_id, e.agent_id, e.version_id, e.status, e.triggered_by, e.input, e.attempt,
-           e.waiting_for, e.prefect_flow_run_id, COALESCE(e.definition, v.definition) AS definition
+           e.waiting_for, e.prefect_flow_run_id, e.lane, COALESCE(e.definition, v.definition) AS definition
     FROM executions e
     JOIN agents a ON a.id = e.agent_id AND a.org_id = e.org_id
     LEFT JOIN agent_versions v ON v.id = e.version_id AND v.agent_id = e.agent_id
@@ -204,6 +205,8 @@ _LOG = _q(
     VALUES (:org_id, :execution_id, :level, :message, :node_id, :step_key, now())
     """
 )
+_WAKE_FAST_LANES = _q("SELECT pg_notify(:channel, '')")
+_CANCELLED = _q("SELECT 1 FROM executions WHERE id = :execution_id AND status = 'cancelled'")
 _BY_FLOW_RUN = _q("SELECT id FROM executions WHERE prefect_flow_run_id = ANY(:flow_run_ids)")
 _AGENT_LABEL = _q(
     "SELECT a.name, o.slug FROM agents a JOIN organizations o ON o.id = a.org_id WHERE a.id = :agent_id"
@@ -223,6 +226,7 @@ class LoadedExecution:
     waiting_for: dict[str, Any] | None
     prefect_flow_run_id: uuid.UUID | None
     definition: dict[str, Any]
+    lane: str = "standard"
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,7 @@ class EngineStore:
             waiting_for=row["waiting_for"],
             prefect_flow_run_id=row["prefect_flow_run_id"],
             definition=row["definition"],
+            lane=row["lane"],
         )
 
     async def event(
@@ -282,6 +287,14 @@ class EngineStore:
         """False when the execution already ended (a duplicate or late run must not touch it)."""
         row = await self.db.fetchrow(_RUNNING, execution_id=execution_id, flow_run_id=flow_run_id)
         return row is not None
+
+    async def wake_fast_lanes(self) -> None:
+        """A fast execution was queued here (a scheduled run): the workers' fast lanes claim it."""
+        await self.db.execute(_WAKE_FAST_LANES, channel=FAST_LANE_CHANNEL)
+
+    async def cancelled(self, execution_id: uuid.UUID) -> bool:
+        """Whether the API cancelled it (the fast lane asks before each node: one primary-key read)."""
+        return await self.db.fetchrow(_CANCELLED, execution_id=execution_id) is not None
 
     async def mark_paused(
         self, execution_id: uuid.UUID, waiting_for: dict[str, Any], *, notice: Notice, recipients: Recipients
