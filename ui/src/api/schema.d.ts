@@ -3307,9 +3307,19 @@ export interface components {
             id: string;
             /** Input */
             input: unknown;
+            /**
+             * Lane
+             * @description `fast` when its version's `settings.execution_mode` is `fast`: a task run inside a worker's fast-lane flow run rather than a flow run of its own.
+             * @default standard
+             * @enum {string}
+             */
+            lane: "standard" | "fast";
             /** Output */
             output: unknown;
-            /** Prefect Flow Run Id */
+            /**
+             * Prefect Flow Run Id
+             * @description The Prefect flow run it ran in: its own, or (lane `fast`) its worker's fast-lane run.
+             */
             prefect_flow_run_id: string | null;
             /** Started At */
             started_at: string | null;
