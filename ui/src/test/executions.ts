@@ -21,6 +21,7 @@ export function execution(overrides: Partial<Execution> = {}): Execution {
     total_cost_usd: 0.0042,
     attempt: 1,
     prefect_flow_run_id: "3f0c2a9e-0000-4000-8000-000000000001",
+    lane: "standard",
     created_at: "2026-03-01T10:00:00Z",
     ...overrides,
   };
