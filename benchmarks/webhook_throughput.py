@@ -9,7 +9,8 @@ trigger → completion latency (p50/p99, from each execution's own record) and w
 (every accepted request must have a completed execution). Reference: n8n publishes 220 executions/s for a
 webhook workflow on one 2-vCPU instance.
 
-Variants: `sqlite` (Prefect on SQLite), `postgres` (Prefect on the embedded Postgres, the default).
+Variants: `sqlite` (Prefect on SQLite), `postgres` (Prefect on the embedded Postgres, the default), `fast`
+(Postgres, the agent in the fast execution mode).
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ from benchmarks.stack import BenchStack, percentile
 VARIANTS: dict[str, dict[str, str]] = {
     "sqlite": {"AGENTFLOW_PREFECT_DATABASE": "sqlite"},
     "postgres": {"AGENTFLOW_PREFECT_DATABASE": "postgres"},
+    "fast": {"AGENTFLOW_PREFECT_DATABASE": "postgres"},
 }
+# Agent settings per variant (default: the standard execution mode).
+AGENT_SETTINGS: dict[str, dict[str, Any]] = {"fast": {"execution_mode": "fast"}}
 FINAL = ("completed", "failed", "cancelled", "timed_out")
 
 
@@ -143,7 +147,8 @@ async def measure(
 def run_variant(name: str, seconds: float, concurrencies: list[int]) -> list[Figures]:
     stack = BenchStack.start(env=VARIANTS[name])
     try:
-        return [asyncio.run(measure(stack, name, seconds, c)) for c in concurrencies]
+        settings = AGENT_SETTINGS.get(name)
+        return [asyncio.run(measure(stack, name, seconds, c, settings)) for c in concurrencies]
     finally:
         stack.stop()
 
