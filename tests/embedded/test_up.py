@@ -33,7 +33,7 @@ def stack_env() -> dict[str, str]:
     return env
 
 
-def pg_dump(data_dir: Path, port: int) -> str:
+def pg_dump(data_dir: Path, port: int, database: str = "agentflow") -> str:
     """A plain-SQL dump of AgentFlow's database, with the pg_dump next to postgres in the pgserver wheel."""
     from agentflow.embedded.postgres import POSTGRES_BIN
 
@@ -44,7 +44,7 @@ def pg_dump(data_dir: Path, port: int) -> str:
             "--host=127.0.0.1",
             f"--port={port}",
             "--username=postgres",
-            "--dbname=agentflow",
+            f"--dbname={database}",
         ],
         env={**os.environ, "PGPASSWORD": password},
         capture_output=True,
@@ -204,9 +204,11 @@ def test_up_serves_stops_cleanly_and_restarts_onto_the_same_data(tmp_data_dir: P
         dump = pg_dump(tmp_data_dir, ports["db"])
         assert "STACK_SECRET" in dump  # the dump does hold the secret's metadata row
         assert [label for label, needle in needles.items() if needle in dump] == []
-        prefect_db = sorted((tmp_data_dir / "prefect").glob("prefect.db*"))
-        assert b"agentflow-vault" in b"".join(p.read_bytes() for p in prefect_db)  # the block is in there
-        assert files_containing(prefect_db, needles) == []
+        # Prefect keeps its state in its own database of the embedded Postgres (no SQLite file).
+        assert list((tmp_data_dir / "prefect").glob("prefect.db*")) == []
+        prefect_dump = pg_dump(tmp_data_dir, ports["db"], "prefect")
+        assert "agentflow-vault" in prefect_dump  # the block is in there
+        assert [label for label, needle in needles.items() if needle in prefect_dump] == []
         logs = sorted((tmp_data_dir / "logs").glob("*"))
         assert {p.name for p in logs} >= {"api.log", "openbao.log", "postgres.log", "agentflow-worker-1.log"}
         assert files_containing(logs, needles) == []
