@@ -78,8 +78,10 @@ def redis_env(redis_url: str) -> dict[str, str]:
         "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect_redis.lease_storage",
         "PREFECT_REDIS_MESSAGING_URL": redis_url,
         "PREFECT_SERVER_DOCKET_URL": redis_url,
-        # Several processes must not race each other through the schema migrations: run once, up front.
+        # Several processes must not race each other through the schema migrations or the registration of
+        # block types (on a new database two API processes failed on each other's rows): once, up front.
         "PREFECT_API_DATABASE_MIGRATE_ON_START": "false",
+        "PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
     }
 
 
@@ -105,10 +107,11 @@ def check_redis(redis_url: str) -> None:
 
 
 def upgrade_database(env: Mapping[str, str]) -> None:
-    """`prefect server database upgrade -y`, once, before the processes that skip it start."""
+    """Prefect's migrations and block types (what each server does on start), once, in a child process with
+    the server's settings, before the processes that skip them start."""
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "prefect", "server", "database", "upgrade", "-y"],
+            [sys.executable, "-m", "agentflow.embedded.prefect_scale"],
             env=dict(env),
             capture_output=True,
             text=True,
@@ -158,3 +161,19 @@ def services_process(data_dir: Path, *, env: Mapping[str, str]) -> ManagedProces
         env=dict(env),
         stop_timeout=20,
     )
+
+
+async def _prepare_database() -> None:
+    from prefect.server.database import provide_database_interface
+    from prefect.server.models.block_registration import run_block_auto_registration
+
+    db = provide_database_interface()
+    await db.create_db()
+    async with await db.session() as session:
+        await run_block_auto_registration(session=session)
+
+
+if __name__ == "__main__":
+    import asyncio
+
+    asyncio.run(_prepare_database())
