@@ -104,6 +104,7 @@ def wait_for(
         time.sleep(0.5)
 
 
+@pytest.mark.timeout(900)  # eight processes start on a 2-core machine that other suites share
 def test_two_prefect_api_processes_and_two_workers_share_the_work(tmp_data_dir: Path, redis_url: str) -> None:
     ports = {"api": free_port(), "prefect": free_port(), "db": free_port(), "vault": free_port()}
     base = f"http://127.0.0.1:{ports['api']}"
