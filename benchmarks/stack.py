@@ -37,9 +37,11 @@ class BenchStack:
         return (Path(self.data_dir) / "secrets" / "prefect_auth").read_text().strip()
 
     @classmethod
-    def start(cls, *, log_level: str = "WARNING", env: dict[str, str] | None = None) -> BenchStack:
+    def start(
+        cls, *, log_level: str = "WARNING", env: dict[str, str] | None = None, timeout: float = 180
+    ) -> BenchStack:
         """`log_level` INFO keeps the per-request access log, as a production API writes it; `env` adds
-        settings (e.g. AGENTFLOW_PREFECT_DATABASE=sqlite)."""
+        settings (e.g. AGENTFLOW_PREFECT_DATABASE=sqlite); `timeout`: how long the stack may take to start."""
         data_dir = tempfile.mkdtemp(prefix="agentflow-bench-")
         ports = {name: free_port() for name in ("api", "prefect", "db", "vault")}
         extra_env = env or {}
@@ -77,7 +79,7 @@ class BenchStack:
             f"http://127.0.0.1:{ports['prefect']}/api",
             process,
         )
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{stack.api}/health", timeout=2).status_code == 200:

@@ -31,8 +31,32 @@ def up(
     vault_port: Annotated[int, typer.Option(help="Embedded OpenBao port (loopback only).")] = 8200,
     host: Annotated[str, typer.Option(help="Interface the API and Prefect listen on.")] = "127.0.0.1",
     api_workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes for the API.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, envvar="AGENTFLOW_WORKERS", help="AgentFlow worker processes running executions."
+        ),
+    ] = 1,
+    prefect_workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=32,
+            envvar="AGENTFLOW_PREFECT_WORKERS",
+            help="Prefect API processes (more than one needs --redis-url).",
+        ),
+    ] = 1,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="AGENTFLOW_REDIS_URL",
+            show_envvar=True,
+            help="Redis shared by the Prefect processes (then run apart from Prefect's services) and the "
+            "API's rate limits, e.g. redis://127.0.0.1:6379/0.",
+        ),
+    ] = None,
 ) -> None:
-    """Start the whole stack: Postgres, migrations, OpenBao, Prefect server, a worker and the API."""
+    """Start the whole stack: Postgres, migrations, OpenBao, Prefect server, workers and the API."""
     from agentflow.embedded.stack import Stack, StackConfig
 
     config = StackConfig(
@@ -43,6 +67,9 @@ def up(
         db_port=db_port,
         vault_port=vault_port,
         api_workers=api_workers,
+        workers=workers,
+        prefect_workers=prefect_workers,
+        redis_url=redis_url or None,
         external_database_url=os.environ.get("AGENTFLOW_DATABASE_URL") or None,
         external_prefect_url=os.environ.get("PREFECT_API_URL") or None,
         external_vault_addr=os.environ.get("VAULT_ADDR") or None,

@@ -77,11 +77,12 @@ POSTGRES_TUNING = {
 }
 
 
-def server_process(
+def server_env(
     data_dir: Path, *, host: str, port: int, auth_string: str | None, database_url: str | None = None
-) -> ManagedProcess:
-    """The Prefect server; with `auth_string` every API call (and the UI) needs those credentials; with
-    `database_url` (SQLAlchemy, asyncpg) it keeps its state in that Postgres database instead of SQLite."""
+) -> dict[str, str]:
+    """The Prefect server's environment; with `auth_string` every API call (and the UI) needs those
+    credentials; with `database_url` (SQLAlchemy, asyncpg) it keeps its state in that Postgres database
+    instead of SQLite."""
     api_url = f"http://{host}:{port}/api"
     env = prefect_env(data_dir, api_url, auth_string=auth_string)
     env["PREFECT_UI_API_URL"] = api_url
@@ -93,6 +94,14 @@ def server_process(
         env["PREFECT_SERVER_API_AUTH_STRING"] = auth_string
     for key, value in SERVER_TUNING.items():
         env.setdefault(key, value)
+    return env
+
+
+def server_process(
+    data_dir: Path, *, host: str, port: int, auth_string: str | None, database_url: str | None = None
+) -> ManagedProcess:
+    """The Prefect server, API and services in one process (see `server_env`)."""
+    env = server_env(data_dir, host=host, port=port, auth_string=auth_string, database_url=database_url)
     return ManagedProcess(
         name="prefect-server",
         # Prefect's own CLI, with SQLite transactions taking the write lock up front (see prefect_server.py).

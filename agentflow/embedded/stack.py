@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from agentflow.config import get_settings
 from agentflow.embedded import prefect as embedded_prefect
+from agentflow.embedded import prefect_scale
 from agentflow.embedded.openbao import EmbeddedOpenBao, scrub_vault_env, write_private
 from agentflow.embedded.ports import ensure_free, wait_for_port
 from agentflow.embedded.postgres import EmbeddedPostgres
@@ -48,6 +49,11 @@ class StackConfig:
     db_port: int = 5433
     vault_port: int = 8200
     api_workers: int = 1
+    # Scale-out on one host: AgentFlow worker processes, and Prefect API processes (more than one needs
+    # Redis and Prefect on Postgres; with a Redis URL the Prefect services run in their own process).
+    workers: int = 1
+    prefect_workers: int = 1
+    redis_url: str | None = None
     # Set from AGENTFLOW_DATABASE_URL / PREFECT_API_URL / VAULT_ADDR: use those services instead of
     # embedded ones (an external Vault's credentials come from VAULT_TOKEN or VAULT_ROLE_ID+SECRET_ID).
     external_database_url: str | None = None
@@ -123,6 +129,11 @@ class Stack:
         c = self.config
         self._install_signal_handlers()
         try:
+            prefect_scale.check_shape(
+                prefect_workers=c.prefect_workers,
+                redis_url=c.redis_url,
+                external_prefect=bool(c.external_prefect_url),
+            )
             self.check_ports()
             c.data_dir.mkdir(parents=True, exist_ok=True)
             c.data_dir.chmod(0o700)
@@ -148,7 +159,8 @@ class Stack:
             worker_env = self._child_env(app_env, role="worker")
             self._step("Vault block 'agentflow-vault'", lambda: self._register_blocks(worker_env))
             self._step("Agent deployments", lambda: asyncio.run(self._redeploy_missing(database_url)))
-            self._step("Prefect worker", lambda: self._start_worker(worker_env))
+            label = "Prefect worker" if c.workers == 1 else f"Prefect workers ({c.workers})"
+            self._step(label, lambda: self._start_workers(worker_env))
             self._step("API", lambda: self._start_api(self._child_env(app_env, role="api")))
             self.running = True
             self._print_urls()
@@ -229,6 +241,9 @@ class Stack:
         database = asyncio.run(self._prefect_database())
         if database.notice:
             self.console.print(f"[yellow]![/] {database.notice}")
+        if self.config.redis_url:
+            self._start_prefect_scaled(database.connection_url)
+            return
         process = embedded_prefect.server_process(
             self.config.data_dir,
             host=self.config.host,
@@ -238,6 +253,27 @@ class Stack:
         )
         self._launch(process)
         embedded_prefect.wait_healthy(self.prefect_api_url, timeout=120, process=process)
+
+    def _start_prefect_scaled(self, database_url: str | None) -> None:
+        """Prefect's API processes and its one background-services process, sharing state through Redis."""
+        c = self.config
+        assert c.redis_url
+        auth = self.prefect_auth_string()
+        env = embedded_prefect.server_env(
+            c.data_dir, host=c.host, port=c.prefect_port, auth_string=auth, database_url=database_url
+        )
+        services, webserver = prefect_scale.prepare(
+            c.data_dir,
+            port=c.prefect_port,
+            workers=c.prefect_workers,
+            redis_url=c.redis_url,
+            env=env,
+            host=c.host,
+            database_url=database_url,
+        )
+        self._launch(services)
+        self._launch(webserver)
+        embedded_prefect.wait_healthy(self.prefect_api_url, timeout=120, process=webserver)
 
     async def _prefect_database(self) -> PrefectDatabase:
         """The embedded Prefect server's database: `prefect` in the embedded Postgres, or SQLite (asked for,
@@ -279,13 +315,17 @@ class Stack:
         auth = self.prefect_auth_string()
         if auth:
             env["PREFECT_API_AUTH_STRING"] = auth
+        if c.redis_url:  # the API's rate-limit counters then live in the same Redis
+            env["AGENTFLOW_REDIS_URL"] = c.redis_url
         return env
 
-    def _start_worker(self, env: dict[str, str]) -> None:
-        worker = embedded_prefect.worker_process(
-            self.config.data_dir, api_url=self.prefect_api_url, env=env, name="agentflow-worker-1"
-        )
-        self._launch(worker)
+    def _start_workers(self, env: dict[str, str]) -> None:
+        """agentflow-worker-1 … N, each its own process polling the pool (runs are claimed by one of them)."""
+        for index in range(1, self.config.workers + 1):
+            worker = embedded_prefect.worker_process(
+                self.config.data_dir, api_url=self.prefect_api_url, env=env, name=f"agentflow-worker-{index}"
+            )
+            self._launch(worker)
 
     def _start_api(self, env: dict[str, str]) -> None:
         c = self.config
