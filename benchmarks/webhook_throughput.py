@@ -24,8 +24,34 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
+import psutil
+
 from benchmarks.loadgen import run_load
 from benchmarks.stack import BenchStack, percentile
+
+# Which of the stack's processes a CPU second belongs to (by command line).
+ROLES = (
+    ("api", "api.app:create_app"),
+    ("worker", "agentflow.engine.worker"),
+    ("prefect", "prefect_server"),
+    ("postgres", "postgres"),
+)
+
+
+def cpu_by_role(stack: BenchStack) -> dict[str, float]:
+    """CPU seconds (user + system) so far of every process `agentflow up` started, by role."""
+    totals = dict.fromkeys([role for role, _ in ROLES], 0.0)
+    for process in psutil.Process(stack.process.pid).children(recursive=True):
+        try:
+            cmdline = " ".join(process.cmdline())
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        role = next((r for r, needle in ROLES if needle in cmdline), None)
+        if role is not None:
+            totals[role] += times.user + times.system
+    return totals
+
 
 VARIANTS: dict[str, dict[str, str]] = {
     "sqlite": {"AGENTFLOW_PREFECT_DATABASE": "sqlite"},
@@ -47,6 +73,7 @@ class Figures:
     p50: float
     p99: float
     lost: int
+    cpu_ms: dict[str, float]  # per completed execution, by process role
 
     def row(self, baseline: Figures | None) -> str:
         ratio = self.completed_per_s / baseline.completed_per_s if baseline else 1.0
@@ -103,6 +130,7 @@ async def measure(
     agent = await stack.agent(two_node_agent(settings), name=f"webhook-{concurrency}")
     target = urlparse(agent["webhook_url"])
     assert target.hostname and target.port
+    cpu_before = cpu_by_role(stack)
     started = time.time()
     load = await run_load(
         f"{variant} c={concurrency}",
@@ -126,6 +154,7 @@ async def measure(
             break
         print(f"  waiting: {len(done)}/{accepted} finished", flush=True)
         await asyncio.sleep(5)
+    cpu_after = cpu_by_role(stack)
     completed = [r for r in runs if r["status"] == "completed"]
     ends = [datetime.fromisoformat(r["finished_at"]).timestamp() for r in completed]
     latencies = [
@@ -141,6 +170,9 @@ async def measure(
         p50=statistics.median(latencies),
         p99=percentile(latencies, 99),
         lost=accepted - len(completed),
+        cpu_ms={
+            role: (cpu_after[role] - cpu_before[role]) * 1000 / max(len(completed), 1) for role in cpu_after
+        },
     )
 
 
@@ -174,6 +206,13 @@ def main() -> None:
     for figures in results:
         baseline = next(r for r in results if r.concurrency == figures.concurrency)
         print(figures.row(baseline))
+    print("\nCPU per completed execution (ms), by process:\n")
+    roles = [role for role, _ in ROLES]
+    print("| variant | clients | " + " | ".join(roles) + " | total |")
+    print("|---|---|" + "---|" * (len(roles) + 1))
+    for f in results:
+        cells = " | ".join(f"{f.cpu_ms[r]:.1f}" for r in roles)
+        print(f"| {f.variant} | {f.concurrency} | {cells} | {sum(f.cpu_ms.values()):.1f} |")
     print("\nreference: n8n publishes 220 executions/s for a webhook workflow on 2 vCPU")
 
 
