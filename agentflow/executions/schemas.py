@@ -51,6 +51,14 @@ class ExecutionPublic(RecordPublic):
     total_cost_usd: float = Field(description="Sum of the steps' costs in US dollars.")
     attempt: int
     prefect_flow_run_id: uuid.UUID | None
+    version: int | None = Field(
+        default=None, description="Number of the published version that ran; null for test runs."
+    )
+    approval: Literal["waiting", "approved", "rejected"] | None = Field(
+        default=None,
+        description="Its approval steps: `waiting` for a decision, `rejected` if any was rejected, else "
+        "`approved`; null without any.",
+    )
 
 
 class StepPublic(Schema):
