@@ -16,6 +16,7 @@ import type { BuilderNode } from "@/builder/types";
 /** Only what the form needs: dragging the node (a position change) must not re-render the panel. */
 type NodeRef = Pick<BuilderNode, "id" | "data">;
 import { validateConfig } from "@/builder/validate";
+import { WebhookUrl } from "@/components/WebhookUrl";
 import { Button } from "@/components/ui/button";
 import { Alert } from "@/components/ui/feedback";
 import { Field, Input } from "@/components/ui/input";
@@ -148,6 +149,7 @@ function NodeConfig({ node }: { node: NodeRef }) {
       ) : (
         <Alert tone="warning">Unknown node type {node.data.nodeType}.</Alert>
       )}
+      {node.data.nodeType === "trigger" ? <WebhookUrl kind={String(node.data.config.kind ?? "manual")} /> : null}
       <details className="rounded-md border border-slate-200 p-3">
         <summary className="cursor-pointer text-sm font-medium text-slate-700">Retries and timeout</summary>
         <div className="mt-3 grid grid-cols-2 gap-3">
