@@ -144,12 +144,12 @@ function NodeConfig({ node }: { node: NodeRef }) {
       </Field>
       <IdField node={node} />
       <hr className="border-slate-200" />
+      {node.data.nodeType === "trigger" ? <WebhookUrl kind={String(node.data.config.kind ?? "manual")} /> : null}
       {info ? (
         <ConfigForm info={info} node={node} errors={errors} />
       ) : (
         <Alert tone="warning">Unknown node type {node.data.nodeType}.</Alert>
       )}
-      {node.data.nodeType === "trigger" ? <WebhookUrl kind={String(node.data.config.kind ?? "manual")} /> : null}
       <details className="rounded-md border border-slate-200 p-3">
         <summary className="cursor-pointer text-sm font-medium text-slate-700">Retries and timeout</summary>
         <div className="mt-3 grid grid-cols-2 gap-3">
