@@ -16,7 +16,7 @@ function special(run: RunLike): { label: string; tone: BadgeTone } | null {
 export function RunStatusBadge({ run }: { run: RunLike }) {
   const shown = special(run);
   return (
-    <span className="inline-flex items-center gap-1">
+    <span className="inline-flex items-center gap-1" data-testid="run-status">
       {shown ? (
         <Badge tone={shown.tone} data-status={run.status}>
           {shown.label}
