@@ -18,6 +18,9 @@ function serveDetail(current: () => Execution) {
     mock.get("/api/v1/agents/agent-1", () => HttpResponse.json(agentDetail(), { headers: { ETag: '"7"' } })),
     mock.get("/api/v1/executions/exec-1", () => HttpResponse.json(current())),
     mock.get("/api/v1/executions/exec-1/steps", () => HttpResponse.json([step("classify")])),
+    // The new run "Run again from the start" opens.
+    mock.get("/api/v1/executions/exec-2", () => HttpResponse.json(execution({ id: "exec-2", status: "queued" }))),
+    mock.get("/api/v1/executions/exec-2/steps", () => HttpResponse.json([])),
     mock.post("/api/v1/executions/exec-1/retry", async ({ request }) => {
       const body = (await request.json()) as { from_failed: boolean };
       retries.push(body);
