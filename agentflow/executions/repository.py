@@ -18,7 +18,15 @@ from agentflow.executions.schemas import ExecutionFilters
 from agentflow.kit.fastread import FastReader, compile_query
 from agentflow.kit.pagination import Page
 from agentflow.kit.repository import TenantRepository
-from agentflow.models import Agent, Execution, ExecutionEvent, ExecutionLog, ExecutionStep, TriggeredBy
+from agentflow.models import (
+    Agent,
+    AgentVersion,
+    Execution,
+    ExecutionEvent,
+    ExecutionLog,
+    ExecutionStep,
+    TriggeredBy,
+)
 from agentflow.rbac import Permission
 
 # Every execution is recorded by this statement, on the request's session (execute, test, retry) or on the
@@ -116,6 +124,34 @@ class ExecutionRepository(TenantRepository[Execution]):
             statement = statement.where(Execution.created_at < filters.until)
         return await self.page(statement, cursor=cursor, limit=limit)
 
+    async def version_numbers(self, version_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """The number of each of these published versions."""
+        if not version_ids:
+            return {}
+        rows = await self.session.execute(
+            select(AgentVersion.id, AgentVersion.number).where(AgentVersion.id.in_(version_ids))
+        )
+        return {version_id: number for version_id, number in rows.all()}
+
+    async def approvals_rejected(
+        self, org_id: uuid.UUID, execution_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, bool]:
+        """Per execution with a decided approval step: whether any of them was rejected."""
+        if not execution_ids:
+            return {}
+        rejected = ExecutionStep.output["approved"].as_boolean().is_(False)
+        rows = await self.session.execute(
+            select(ExecutionStep.execution_id, func.bool_or(rejected))
+            .where(
+                ExecutionStep.org_id == org_id,
+                ExecutionStep.execution_id.in_(execution_ids),
+                ExecutionStep.node_type == "human.approval",
+                ExecutionStep.status == "completed",
+            )
+            .group_by(ExecutionStep.execution_id)
+        )
+        return {execution_id: bool(any_rejected) for execution_id, any_rejected in rows.all()}
+
     async def run_stats(
         self, agent_ids: Sequence[uuid.UUID], *, window: timedelta
     ) -> dict[uuid.UUID, dict[str, Any]]:
@@ -124,12 +160,14 @@ class ExecutionRepository(TenantRepository[Execution]):
         since = datetime.now(UTC) - window
         recent = Execution.created_at >= since
         finished = Execution.status.in_(("completed", "failed", "timed_out"))
+        # Test runs try out drafts: they say nothing about how the published agent does.
+        real = Execution.triggered_by != TriggeredBy.test
         rows = await self.session.execute(
             select(
                 Execution.agent_id,
                 func.max(Execution.created_at),
-                func.count().filter(recent, finished),
-                func.count().filter(recent, Execution.status == "completed"),
+                func.count().filter(recent, finished, real),
+                func.count().filter(recent, real, Execution.status == "completed"),
             )
             .where(Execution.agent_id.in_(agent_ids))
             .group_by(Execution.agent_id)

@@ -58,6 +58,14 @@ class ExecutionPublic(RecordPublic):
         description="`fast` when its version's `settings.execution_mode` is `fast`: a task run inside a "
         "worker's fast-lane flow run rather than a flow run of its own.",
     )
+    version: int | None = Field(
+        default=None, description="Number of the published version that ran; null for test runs."
+    )
+    approval: Literal["waiting", "approved", "rejected"] | None = Field(
+        default=None,
+        description="Its approval steps: `waiting` for a decision, `rejected` if any was rejected, else "
+        "`approved`; null without any.",
+    )
 
 
 class StepPublic(Schema):

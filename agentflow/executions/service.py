@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,7 @@ from agentflow.auth.subject import AuthSubject
 from agentflow.engine.gateway import PrefectGateway
 from agentflow.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from agentflow.executions.repository import ExecutionRepository
-from agentflow.executions.schemas import ApproveRequest, ExecutionFilters
+from agentflow.executions.schemas import ApproveRequest, ExecutionFilters, ExecutionPublic
 from agentflow.kit.pagination import Page
 from agentflow.models import (
     Execution,
@@ -56,6 +56,26 @@ class ExecutionService:
         return await ExecutionRepository(session).page_filtered(
             subject.org_id, filters, cursor=cursor, limit=limit, agent_ids=access.visible_agent_ids(subject)
         )
+
+    async def describe(
+        self, session: AsyncSession, *, org_id: uuid.UUID, executions: Sequence[Execution]
+    ) -> Sequence[ExecutionPublic]:
+        """The executions as the API shows them: with the number of the version that ran and what their
+        approval steps decided (two queries for the whole list)."""
+        repo = ExecutionRepository(session)
+        versions = await repo.version_numbers(
+            list({e.version_id for e in executions if e.version_id is not None})
+        )
+        rejected = await repo.approvals_rejected(org_id, [e.id for e in executions])
+        return [
+            ExecutionPublic.model_validate(execution).model_copy(
+                update={
+                    "version": versions.get(execution.version_id) if execution.version_id else None,
+                    "approval": _approval(execution, rejected.get(execution.id)),
+                }
+            )
+            for execution in executions
+        ]
 
     async def steps(
         self, session: AsyncSession, *, subject: AuthSubject, execution_id: uuid.UUID
@@ -222,6 +242,18 @@ class ExecutionService:
             )
         )
         return execution
+
+
+def _approval(
+    execution: Execution, rejected: bool | None
+) -> Literal["waiting", "approved", "rejected"] | None:
+    """`waiting` while a decision is pending, else what the decided approval steps said (None: none ran)."""
+    waiting = execution.waiting_for
+    if execution.status == ExecutionStatus.paused and waiting and not waiting.get("decision"):
+        return "waiting"
+    if rejected is None:
+        return None
+    return "rejected" if rejected else "approved"
 
 
 def _may_approve(subject: AuthSubject, approvers: list[str]) -> bool:

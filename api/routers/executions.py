@@ -24,7 +24,7 @@ from agentflow.executions.schemas import (
 )
 from agentflow.executions.service import execution_service
 from agentflow.executions.triggers import Triggered, trigger_service
-from agentflow.kit.schemas import PageOf, page_of
+from agentflow.kit.schemas import PageOf
 from agentflow.models import Execution, ExecutionStatus, TriggeredBy
 from agentflow.rbac import Permission
 from api.deps import (
@@ -141,15 +141,16 @@ async def list_executions(
     result = await execution_service.list(
         session, subject=subject, filters=filters, cursor=page.cursor, limit=page.limit
     )
-    return page_of(ExecutionPublic, result)
+    items = await execution_service.describe(session, org_id=subject.org_id, executions=result.items)
+    return PageOf[ExecutionPublic](items=items, next_cursor=result.next_cursor)
 
 
 @router.get("/executions/{execution_id}", response_model=ExecutionPublic)
 async def get_execution(execution_id: uuid.UUID, subject: Reader, session: SessionDep) -> ExecutionPublic:
-    """One execution: status, input, output, error, totals, the pending approval."""
-    return ExecutionPublic.model_validate(
-        await execution_service.get(session, subject=subject, execution_id=execution_id)
-    )
+    """One execution: status, input, output, error, totals, the pending approval, the version that ran."""
+    execution = await execution_service.get(session, subject=subject, execution_id=execution_id)
+    (described,) = await execution_service.describe(session, org_id=subject.org_id, executions=[execution])
+    return described
 
 
 @router.get("/executions/{execution_id}/steps", response_model=list[StepPublic])

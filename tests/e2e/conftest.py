@@ -72,7 +72,8 @@ def stack_url(petstore: tuple[PetStore, str]) -> Iterator[str]:
         )
         base = f"http://127.0.0.1:{ports['api']}"
         try:
-            wait_healthy(proc, base)
+            # A busy shared machine may need longer than the default to start every service.
+            wait_healthy(proc, base, timeout=float(os.environ.get("AGENTFLOW_E2E_START_TIMEOUT", "180")))
             yield base
         finally:
             stop(proc, signal.SIGINT)

@@ -68,6 +68,8 @@ export const agentsApi = {
   archive: (id: string) => http.delete(`/agents/${id}`),
   setStatus: (id: string, status: AgentStatus) =>
     http.put<AgentSummary>(`/agents/${id}/status`, { status } satisfies Schemas["AgentStatusChange"]),
+  /** A new webhook URL; the previous one stops working at once. */
+  rotateWebhook: (id: string) => http.post<AgentSummary>(`/agents/${id}/webhook/rotate`),
   publish: (id: string, message: string) =>
     http.post<Version>(`/agents/${id}/publish`, { message } satisfies Schemas["PublishRequest"]),
   /** Newest first; 200 is the API's page limit (an agent with more versions shows its latest 200). */
@@ -144,6 +146,17 @@ function useAgentMutation<TArgs, TResult>(fn: (args: TArgs) => Promise<TResult>)
   });
 }
 
+/** Only the URL changes: the cached detail keeps its draft and revision (the builder may be open on it). */
+export function useRotateWebhook() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => agentsApi.rotateWebhook(id),
+    onSuccess: (summary) => {
+      client.setQueryData<AgentDetail>(agentKeys.detail(summary.id), (detail) => (detail ? { ...detail, webhook_url: summary.webhook_url } : detail));
+      return client.invalidateQueries({ queryKey: ["agents", "list"] });
+    },
+  });
+}
 export const useCreateAgent = () => useAgentMutation((body: AgentCreate) => agentsApi.create(body));
 export const useArchiveAgent = () => useAgentMutation((id: string) => agentsApi.archive(id));
 export const useDuplicateAgent = () => useAgentMutation((id: string) => agentsApi.duplicate(id));

@@ -68,6 +68,12 @@ export const executionsApi = {
   steps: (id: string) => http.get<Step[]>(`/executions/${id}/steps`),
   cancel: (id: string) => http.post<Execution>(`/executions/${id}/cancel`),
   approve: (id: string, body: Schemas["ApproveRequest"]) => http.post<Execution>(`/executions/${id}/approve`, body),
+  /** Runs the agent's published version for real with this input. */
+  execute: (agentId: string, input: JsonValue) =>
+    http.post<ExecutionAccepted>(`/agents/${agentId}/execute`, { input } satisfies Schemas["ExecuteRequest"]),
+  /** `fromFailed`: the same execution again from its failed step (completed steps reused); else a new one. */
+  retry: (id: string, fromFailed: boolean) =>
+    http.post<ExecutionAccepted>(`/executions/${id}/retry`, { from_failed: fromFailed } satisfies Schemas["RetryRequest"]),
   /** Runs the draft, or `definition` (unsaved edits), with side-effecting actions previewed. */
   test: (agentId: string, input: JsonValue, definition?: AgentDefinition) =>
     http.post<ExecutionAccepted>(`/agents/${agentId}/test`, { input, definition }),
@@ -103,6 +109,22 @@ export function useApprove() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ id, ...decision }: { id: string } & Schemas["ApproveRequest"]) => executionsApi.approve(id, decision),
+    onSuccess: () => client.invalidateQueries({ queryKey: executionKeys.all }),
+  });
+}
+
+export function useExecuteAgent() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ agentId, input }: { agentId: string; input: JsonValue }) => executionsApi.execute(agentId, input),
+    onSuccess: () => client.invalidateQueries({ queryKey: executionKeys.all }),
+  });
+}
+
+export function useRetryExecution() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, fromFailed }: { id: string; fromFailed: boolean }) => executionsApi.retry(id, fromFailed),
     onSuccess: () => client.invalidateQueries({ queryKey: executionKeys.all }),
   });
 }

@@ -787,7 +787,7 @@ export interface paths {
         };
         /**
          * Get Execution
-         * @description One execution: status, input, output, error, totals, the pending approval.
+         * @description One execution: status, input, output, error, totals, the pending approval, the version that ran.
          */
         get: operations["get_execution_api_v1_executions__execution_id__get"];
         put?: never;
@@ -3285,6 +3285,11 @@ export interface components {
              * Format: uuid
              */
             agent_id: string;
+            /**
+             * Approval
+             * @description Its approval steps: `waiting` for a decision, `rejected` if any was rejected, else `approved`; null without any.
+             */
+            approval?: ("waiting" | "approved" | "rejected") | null;
             /** Attempt */
             attempt: number;
             /**
@@ -3334,6 +3339,11 @@ export interface components {
             triggered_by: components["schemas"]["TriggeredBy"];
             /** Triggered By User */
             triggered_by_user: string | null;
+            /**
+             * Version
+             * @description Number of the published version that ran; null for test runs.
+             */
+            version?: number | null;
             /** Version Id */
             version_id: string | null;
             /**

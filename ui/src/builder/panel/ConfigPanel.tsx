@@ -16,6 +16,7 @@ import type { BuilderNode } from "@/builder/types";
 /** Only what the form needs: dragging the node (a position change) must not re-render the panel. */
 type NodeRef = Pick<BuilderNode, "id" | "data">;
 import { validateConfig } from "@/builder/validate";
+import { WebhookUrl } from "@/components/WebhookUrl";
 import { Button } from "@/components/ui/button";
 import { Alert } from "@/components/ui/feedback";
 import { Field, Input } from "@/components/ui/input";
@@ -143,6 +144,7 @@ function NodeConfig({ node }: { node: NodeRef }) {
       </Field>
       <IdField node={node} />
       <hr className="border-slate-200" />
+      {node.data.nodeType === "trigger" ? <WebhookUrl kind={String(node.data.config.kind ?? "manual")} /> : null}
       {info ? (
         <ConfigForm info={info} node={node} errors={errors} />
       ) : (

@@ -8,10 +8,11 @@ export function ConfirmButton({
   title,
   description,
   confirmLabel,
+  cancelLabel = "Cancel",
   onConfirm,
   children,
   ...buttonProps
-}: ButtonProps & { title: string; description: React.ReactNode; confirmLabel: string; onConfirm: () => void }) {
+}: ButtonProps & { title: string; description: React.ReactNode; confirmLabel: string; cancelLabel?: string; onConfirm: () => void }) {
   return (
     <AlertDialog.Root>
       <AlertDialog.Trigger asChild>
@@ -24,7 +25,7 @@ export function ConfirmButton({
           <AlertDialog.Description className="mt-2 text-sm text-slate-600">{description}</AlertDialog.Description>
           <div className="mt-5 flex justify-end gap-2">
             <AlertDialog.Cancel asChild>
-              <Button variant="outline">Cancel</Button>
+              <Button variant="outline">{cancelLabel}</Button>
             </AlertDialog.Cancel>
             <AlertDialog.Action asChild>
               <Button variant="destructive" onClick={onConfirm}>

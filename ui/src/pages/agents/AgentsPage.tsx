@@ -31,6 +31,7 @@ import { Table, Td, Th } from "@/components/ui/table";
 import { PageHeader } from "@/layout/AppShell";
 import { useUrlParams } from "@/lib/useUrlParams";
 import { CreateAgentDialog } from "@/pages/agents/CreateAgentDialog";
+import { RunAgentButton } from "@/pages/agents/RunAgentDialog";
 import { formatPercent, timeAgo } from "@/lib/utils";
 
 // Records, so a status or trigger the API adds fails the typecheck until the filters offer it.
@@ -98,7 +99,10 @@ function AgentCard({ agent }: { agent: AgentSummary }) {
         <Link to={`/agents/${agent.id}`} className="min-w-0 font-semibold text-slate-900 hover:text-indigo-700">
           <span className="block truncate">{agent.name}</span>
         </Link>
-        <QuickActions agent={agent} />
+        <div className="flex shrink-0 items-center gap-1">
+          <RunAgentButton agent={agent} variant="outline" />
+          <QuickActions agent={agent} />
+        </div>
       </div>
       <p className="mt-1 line-clamp-2 min-h-10 text-sm text-slate-500">{agent.description || "No description."}</p>
       <div className="mt-3 flex flex-wrap items-center gap-1.5">
@@ -138,7 +142,7 @@ function AgentRows({ agents }: { agents: AgentSummary[] }) {
           <Th>Last run</Th>
           <Th>Success</Th>
           <Th>Version</Th>
-          <Th className="w-12" />
+          <Th className="w-32" />
         </tr>
       </thead>
       <tbody>
@@ -153,7 +157,12 @@ function AgentRows({ agents }: { agents: AgentSummary[] }) {
             <Td>{timeAgo(agent.last_run_at)}</Td>
             <Td>{formatPercent(agent.success_rate)}</Td>
             <Td>{agent.current_version ? `v${agent.current_version}` : "—"}</Td>
-            <Td><QuickActions agent={agent} /></Td>
+            <Td>
+              <div className="flex items-center justify-end gap-1">
+                <RunAgentButton agent={agent} variant="outline" />
+                <QuickActions agent={agent} />
+              </div>
+            </Td>
           </tr>
         ))}
       </tbody>

@@ -9,7 +9,6 @@ import {
   mayApprove,
   pendingApproval,
   useApprove,
-  useCancelExecution,
   useExecution,
   useExecutionSteps,
 } from "@/api/executions";
@@ -17,12 +16,13 @@ import { errorMessage } from "@/api/http";
 import { useAuth } from "@/auth/AuthProvider";
 import { SchemaFields } from "@/builder/panel/SchemaForm";
 import { JsonBlock, StepDetail, Timeline } from "@/builder/TestRunPanel";
-import { StatusBadge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Alert, Spinner, toast } from "@/components/ui/feedback";
 import { Field, Textarea } from "@/components/ui/input";
 import { AgentName } from "@/pages/executions/AgentName";
+import { ExecutionActions } from "@/pages/executions/ExecutionActions";
+import { RunStatusBadge, versionLabel } from "@/pages/executions/RunStatus";
 import { formatCost, formatDateTime, formatDuration } from "@/lib/utils";
 
 function ApprovalBox({ executionId, waiting }: { executionId: string; waiting: WaitingFor }) {
@@ -70,10 +70,8 @@ function ApprovalBox({ executionId, waiting }: { executionId: string; waiting: W
 
 export function ExecutionDetailPage() {
   const { executionId = "" } = useParams();
-  const { can } = useAuth();
   const execution = useExecution(executionId);
   const steps = useExecutionSteps(executionId, Boolean(execution.data && isActive(execution.data.status)));
-  const cancel = useCancelExecution();
   const [selected, setSelected] = React.useState<string | null>(null);
   if (execution.isPending) return <Spinner className="m-6" />;
   if (execution.error) return <Alert className="m-6">{errorMessage(execution.error)}</Alert>;
@@ -85,18 +83,17 @@ export function ExecutionDetailPage() {
     <div className="mx-auto max-w-6xl space-y-5 p-6">
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-xl font-semibold text-slate-900">Execution</h1>
-        <StatusBadge status={run.status} />
+        <RunStatusBadge run={run} />
         <Link to={`/agents/${run.agent_id}`} className="text-sm text-indigo-700 hover:underline">
           <AgentName agentId={run.agent_id} />
         </Link>
-        {isActive(run.status) && can("executions:manage") ? (
-          <Button variant="outline" className="ml-auto" onClick={() => cancel.mutate(run.id, { onError: (e) => toast(errorMessage(e), "error") })}>
-            Cancel run
-          </Button>
-        ) : null}
+        <div className="ml-auto">
+          <ExecutionActions run={run} />
+        </div>
       </div>
-      <dl className="grid grid-cols-2 gap-4 rounded-lg border border-slate-200 bg-white p-4 text-sm md:grid-cols-6">
+      <dl className="grid grid-cols-2 gap-4 rounded-lg border border-slate-200 bg-white p-4 text-sm md:grid-cols-7">
         <div><dt className="text-slate-500">Triggered by</dt><dd>{run.triggered_by}</dd></div>
+        <div><dt className="text-slate-500">Version</dt><dd>{versionLabel(run)}</dd></div>
         <div><dt className="text-slate-500">Started</dt><dd>{formatDateTime(run.started_at ?? run.created_at)}</dd></div>
         <div><dt className="text-slate-500">Duration</dt><dd>{formatDuration(run.duration_ms)}</dd></div>
         <div><dt className="text-slate-500">Tokens</dt><dd>{run.total_tokens}</dd></div>

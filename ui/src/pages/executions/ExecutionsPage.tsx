@@ -11,7 +11,6 @@ import {
   type TriggeredBy,
 } from "@/api/executions";
 import { errorMessage } from "@/api/http";
-import { StatusBadge } from "@/components/ui/badge";
 import { Alert, EmptyState, Spinner } from "@/components/ui/feedback";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Table, Td, Th } from "@/components/ui/table";
@@ -19,6 +18,7 @@ import { PageHeader } from "@/layout/AppShell";
 import { useUrlParams } from "@/lib/useUrlParams";
 import { formatCost, formatDateTime, formatDuration } from "@/lib/utils";
 import { AgentName } from "@/pages/executions/AgentName";
+import { RunStatusBadge, versionLabel } from "@/pages/executions/RunStatus";
 
 /** `2025-01-31` from a date input → the API's `since` (that day, 00:00 UTC) or `until` (the next day, 00:00 UTC). */
 const dayBound = (day: string | null, end: boolean): string | undefined => {
@@ -46,7 +46,7 @@ export function ExecutionsPage() {
       <div className="mb-4 flex flex-wrap items-center gap-2">
         <NativeSelect aria-label="Status" className="w-36" value={params.get("status") ?? ""} onChange={(e) => setParam("status", e.target.value)}>
           <option value="">Any status</option>
-          {EXECUTION_STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+          {EXECUTION_STATUSES.map((s) => <option key={s} value={s}>{s === "paused" ? "paused (waiting for approval)" : s.replace("_", " ")}</option>)}
         </NativeSelect>
         <NativeSelect aria-label="Triggered by" className="w-40" value={params.get("triggered_by") ?? ""} onChange={(e) => setParam("triggered_by", e.target.value)}>
           <option value="">Any trigger</option>
@@ -66,12 +66,17 @@ export function ExecutionsPage() {
       ) : executions.data.items.length === 0 ? (
         <EmptyState icon={<History />} title="No executions">Runs appear here as soon as an agent is triggered or tested.</EmptyState>
       ) : (
+        <>
+        {executions.data.items.some((e) => e.triggered_by === "test") ? (
+          <p className="mb-2 text-xs text-slate-500">Runs marked Test tried out a draft: they are not counted in an agent's success rate.</p>
+        ) : null}
         <Table aria-label="Executions">
           <thead>
             <tr>
               {agentId ? null : <Th>Agent</Th>}
               <Th>Status</Th>
               <Th>Triggered by</Th>
+              <Th>Version</Th>
               <Th>Started</Th>
               <Th>Duration</Th>
               <Th>Cost</Th>
@@ -83,10 +88,11 @@ export function ExecutionsPage() {
                 {agentId ? null : <Td><AgentName agentId={execution.agent_id} /></Td>}
                 <Td>
                   <Link to={`/executions/${execution.id}`} className="hover:underline">
-                    <StatusBadge status={execution.status} />
+                    <RunStatusBadge run={execution} />
                   </Link>
                 </Td>
                 <Td>{execution.triggered_by}</Td>
+                <Td>{versionLabel(execution)}</Td>
                 <Td>
                   <Link to={`/executions/${execution.id}`} className="text-indigo-700 hover:underline">{formatDateTime(execution.started_at ?? execution.created_at)}</Link>
                 </Td>
@@ -96,6 +102,7 @@ export function ExecutionsPage() {
             ))}
           </tbody>
         </Table>
+        </>
       )}
     </div>
   );
