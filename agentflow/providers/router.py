@@ -142,6 +142,9 @@ class Router:
         primary = await self.resolve(org_id, model)
         chain = [primary]
         seen = {(primary.provider, primary.model)}
+        # A node's own chain wins; else the organization's (Settings → AI providers).
+        if not fallback_models:
+            fallback_models = (await self.policies.routing_policy(org_id)).fallback_models
         for name in fallback_models:
             route = await self.resolve(org_id, name)
             if (route.provider, route.model) not in seen:

@@ -2765,6 +2765,11 @@ export interface components {
              */
             default_provider?: ("openai" | "anthropic" | "google" | "ollama") | null;
             /**
+             * Fallback Models
+             * @description Models tried in order when a call fails with a rate limit, a server error, a timeout or a connection error, for AI nodes that list no `fallback_models` of their own.
+             */
+            fallback_models?: string[];
+            /**
              * Routes
              * @description Model name pattern (e.g. `my-*`) → provider, tried before the built-in table.
              */
