@@ -100,7 +100,8 @@ class Router:
                 model = config.default_model if config else None
             if model is None:
                 raise ProviderError(
-                    "the node names no model and the organization has no default model",
+                    "the node names no model and the organization has no default model; set one "
+                    "under Settings → AI providers",
                     provider=policy.default_provider,
                     kind="not_configured",
                 )
@@ -111,7 +112,7 @@ class Router:
         config = await self.credentials.provider_config(org_id, provider)
         if config is None:
             raise ProviderError(
-                f"the organization has no {provider} settings; add them under Settings → Providers",
+                f"the organization has no {provider} settings; add them under Settings → AI providers",
                 provider=provider,
                 kind="not_configured",
             )
