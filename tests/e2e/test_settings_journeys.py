@@ -116,11 +116,11 @@ def test_ai_providers_from_a_failed_step_to_a_working_one(
     # The organization's defaults: a default provider and a fallback chain, kept across a reload.
     page.select_option("#routing-provider", label="OpenAI")
     page.get_by_role("button", name="Add fallback model").click()
-    page.get_by_label("Fallback model 1").fill("gpt-4o")
+    page.get_by_label("Fallback model 1", exact=True).fill("gpt-4o")
     page.get_by_role("button", name="Save defaults").click()
     expect(page.get_by_text("Defaults saved")).to_be_visible()
     page.reload()
-    expect(page.get_by_label("Fallback model 1")).to_have_value("gpt-4o")
+    expect(page.get_by_label("Fallback model 1", exact=True)).to_have_value("gpt-4o")
     expect(page.locator("#routing-provider")).to_have_value("openai")
 
     # Back in the builder the same AI step now answers.
