@@ -4419,7 +4419,7 @@ export interface components {
         ProviderSettingsIn: {
             /**
              * Api Key
-             * @description Kept in Vault; never returned.
+             * @description Kept in Vault; never returned. Omitted or null: the current key is kept (so a base URL or model can change without typing the key again); an empty string removes it.
              */
             api_key?: string | null;
             /**
