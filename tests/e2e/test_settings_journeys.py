@@ -218,7 +218,7 @@ def test_teams_and_approvers_chosen_by_name(page: Page, stack_url: str) -> None:
     search = picker.get_by_role("searchbox")
     search.fill("customer")
     picker.get_by_role("button", name=re.compile("^Customer Support")).click()
-    chosen = picker.get_by_role("list", name="Approvers")
+    chosen = picker.get_by_role("list", name="Approvers", exact=True)
     expect(chosen).to_contain_text("Ada Lovelace")
     search.fill("admin")
     picker.get_by_role("button", name=re.compile("^Admins and owners")).click()

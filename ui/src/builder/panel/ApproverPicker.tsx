@@ -98,7 +98,7 @@ export function ApproverPicker({ id, value, onChange }: { id: string; value: unk
         }}
       />
       {open ? (
-        <ul className="max-h-48 overflow-y-auto rounded-md border border-slate-200 bg-white text-sm" aria-label="Matching approvers">
+        <ul className="max-h-48 overflow-y-auto rounded-md border border-slate-200 bg-white text-sm" aria-label="Suggested approvers">
           {options.length === 0 ? <li className="px-2 py-1.5 text-xs text-slate-500">Nobody matches “{query}”.</li> : null}
           {options.slice(0, MAX_OPTIONS).map((option) => (
             <li key={option.key}>
