@@ -231,7 +231,7 @@ def test_teams_and_approvers_chosen_by_name(page: Page, stack_url: str) -> None:
     draft = httpx.get(
         f"{stack_url}/api/v1/agents/{agent_id}", headers={"Authorization": f"Bearer {token}"}
     ).json()
-    approval = next(n for n in draft["definition"]["nodes"] if n["id"] == "approve")
+    approval = next(n for n in draft["draft"]["nodes"] if n["id"] == "approve")
     assert approval["config"]["approvers"] == [me["user"]["id"]]  # stored as the id, shown as the name
 
     # The run waits for Ada by name, and the decision names her too.
