@@ -28,7 +28,12 @@ class ProviderSettingsIn(InputSchema):
     )
 
     provider: ProviderName
-    api_key: SecretStr | None = Field(default=None, description="Kept in Vault; never returned.")
+    api_key: SecretStr | None = Field(
+        default=None,
+        max_length=1000,
+        description="Kept in Vault; never returned. Omitted or null: the current key is kept (so a base URL "
+        "or model can change without typing the key again); an empty string removes it.",
+    )
     base_url: str | None = Field(
         default=None,
         max_length=500,
@@ -104,10 +109,14 @@ class ProviderSettingsService:
         data = {"base_url": body.base_url or "", "default_model": body.default_model or ""}
         if body.api_key is not None:
             data["api_key"] = body.api_key.get_secret_value()
+        else:  # keep the stored key: the form that edits a URL or a model never sees it
+            kept = (await store.read(ref) or {}).get("api_key")
+            if kept:
+                data["api_key"] = kept
         row.version = await store.write(ref, data)
         row.updated_by = subject.user_id
         await session.flush()
-        return ProviderSettings(row, body.base_url, body.default_model, "api_key" in data)
+        return ProviderSettings(row, body.base_url, body.default_model, bool(data.get("api_key")))
 
     async def delete(
         self, session: AsyncSession, store: SecretStore, *, subject: AuthSubject, provider: ProviderName

@@ -17,7 +17,7 @@ from agentflow.secrets.paths import SecretKind, SecretRef
 from agentflow.secrets.store import SecretStore
 
 # Org settings key for routing: {"default_provider": "openai", "default_model": "gpt-4o-mini",
-# "routes": {"my-*": "ollama"}} (set with PUT /api/v1/org).
+# "fallback_models": ["claude-haiku-4-5"], "routes": {"my-*": "ollama"}} (set with PUT /api/v1/org).
 SETTINGS_KEY = "ai"
 _POLICY_SECONDS = 10.0
 _SETTINGS = compile_query(text("SELECT settings FROM organizations WHERE id = :org_id"))
@@ -78,6 +78,9 @@ def policy_from_settings(settings: dict[str, Any]) -> RoutingPolicy:
         routes=routes,  # type: ignore[arg-type]
         default_provider=default_provider if default_provider in PROVIDER_NAMES else "ollama",
         default_model=ai.get("default_model") or None,
+        fallback_models=tuple(
+            str(name) for name in (ai.get("fallback_models") or []) if isinstance(name, str) and name
+        ),
     )
 
 

@@ -26,6 +26,12 @@ class AiRoutingSettings(InputSchema):
         default=None, description="Provider of models no route matches (ollama if unset)."
     )
     default_model: MODEL_NAME | None = Field(default=None, description="Model of AI nodes that name none.")
+    fallback_models: list[MODEL_NAME] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Models tried in order when a call fails with a rate limit, a server error, a timeout "
+        "or a connection error, for AI nodes that list no `fallback_models` of their own.",
+    )
     routes: dict[MODEL_NAME, ProviderName] = Field(
         default_factory=dict,
         max_length=50,

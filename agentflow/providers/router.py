@@ -100,7 +100,8 @@ class Router:
                 model = config.default_model if config else None
             if model is None:
                 raise ProviderError(
-                    "the node names no model and the organization has no default model",
+                    "the node names no model and the organization has no default model; set one "
+                    "under Settings → AI providers",
                     provider=policy.default_provider,
                     kind="not_configured",
                 )
@@ -111,7 +112,7 @@ class Router:
         config = await self.credentials.provider_config(org_id, provider)
         if config is None:
             raise ProviderError(
-                f"the organization has no {provider} settings; add them under Settings → Providers",
+                f"the organization has no {provider} settings; add them under Settings → AI providers",
                 provider=provider,
                 kind="not_configured",
             )
@@ -142,6 +143,9 @@ class Router:
         primary = await self.resolve(org_id, model)
         chain = [primary]
         seen = {(primary.provider, primary.model)}
+        # A node's own chain wins; else the organization's (Settings → AI providers).
+        if not fallback_models:
+            fallback_models = (await self.policies.routing_policy(org_id)).fallback_models
         for name in fallback_models:
             route = await self.resolve(org_id, name)
             if (route.provider, route.model) not in seen:

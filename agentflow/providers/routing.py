@@ -36,6 +36,7 @@ class RoutingPolicy:
     routes: Mapping[str, ProviderName] = field(default_factory=dict)  # its patterns, checked before the table
     default_provider: ProviderName = "ollama"  # where names no pattern knows go
     default_model: str | None = None  # for nodes that name no model; else the default provider's
+    fallback_models: tuple[str, ...] = ()  # for nodes that list no fallback models of their own
 
 
 class RoutingPolicySource(Protocol):

@@ -120,3 +120,28 @@ async def test_a_hosted_provider_without_an_api_key_checks_as_not_ok(
     assert checked.status_code == 200, checked.text
     assert checked.json()["ok"] is False
     assert checked.json()["message"] == f"no API key is set for {provider}: add one to its provider settings"
+
+
+async def test_saving_without_a_key_keeps_the_stored_one_and_an_empty_key_removes_it(
+    client: httpx.AsyncClient, owner: Member, settings: Settings
+) -> None:
+    first = {"provider": "anthropic", "api_key": "sk-ant-kept", "default_model": "claude-haiku-4-5"}
+    assert (await client.post("/org/providers", json=first, headers=owner.headers)).status_code == 200
+    changed = await client.post(
+        "/org/providers",
+        json={"provider": "anthropic", "default_model": "claude-sonnet-4-5"},
+        headers=owner.headers,
+    )
+    assert changed.json()["has_api_key"] is True
+    assert changed.json()["default_model"] == "claude-sonnet-4-5"
+    stored = await SecretStore.from_settings(settings).read(provider_ref(owner.org_id, "anthropic"))
+    assert stored is not None and stored["api_key"] == "sk-ant-kept"
+
+    cleared = await client.post(
+        "/org/providers", json={"provider": "anthropic", "api_key": ""}, headers=owner.headers
+    )
+    assert cleared.json()["has_api_key"] is False
+    too_long = await client.post(
+        "/org/providers", json={"provider": "anthropic", "api_key": "k" * 1001}, headers=owner.headers
+    )
+    assert too_long.status_code == 422

@@ -48,7 +48,12 @@ async def test_org_settings_accept_only_typed_known_keys(client: httpx.AsyncClie
         "/org", json={"settings": {"timezone": "Mars/Olympus"}}, headers=owner.headers
     )
     assert bad_zone.status_code == 422
-    routing = {"default_provider": "openai", "default_model": "gpt-4o-mini", "routes": {"my-*": "ollama"}}
+    routing = {
+        "default_provider": "openai",
+        "default_model": "gpt-4o-mini",
+        "fallback_models": ["claude-haiku-4-5"],
+        "routes": {"my-*": "ollama"},
+    }
     ok = await client.put(
         "/org", json={"settings": {"ai": routing, "timezone": "Europe/Berlin"}}, headers=owner.headers
     )

@@ -18,7 +18,8 @@ import pytest
 from agentflow.embedded.ports import free_port
 from tests.embedded.test_up import start, stop, wait_healthy
 from tests.fakes.custom_api import PetStore
-from tests.fakes.loopback import LoopbackServer
+from tests.fakes.loopback import FakeAPI, LoopbackServer
+from tests.fakes.openai_wire import openai_api
 
 REPO = Path(__file__).resolve().parents[2]
 # The bearer token the e2e pet store requires (tests/e2e/test_integrations.py connects with it).
@@ -54,7 +55,17 @@ def petstore() -> Iterator[tuple[PetStore, str]]:
 
 
 @pytest.fixture(scope="package")
-def stack_url(petstore: tuple[PetStore, str]) -> Iterator[str]:
+def openai_fake() -> Iterator[tuple[FakeAPI, str]]:
+    """A loopback server in OpenAI's wire format (answers "ok" unless a test queues a reply) that AI
+    journeys set up as the organization's provider; `(api, base_url)` with base_url ending in /v1."""
+    api = openai_api("/v1")
+    server = LoopbackServer(api.app).start()
+    yield api, server.url + "/v1"
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def stack_url(petstore: tuple[PetStore, str], openai_fake: tuple[FakeAPI, str]) -> Iterator[str]:
     """A real stack on free ports serving the built UI (ui/ → api/static).
 
     AGENTFLOW_E2E_URL points the suite at a stack that is already running instead (for UI development).
@@ -66,10 +77,11 @@ def stack_url(petstore: tuple[PetStore, str]) -> Iterator[str]:
         pytest.fail("api/static/index.html is missing: build the UI first (cd ui && npm ci && npm run build)")
     ports = {"api": free_port(), "prefect": free_port(), "db": free_port(), "vault": free_port()}
     with tempfile.TemporaryDirectory(prefix="agentflow-e2e-") as data_dir:
-        address = urlsplit(petstore[1])
-        proc = start(
-            Path(data_dir), ports, env={"AGENTFLOW_EGRESS_ALLOWLIST": f"{address.hostname}:{address.port}"}
+        allowed = ",".join(
+            f"{address.hostname}:{address.port}"
+            for address in (urlsplit(petstore[1]), urlsplit(openai_fake[1]))
         )
+        proc = start(Path(data_dir), ports, env={"AGENTFLOW_EGRESS_ALLOWLIST": allowed})
         base = f"http://127.0.0.1:{ports['api']}"
         try:
             # A busy shared machine may need longer than the default to start every service.

@@ -27,8 +27,10 @@ import { ExportsSettings } from "@/pages/settings/ExportsSettings";
 import { MembersSettings } from "@/pages/settings/MembersSettings";
 import { NotificationSettings } from "@/pages/settings/NotificationSettings";
 import { OrganizationSettings } from "@/pages/settings/OrganizationSettings";
+import { ProvidersSettings } from "@/pages/settings/ProvidersSettings";
 import { SecretsSettings } from "@/pages/settings/SecretsSettings";
 import { SettingsLayout } from "@/pages/settings/SettingsLayout";
+import { TeamsSettings } from "@/pages/settings/TeamsSettings";
 import { WebhooksSettings } from "@/pages/settings/WebhooksSettings";
 
 export function createQueryClient(): QueryClient {
@@ -95,7 +97,14 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                 { path: "integrations", element: <IntegrationsPage /> },
                 { path: "knowledge", element: <KnowledgeBasesPage /> },
                 { path: "knowledge/:knowledgeBaseId", element: <KnowledgeBasePage /> },
-                { path: "templates", element: <ComingSoonPage title="Templates" issue="the templates marketplace issue" /> },
+                {
+                  path: "templates",
+                  element: (
+                    <ComingSoonPage title="Templates">
+                      Ready-made agents to start from are on their way. Until then, create an agent from scratch on the Agents page.
+                    </ComingSoonPage>
+                  ),
+                },
                 { path: "analytics", lazy: () => import("@/pages/analytics/AnalyticsPage").then((m) => ({ Component: m.AnalyticsPage })) },
                 {
                   path: "settings",
@@ -104,6 +113,8 @@ export function appRoutes(client: QueryClient): RouteObject[] {
                     { index: true, element: <Navigate to="organization" replace /> },
                     { path: "organization", element: <OrganizationSettings /> },
                     { path: "members", element: <MembersSettings /> },
+                    { path: "teams", element: <TeamsSettings /> },
+                    { path: "providers", element: <ProvidersSettings /> },
                     { path: "api-keys", element: <ApiKeysSettings /> },
                     { path: "secrets", element: <SecretsSettings /> },
                     { path: "billing", element: <BillingSettings /> },

@@ -32,7 +32,8 @@ class AiConfig(StrictModel):
         default_factory=list,
         description=(
             "Models tried in order when the call fails with a rate limit, a server error, a timeout or a "
-            "connection error (never on a rejected request); the agent's chain if empty."
+            "connection error (never on a rejected request); the organization's chain (Settings → AI "
+            "providers) if empty."
         ),
     )
     prompt: str = Field(description="User message; may use `{{…}}` references.")

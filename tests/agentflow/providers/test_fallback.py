@@ -12,6 +12,8 @@ from agentflow.providers import (
     ProviderConfig,
     ProviderError,
     Router,
+    RoutingPolicy,
+    StaticPolicies,
     StreamEnd,
     StructuredOutputError,
     TextDelta,
@@ -209,3 +211,21 @@ async def test_tokens_spent_before_a_retryable_failure_add_to_the_fallback_usage
     assert routed.result.value.label == "a"
     assert (routed.usage.input_tokens, routed.usage.output_tokens) == (2000, 400)
     assert str(routed.usage.cost_usd) == "0.00187000"  # gpt-4o-mini 0.00027 + claude-3-5-haiku 0.0016
+
+
+async def test_a_node_without_its_own_chain_falls_back_on_the_organizations_chain(
+    credentials: InMemoryCredentials, openai: Case, anthropic: Case
+) -> None:
+    policies = StaticPolicies({ORG: RoutingPolicy(fallback_models=(FALLBACK,))})
+    router = Router(credentials, egress=LOOPBACK_EGRESS, policies=policies)
+    openai.api.enqueue(openai.error(429, "slow down"))
+    anthropic.api.enqueue(anthropic.text("hi from Claude"))
+    routed = await router.chat(ORG, MESSAGES, model=PRIMARY)
+    assert routed.result.provider == "anthropic"
+
+    # A node's own chain replaces the organization's.
+    openai.api.enqueue(openai.error(429, "slow down"))
+    with pytest.raises(ProviderError):
+        await router.chat(ORG, MESSAGES, model=PRIMARY, fallback_models=[PRIMARY])
+    await router.aclose()
+    assert len(anthropic.api.requests) == 1

@@ -2765,6 +2765,11 @@ export interface components {
              */
             default_provider?: ("openai" | "anthropic" | "google" | "ollama") | null;
             /**
+             * Fallback Models
+             * @description Models tried in order when a call fails with a rate limit, a server error, a timeout or a connection error, for AI nodes that list no `fallback_models` of their own.
+             */
+            fallback_models?: string[];
+            /**
              * Routes
              * @description Model name pattern (e.g. `my-*`) → provider, tried before the built-in table.
              */
@@ -4434,7 +4439,7 @@ export interface components {
         ProviderSettingsIn: {
             /**
              * Api Key
-             * @description Kept in Vault; never returned.
+             * @description Kept in Vault; never returned. Omitted or null: the current key is kept (so a base URL or model can change without typing the key again); an empty string removes it.
              */
             api_key?: string | null;
             /**

@@ -22,6 +22,8 @@ import {
 import { errorMessage } from "@/api/http";
 import { useAuth } from "@/auth/AuthProvider";
 import { useBuilderStatus, type RunState } from "@/builder/status";
+import { StepError } from "@/builder/StepError";
+import { ApprovalDecision, ApproverNames } from "@/builder/ApprovalNames";
 import { useBuilderStore } from "@/builder/store";
 import { StatusBadge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -126,7 +128,8 @@ export function StepDetail({ step }: { step: Step }) {
         <StatusBadge status={step.status} />
         {step.attempt > 1 ? <span className="text-xs text-slate-500">attempt {step.attempt}</span> : null}
       </div>
-      {step.error ? <Alert>{step.error}</Alert> : null}
+      <StepError step={step} />
+      <ApprovalDecision step={step} />
       <div className="grid grid-cols-2 gap-2">
         <JsonBlock label="Input" value={step.input} />
         <JsonBlock label="Output" value={step.output} />
@@ -189,7 +192,9 @@ function ApprovalActions({ executionId, waiting }: { executionId: string; waitin
           <Button size="sm" variant="outline" disabled={approve.isPending || approve.isSuccess} onClick={() => decide(false)}>Reject</Button>
         </>
       ) : (
-        <span className="text-xs text-slate-500">Waiting for its approvers.</span>
+        <span className="text-xs text-slate-500">
+          Waiting for <ApproverNames approvers={waiting.approvers} />.
+        </span>
       )}
       {approve.error ? <span className="text-xs text-red-600">{errorMessage(approve.error)}</span> : null}
     </span>

@@ -34,15 +34,16 @@ import { toast } from "@/components/ui/feedback";
 import { NotificationBell } from "@/layout/NotificationBell";
 import { cn } from "@/lib/utils";
 
-export const NAV_ITEMS = [
+export const NAV_ITEMS: readonly { to: string; label: string; icon: typeof Bot; soon?: boolean }[] = [
   { to: "/agents", label: "Agents", icon: Bot },
   { to: "/executions", label: "Executions", icon: History },
   { to: "/integrations", label: "Integrations", icon: Plug },
   { to: "/knowledge", label: "Knowledge", icon: BookOpen },
-  { to: "/templates", label: "Templates", icon: LayoutTemplate },
+  // Not ready yet: listed so people know it is coming, marked so nobody expects it to work.
+  { to: "/templates", label: "Templates", icon: LayoutTemplate, soon: true },
   { to: "/analytics", label: "Analytics", icon: BarChart3 },
   { to: "/settings", label: "Settings", icon: Settings },
-] as const;
+];
 
 function Sidebar() {
   return (
@@ -52,7 +53,7 @@ function Sidebar() {
         <span className="font-semibold text-slate-900">AgentFlow</span>
       </div>
       <ul className="flex flex-col gap-0.5 p-2">
-        {NAV_ITEMS.map(({ to, label, icon: Icon }) => (
+        {NAV_ITEMS.map(({ to, label, icon: Icon, soon }) => (
           <li key={to}>
             <NavLink
               to={to}
@@ -65,6 +66,7 @@ function Sidebar() {
             >
               <Icon className="size-4" />
               {label}
+              {soon ? <span className="ml-auto rounded-full bg-slate-100 px-1.5 py-0.5 text-[10px] font-medium text-slate-500">Soon</span> : null}
             </NavLink>
           </li>
         ))}

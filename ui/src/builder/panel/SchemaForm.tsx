@@ -7,6 +7,7 @@ import { Plus, Trash2 } from "lucide-react";
 
 import type { JsonObject, JsonSchema, JsonValue } from "@/api/definition";
 import { defaultItem, resolveSchema } from "@/builder/defaults";
+import { ApproverPicker } from "@/builder/panel/ApproverPicker";
 import { AnyValueInput, JsonEditor, PromptEditor, StringListEditor } from "@/builder/panel/editors";
 import { KnowledgeBasePicker } from "@/builder/panel/KnowledgeBasePicker";
 import { Button } from "@/components/ui/button";
@@ -128,6 +129,14 @@ function SchemaField({ path, name, schema: raw, root, value, required, errors, o
       );
     case "array": {
       const items = resolveSchema(schema.items ?? {}, root).schema;
+      // The approval node's approvers: chosen by name (people, roles, teams), stored as ids.
+      if (name === "approvers" && items.type === "string") {
+        return (
+          <Field id={id} label={label} hint="Who may approve or reject. Choosing a team adds the people in it." error={error}>
+            <ApproverPicker id={id} value={value} onChange={onChange} />
+          </Field>
+        );
+      }
       if (items.type === "string") {
         return (
           <Field id={id} label={label} hint={hint ?? "One per line."} error={error}>

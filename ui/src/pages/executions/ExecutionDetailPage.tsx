@@ -15,6 +15,7 @@ import {
 import { errorMessage } from "@/api/http";
 import { useAuth } from "@/auth/AuthProvider";
 import { SchemaFields } from "@/builder/panel/SchemaForm";
+import { ApproverNames } from "@/builder/ApprovalNames";
 import { JsonBlock, StepDetail, Timeline } from "@/builder/TestRunPanel";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -61,7 +62,9 @@ function ApprovalBox({ executionId, waiting }: { executionId: string; waiting: W
             </div>
           </>
         ) : (
-          <p className="text-sm text-slate-500">Only this step's approvers can decide.</p>
+          <p className="text-sm text-slate-500">
+            Only <ApproverNames approvers={waiting.approvers} /> can decide.
+          </p>
         )}
       </CardContent>
     </Card>

@@ -9,6 +9,8 @@ import { PageHeader } from "@/layout/AppShell";
 const SECTIONS: { to: string; label: string; permission?: Permission }[] = [
   { to: "organization", label: "Organization" },
   { to: "members", label: "Members" },
+  { to: "teams", label: "Teams", permission: "teams:read" },
+  { to: "providers", label: "AI providers", permission: "secrets:read" },
   { to: "api-keys", label: "API keys" },
   { to: "secrets", label: "Secrets" },
   { to: "billing", label: "Billing" },
