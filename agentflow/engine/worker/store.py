@@ -36,7 +36,8 @@ def _json(value: Any) -> str:
 _LOAD = _q(
     """
     SELECT e.id, e.org_id, e.agent_id, e.version_id, e.status, e.triggered_by, e.input, e.attempt,
-           e.waiting_for, e.prefect_flow_run_id, COALESCE(e.definition, v.definition) AS definition
+           e.waiting_for, e.prefect_flow_run_id, COALESCE(e.definition, v.definition) AS definition,
+           e.test_options
     FROM executions e
     JOIN agents a ON a.id = e.agent_id AND a.org_id = e.org_id
     LEFT JOIN agent_versions v ON v.id = e.version_id AND v.agent_id = e.agent_id
@@ -223,6 +224,7 @@ class LoadedExecution:
     waiting_for: dict[str, Any] | None
     prefect_flow_run_id: uuid.UUID | None
     definition: dict[str, Any]
+    test_options: dict[str, Any] | None = None  # a test run's per-node choices (engine/worker/test_nodes.py)
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,7 @@ class EngineStore:
             waiting_for=row["waiting_for"],
             prefect_flow_run_id=row["prefect_flow_run_id"],
             definition=row["definition"],
+            test_options=row["test_options"],
         )
 
     async def event(
