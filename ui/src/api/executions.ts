@@ -13,6 +13,8 @@ export type ExecutionStatus = Schemas["ExecutionStatus"];
 export type TriggeredBy = Schemas["TriggeredBy"];
 export type ExecutionAccepted = Schemas["ExecutionAccepted"];
 export type Step = Schemas["StepPublic"];
+/** A test run's choice for one side-effecting node: preview (nothing sent), a sample response, or send. */
+export type TestNodeOption = Schemas["TestNodeOption"];
 export type StepStatus = Step["status"];
 export type ExecutionFilters = Pick<
   NonNullable<operations["list_executions_api_v1_executions_get"]["parameters"]["query"]>,
@@ -69,8 +71,8 @@ export const executionsApi = {
   cancel: (id: string) => http.post<Execution>(`/executions/${id}/cancel`),
   approve: (id: string, body: Schemas["ApproveRequest"]) => http.post<Execution>(`/executions/${id}/approve`, body),
   /** Runs the draft, or `definition` (unsaved edits), with side-effecting actions previewed. */
-  test: (agentId: string, input: JsonValue, definition?: AgentDefinition) =>
-    http.post<ExecutionAccepted>(`/agents/${agentId}/test`, { input, definition }),
+  test: (agentId: string, input: JsonValue, definition?: AgentDefinition, nodes?: Record<string, TestNodeOption>) =>
+    http.post<ExecutionAccepted>(`/agents/${agentId}/test`, { input, definition, ...(nodes && Object.keys(nodes).length ? { nodes } : {}) }),
 };
 
 /** Running executions are polled every few seconds so their rows stay live. */
