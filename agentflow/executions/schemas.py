@@ -52,7 +52,8 @@ class TestRunRequest(InputSchema):
     model_config = examples(
         {
             "input": {"text": "hello"},
-            "nodes": {"notify": {"mode": "sample", "sample": {"status": 200, "body": {"ok": True}}}},
+            # Node ids of the definition under test (here the example agent's AI step, left on preview).
+            "nodes": {"classify": {"mode": "preview"}},
         }
     )
 

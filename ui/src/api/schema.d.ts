@@ -4991,14 +4991,8 @@ export interface components {
          *         "text": "hello"
          *       },
          *       "nodes": {
-         *         "notify": {
-         *           "mode": "sample",
-         *           "sample": {
-         *             "body": {
-         *               "ok": true
-         *             },
-         *             "status": 200
-         *           }
+         *         "classify": {
+         *           "mode": "preview"
          *         }
          *       }
          *     }
