@@ -84,7 +84,7 @@ def test_a_refused_private_destination_says_who_allows_it(page: Page, stack_url:
     expect(detail).to_contain_text(
         "Only the operator who runs this AgentFlow server can allow private destinations"
     )
-    help_box = detail.get_by_text("No organization setting changes this", exact=False)
+    help_box = detail.get_by_text("Private and local addresses are refused so that organizations stay apart")
     expect(help_box).to_be_visible()
     expect(detail).to_contain_text("AGENTFLOW_EGRESS_ALLOWLIST")
     expect(detail).to_contain_text("docs/security.md#allowing-private-destinations")
