@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 
 from agentflow.errors import AgentFlowError
 from agentflow.logs import request_id_var
+from api import validation_messages
 from api.middleware.security_headers import security_headers
 
 logger = logging.getLogger("agentflow.api")
@@ -49,15 +50,20 @@ async def handle_agentflow_error(request: Request, exc: Exception) -> JSONRespon
 
 async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    raw = list(exc.errors())
+    # `details` keep pydantic's field path and type for programs; `message` is a sentence for people.
     errors = [
-        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-        for e in exc.errors()
+        {
+            "loc": list(e.get("loc", ())),
+            "msg": e.get("msg", ""),
+            "type": e.get("type", ""),
+            "message": validation_messages.human_message(e),
+        }
+        for e in raw
     ]
     if any(e["type"] == "json_invalid" for e in errors):
         return error_response(400, "malformed_json", "The request body is not valid JSON", errors)
-    first = errors[0] if errors else {"loc": [], "msg": "invalid"}
-    where = ".".join(str(p) for p in first["loc"] if p != "body") or "body"
-    return error_response(422, "validation_error", f"Invalid request: {where}: {first['msg']}", errors)
+    return error_response(422, "validation_error", validation_messages.summary(raw), errors)
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> JSONResponse:

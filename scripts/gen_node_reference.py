@@ -29,6 +29,7 @@ from agentflow.graph import (  # noqa: E402 - needs the repository on sys.path f
     RetryPolicy,
     node_types,
 )
+from agentflow.graph.catalog import BY_TYPE  # noqa: E402 - needs the repository on sys.path first
 
 DOC = ROOT / "docs" / "agent-definition.md"
 BEGIN = "<!-- BEGIN GENERATED: node reference (scripts/gen_node_reference.py) -->"
@@ -134,6 +135,11 @@ def render_reference() -> str:
             "",
             f"Category: {info.category}. Output handles: {handles}.",
             "",
+            *(
+                [f"In a test run: {BY_TYPE[info.type].test_preview}", ""]
+                if BY_TYPE[info.type].test_preview
+                else []
+            ),
             *section(
                 f"`{info.type}` config",
                 CONFIG_MODELS[info.type],

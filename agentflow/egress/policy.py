@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger("agentflow.egress")
 
 ALLOWLIST_SETTING = "AGENTFLOW_EGRESS_ALLOWLIST"
+# Where operators read how to allow a destination (the heading "Allowing private destinations").
+ALLOWLIST_DOCS = "docs/security.md#allowing-private-destinations"
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "postgresql": 5432, "postgres": 5432}
 _LOCAL = "local"  # the key of every address that reaches this machine (loopback, unspecified, its own)
@@ -161,7 +163,8 @@ class EgressPolicy:
             return
         raise EgressRefused(
             f"Refusing to call {host}:{port}: it resolves to a private or local address ({address}). "
-            f"An operator can allow such destinations with {ALLOWLIST_SETTING}."
+            "Only the operator who runs this AgentFlow server can allow private destinations, with the "
+            f"{ALLOWLIST_SETTING} setting (see {ALLOWLIST_DOCS}); no organization setting changes this."
         )
 
     async def resolve(self, host: str, port: int, *, timeout: float | None = None) -> str:

@@ -39,10 +39,10 @@ INSERT_QUEUED: TextClause = text(
     """
     INSERT INTO executions (id, org_id, agent_id, version_id, definition, status, triggered_by,
                             triggered_by_user, idempotency_key, input, prefect_flow_run_id, attempt,
-                            total_tokens, total_cost_usd, created_at, updated_at, lane)
+                            total_tokens, total_cost_usd, test_options, created_at, updated_at, lane)
     VALUES (:id, :org_id, :agent_id, :version_id, CAST(CAST(:definition AS text) AS json), 'queued',
             :triggered_by, :user_id, :idempotency_key, CAST(CAST(:input AS text) AS jsonb), :flow_run_id,
-            1, 0, 0, clock_timestamp(), clock_timestamp(),
+            1, 0, 0, CAST(CAST(:test_options AS text) AS jsonb), clock_timestamp(), clock_timestamp(),
             COALESCE((SELECT 'fast' FROM agent_versions v WHERE v.id = :version_id
                       AND v.definition -> 'settings' ->> 'execution_mode' = 'fast'), 'standard'))
     ON CONFLICT DO NOTHING
@@ -71,6 +71,7 @@ class NewExecution:
     user_id: uuid.UUID | None = None
     idempotency_key: str | None = None
     flow_run_id: uuid.UUID | None = None  # a scheduled run: Prefect created the flow run first
+    test_options: dict[str, Any] | None = None  # a test run's per-node preview / sample / send choices
 
     def params(self) -> dict[str, Any]:
         """INSERT_QUEUED's parameters (a fresh id each time)."""
@@ -85,6 +86,7 @@ class NewExecution:
             "idempotency_key": self.idempotency_key,
             "input": _json(self.input),
             "flow_run_id": self.flow_run_id,
+            "test_options": _json(self.test_options) if self.test_options else None,
         }
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+import orjson
+from pydantic import Field, StringConstraints, model_validator
 
 from agentflow.kit.schemas import InputSchema, RecordPublic, Schema, examples
 from agentflow.models import ExecutionStatus, TriggeredBy
+from agentflow.nodes.base import NODE_ID_PATTERN
 
 
 class ExecuteRequest(InputSchema):
@@ -18,12 +20,53 @@ class ExecuteRequest(InputSchema):
     input: Any = Field(default=None, description="The run's input; the trigger node's output.")
 
 
+MAX_SAMPLE_BYTES = 32 * 1024
+MAX_TEST_NODES = 100
+
+
+class TestNodeOption(InputSchema):
+    """How one side-effecting node behaves in a test run."""
+
+    mode: Literal["preview", "sample", "send"] = Field(
+        default="preview",
+        description="`preview`: describe the request, send nothing (the default). `sample`: the same "
+        "preview, with `sample` merged into its output so downstream nodes can read a response. `send`: "
+        "really send it, as a published run would.",
+    )
+    sample: dict[str, Any] | None = Field(
+        default=None,
+        description="The response to pretend the node got (an HTTP node: `{status, headers, body}`); "
+        f"at most {MAX_SAMPLE_BYTES // 1024} KiB as JSON.",
+    )
+
+    @model_validator(mode="after")
+    def _sample_fits(self) -> TestNodeOption:
+        if self.mode == "sample" and self.sample is None:
+            raise ValueError("a sample response is needed when the mode is sample")
+        if self.sample is not None and len(orjson.dumps(self.sample)) > MAX_SAMPLE_BYTES:
+            raise ValueError(f"a sample response can be at most {MAX_SAMPLE_BYTES // 1024} KiB")
+        return self
+
+
 class TestRunRequest(InputSchema):
-    model_config = examples({"input": {"text": "hello"}})
+    model_config = examples(
+        {
+            "input": {"text": "hello"},
+            # Node ids of the definition under test (here the example agent's AI step, left on preview).
+            "nodes": {"classify": {"mode": "preview"}},
+        }
+    )
 
     input: Any = Field(default=None, description="Sample input for the trigger.")
     definition: dict[str, Any] | None = Field(
         default=None, description="A definition to test instead of the saved draft (e.g. unsaved edits)."
+    )
+    nodes: dict[Annotated[str, StringConstraints(pattern=NODE_ID_PATTERN, max_length=64)], TestNodeOption] = (
+        Field(
+            default_factory=dict,
+            max_length=MAX_TEST_NODES,
+            description="Per node id of the definition: preview (the default), a sample response or send.",
+        )
     )
 
 

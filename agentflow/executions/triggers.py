@@ -89,6 +89,22 @@ def refusal(status: str, *, published: bool, source: TriggeredBy) -> Conflict | 
     return None
 
 
+def check_test_options(definition: dict[str, Any], options: dict[str, Any], source: TriggeredBy) -> None:
+    """422 `unknown_test_node` for an option naming no node of the definition (a typo would silently send
+    or preview the wrong thing); options belong to test runs only."""
+    if source != TriggeredBy.test:
+        raise ValidationFailed("Per-node test options apply to test runs only", code="invalid_input")
+    ids = {node.get("id") for node in definition.get("nodes", []) if isinstance(node, dict)}
+    unknown = sorted(node_id for node_id in options if node_id not in ids)
+    if unknown:
+        raise ValidationFailed(
+            f"The test options name {', '.join(repr(n) for n in unknown)}, which "
+            f"{'is not a node' if len(unknown) == 1 else 'are not nodes'} of this agent",
+            code="unknown_test_node",
+            details={"nodes": unknown},
+        )
+
+
 def check_input(trigger: dict[str, Any], value: Any) -> None:
     """422 `invalid_input` unless `value` matches the trigger's input_schema (for a webhook: the body)."""
     try:
@@ -110,6 +126,7 @@ class TriggerService:
         idempotency_key: str | None = None,
         test_definition: dict[str, Any] | None = None,
         caller: AuthSubject | None = None,
+        test_options: dict[str, Any] | None = None,
     ) -> Triggered:
         """Record a queued execution of the agent (dispatch to Prefect follows the commit); a repeated
         idempotency key returns the first execution instead. 402 `plan_limit_reached` when the plan allows
@@ -122,7 +139,10 @@ class TriggerService:
         if refused is not None:
             raise refused
         runs = await self._what_runs(session, agent, triggered_by, test_definition, caller)
-        check_input(trigger_config(runs.definition), _schema_subject(input, triggered_by))
+        trigger = trigger_config(runs.definition)
+        check_input(trigger, _schema_subject(input, triggered_by, trigger))
+        if test_options:
+            check_test_options(runs.definition, test_options, triggered_by)
         if triggered_by != TriggeredBy.test:
             await limits.check(session, org_id=agent.org_id, limit=LimitName.executions)
         new = NewExecution(
@@ -134,6 +154,7 @@ class TriggerService:
             definition=runs.frozen,
             user_id=user_id,
             idempotency_key=idempotency_key,
+            test_options=test_options or None,
         )
         return await self._record(repo, new)
 
@@ -161,6 +182,7 @@ class TriggerService:
             user_id=subject.user_id,
             test_definition=previous.definition,
             caller=subject,
+            test_options=previous.test_options if source == TriggeredBy.test else None,
         )
 
     async def _record(self, repo: ExecutionRepository, new: NewExecution) -> Triggered:
@@ -447,10 +469,17 @@ async def tool_agent(db: FastReader, org_id: uuid.UUID, agent_id: str) -> ToolAg
     )
 
 
-def _schema_subject(input: Any, triggered_by: TriggeredBy) -> Any:
+def _schema_subject(input: Any, triggered_by: TriggeredBy, trigger: dict[str, Any]) -> Any:
     """What the input_schema describes: a webhook's (re-run) input is `{body, headers, query}`, and its
-    schema is of the body."""
+    schema is of the body. A test run of a webhook trigger is given in that shape too (the builder's test
+    dialog starts from it), as the trigger node itself reads it."""
     if triggered_by == TriggeredBy.webhook and isinstance(input, dict):
+        return input.get("body")
+    if (
+        triggered_by == TriggeredBy.test
+        and trigger.get("kind") in ("webhook", "integration")
+        and isinstance(input, dict)
+    ):
         return input.get("body")
     return input
 

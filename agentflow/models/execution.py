@@ -99,6 +99,8 @@ class Execution(TenantModel):
     )
     # Test runs execute the draft, frozen here at trigger time (json like agent_versions: key order kept).
     definition: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    # A test run's choices per side-effecting node: {node_id: {mode: preview|sample|send, sample}}.
+    test_options: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True), nullable=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=ExecutionStatus.queued)
     # `fast`: run by a worker's fast lane (engine/worker/fast_lane.py), from the version's execution_mode.
     lane: Mapped[str] = mapped_column(

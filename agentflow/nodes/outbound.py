@@ -63,7 +63,12 @@ async def send(
             max_bytes=max_bytes,
             credential_headers=credential_headers,
         )
-    except (EgressRefused, egress.ResponseTooLarge, egress.TooManyRedirects) as exc:
+    except EgressRefused as exc:
+        # The code lets the builder show where an operator allows the destination.
+        raise PermanentStepError(
+            exc.message, code="egress_refused", output={"error": exc.message, "code": "egress_refused"}
+        ) from None
+    except (egress.ResponseTooLarge, egress.TooManyRedirects) as exc:
         raise PermanentStepError(str(exc)) from None
     except httpx.TimeoutException:
         raise TransientStepError(f"{method} {url} timed out after {timeout_seconds:g}s") from None

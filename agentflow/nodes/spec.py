@@ -68,6 +68,9 @@ class NodeSpec:
     flow_level: bool = False
     dynamic_handles: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # What a test run gives instead of acting, for the node reference (docs/agent-definition.md); "" for
+    # types that never preview.
+    test_preview: str = ""
 
     @property
     def config_model(self) -> builtins.type[StrictModel]:

@@ -100,7 +100,8 @@ async def test_agent(
     dispatcher: DispatcherDep,
     background: BackgroundTasks,
 ) -> ExecutionAccepted:
-    """Run the draft (or the given definition) with sample input; actions with side effects only preview."""
+    """Run the draft (or the given definition) with sample input; actions with side effects only preview,
+    unless `nodes` gives one a sample response (merged into its preview) or says to really send it."""
     agent = await agent_service.get(
         session, subject=subject, agent_id=agent_id, permission=Permission.agents_execute
     )
@@ -113,6 +114,7 @@ async def test_agent(
         user_id=subject.user_id,
         test_definition=body.definition,
         caller=subject,
+        test_options={node_id: option.model_dump() for node_id, option in body.nodes.items()},
     )
     background.add_task(dispatcher.dispatch_quietly, triggered.id)
     return _accepted(triggered)

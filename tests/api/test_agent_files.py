@@ -147,7 +147,7 @@ async def test_bad_documents_are_refused(client: httpx.AsyncClient, owner: Membe
     missing_name = await client.post(
         "/agents/import", content=b"definition: {nodes: []}\n", headers=yaml_headers
     )
-    assert missing_name.status_code == 422 and "name" in missing_name.json()["error"]["message"]
+    assert missing_name.status_code == 422 and missing_name.json()["error"]["message"] == "Name is required"
     bad_definition = await client.post(
         "/agents/import",
         content=b"name: X\ndefinition: {nodes: [{id: start, type: warp}]}\n",

@@ -20,25 +20,58 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "field", "says"),
     [
-        ({"password": "long enough pw", "org_name": "x"}, "email"),
-        ({"email": "not-an-email", "password": "long enough pw", "org_name": "x"}, "email"),
-        ({"email": "a@example.com", "password": 12345678, "org_name": "x"}, "password"),
-        ({"email": "a@example.com", "password": "short", "org_name": "x"}, "password"),
-        ({"email": "a@example.com", "password": "long enough pw", "org_name": ""}, "org_name"),
-        ({"email": "a@example.com", "password": "long enough pw", "org_name": "x", "admin": True}, "admin"),
+        ({"password": "long enough pw", "org_name": "x"}, "email", "Email is required"),
+        (
+            {"email": "not-an-email", "password": "long enough pw", "org_name": "x"},
+            "email",
+            "Email is not a valid email address",
+        ),
+        (
+            {"email": "a@example.com", "password": 12345678, "org_name": "x"},
+            "password",
+            "Password must be text",
+        ),
+        (
+            {"email": "a@example.com", "password": "short", "org_name": "x"},
+            "password",
+            "Password must be at least 8 characters long",
+        ),
+        (
+            {"email": "a@example.com", "password": "long enough pw", "org_name": ""},
+            "org_name",
+            "Organization name can't be empty",
+        ),
+        (
+            {"email": "a@example.com", "password": "long enough pw", "org_name": "x", "admin": True},
+            "admin",
+            "admin is not a field this accepts",
+        ),
     ],
 )
-async def test_invalid_fields_are_422_naming_the_field(
-    client: httpx.AsyncClient, body: dict[str, object], field: str
+async def test_invalid_fields_are_422_with_a_sentence_and_the_field_path(
+    client: httpx.AsyncClient, body: dict[str, object], field: str, says: str
 ) -> None:
     response = await client.post("/auth/signup", json=body)
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "validation_error"
-    assert field in error["message"]
-    assert any(field in d["loc"] for d in error["details"])
+    assert error["message"] == says  # a sentence for people, no pydantic wording
+    # Programs keep the field path and pydantic's type, beside the same sentence.
+    detail = next(d for d in error["details"] if field in d["loc"])
+    assert detail["loc"] == ["body", field] and detail["type"] and detail["message"] == says
+
+
+async def test_several_problems_are_counted_in_the_message(client: httpx.AsyncClient) -> None:
+    response = await client.post("/auth/signup", json={"password": "short"})
+    error = response.json()["error"]
+    assert error["message"] == "Email is required (and 2 more problems)"
+    assert [d["loc"] for d in error["details"]] == [
+        ["body", "email"],
+        ["body", "password"],
+        ["body", "org_name"],
+    ]
 
 
 async def test_body_must_be_an_object(client: httpx.AsyncClient) -> None:

@@ -30,7 +30,8 @@ async def test_org_settings_cannot_open_the_private_network(client: httpx.AsyncC
             "/org", json={"settings": {"allow_private_network": value}}, headers=owner.headers
         )
         assert refused.status_code == 422, refused.text
-        assert "settings.allow_private_network" in refused.json()["error"]["message"]
+        assert refused.json()["error"]["message"].startswith("Allow private network: ")
+        assert refused.json()["error"]["details"][0]["loc"] == ["body", "settings", "allow_private_network"]
         assert "AGENTFLOW_EGRESS_ALLOWLIST" in refused.json()["error"]["message"]
     unknown = await client.put("/org", json={"settings": {"egress": "*"}}, headers=owner.headers)
     assert unknown.status_code == 422

@@ -14,7 +14,7 @@ import httpx
 from prefect.context import TaskRunContext
 from prefect.exceptions import Pause
 
-from agentflow.engine.worker import checkpoints, run_log, tool_approvals
+from agentflow.engine.worker import checkpoints, run_log, test_nodes, tool_approvals
 from agentflow.engine.worker.approvals import approval_step
 from agentflow.engine.worker.children import with_children
 from agentflow.engine.worker.failures import masked_error
@@ -249,6 +249,12 @@ class Runtime:
         )
         return masked
 
+    def test_option(self, node_id: str) -> dict[str, Any] | None:
+        """This test run's choice for the node (preview, sample, send); None outside test runs."""
+        options = self.execution.test_options if self.base.preview else None
+        option = (options or {}).get(node_id)
+        return option if isinstance(option, dict) else None
+
     async def task_body(
         self, node: Node, scope: StepScope, *, tries: tuple[int, int] | None = None
     ) -> NodeResult:
@@ -261,18 +267,17 @@ class Runtime:
             attempt = await self.started(node, scope, None)
             raise await self.failed(node, scope, exc, will_retry=False, attempt=attempt) from None
         attempt = await self.started(node, scope, step.recorded)
+        option = self.test_option(node.id)
+        own = test_nodes.node_context(self.base, option)
         # AI steps record their model rounds and tool calls as child steps (children.py).
-        base = (
-            with_children(self, node, scope, self.base, masker, attempt=attempt)
-            if node.type == "ai"
-            else self.base
-        )
+        base = with_children(self, node, scope, own, masker, attempt=attempt) if node.type == "ai" else own
         try:
             result = await within_timeout(
                 node.timeout_seconds,
                 execute_step(node, step.config, scope, base, secrets=step.secrets),
                 node_id=node.id,
             )
+            result = test_nodes.with_sample(result, option)
         except ApprovalPending as pending:
             await tool_approvals.step_waiting(self, node, scope, pending)
             raise
@@ -296,12 +301,16 @@ class Runtime:
             return await approval_step(self, node, scope)
         step, masker = self.prepare(node, scope)
         attempt = await self.started(node, scope, step.recorded)
+        option = self.test_option(node.id)
         try:
             result = await within_timeout(
                 node.timeout_seconds,
-                execute_step(node, step.config, scope, self.base, secrets=step.secrets),
+                execute_step(
+                    node, step.config, scope, test_nodes.node_context(self.base, option), secrets=step.secrets
+                ),
                 node_id=node.id,
             )
+            result = test_nodes.with_sample(result, option)
         except Exception as exc:
             raise await self.failed(
                 node, scope, exc, will_retry=False, masker=masker, attempt=attempt

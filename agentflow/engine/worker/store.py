@@ -37,7 +37,8 @@ def _json(value: Any) -> str:
 _LOAD = _q(
     """
     SELECT e.id, e.org_id, e.agent_id, e.version_id, e.status, e.triggered_by, e.input, e.attempt,
-           e.waiting_for, e.prefect_flow_run_id, e.lane, COALESCE(e.definition, v.definition) AS definition
+           e.waiting_for, e.prefect_flow_run_id, e.lane, COALESCE(e.definition, v.definition) AS definition,
+           e.test_options
     FROM executions e
     JOIN agents a ON a.id = e.agent_id AND a.org_id = e.org_id
     LEFT JOIN agent_versions v ON v.id = e.version_id AND v.agent_id = e.agent_id
@@ -227,6 +228,7 @@ class LoadedExecution:
     prefect_flow_run_id: uuid.UUID | None
     definition: dict[str, Any]
     lane: str = "standard"
+    test_options: dict[str, Any] | None = None  # a test run's per-node choices (engine/worker/test_nodes.py)
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,7 @@ class EngineStore:
             prefect_flow_run_id=row["prefect_flow_run_id"],
             definition=row["definition"],
             lane=row["lane"],
+            test_options=row["test_options"],
         )
 
     async def event(

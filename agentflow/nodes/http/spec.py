@@ -61,4 +61,7 @@ SPEC = NodeSpec(
     check=_check,
     secret_fields=(("auth", "secret"),),
     handler="agentflow.nodes.http.handler:HttpHandler",
+    test_preview="a request that is not a read (anything but GET, HEAD, OPTIONS) is not sent; the output is "
+    "`{preview: true, request: {method, url, query, json, body}, status: null}`. With a sample response "
+    "(`{status, headers, body}`) it is merged in, so `{{node.output.body…}}` reads the sample.",
 )

@@ -22,4 +22,7 @@ SPEC = NodeSpec(
         )
     ),
     handler="agentflow.nodes.integration.handler:IntegrationHandler",
+    test_preview="a side-effecting action is not called; the output is `{preview: true, request}` (the "
+    "request it would send, secrets masked). A sample response (the action's result, an object) is "
+    "merged in.",
 )

@@ -33,4 +33,6 @@ SPEC = NodeSpec(
     check=_check,
     secret_fields=(("signing_secret",),),
     handler="agentflow.nodes.webhook.handler:WebhookHandler",
+    test_preview="nothing is sent; the output is `{preview: true, url, payload, status: null}`. With a "
+    "sample response (`{status}`) it is merged in.",
 )

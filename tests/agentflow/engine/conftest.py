@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from agentflow.egress import EgressPolicy, guarded_client
+from agentflow.engine.worker import test_nodes
 from agentflow.engine.worker.steps import execute_step, prepare_step
 from agentflow.engine.worker.walker import StepScope, Walker, WalkResult
 from agentflow.graph import Node, parse_definition
@@ -60,6 +61,7 @@ async def walk(
     trigger_input: Any = None,
     env: dict[str, str] | None = None,
     preview: bool = False,
+    test_options: dict[str, dict[str, Any]] | None = None,
 ) -> Run:
     definition = parse_definition(raw)
     trigger = definition.trigger
@@ -82,7 +84,10 @@ async def walk(
                 node, scope, trigger_id=trigger.id, env=env or {}, execution_id=str(execution_id)
             )
             inputs[scope.key] = step.recorded
-            result = await execute_step(node, step.config, scope, base, secrets=step.secrets)
+            option = (test_options or {}).get(node.id)
+            ctx = test_nodes.node_context(base, option)
+            result = await execute_step(node, step.config, scope, ctx, secrets=step.secrets)
+            result = test_nodes.with_sample(result, option)
         except Exception:
             events.append(("failed", scope.key))
             raise

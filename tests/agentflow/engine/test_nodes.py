@@ -11,6 +11,8 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from agentflow.engine.worker import test_nodes
+from agentflow.nodes.context import NodeResult
 from agentflow.nodes.errors import is_retryable
 from agentflow.nodes.logic.handler import evaluate
 from tests.agentflow.engine.conftest import edge, node, walk
@@ -175,6 +177,55 @@ async def test_preview_mode_describes_side_effects_without_acting(
     assert run.result.outputs["write"]["preview"] is True
     assert run.result.outputs["write"]["request"]["json"] == {"x": 1}
     assert run.result.outputs["hook"]["preview"] is True
+
+
+async def test_a_test_run_merges_a_sample_response_into_the_preview_for_downstream_nodes(
+    http: httpx.AsyncClient, outside: Outside
+) -> None:
+    raw = {
+        "nodes": [
+            node("start", "trigger"),
+            node("create", "action.http", method="POST", url=outside.url + "/tickets", json={"t": 1}),
+            node(
+                "notify",
+                "action.webhook",
+                url=outside.url + "/hook",
+                payload={"id": "{{create.output.body.id}}"},
+            ),
+        ],
+        "edges": [edge("start", "create"), edge("create", "notify")],
+    }
+    sample = {"status": 201, "headers": {}, "body": {"id": "T-7"}}
+    run = await walk(raw, http, preview=True, test_options={"create": {"mode": "sample", "sample": sample}})
+    assert run.result.status == "completed"
+    assert outside.requests == []  # the sample stands in for the response: nothing was sent
+    created = run.result.outputs["create"]
+    assert created["preview"] is True and created["request"]["json"] == {"t": 1}
+    assert created["status"] == 201 and created["body"] == {"id": "T-7"}
+    assert run.result.outputs["notify"]["preview"] is True
+    assert run.result.outputs["notify"]["payload"] == {"id": "T-7"}  # read downstream
+
+
+async def test_a_test_run_really_sends_only_the_nodes_it_is_told_to(
+    http: httpx.AsyncClient, outside: Outside
+) -> None:
+    raw = {
+        "nodes": [
+            node("start", "trigger"),
+            node("create", "action.http", method="POST", url=outside.url + "/tickets", json={"t": 1}),
+            node("other", "action.http", method="POST", url=outside.url + "/other", json={"t": 2}),
+        ],
+        "edges": [edge("start", "create"), edge("create", "other")],
+    }
+    run = await walk(raw, http, preview=True, test_options={"create": {"mode": "send", "sample": None}})
+    assert run.result.status == "completed"
+    assert [r.path for r in outside.requests] == ["/tickets"]
+    assert "preview" not in run.result.outputs["create"]
+    assert run.result.outputs["other"]["preview"] is True
+    # Outside a test run the options change nothing (a published run never previews).
+    assert test_nodes.with_sample(
+        NodeResult(output={"status": 200}), {"mode": "sample", "sample": {"status": 500}}
+    ).output == {"status": 200}
 
 
 async def test_webhook_is_signed_with_the_named_secret(http: httpx.AsyncClient, outside: Outside) -> None:

@@ -13,6 +13,8 @@ export type ExecutionStatus = Schemas["ExecutionStatus"];
 export type TriggeredBy = Schemas["TriggeredBy"];
 export type ExecutionAccepted = Schemas["ExecutionAccepted"];
 export type Step = Schemas["StepPublic"];
+/** A test run's choice for one side-effecting node: preview (nothing sent), a sample response, or send. */
+export type TestNodeOption = Schemas["TestNodeOption"];
 export type StepStatus = Step["status"];
 export type ExecutionFilters = Pick<
   NonNullable<operations["list_executions_api_v1_executions_get"]["parameters"]["query"]>,
@@ -75,8 +77,8 @@ export const executionsApi = {
   retry: (id: string, fromFailed: boolean) =>
     http.post<ExecutionAccepted>(`/executions/${id}/retry`, { from_failed: fromFailed } satisfies Schemas["RetryRequest"]),
   /** Runs the draft, or `definition` (unsaved edits), with side-effecting actions previewed. */
-  test: (agentId: string, input: JsonValue, definition?: AgentDefinition) =>
-    http.post<ExecutionAccepted>(`/agents/${agentId}/test`, { input, definition }),
+  test: (agentId: string, input: JsonValue, definition?: AgentDefinition, nodes?: Record<string, TestNodeOption>) =>
+    http.post<ExecutionAccepted>(`/agents/${agentId}/test`, { input, definition, ...(nodes && Object.keys(nodes).length ? { nodes } : {}) }),
 };
 
 /** Running executions are polled every few seconds so their rows stay live. */

@@ -220,7 +220,8 @@ export interface paths {
         put?: never;
         /**
          * Test Agent
-         * @description Run the draft (or the given definition) with sample input; actions with side effects only preview.
+         * @description Run the draft (or the given definition) with sample input; actions with side effects only preview,
+         *     unless `nodes` gives one a sample response (merged into its preview) or says to really send it.
          */
         post: operations["test_agent_api_v1_agents__agent_id__test_post"];
         delete?: never;
@@ -4989,10 +4990,35 @@ export interface components {
             name?: string | null;
         };
         /**
+         * TestNodeOption
+         * @description How one side-effecting node behaves in a test run.
+         */
+        TestNodeOption: {
+            /**
+             * Mode
+             * @description `preview`: describe the request, send nothing (the default). `sample`: the same preview, with `sample` merged into its output so downstream nodes can read a response. `send`: really send it, as a published run would.
+             * @default preview
+             * @enum {string}
+             */
+            mode: "preview" | "sample" | "send";
+            /**
+             * Sample
+             * @description The response to pretend the node got (an HTTP node: `{status, headers, body}`); at most 32 KiB as JSON.
+             */
+            sample?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
          * TestRunRequest
          * @example {
          *       "input": {
          *         "text": "hello"
+         *       },
+         *       "nodes": {
+         *         "classify": {
+         *           "mode": "preview"
+         *         }
          *       }
          *     }
          */
@@ -5009,6 +5035,13 @@ export interface components {
              * @description Sample input for the trigger.
              */
             input?: unknown;
+            /**
+             * Nodes
+             * @description Per node id of the definition: preview (the default), a sample response or send.
+             */
+            nodes?: {
+                [key: string]: components["schemas"]["TestNodeOption"];
+            };
         };
         /** TokenResponse */
         TokenResponse: {

@@ -16,7 +16,8 @@ import { Palette } from "@/builder/Palette";
 import { useBuilderShortcuts } from "@/builder/shortcuts";
 import { useBuilderStatus } from "@/builder/status";
 import { useBuilderStore } from "@/builder/store";
-import { TestInputDialog, TestRunPanel } from "@/builder/TestRunPanel";
+import { TestInputDialog } from "@/builder/TestInputDialog";
+import { TestRunPanel } from "@/builder/TestRunPanel";
 import { Toolbar } from "@/builder/Toolbar";
 import { Button } from "@/components/ui/button";
 import { Alert, Spinner } from "@/components/ui/feedback";
@@ -96,11 +97,11 @@ function Builder({ agent, catalog }: { agent: AgentDetail; catalog: NodeTypeInfo
         open={testOpen}
         onOpenChange={setTestOpen}
         error={testError}
-        onRun={async (input) => {
+        onRun={async (input, nodes) => {
           setTestError(null);
           try {
             await flush();
-            setTestRun(await executionsApi.test(agent.id, input, useBuilderStore.getState().toDefinition()));
+            setTestRun(await executionsApi.test(agent.id, input, useBuilderStore.getState().toDefinition(), nodes));
             setTestOpen(false);
           } catch (error) {
             setTestError(errorMessage(error));

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 
 import type { StreamEvent, WaitingFor } from "@/api/contracts";
 import { BuilderPage } from "@/builder/BuilderPage";
+import { StepDetail } from "@/builder/TestRunPanel";
 import { useBuilderStore } from "@/builder/store";
 import { agentDetail, catalog, fileBugVariables } from "@/test/fixtures";
 import type { ExecutionAccepted } from "@/api/executions";
@@ -134,5 +135,57 @@ describe("test runs", () => {
     await waitFor(() => expect(screen.getByTestId("node-is_bug").dataset.runState).toBe("completed"));
     expect(within(panel).getByText("completed")).toBeTruthy();
     expect(within(panel).queryByTestId("approval")).toBeNull();
+  });
+
+  it("starts from a sample in the webhook's shape, shows schema problems before the run, and sends node options", async () => {
+    let testBody: { input?: unknown; nodes?: unknown } | null = null;
+    const schema = { type: "object", properties: { text: { type: "string", minLength: 3 } }, required: ["text"] };
+    const draft = {
+      ...agentDetail().draft,
+      nodes: agentDetail().draft.nodes.map((node) => (node.id === "start" ? { ...node, config: { kind: "webhook", input_schema: schema } } : node)),
+    };
+    server.use(
+      mock.get("/api/v1/agents/agent-1", () => HttpResponse.json(agentDetail({ draft }), { headers: { ETag: '"7"' } })),
+      mock.get("/api/v1/schemas/node-types", () => HttpResponse.json(catalog)),
+      mock.get("/api/v1/agents/agent-1/variables", () => HttpResponse.json({ node_id: "file_bug", variables: fileBugVariables })),
+      mock.post("/api/v1/agents/agent-1/test", async ({ request }) => {
+        testBody = (await request.json()) as typeof testBody;
+        return HttpResponse.json({ id: "exec-9", status: "queued", agent_id: "agent-1" } satisfies ExecutionAccepted, { status: 202 });
+      }),
+      mock.get("/api/v1/executions/exec-9/steps", () => HttpResponse.json([])),
+      stream.addEventListener("connection", () => {}),
+    );
+    renderPage(<BuilderPage />, { path: "/agents/:agentId", url: "/agents/agent-1" });
+    await screen.findByTestId("node-start");
+    await userEvent.click(screen.getByRole("button", { name: "Test" }));
+    const input = screen.getByLabelText<HTMLTextAreaElement>("Input (JSON)");
+    expect(JSON.parse(input.value)).toEqual({ body: { text: "example" }, headers: { "content-type": "application/json" }, query: {} });
+    expect(screen.getByText(/A webhook run gets the delivery/)).toBeTruthy();
+
+    await userEvent.clear(input);
+    await userEvent.paste('{"body": {"text": "no"}, "headers": {}, "query": {}}');
+    expect(within(screen.getByRole("list", { name: "Input problems" })).getByText("body.text must be at least 3 characters long.")).toBeTruthy();
+    expect(screen.getByRole<HTMLButtonElement>("button", { name: "Run test" }).disabled).toBe(true);
+    await userEvent.click(screen.getByRole("button", { name: "Start again from the sample" }));
+    expect(screen.queryByRole("list", { name: "Input problems" })).toBeNull();
+
+    await userEvent.selectOptions(screen.getByLabelText("File in tracker (file_bug)"), "sample");
+    const sample = screen.getByLabelText<HTMLTextAreaElement>("Sample response of File in tracker");
+    await userEvent.clear(sample);
+    await userEvent.paste('{"status": 201, "body": {"id": "T-7"}}');
+    await userEvent.click(screen.getByRole("button", { name: "Run test" }));
+    await waitFor(() => expect(testBody).not.toBeNull());
+    expect(testBody).toMatchObject({
+      input: { body: { text: "example" } },
+      nodes: { file_bug: { mode: "sample", sample: { status: 201, body: { id: "T-7" } } } },
+    });
+  });
+
+  it("says who can allow a private destination when the guard refused a step", async () => {
+    const refused = "Refusing to call 10.0.0.5:80: it resolves to a private or local address (10.0.0.5). Only the operator who runs this AgentFlow server can allow private destinations, with the AGENTFLOW_EGRESS_ALLOWLIST setting";
+    renderPage(<StepDetail step={step("file_bug", { status: "failed", error: refused, output: { error: refused, code: "egress_refused" } })} />);
+    const help = await screen.findByText(/No organization setting changes this/);
+    expect(help.textContent).toContain("AGENTFLOW_EGRESS_ALLOWLIST");
+    expect(screen.getByText("docs/security.md#allowing-private-destinations")).toBeTruthy();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Test runs: a JSON input dialog, then the draft runs (POST /agents/{id}/test), nodes light up from the
+ * Test runs: the input dialog (TestInputDialog.tsx), then the draft runs (POST /agents/{id}/test), nodes light up from the
  * execution stream, and a timeline lists each step with timing, tokens and cost; click a step or a node
  * to see its input and output. A paused approval can be decided here.
  */
@@ -8,7 +8,6 @@ import { X } from "lucide-react";
 import * as React from "react";
 
 import type { StreamEvent, StreamEventType, WaitingFor } from "@/api/contracts";
-import type { JsonValue } from "@/api/definition";
 import {
   executionKeys,
   executionsApi,
@@ -21,15 +20,14 @@ import {
 } from "@/api/executions";
 import { errorMessage } from "@/api/http";
 import { useAuth } from "@/auth/AuthProvider";
+import { EgressHelp } from "@/builder/EgressHelp";
 import { useBuilderStatus, type RunState } from "@/builder/status";
 import { StepError } from "@/builder/StepError";
 import { ApprovalDecision, ApproverNames } from "@/builder/ApprovalNames";
 import { useBuilderStore } from "@/builder/store";
 import { StatusBadge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogFooter } from "@/components/ui/dialog";
 import { Alert } from "@/components/ui/feedback";
-import { Field, Textarea } from "@/components/ui/input";
 import { cn, formatCost, formatDuration } from "@/lib/utils";
 
 const NODE_STATES: Partial<Record<StreamEventType, RunState>> = {
@@ -67,47 +65,6 @@ export function applyStreamEvent(event: StreamEvent): ExecutionStatus {
   }
 }
 
-export function TestInputDialog({
-  open,
-  onOpenChange,
-  onRun,
-  error,
-}: {
-  open: boolean;
-  onOpenChange: (open: boolean) => void;
-  onRun: (input: JsonValue) => void;
-  error: string | null;
-}) {
-  const [text, setText] = React.useState("{\n  \n}");
-  const [parseError, setParseError] = React.useState<string | null>(null);
-  return (
-    <Dialog open={open} onOpenChange={onOpenChange}>
-      <DialogContent title="Test run" description="Runs the current draft with this input. Actions with side effects return a preview instead of acting.">
-        <form
-          className="space-y-4"
-          onSubmit={(event) => {
-            event.preventDefault();
-            try {
-              onRun(JSON.parse(text) as JsonValue);
-              setParseError(null);
-            } catch (problem) {
-              setParseError(problem instanceof Error ? problem.message : "Invalid JSON");
-            }
-          }}
-        >
-          {error ? <Alert>{error}</Alert> : null}
-          <Field id="test-input" label="Input (JSON)" error={parseError ? `Invalid JSON: ${parseError}` : null}>
-            <Textarea id="test-input" rows={8} className="font-mono text-xs" value={text} onChange={(e) => setText(e.target.value)} />
-          </Field>
-          <DialogFooter>
-            <Button type="submit">Run test</Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
-  );
-}
-
 export function JsonBlock({ label, value }: { label: string; value: unknown }) {
   return (
     <div className="min-w-0">
@@ -130,6 +87,7 @@ export function StepDetail({ step }: { step: Step }) {
       </div>
       <StepError step={step} />
       <ApprovalDecision step={step} />
+      <EgressHelp step={step} />
       <div className="grid grid-cols-2 gap-2">
         <JsonBlock label="Input" value={step.input} />
         <JsonBlock label="Output" value={step.output} />
