@@ -27,7 +27,6 @@ import { ApprovalDecision, ApproverNames } from "@/builder/ApprovalNames";
 import { useBuilderStore } from "@/builder/store";
 import { StatusBadge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Alert } from "@/components/ui/feedback";
 import { cn, formatCost, formatDuration } from "@/lib/utils";
 
 const NODE_STATES: Partial<Record<StreamEventType, RunState>> = {
