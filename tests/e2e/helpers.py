@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD
 
@@ -42,6 +42,23 @@ def token_for(stack_url: str, email: str) -> str:
 
 def node(page: Page, node_id: str) -> Any:
     return page.locator(f".react-flow__node[data-id='{node_id}']")
+
+
+def select_node(page: Page, node_id: str) -> None:
+    """Click a node and wait until the canvas shows it selected. On a loaded machine a click can land while
+    React Flow re-renders the node (a stream event updates its run state) and select nothing; a person clicks
+    again."""
+    target = node(page, node_id)
+    selected = re.compile(r"\bselected\b")
+    for _ in range(2):
+        target.click()
+        try:
+            expect(target).to_have_class(selected, timeout=5_000)
+            return
+        except AssertionError:
+            continue
+    target.click()
+    expect(target).to_have_class(selected)
 
 
 def connect(page: Page, source: str, target: str, handle: str | None = None) -> None:

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Console, shot
-from tests.e2e.helpers import node, sign_up, token_for, unique_email
+from tests.e2e.helpers import node, select_node, sign_up, token_for, unique_email
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.stack, pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -78,7 +78,7 @@ def test_a_refused_private_destination_says_who_allows_it(page: Page, stack_url:
     page.get_by_role("button", name="Run test").click()
     expect(run_state(page, "status")).to_have_text("failed", timeout=60_000)
 
-    node(page, "status").click()
+    select_node(page, "status")
     detail = page.get_by_role("region", name="Test run").get_by_test_id("step-detail")
     expect(detail).to_contain_text("private or local address")
     expect(detail).to_contain_text(
@@ -134,7 +134,7 @@ def test_the_test_dialog_starts_from_the_webhook_sample_and_checks_it_before_the
     field.fill('{"body": {"text": "printer on fire", "priority": "high"}, "headers": {}, "query": {}}')
     dialog.get_by_role("button", name="Run test").click()
     expect(run_state(page, "pause")).to_have_text("completed", timeout=60_000)
-    node(page, "start").click()
+    select_node(page, "start")
     detail = page.get_by_role("region", name="Test run").get_by_test_id("step-detail")
     expect(detail).to_contain_text('"text": "printer on fire"')
 
@@ -184,11 +184,11 @@ def test_a_sample_response_is_read_by_the_next_step_and_nothing_is_sent(page: Pa
     expect(run_state(page, "notify")).to_have_text("completed", timeout=60_000)
 
     panel = page.get_by_role("region", name="Test run")
-    node(page, "create").click()
+    select_node(page, "create")
     detail = panel.get_by_test_id("step-detail")
     expect(detail).to_contain_text('"preview": true')  # still a preview: nothing was sent
     expect(detail).to_contain_text('"id": "T-7"')
-    node(page, "notify").click()
+    select_node(page, "notify")
     expect(detail).to_contain_text('"ticket": "T-7"')  # the next step read the sample
     expect(detail).to_contain_text('"preview": true')
     shot(page, "testrun-sample-read-downstream")

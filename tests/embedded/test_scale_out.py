@@ -8,7 +8,6 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import psutil
 import pytest
 
 from agentflow.embedded.ports import free_port, wait_for_port
-from tests.embedded.test_up import stack_env, stop, wait_healthy
+from tests.embedded.test_up import start, stop, wait_healthy
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.stack
@@ -51,34 +50,6 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
-def up(
-    data_dir: Path, ports: dict[str, int], *args: str, env: dict[str, str] | None = None
-) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "agentflow",
-            "up",
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            str(ports["api"]),
-            "--prefect-port",
-            str(ports["prefect"]),
-            "--db-port",
-            str(ports["db"]),
-            "--vault-port",
-            str(ports["vault"]),
-            *args,
-        ],
-        env=stack_env() | (env or {}),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
 def prefect_api_processes(stack_pid: int) -> list[psutil.Process]:
     """The uvicorn children of the Prefect webserver process (each serves the shared port)."""
     for child in psutil.Process(stack_pid).children():
@@ -108,7 +79,7 @@ def wait_for(
 def test_two_prefect_api_processes_and_two_workers_share_the_work(tmp_data_dir: Path, redis_url: str) -> None:
     ports = {"api": free_port(), "prefect": free_port(), "db": free_port(), "vault": free_port()}
     base = f"http://127.0.0.1:{ports['api']}"
-    proc = up(tmp_data_dir, ports, "--prefect-workers", "2", "--workers", "2", "--redis-url", redis_url)
+    proc = start(tmp_data_dir, ports, "--prefect-workers", "2", "--workers", "2", "--redis-url", redis_url)
     try:
         wait_healthy(proc, base, timeout=400)
         commands = [" ".join(p.cmdline()) for p in psutil.Process(proc.pid).children()]
@@ -180,7 +151,7 @@ def test_shapes_that_cannot_work_are_refused_before_anything_starts(
     tmp_data_dir: Path, args: list[str], message: str
 ) -> None:
     ports = {"api": free_port(), "prefect": free_port(), "db": free_port(), "vault": free_port()}
-    proc = up(tmp_data_dir, ports, *args)
+    proc = start(tmp_data_dir, ports, *args)
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 1
     assert message in output
@@ -189,7 +160,7 @@ def test_shapes_that_cannot_work_are_refused_before_anything_starts(
 
 def test_redis_with_prefect_on_sqlite_is_refused(tmp_data_dir: Path, redis_url: str) -> None:
     ports = {"api": free_port(), "prefect": free_port(), "db": free_port(), "vault": free_port()}
-    proc = up(
+    proc = start(
         tmp_data_dir,
         ports,
         "--redis-url",

@@ -93,7 +93,10 @@ async def read_through_vault_block(
                 os.environ[key] = value
 
 
-def start(data_dir: Path, ports: dict[str, int], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def start(
+    data_dir: Path, ports: dict[str, int], *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """`agentflow up` on the given ports; `args` add options (`--workers 2`)."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -110,6 +113,7 @@ def start(data_dir: Path, ports: dict[str, int], env: dict[str, str] | None = No
             str(ports["db"]),
             "--vault-port",
             str(ports["vault"]),
+            *args,
         ],
         env=stack_env() | (env or {}),
         stdout=subprocess.PIPE,
