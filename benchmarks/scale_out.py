@@ -15,7 +15,6 @@ the services process), `redis-2-prefect` (two Prefect API processes), `redis-2-p
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import shutil
 import subprocess
@@ -25,7 +24,7 @@ from contextlib import contextmanager
 
 from agentflow.embedded.ports import free_port, wait_for_port
 from benchmarks.stack import BenchStack
-from benchmarks.webhook_throughput import HEADER, Figures, measure
+from benchmarks.webhook_throughput import Figures, measure, run_from_command_line
 
 REDIS = "{redis}"  # replaced by the URL of the redis-server this run starts
 VARIANTS: dict[str, dict[str, str]] = {
@@ -74,28 +73,9 @@ def run_variant(name: str, seconds: float, concurrencies: list[int]) -> list[Fig
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    run_from_command_line(
+        __doc__, VARIANTS, "1-worker,2-workers,redis-1-prefect,redis-2-prefect", run_variant
     )
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--concurrency", default="20,100", help="comma-separated client counts")
-    parser.add_argument(
-        "--variants",
-        default="1-worker,2-workers,redis-1-prefect,redis-2-prefect",
-        help=f"comma-separated: {', '.join(VARIANTS)}",
-    )
-    args = parser.parse_args()
-    concurrencies = [int(c) for c in args.concurrency.split(",")]
-    variants = args.variants.split(",")
-    unknown = set(variants) - set(VARIANTS)
-    if unknown:
-        parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
-    results = [figures for name in variants for figures in run_variant(name, args.seconds, concurrencies)]
-    print(f"\n{args.seconds:.0f} s of webhook load per line (2-node agent: webhook → logic.if):\n")
-    print(HEADER)
-    for figures in results:
-        baseline = next(r for r in results if r.concurrency == figures.concurrency)
-        print(figures.row(baseline))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import statistics
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -185,27 +186,36 @@ def run_variant(name: str, seconds: float, concurrencies: list[int]) -> list[Fig
         stack.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def run_from_command_line(
+    doc: str | None,
+    variants: Mapping[str, object],
+    default_variants: str,
+    run_variant: Callable[[str, float, list[int]], list[Figures]],
+) -> list[Figures]:
+    """Parse the command line, run each variant, print the table (the first variant is the baseline)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--concurrency", default="20,100", help="comma-separated client counts")
     parser.add_argument(
-        "--variants", default="sqlite,postgres", help=f"comma-separated: {', '.join(VARIANTS)}"
+        "--variants", default=default_variants, help=f"comma-separated: {', '.join(variants)}"
     )
     args = parser.parse_args()
     concurrencies = [int(c) for c in args.concurrency.split(",")]
-    variants = args.variants.split(",")
-    unknown = set(variants) - set(VARIANTS)
+    names = args.variants.split(",")
+    unknown = set(names) - set(variants)
     if unknown:
         parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
-    results = [figures for name in variants for figures in run_variant(name, args.seconds, concurrencies)]
+    results = [figures for name in names for figures in run_variant(name, args.seconds, concurrencies)]
     print(f"\n{args.seconds:.0f} s of webhook load per line (2-node agent: webhook → logic.if):\n")
     print(HEADER)
     for figures in results:
         baseline = next(r for r in results if r.concurrency == figures.concurrency)
         print(figures.row(baseline))
+    return results
+
+
+def main() -> None:
+    results = run_from_command_line(__doc__, VARIANTS, "sqlite,postgres", run_variant)
     print("\nCPU per completed execution (ms), by process:\n")
     roles = [role for role, _ in ROLES]
     print("| variant | clients | " + " | ".join(roles) + " | total |")
