@@ -362,27 +362,20 @@ class TriggerService:
                 extra={"org_id": str(agent.org_id), "agent_id": str(agent_id), **refused.details},
             )
             return None
-        if agent.fast:
-            # The fast lane runs it (the scheduled flow run only records it); the key makes a retried
-            # scheduled run find this execution instead of recording another.
-            key = f"schedule:{flow_run_id}"
-            fast = NewExecution(
-                org_id=agent.org_id,
-                agent_id=agent_id,
-                triggered_by=TriggeredBy.schedule,
-                input={"scheduled_at": scheduled_at},
-                version_id=version_id,
-                idempotency_key=key,
-            )
-            return await repo.insert_queued(fast) or await repo.id_by_idempotency_key(agent_id, key)
+        # On the fast lane the scheduled flow run only records the execution (the lane runs it), so it is
+        # not that flow run's; the key makes a retried scheduled run find this execution again.
+        key = f"schedule:{flow_run_id}" if agent.fast else None
         new = NewExecution(
             org_id=agent.org_id,
             agent_id=agent_id,
             triggered_by=TriggeredBy.schedule,
             input={"scheduled_at": scheduled_at},
             version_id=version_id,
-            flow_run_id=flow_run_id,
+            flow_run_id=None if agent.fast else flow_run_id,
+            idempotency_key=key,
         )
+        if key is not None:
+            return await repo.insert_queued(new) or await repo.id_by_idempotency_key(agent_id, key)
         return await repo.insert_queued(new) or await repo.id_by_flow_run(flow_run_id)
 
     async def sub_agent(
