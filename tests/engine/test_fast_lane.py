@@ -16,7 +16,7 @@ from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterFlowRunId
 
 from tests.conftest import prefect_auth
 from tests.engine.conftest import EngineStack, Tenant, edge, node
-from tests.support.outside import Outside, flaky, json_reply
+from tests.support.outside import Outside, json_reply
 
 pytestmark = pytest.mark.xdist_group("engine")
 
@@ -106,28 +106,6 @@ async def test_webhook_and_scheduled_runs_honour_the_fast_mode(
         ("completed", "fast", "schedule")
     ]
     assert outside.counters["/cron"] == 1
-
-
-async def test_nodes_retry_by_their_policy_in_the_fast_lane(tenant: Tenant, outside: Outside) -> None:
-    outside.routes["/flaky"] = flaky(2, status=503)
-    call = {
-        **node("call", "action.http", url=outside.url + "/flaky"),
-        "retry": {"max_retries": 3, "backoff_seconds": 0.1},
-    }
-    agent = await tenant.agent(fast_agent(call))
-    execution = await tenant.wait(await tenant.run(agent["id"]))
-    assert execution["status"] == "completed", execution
-    step = (await tenant.steps(execution["id"]))["call"]
-    assert step["attempt"] == 3 and step["output"]["body"] == {"ok": True, "attempt": 3}
-    events = (await tenant.client.get(f"/executions/{execution['id']}/events")).json()
-    assert [e["type"] for e in events if e["node_id"] == "call"] == [
-        "step.started",
-        "step.retrying",
-        "step.started",
-        "step.retrying",
-        "step.started",
-        "step.completed",
-    ]
 
 
 async def test_cancel_stops_a_fast_execution_before_its_next_node(tenant: Tenant, outside: Outside) -> None:

@@ -81,7 +81,10 @@ async def test_branches_loops_and_skips_are_recorded(tenant: Tenant, outside: Ou
     assert [r.query["item"] for r in outside.requests] == ["a", "b"]
 
 
-async def test_transient_failures_are_retried_and_attempts_recorded(tenant: Tenant, outside: Outside) -> None:
+@pytest.mark.parametrize("mode", ["standard", "fast"])  # Prefect task retries, or the fast lane's own loop
+async def test_transient_failures_are_retried_and_attempts_recorded(
+    tenant: Tenant, outside: Outside, mode: str
+) -> None:
     outside.routes["/flaky"] = flaky(2, status=503)
     definition = {
         "nodes": [
@@ -92,10 +95,12 @@ async def test_transient_failures_are_retried_and_attempts_recorded(tenant: Tena
             },
         ],
         "edges": [edge("start", "call")],
+        "settings": {"execution_mode": mode},
     }
     agent = await tenant.agent(definition)
     execution = await tenant.wait(await tenant.run(agent["id"]))
     assert execution["status"] == "completed", execution
+    assert execution["lane"] == mode
     step = (await tenant.steps(execution["id"]))["call"]
     assert step["attempt"] == 3
     assert step["output"]["body"] == {"ok": True, "attempt": 3}
