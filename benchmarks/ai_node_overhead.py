@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -27,43 +25,16 @@ from dataclasses import dataclass, field
 from openai import AsyncOpenAI
 
 from agentflow.egress import EgressPolicy
-from agentflow.embedded.ports import free_port, wait_for_port
 from agentflow.nodes.ai.step import AINodeHandler, StepContext
 from agentflow.providers import InMemoryCredentials, ProviderConfig, Router
 from agentflow.templating import build_context
+from benchmarks.fake_openai import start_fake_openai
 
 ORG = uuid.uuid4()
 TICKET = {"body": {"title": "Crash on save", "text": "The app crashes when I click save."}}
 SYSTEM = "You triage support tickets."
 PROMPT = "Ticket {{trigger.output.body.title}}: {{trigger.output.body.text}}"
 RENDERED = "Ticket Crash on save: The app crashes when I click save."
-
-
-def start_server() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "benchmarks.fake_openai:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    if not wait_for_port("127.0.0.1", port, 30):
-        proc.kill()
-        raise SystemExit("the fake OpenAI server did not start")
-    return proc, f"http://127.0.0.1:{port}/v1"
 
 
 @dataclass
@@ -85,7 +56,7 @@ class Series:
 
 
 async def main(calls: int, rounds: int) -> None:
-    proc, base_url = start_server()
+    proc, base_url = start_fake_openai()
     try:
         raw_client = AsyncOpenAI(api_key="sk-bench", base_url=base_url, max_retries=0, timeout=30)
         router = Router(

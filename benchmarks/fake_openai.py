@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
 import time
 
 from starlette.applications import Starlette
@@ -10,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+# How long each answer takes, as a real model would (the realistic-agent benchmark sets 0.5).
+DELAY_SECONDS = float(os.environ.get("FAKE_OPENAI_DELAY_SECONDS", "0"))
 _USAGE = {"prompt_tokens": 42, "completion_tokens": 5, "total_tokens": 47}
 
 
@@ -28,6 +34,8 @@ def _completion(model: str, message: dict[str, object], finish_reason: str) -> b
 
 async def chat_completions(request: Request) -> Response:
     body = await request.json()
+    if DELAY_SECONDS:
+        await asyncio.sleep(DELAY_SECONDS)
     model = str(body.get("model", "gpt-4o-mini"))
     if "tools" in body and isinstance(body.get("tool_choice"), dict):  # instructor's forced tool call
         name = body["tool_choice"]["function"]["name"]
@@ -42,3 +50,23 @@ async def chat_completions(request: Request) -> Response:
 
 
 app = Starlette(routes=[Route("/v1/chat/completions", chat_completions, methods=["POST"])])
+
+
+def start_fake_openai(delay_seconds: float = 0) -> tuple[subprocess.Popen[bytes], str]:
+    """This server in its own uvicorn process on a free loopback port; returns it and its `/v1` base URL."""
+    from agentflow.embedded.ports import free_port, wait_for_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "uvicorn", "benchmarks.fake_openai:app", "--host", "127.0.0.1"),
+            *("--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"),
+        ],
+        env={**os.environ, "FAKE_OPENAI_DELAY_SECONDS": str(delay_seconds)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    if not wait_for_port("127.0.0.1", port, 30):
+        proc.kill()
+        raise SystemExit("the fake OpenAI server did not start")
+    return proc, f"http://127.0.0.1:{port}/v1"

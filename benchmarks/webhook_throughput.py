@@ -75,6 +75,7 @@ class Figures:
     p99: float
     lost: int
     cpu_ms: dict[str, float]  # per completed execution, by process role
+    completed: int = 0
 
     def row(self, baseline: Figures | None) -> str:
         ratio = self.completed_per_s / baseline.completed_per_s if baseline else 1.0
@@ -126,9 +127,15 @@ def two_node_agent(settings: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 async def measure(
-    stack: BenchStack, variant: str, seconds: float, concurrency: int, settings: dict[str, Any] | None = None
+    stack: BenchStack,
+    variant: str,
+    seconds: float,
+    concurrency: int,
+    definition: dict[str, Any] | None = None,
 ) -> Figures:
-    agent = await stack.agent(two_node_agent(settings), name=f"webhook-{concurrency}")
+    """`concurrency` clients post to the agent's webhook for `seconds` (default agent: the 2-node one), then
+    wait until every accepted request's execution has finished."""
+    agent = await stack.agent(definition or two_node_agent(), name=f"webhook-{concurrency}")
     target = urlparse(agent["webhook_url"])
     assert target.hostname and target.port
     cpu_before = cpu_by_role(stack)
@@ -171,6 +178,7 @@ async def measure(
         p50=statistics.median(latencies),
         p99=percentile(latencies, 99),
         lost=accepted - len(completed),
+        completed=len(completed),
         cpu_ms={
             role: (cpu_after[role] - cpu_before[role]) * 1000 / max(len(completed), 1) for role in cpu_after
         },
@@ -180,8 +188,8 @@ async def measure(
 def run_variant(name: str, seconds: float, concurrencies: list[int]) -> list[Figures]:
     stack = BenchStack.start(env=VARIANTS[name])
     try:
-        settings = AGENT_SETTINGS.get(name)
-        return [asyncio.run(measure(stack, name, seconds, c, settings)) for c in concurrencies]
+        definition = two_node_agent(AGENT_SETTINGS.get(name))
+        return [asyncio.run(measure(stack, name, seconds, c, definition)) for c in concurrencies]
     finally:
         stack.stop()
 
@@ -191,11 +199,12 @@ def run_from_command_line(
     variants: Mapping[str, object],
     default_variants: str,
     run_variant: Callable[[str, float, list[int]], list[Figures]],
+    default_concurrency: str = "20,100",
 ) -> list[Figures]:
     """Parse the command line, run each variant, print the table (the first variant is the baseline)."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--concurrency", default="20,100", help="comma-separated client counts")
+    parser.add_argument("--concurrency", default=default_concurrency, help="comma-separated client counts")
     parser.add_argument(
         "--variants", default=default_variants, help=f"comma-separated: {', '.join(variants)}"
     )
