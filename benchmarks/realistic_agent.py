@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from benchmarks.webhook_throughput import Figures, measure, run_from_command_lin
 MODEL_SECONDS = 0.5
 VARIANTS: dict[str, dict[str, Any]] = {"standard": {}, "fast": {"execution_mode": "fast"}}
 MIB = 1024 * 1024
+TICKET = json.dumps({"title": "Crash on save", "text": "The app crashes when I click save."}).encode()
 
 
 def realistic_agent(receiver: str, settings: dict[str, Any]) -> dict[str, Any]:
@@ -119,7 +121,9 @@ async def measure_realistic(
     sampler = asyncio.create_task(sample(stack, found, stop))
     before = await received(receiver)
     try:
-        figures = await measure(stack, name, seconds, concurrency, realistic_agent(receiver, VARIANTS[name]))
+        figures = await measure(
+            stack, name, seconds, concurrency, realistic_agent(receiver, VARIANTS[name]), TICKET
+        )
     finally:
         stop.set()
         await sampler
@@ -174,7 +178,14 @@ def run_variant(name: str, seconds: float, concurrencies: list[int]) -> list[Fig
 
 
 def main() -> None:
-    run_from_command_line(__doc__, VARIANTS, "standard,fast", run_variant, default_concurrency="200")
+    run_from_command_line(
+        __doc__,
+        VARIANTS,
+        "standard,fast",
+        run_variant,
+        default_concurrency="200",
+        agent="webhook → AI node → HTTP action",
+    )
     print(f"\nIn flight (the model answers after {MODEL_SECONDS * 1000:.0f} ms), sampled every 2 s:\n")
     print("| variant | clients | most in flight | MiB per execution in flight | completed | HTTP actions |")
     print("|---|---|---|---|---|---|")

@@ -132,6 +132,7 @@ async def measure(
     seconds: float,
     concurrency: int,
     definition: dict[str, Any] | None = None,
+    body: bytes = b'{"n": 1}',
 ) -> Figures:
     """`concurrency` clients post to the agent's webhook for `seconds` (default agent: the 2-node one), then
     wait until every accepted request's execution has finished."""
@@ -149,7 +150,7 @@ async def measure(
         concurrency=concurrency,
         seconds=seconds,
         method="POST",
-        body=b'{"n": 1}',
+        body=body,
     )
     load_end = started + load.seconds
     accepted = load.requests - load.errors
@@ -164,6 +165,9 @@ async def measure(
         await asyncio.sleep(5)
     cpu_after = cpu_by_role(stack)
     completed = [r for r in runs if r["status"] == "completed"]
+    if len(completed) < len(runs):  # say why, so a broken setup is not mistaken for a slow one
+        example = next(r for r in runs if r not in completed)
+        print(f"  not completed: {len(runs) - len(completed)}, e.g. {example}")
     ends = [datetime.fromisoformat(r["finished_at"]).timestamp() for r in completed]
     latencies = [
         (datetime.fromisoformat(r["finished_at"]) - datetime.fromisoformat(r["created_at"])).total_seconds()
@@ -200,6 +204,7 @@ def run_from_command_line(
     default_variants: str,
     run_variant: Callable[[str, float, list[int]], list[Figures]],
     default_concurrency: str = "20,100",
+    agent: str = "2-node agent: webhook → logic.if",
 ) -> list[Figures]:
     """Parse the command line, run each variant, print the table (the first variant is the baseline)."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -215,7 +220,7 @@ def run_from_command_line(
     if unknown:
         parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
     results = [figures for name in names for figures in run_variant(name, args.seconds, concurrencies)]
-    print(f"\n{args.seconds:.0f} s of webhook load per line (2-node agent: webhook → logic.if):\n")
+    print(f"\n{args.seconds:.0f} s of webhook load per line ({agent}):\n")
     print(HEADER)
     for figures in results:
         baseline = next(r for r in results if r.concurrency == figures.concurrency)
